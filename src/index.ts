@@ -1,0 +1,77 @@
+/**
+ * Kiln's library: PyTorch's tensors, autograd and deep-learning building blocks, with PyTorch's
+ * names in camelCase and PyTorch's numbers (seeded draws included).
+ */
+export {
+  Tensor,
+  Generator,
+  defaultGenerator,
+  manualSeed,
+  tensor,
+  fromTypedArray,
+  zeros,
+  ones,
+  full,
+  arange,
+  rand,
+  randn,
+  randint,
+  randperm,
+  zerosLike,
+  onesLike,
+  fullLike,
+  randLike,
+  randnLike,
+  randintLike,
+  type DType,
+  type SharedTensor,
+  type TensorOptions,
+  type RandomOptions,
+} from "./tensor/index.js";
+export { noGrad, enableGrad, isGradEnabled } from "./autograd/index.js";
+export {
+  add,
+  sub,
+  mul,
+  div,
+  neg,
+  pow,
+  eq,
+  ne,
+  lt,
+  le,
+  gt,
+  ge,
+  where,
+  exp,
+  log,
+  sqrt,
+  abs,
+  tanh,
+  sigmoid,
+  relu,
+  sum,
+  mean,
+  max,
+  min,
+  argmax,
+  argmin,
+  logsumexp,
+  softmax,
+  logSoftmax,
+  matmul,
+  reshape,
+  flatten,
+  permute,
+  transpose,
+  squeeze,
+  unsqueeze,
+  cat,
+  stack,
+  indexSelect,
+} from "./autograd/index.js";
+export * as autograd from "./autograd/api.js";
+export * as nn from "./nn/index.js";
+export * as F from "./nn/functional/index.js";
+export * as optim from "./optim/index.js";
+export * as data from "./data/index.js";

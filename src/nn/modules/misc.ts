@@ -1,0 +1,84 @@
+import { flatten, layerNorm } from "../../autograd/index.js";
+import { Tensor, type FloatStorage } from "../../tensor/index.js";
+import { dropout } from "../functional/activation.js";
+import { Module } from "../module.js";
+import { Parameter } from "../parameter.js";
+import { pyBool, pyFloat, pyTuple } from "../repr.js";
+
+export class Dropout extends Module {
+  constructor(readonly p = 0.5) {
+    super();
+    if (!(p >= 0 && p <= 1)) throw new RangeError(`dropout probability has to be between 0 and 1, but got ${p}`);
+  }
+
+  forward(input: Tensor): Tensor {
+    return dropout(input, this.p, this.training);
+  }
+
+  override extraRepr(): string {
+    return `p=${pyFloat(this.p)}, inplace=False`;
+  }
+}
+
+export class Flatten extends Module {
+  constructor(
+    readonly startDim = 1,
+    readonly endDim = -1,
+  ) {
+    super();
+  }
+
+  forward(input: Tensor): Tensor {
+    return flatten(input, this.startDim, this.endDim);
+  }
+
+  override extraRepr(): string {
+    return `start_dim=${this.startDim}, end_dim=${this.endDim}`;
+  }
+}
+
+export class Identity extends Module {
+  forward(input: Tensor): Tensor {
+    return input;
+  }
+}
+
+export interface LayerNormOptions {
+  eps?: number;
+  elementwiseAffine?: boolean;
+  dtype?: "float32" | "float64";
+}
+
+/** Normalises over the trailing dims; weight starts at ones and bias at zeros, as in PyTorch. */
+export class LayerNorm extends Module {
+  readonly normalizedShape: readonly number[];
+  readonly eps: number;
+  readonly elementwiseAffine: boolean;
+  readonly weight: Parameter | null;
+  readonly bias: Parameter | null;
+
+  constructor(normalizedShape: number | readonly number[], options: LayerNormOptions = {}) {
+    super();
+    this.normalizedShape = typeof normalizedShape === "number" ? [normalizedShape] : [...normalizedShape];
+    this.eps = options.eps ?? 1e-5;
+    this.elementwiseAffine = options.elementwiseAffine ?? true;
+    const dtype = options.dtype ?? "float32";
+    const affine = this.elementwiseAffine;
+    this.weight = this.registerParameter("weight", affine ? new Parameter(Tensor.empty(this.normalizedShape, dtype)) : null);
+    this.bias = this.registerParameter("bias", affine ? new Parameter(Tensor.empty(this.normalizedShape, dtype)) : null);
+    this.resetParameters();
+  }
+
+  resetParameters(): void {
+    if (this.weight) (this.weight.data as FloatStorage).fill(1);
+    if (this.bias) (this.bias.data as FloatStorage).fill(0);
+  }
+
+  forward(input: Tensor): Tensor {
+    return layerNorm(input, this.normalizedShape, this.weight, this.bias, this.eps);
+  }
+
+  override extraRepr(): string {
+    return `${pyTuple(this.normalizedShape)}, eps=${pyFloat(this.eps)}, elementwise_affine=${pyBool(this.elementwiseAffine)}`;
+  }
+}

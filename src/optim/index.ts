@@ -1,0 +1,30 @@
+/**
+ * `torch.optim` for Kiln: SGD, Adam, AdamW and RMSprop with PyTorch 1.13's semantics and numbers.
+ * Hyperparameters are camelCase in the API (`weightDecay`) and snake_case inside state dicts
+ * (`weight_decay`), as PyTorch writes them.
+ */
+export {
+  Optimizer,
+  pyRepr,
+  type ParamGroup,
+  type ParamGroupInput,
+  type ParamsInput,
+  type SavedState,
+} from "./optimizer.js";
+export { SGD, type SGDOptions, type SGDGroup, type SGDState } from "./sgd.js";
+export { Adam, AdamW, AdamBase, type AdamOptions, type AdamGroup, type AdamState } from "./adam.js";
+export { RMSprop, type RMSpropOptions, type RMSpropGroup, type RMSpropState } from "./rmsprop.js";
+export {
+  stateDictToJSON,
+  stateDictFromJSON,
+  tensorToJSON,
+  tensorFromJSON,
+  type OptimizerStateDict,
+  type OptimizerStateDictJSON,
+  type ParamGroupDict,
+  type ParamStateDict,
+  type ParamStateJSON,
+  type TensorJSON,
+  type GroupValue,
+  type StateDictJSONOptions,
+} from "./state_dict.js";

@@ -1,0 +1,111 @@
+/**
+ * PyTorch 1.13's `torch.optim.SGD` (single-tensor path), with momentum, dampening, Nesterov,
+ * weight decay (L2) and maximize.
+ *
+ * Numerics: float32 parameters are updated element by element exactly as PyTorch's CPU kernels
+ * do, every scalar cast to float32 (`Math.fround`) and `add(x, alpha=a)` computed as a fused
+ * multiply-add (`fround(self + a * x)`, exact in double for float32 operands), which is what
+ * PyTorch's AVX2/AVX512 builds compute. float64 parameters use the same formulas in double,
+ * unfused (at most an ulp per operation away from PyTorch).
+ */
+import { Tensor, type FloatDType } from "../tensor/index.js";
+import { kernel, scalar, type FloatArray } from "./kernel.js";
+import { Optimizer, checkNonNegative, checkStateKeys, copyTensor, readBuffer, type ParamGroup, type ParamGroupInput, type ParamsInput, type SavedState } from "./optimizer.js";
+import type { ParamStateDict } from "./state_dict.js";
+
+export interface SGDOptions {
+  lr: number;
+  momentum: number;
+  dampening: number;
+  weightDecay: number;
+  nesterov: boolean;
+  maximize: boolean;
+}
+
+export type SGDGroup = ParamGroup<SGDOptions>;
+
+export interface SGDState {
+  /** null until a step with momentum (PyTorch keeps `momentum_buffer = None`). */
+  momentumBuffer: Tensor | null;
+}
+
+function validateSGD(o: SGDOptions): void {
+  if (o.lr !== undefined) checkNonNegative(o.lr, "Invalid learning rate");
+  checkNonNegative(o.momentum, "Invalid momentum value");
+  checkNonNegative(o.weightDecay, "Invalid weight_decay value");
+  if (typeof o.dampening !== "number") throw new TypeError(`Invalid dampening value: ${String(o.dampening)}`);
+  if (o.nesterov && (o.momentum <= 0 || o.dampening !== 0)) {
+    throw new RangeError("Nesterov momentum requires a momentum and zero dampening");
+  }
+}
+
+export class SGD extends Optimizer<SGDOptions, SGDState> {
+  constructor(params: Iterable<Tensor>, options: Partial<SGDOptions> & { lr: number });
+  constructor(params: Iterable<ParamGroupInput<SGDOptions>>, options?: Partial<SGDOptions>);
+  constructor(params: ParamsInput<SGDOptions>, options: Partial<SGDOptions> = {}) {
+    const defaults: SGDOptions = {
+      lr: options.lr as number, // required: here or in every group
+      momentum: options.momentum ?? 0,
+      dampening: options.dampening ?? 0,
+      weightDecay: options.weightDecay ?? 0,
+      nesterov: options.nesterov ?? false,
+      maximize: options.maximize ?? false,
+    };
+    validateSGD(defaults);
+    super(params, defaults);
+  }
+
+  protected validateGroup(group: SGDOptions): void {
+    validateSGD(group);
+  }
+
+  protected updateGroup(group: SGDGroup): void {
+    const { lr, momentum, dampening, weightDecay, nesterov, maximize } = group;
+    for (const p of group.params) {
+      const g = this.gradData(p);
+      if (g === null) continue;
+      let st = this.state.get(p);
+      if (st === undefined) {
+        st = { momentumBuffer: null };
+        this.state.set(p, st);
+      }
+      let mode: "none" | "first" | "steady" = "none";
+      if (momentum !== 0) {
+        mode = "steady";
+        if (st.momentumBuffer === null) {
+          st.momentumBuffer = Tensor.empty(p.shape, p.dtype);
+          mode = "first"; // PyTorch: buf = clone(d_p)
+        }
+      }
+      const dtype = p.dtype as FloatDType;
+      const run = sgdKernel(dtype, maximize, weightDecay !== 0, mode, nesterov);
+      run(p.data as FloatArray, g, (st.momentumBuffer?.data ?? null) as FloatArray | null,
+        scalar(dtype, -lr), scalar(dtype, weightDecay), scalar(dtype, momentum), scalar(dtype, 1 - dampening));
+    }
+  }
+
+  protected packState(st: SGDState): ParamStateDict {
+    return { momentum_buffer: st.momentumBuffer === null ? null : copyTensor(st.momentumBuffer) };
+  }
+
+  protected unpackState(saved: SavedState, param: Tensor, _group: SGDOptions, where: string): SGDState {
+    checkStateKeys(saved, [], ["momentum_buffer"], "SGD", where);
+    const b = saved.momentum_buffer;
+    return { momentumBuffer: b === undefined || b === null ? null : readBuffer(saved, "momentum_buffer", param, where) };
+  }
+}
+
+type SGDKernel = (p: FloatArray, g: FloatArray, buf: FloatArray | null, negLr: number, wd: number, mom: number, damp: number) => void;
+
+/** The fused SGD loop; scalars arrive already cast to the parameter dtype. */
+function sgdKernel(dtype: FloatDType, maximize: boolean, decay: boolean, mode: "none" | "first" | "steady", nesterov: boolean): SGDKernel {
+  return kernel<SGDKernel>(`sgd:${+maximize}${+decay}${mode}${+nesterov}`, dtype, () => {
+    const lines = ["const pi = p[i];", `let d = ${maximize ? "-g[i]" : "g[i]"};`];
+    if (decay) lines.push("d = R(d + wd * pi);"); // d_p = d_p.add(param, alpha=weight_decay)
+    if (mode === "first") lines.push("const b = d;"); // buf = torch.clone(d_p)
+    if (mode === "steady") lines.push("const b = R(R(buf[i] * mom) + damp * d);"); // buf.mul_(momentum).add_(d_p, alpha=1 - dampening)
+    if (mode !== "none") lines.push("buf[i] = b;", nesterov ? "d = R(d + mom * b);" : "d = b;"); // d_p = d_p.add(buf, alpha=momentum) or buf
+    lines.push("p[i] = pi + negLr * d;"); // param.add_(d_p, alpha=-lr)
+    return { args: ["p", "g", "buf", "negLr", "wd", "mom", "damp"], body: lines.join("\n") };
+  });
+}

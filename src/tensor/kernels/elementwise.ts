@@ -1,0 +1,137 @@
+import { allocate, isFloating, promoteTypes, type DType, type FloatStorage } from "../dtype.js";
+import { broadcastShapes, contiguousStrides, numel, sameShape, type Shape } from "../shape.js";
+import { Tensor } from "../tensor.js";
+import { cast } from "./cast.js";
+
+/** A binary elementwise rule: one function on floats, one on exact int64 values. */
+export interface BinaryRule {
+  readonly float: (x: number, y: number) => number;
+  readonly int: (x: bigint, y: bigint) => bigint | boolean;
+  /** The result dtype for a given computation dtype (e.g. comparisons give bool). */
+  readonly resultType?: (computeType: DType) => DType;
+  /** Whether integer inputs compute in float32 (true division). */
+  readonly floatOnly?: boolean;
+}
+
+/** A JavaScript number taken as a PyTorch "wrapped scalar": integers are int64-like, others float. */
+export function scalarType(value: number | boolean): DType {
+  if (typeof value === "boolean") return "bool";
+  return Number.isInteger(value) ? "int64" : "float32";
+}
+
+/**
+ * PyTorch's promotion when one side is a wrapped scalar: the tensor's dtype wins unless the scalar
+ * is of a higher category (a float scalar makes an integer tensor float32).
+ */
+export function promoteWithScalar(tensorType: DType, value: number | boolean): DType {
+  const s = scalarType(value);
+  if (isFloating(tensorType)) return tensorType;
+  if (s === "float32") return "float32";
+  if (tensorType === "bool" && s === "int64") return "int64";
+  return tensorType;
+}
+
+/** For each output position, the offsets into a and b under broadcasting, by the innermost loop. */
+function broadcastStrides(shape: Shape, outShape: Shape): number[] {
+  const strides = contiguousStrides(shape);
+  const out = new Array<number>(outShape.length).fill(0);
+  const offset = outShape.length - shape.length;
+  for (let i = 0; i < shape.length; i++) out[i + offset] = shape[i] === 1 ? 0 : strides[i]!;
+  return out;
+}
+
+/**
+ * Calls `body(outStart, aStart, aStep, bStart, bStep, count)` for every innermost row of the
+ * broadcast of shapes a and b, so kernels run tight loops over rows.
+ */
+export function forEachBroadcastRow(
+  aShape: Shape,
+  bShape: Shape,
+  outShape: Shape,
+  body: (o: number, ai: number, as: number, bi: number, bs: number, n: number) => void,
+): void {
+  const nd = outShape.length;
+  if (nd === 0) {
+    body(0, 0, 0, 0, 0, 1);
+    return;
+  }
+  const sa = broadcastStrides(aShape, outShape);
+  const sb = broadcastStrides(bShape, outShape);
+  const inner = outShape[nd - 1]!;
+  const rows = numel(outShape) / Math.max(inner, 1);
+  if (inner === 0) return;
+  const idx = new Array<number>(nd - 1).fill(0);
+  let ai = 0;
+  let bi = 0;
+  for (let r = 0; r < rows; r++) {
+    body(r * inner, ai, sa[nd - 1]!, bi, sb[nd - 1]!, inner);
+    for (let d = nd - 2; d >= 0; d--) {
+      idx[d]!++;
+      ai += sa[d]!;
+      bi += sb[d]!;
+      if (idx[d]! < outShape[d]!) break;
+      ai -= sa[d]! * outShape[d]!;
+      bi -= sb[d]! * outShape[d]!;
+      idx[d] = 0;
+    }
+  }
+}
+
+/** Applies a binary rule with broadcasting and PyTorch's type promotion. */
+export function binary(a: Tensor, b: Tensor, rule: BinaryRule): Tensor {
+  let compute = promoteTypes(a.dtype, b.dtype);
+  if (rule.floatOnly && !isFloating(compute)) compute = "float32";
+  if (compute === "bool" && !rule.resultType) compute = "int64";
+  const resultType = rule.resultType ? rule.resultType(compute) : compute;
+  const ac = cast(a, compute);
+  const bc = cast(b, compute);
+  const outShape = sameShape(a.shape, b.shape) ? a.shape : broadcastShapes(a.shape, b.shape);
+  const out = allocate(resultType, numel(outShape));
+  if (compute === "int64" || compute === "bool") {
+    const x = ac.data as BigInt64Array | Uint8Array;
+    const y = bc.data as BigInt64Array | Uint8Array;
+    const toBig = (v: bigint | number): bigint => (typeof v === "bigint" ? v : BigInt(v));
+    forEachBroadcastRow(a.shape, b.shape, outShape, (o, ai, as, bi, bs, n) => {
+      for (let i = 0; i < n; i++) {
+        const r = rule.int(toBig(x[ai + i * as]!), toBig(y[bi + i * bs]!));
+        if (out instanceof BigInt64Array) out[o + i] = typeof r === "bigint" ? r : r ? 1n : 0n;
+        else out[o + i] = typeof r === "bigint" ? Number(r !== 0n) : r ? 1 : 0;
+      }
+    });
+  } else {
+    const x = ac.data as FloatStorage;
+    const y = bc.data as FloatStorage;
+    const f = rule.float;
+    const o32 = out as FloatStorage | Uint8Array;
+    forEachBroadcastRow(a.shape, b.shape, outShape, (o, ai, as, bi, bs, n) => {
+      for (let i = 0; i < n; i++) o32[o + i] = f(x[ai + i * as]!, y[bi + i * bs]!);
+    });
+  }
+  return new Tensor(out, outShape, resultType);
+}
+
+/** Applies `f` to every element of a float tensor (ints and bools compute in float32). */
+export function unaryFloat(a: Tensor, f: (x: number) => number): Tensor {
+  const dtype = isFloating(a.dtype) ? a.dtype : "float32";
+  const src = cast(a, dtype).data as FloatStorage;
+  const out = allocate(dtype, src.length) as FloatStorage;
+  for (let i = 0; i < src.length; i++) out[i] = f(src[i]!);
+  return new Tensor(out, a.shape, dtype);
+}
+
+/** Applies `f` element by element to same-shaped float tensors a and b (no broadcasting). */
+export function zipFloat(a: Tensor, b: Tensor, f: (x: number, y: number) => number): Tensor {
+  const x = a.data as FloatStorage;
+  const y = b.data as FloatStorage;
+  const out = allocate(a.dtype, x.length) as FloatStorage;
+  for (let i = 0; i < x.length; i++) out[i] = f(x[i]!, y[i]!);
+  return new Tensor(out, a.shape, a.dtype);
+}
+
+/** A 0-d tensor holding a wrapped scalar in `dtype`. */
+export function scalarTensor(value: number | boolean, dtype: DType): Tensor {
+  const out = allocate(dtype, 1);
+  if (out instanceof BigInt64Array) out[0] = BigInt(Math.trunc(Number(value)));
+  else out[0] = Number(value);
+  return new Tensor(out, [], dtype);
+}

@@ -1,0 +1,111 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { allocate, bytesPerElement, type DType } from "./dtype.js";
+import { formatShape, numel } from "./shape.js";
+import { Tensor } from "./tensor.js";
+
+/**
+ * The safetensors format (what `safetensors.torch.save_file` writes): an 8-byte little-endian
+ * header length, a JSON header `{ name: { dtype, shape, data_offsets }, "__metadata__": {...} }`
+ * padded with spaces to 8 bytes, then the raw little-endian tensor bytes.
+ */
+const CODES: Record<DType, string> = { float32: "F32", float64: "F64", int64: "I64", bool: "BOOL" };
+const DTYPES: Record<string, DType> = { F32: "float32", F64: "float64", I64: "int64", BOOL: "bool" };
+
+/** Why a safetensors file could not be read; the message names the tensor or field at fault. */
+export class SafetensorsError extends Error {
+  override name = "SafetensorsError";
+}
+
+export interface SafetensorsContents {
+  tensors: Record<string, Tensor>;
+  metadata: Record<string, string>;
+}
+
+/** Serialises named tensors (PyTorch loads the result with `safetensors.torch.load_file`). */
+export function serialize(tensors: Record<string, Tensor>, metadata: Record<string, string> = { format: "pt" }): Uint8Array {
+  const header: Record<string, unknown> = { __metadata__: metadata };
+  let offset = 0;
+  for (const [name, t] of Object.entries(tensors)) {
+    const size = t.numel() * bytesPerElement(t.dtype);
+    header[name] = { dtype: CODES[t.dtype], shape: [...t.shape], data_offsets: [offset, offset + size] };
+    offset += size;
+  }
+  let json = JSON.stringify(header);
+  json += " ".repeat((8 - ((8 + Buffer.byteLength(json)) % 8)) % 8);
+  const headerBytes = Buffer.from(json, "utf8");
+  const out = new Uint8Array(8 + headerBytes.length + offset);
+  new DataView(out.buffer).setBigUint64(0, BigInt(headerBytes.length), true);
+  out.set(headerBytes, 8);
+  let at = 8 + headerBytes.length;
+  for (const t of Object.values(tensors)) {
+    const bytes = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+    out.set(bytes, at);
+    at += bytes.length;
+  }
+  return out;
+}
+
+function fail(message: string): never {
+  throw new SafetensorsError(message);
+}
+
+/** Parses and validates a safetensors file; every tensor is copied into shared storage. */
+export function parse(bytes: Uint8Array): SafetensorsContents {
+  if (bytes.length < 8) fail("file too short: no header length");
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const headerLength = view.getBigUint64(0, true);
+  if (headerLength > BigInt(bytes.length - 8)) fail(`header length ${headerLength} exceeds the file size ${bytes.length}`);
+  const headerEnd = 8 + Number(headerLength);
+  let header: unknown;
+  try {
+    header = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset + 8, Number(headerLength)).toString("utf8"));
+  } catch {
+    fail("header is not valid JSON");
+  }
+  if (typeof header !== "object" || header === null || Array.isArray(header)) fail("header is not a JSON object");
+  const dataLength = bytes.length - headerEnd;
+  const tensors: Record<string, Tensor> = {};
+  let metadata: Record<string, string> = {};
+  const ranges: [number, number, string][] = [];
+  for (const [name, entry] of Object.entries(header as Record<string, unknown>)) {
+    if (name === "__metadata__") {
+      if (typeof entry !== "object" || entry === null || Object.values(entry).some((v) => typeof v !== "string")) {
+        fail("__metadata__ must map strings to strings");
+      }
+      metadata = entry as Record<string, string>;
+      continue;
+    }
+    const e = entry as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
+    const dtype = typeof e.dtype === "string" ? DTYPES[e.dtype] : undefined;
+    if (!dtype) fail(`tensor "${name}": unsupported dtype ${JSON.stringify(e.dtype)} (supported: F32, F64, I64, BOOL)`);
+    const shape = e.shape;
+    if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) fail(`tensor "${name}": invalid shape`);
+    const offsets = e.data_offsets;
+    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+      fail(`tensor "${name}": invalid data_offsets`);
+    }
+    const [begin, end] = offsets as [number, number];
+    const expected = numel(shape as number[]) * bytesPerElement(dtype);
+    if (end < begin || end > dataLength) fail(`tensor "${name}": data_offsets [${begin}, ${end}] lie outside the ${dataLength} data bytes`);
+    if (end - begin !== expected) {
+      fail(`tensor "${name}": ${end - begin} bytes do not hold shape ${formatShape(shape as number[])} of ${dtype} (${expected} bytes)`);
+    }
+    ranges.push([begin, end, name]);
+    const storage = allocate(dtype, numel(shape as number[]));
+    new Uint8Array(storage.buffer, storage.byteOffset, storage.byteLength).set(bytes.subarray(headerEnd + begin, headerEnd + end));
+    tensors[name] = new Tensor(storage, shape as number[], dtype);
+  }
+  ranges.sort((a, b) => a[0] - b[0]);
+  for (let i = 1; i < ranges.length; i++) {
+    if (ranges[i]![0] < ranges[i - 1]![1]) fail(`tensors "${ranges[i - 1]![2]}" and "${ranges[i]![2]}" overlap`);
+  }
+  return { tensors, metadata };
+}
+
+export function saveFile(path: string, tensors: Record<string, Tensor>, metadata?: Record<string, string>): void {
+  writeFileSync(path, serialize(tensors, metadata));
+}
+
+export function loadFile(path: string): Record<string, Tensor> {
+  return parse(readFileSync(path)).tensors;
+}

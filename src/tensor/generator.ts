@@ -185,7 +185,8 @@ export class Generator {
     const left = dv.getInt32(OFF_LEFT, true);
     const seeded = dv.getInt32(OFF_SEEDED, true);
     const next = dv.getBigUint64(OFF_NEXT, true) & 0xffffffffn; // PyTorch keeps next_ as uint32
-    if (seeded !== 1 || left < 1 || left > N || next > BigInt(N)) {
+    // PyTorch's mt19937::is_valid()
+    if (seeded === 0 || left < 1 || left > N || next > BigInt(N)) {
       throw new Error(`Generator.setState: invalid mt19937 state (seeded=${seeded}, left=${left}, next=${next})`);
     }
     let hasNormal64 = false;
@@ -353,6 +354,22 @@ function checkUniformArgs(from: number, to: number, max: number): void {
 
 const FLOAT32_MAX = 3.4028234663852886e38;
 
+/** floor(log2(|v|)) for v != 0, give or take one (log2 may round across a power of two). */
+const roughExponent = (v: number): number => Math.floor(Math.log2(Math.abs(v)));
+
+/**
+ * Whether x * range + from is exact in double for every x = k * 2^-24 (k < 2^24) and float32 `from`,
+ * `range`: the product's lowest bit is >= 2^-47 ulp-ish of range, from's >= 2^-23 of from, and the
+ * sum is below 2^(max exponent + 2); exact if that span fits in 53 bits (we ask 50, for the rough
+ * exponents). True for the symmetric bounds of layer initialisation.
+ */
+function uniformSumIsExact(from: number, range: number): boolean {
+  if (range === 0) return true;
+  const ef = roughExponent(from);
+  const er = roughExponent(range);
+  return Math.max(ef, er) + 2 - Math.min(er - 47, ef - 23) <= 50;
+}
+
 /**
  * `uniform_(from, to)` on float32 or float64 storage, as PyTorch draws it (float32: 24 bits from one
  * 32-bit draw, fused multiply-add rounding; float64: 53 bits from a 64-bit draw).
@@ -363,9 +380,9 @@ export function fillUniform(g: Generator, out: Float32Array | Float64Array, from
     checkUniformArgs(from, to, FLOAT32_MAX);
     const f = Math.fround(from);
     const range = Math.fround(Math.fround(to) - f);
-    if (f === 0) {
-      // x * range is exact in double, so storing it rounds once: same as the fma
-      for (let i = 0; i < n; i++) out[i] = (g.random32() & 0xffffff) * TWO_POW_M24 * range;
+    if (f === 0 || uniformSumIsExact(f, range)) {
+      // x * range + f is exact in double, so storing it (one rounding) is the fma
+      for (let i = 0; i < n; i++) out[i] = (g.random32() & 0xffffff) * TWO_POW_M24 * range + f;
     } else {
       for (let i = 0; i < n; i++) out[i] = fma32((g.random32() & 0xffffff) * TWO_POW_M24, range, f);
     }

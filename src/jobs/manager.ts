@@ -1,0 +1,431 @@
+import { randomUUID } from "node:crypto";
+import { MessageChannel } from "node:worker_threads";
+import { checkCompatibility, checkTrainingSpec, SpecError, type ModelSpec, type TrainingSpec } from "../spec/index.js";
+import type { Json, JobEvent, JobRecord, JobStatus, ModelRecord, Store } from "../store/index.js";
+import { safetensors, Tensor } from "../tensor/index.js";
+import { datasetTensors, type DatasetTensorPair } from "./dataset_tensors.js";
+import { ConflictError, NotFoundError, QueueFullError } from "./errors.js";
+import type { TrainingPool } from "./pool.js";
+import { CONTROL, type EpochMetrics, type TrainingMessage, type TrainingOutcome, type TrainingTask } from "./task.js";
+import { jobView, type EventListener } from "./views.js";
+
+type NewEvent = Omit<JobEvent, "jobId" | "seq">;
+
+export interface JobManagerOptions {
+  store: Store;
+  pool: TrainingPool;
+  /** Jobs trained at once (one per worker thread). */
+  concurrency: number;
+  maxQueuedJobs: number;
+  maxEpochs: number;
+  /** Minimum time between periodic checkpoints of a running job. */
+  checkpointIntervalMs?: number;
+  log?: { info(obj: object, msg: string): void; error(obj: object, msg: string): void };
+}
+
+interface RunningJob {
+  control: Int32Array;
+  /** Events received but not yet stored. */
+  pending: NewEvent[];
+  /** Serialises this job's store writes so events keep their order. */
+  writes: Promise<unknown>;
+  flushScheduled: boolean;
+  lastSeq: number;
+  progress: { epoch: number; epochs: number; step: number; total_steps: number };
+  lastLoss: number | null;
+  epochs: EpochMetrics[];
+}
+
+const now = (): string => new Date().toISOString();
+const statusEvent = (status: JobStatus): NewEvent => ({ type: "status", data: { status } });
+
+/**
+ * Runs training jobs: a durable queue in the store, a pool of worker threads, live events for
+ * subscribers, cancellation within one step, checkpoints, and recovery of interrupted jobs at
+ * start-up (they continue from their last checkpoint and end exactly as an uninterrupted run).
+ */
+export class JobManager {
+  private readonly queue: string[] = [];
+  private readonly running = new Map<string, RunningJob>();
+  private readonly listeners = new Map<string, Set<EventListener>>();
+  private readonly finished = new Set<Promise<void>>();
+  private stopping = false;
+
+  constructor(private readonly options: JobManagerOptions) {}
+
+  /** Picks up queued and interrupted jobs left by a previous process, oldest first. */
+  async start(): Promise<void> {
+    let after: string | undefined;
+    for (;;) {
+      const page = await this.options.store.listJobs({ status: ["queued", "running"], limit: 500, after });
+      for (const job of page.items) this.queue.push(job.id);
+      if (page.nextCursor === null) break;
+      after = page.nextCursor;
+    }
+    this.pump();
+  }
+
+  /** Validates a training spec against its model and data, stores the job and queues it. */
+  async submit(spec: TrainingSpec, idempotencyKey?: string): Promise<{ job: JobRecord; created: boolean }> {
+    const { store } = this.options;
+    if (idempotencyKey !== undefined) {
+      const existing = await this.byIdempotencyKey(idempotencyKey, spec);
+      if (existing) return { job: existing, created: false };
+    }
+    checkTrainingSpec(spec);
+    if (spec.epochs > this.options.maxEpochs) {
+      throw new SpecError(`epochs is ${spec.epochs}, above this service's limit of ${this.options.maxEpochs}`, ["epochs"]);
+    }
+    const model = await store.getModel(spec.model_id);
+    if (!model) throw new NotFoundError("model", spec.model_id, "model_id");
+    const dataset = await store.getDatasetSummary(spec.dataset_id);
+    if (!dataset) throw new NotFoundError("dataset", spec.dataset_id, "dataset_id");
+    const validation = spec.validation_dataset_id ? await store.getDatasetSummary(spec.validation_dataset_id) : null;
+    if (spec.validation_dataset_id && !validation) {
+      throw new NotFoundError("dataset", spec.validation_dataset_id, "validation_dataset_id");
+    }
+    const modelShape = modelShapes(model);
+    checkCompatibility(modelShape, dataset, spec.loss);
+    if (validation) {
+      try {
+        checkCompatibility(modelShape, validation, spec.loss);
+      } catch (e) {
+        if (e instanceof SpecError) throw new SpecError(`validation dataset: ${e.message}`, ["validation_dataset_id"]);
+        throw e;
+      }
+    }
+    const trainSamples = spec.validation_split ? dataset.numSamples - Math.floor(dataset.numSamples * spec.validation_split) : dataset.numSamples;
+    const batches = spec.drop_last ? Math.floor(trainSamples / spec.batch_size) : Math.ceil(trainSamples / spec.batch_size);
+    if (batches === 0) {
+      throw new SpecError(`batch_size ${spec.batch_size} with drop_last leaves no batch of the ${trainSamples} training samples`, ["batch_size"]);
+    }
+    if ((await store.countJobs(["queued"])) >= this.options.maxQueuedJobs) throw new QueueFullError(this.options.maxQueuedJobs);
+
+    const at = now();
+    const job: JobRecord = {
+      id: `job_${randomUUID().replaceAll("-", "")}`,
+      modelId: spec.model_id,
+      datasetId: spec.dataset_id,
+      validationDatasetId: spec.validation_dataset_id ?? null,
+      spec: spec as unknown as Json,
+      status: "queued",
+      progress: { epoch: 0, epochs: spec.epochs, step: 0, total_steps: batches * spec.epochs },
+      metrics: { loss: null, epochs: [] },
+      error: null,
+      idempotencyKey: idempotencyKey ?? null,
+      cancelRequested: false,
+      createdAt: at,
+      startedAt: null,
+      finishedAt: null,
+      updatedAt: at,
+    };
+    const result = await store.createJob(job, statusEvent("queued"));
+    if (result.created) {
+      this.publish(result.job.id, [{ jobId: result.job.id, seq: 1, type: "status", data: { status: "queued" } }]);
+      this.queue.push(result.job.id);
+      this.pump();
+    } else if (!sameSpec(result.job.spec, spec)) {
+      throw idempotencyConflict(idempotencyKey!);
+    }
+    return result;
+  }
+
+  private async byIdempotencyKey(key: string, spec: TrainingSpec): Promise<JobRecord | null> {
+    // the store enforces uniqueness; this read lets a retry skip validation and the queue limit
+    const match = await this.options.store.getJobByIdempotencyKey(key);
+    if (match && !sameSpec(match.spec, spec)) throw idempotencyConflict(key);
+    return match;
+  }
+
+  /** Cancels a queued job at once, or a running one at its next step. */
+  async cancel(id: string): Promise<JobRecord> {
+    const { store } = this.options;
+    const job = await store.getJob(id);
+    if (!job) throw new NotFoundError("job", id);
+    if (job.status !== "queued" && job.status !== "running") {
+      throw new ConflictError(`job ${id} has already ${job.status === "succeeded" ? "succeeded" : `been ${job.status}`}`, "job_not_active");
+    }
+    const run = this.running.get(id);
+    if (run) {
+      Atomics.store(run.control, 0, CONTROL.cancel);
+      return (await store.updateJob(id, { cancelRequested: true })) ?? job;
+    }
+    const index = this.queue.indexOf(id);
+    if (index >= 0) this.queue.splice(index, 1);
+    return this.finish(id, null, { status: "cancelled", metrics: job.metrics, error: null, finishedAt: now() });
+  }
+
+  /** Live events of a job from now on; returns the function that unsubscribes. */
+  subscribe(jobId: string, listener: EventListener): () => void {
+    let set = this.listeners.get(jobId);
+    if (!set) this.listeners.set(jobId, (set = new Set()));
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0) this.listeners.delete(jobId);
+    };
+  }
+
+  stats(): { queued: number; running: number } {
+    return { queued: this.queue.length, running: this.running.size };
+  }
+
+  /** Checkpoints every running job and stops the workers; the jobs resume at the next start. */
+  async shutdown(): Promise<void> {
+    this.stopping = true;
+    for (const run of this.running.values()) Atomics.store(run.control, 0, CONTROL.suspend);
+    await Promise.allSettled([...this.finished]);
+    await this.options.pool.destroy();
+  }
+
+  private publish(jobId: string, events: JobEvent[]): void {
+    const set = this.listeners.get(jobId);
+    if (!set) return;
+    for (const e of events) for (const l of [...set]) l(e);
+  }
+
+  private pump(): void {
+    while (!this.stopping && this.running.size < this.options.concurrency && this.queue.length > 0) {
+      const id = this.queue.shift()!;
+      const run: RunningJob = {
+        control: new Int32Array(new SharedArrayBuffer(4)),
+        pending: [],
+        writes: Promise.resolve(),
+        flushScheduled: false,
+        lastSeq: 0,
+        progress: { epoch: 0, epochs: 0, step: 0, total_steps: 0 },
+        lastLoss: null,
+        epochs: [],
+      };
+      this.running.set(id, run);
+      const done = this.execute(id, run)
+        .catch((error: unknown) => this.options.log?.error({ err: error, jobId: id }, "job failed to run"))
+        .finally(() => {
+          this.running.delete(id);
+          this.finished.delete(done);
+          this.pump();
+        });
+      this.finished.add(done);
+    }
+  }
+
+  private async execute(id: string, run: RunningJob): Promise<void> {
+    const { store } = this.options;
+    let job = await store.getJob(id);
+    if (!job || (job.status !== "queued" && job.status !== "running")) return;
+    const model = await store.getModel(job.modelId);
+    const dataset = await store.getDataset(job.datasetId);
+    const validationSet = job.validationDatasetId ? await store.getDataset(job.validationDatasetId) : null;
+    if (!model || !dataset || (job.validationDatasetId && !validationSet)) {
+      await this.finish(id, run, failure(job, "training_error", "the job's model or dataset no longer exists"));
+      return;
+    }
+    const spec = job.spec as unknown as TrainingSpec;
+    run.progress = { ...(job.progress as RunningJob["progress"]) };
+    run.epochs = [...(((job.metrics as { epochs?: EpochMetrics[] }).epochs ?? []) as EpochMetrics[])];
+    if (job.cancelRequested) Atomics.store(run.control, 0, CONTROL.cancel);
+
+    const checkpoint = await store.getCheckpoint(id);
+    if (job.status === "queued") {
+      job = (await store.updateJob(id, { status: "running", startedAt: now() }, [statusEvent("running")]))!;
+      run.lastSeq = await this.lastSeq(id);
+      this.publish(id, [{ jobId: id, seq: run.lastSeq, type: "status", data: { status: "running" } }]);
+      this.options.log?.info({ jobId: id }, "job started");
+    } else {
+      // interrupted: forget what happened after the last checkpoint; the run redoes it identically
+      const resumeSeq = checkpoint?.seq ?? (await this.runningEventSeq(id));
+      await store.truncateEvents(id, resumeSeq);
+      run.lastSeq = resumeSeq;
+      this.options.log?.info({ jobId: id, seq: resumeSeq }, "job resumed");
+    }
+
+    const { train, validation } = splitData(datasetTensors(dataset), validationSet ? datasetTensors(validationSet) : null, spec.validation_split);
+    const weights = safetensors.parse(model.weights).tensors;
+    const task: TrainingTask = {
+      jobId: id,
+      modelSpec: model.spec,
+      trainingSpec: job.spec,
+      weights: Object.fromEntries(Object.entries(weights).map(([k, t]) => [k, t.toShared()])),
+      generatorState: model.generatorState,
+      features: train.features.toShared(),
+      labels: train.labels.toShared(),
+      validation: validation ? { features: validation.features.toShared(), labels: validation.labels.toShared() } : null,
+      checkpoint: checkpoint?.state ?? null,
+      control: run.control.buffer as SharedArrayBuffer,
+      checkpointIntervalMs: this.options.checkpointIntervalMs ?? 1000,
+    };
+    const channel = new MessageChannel();
+    // the task's result can overtake its last messages; the worker's "end" message marks the last one
+    let drain = (): void => {};
+    const drained = new Promise<void>((resolve) => (drain = resolve));
+    channel.port1.on("message", (message: TrainingMessage) => (message.kind === "end" ? drain() : this.onMessage(id, run, message)));
+    let outcome: TrainingOutcome;
+    try {
+      outcome = await this.options.pool.run(task, channel.port2);
+      await drained;
+    } catch (error) {
+      outcome = { status: "failed", code: "training_error", message: (error as Error).message, step: run.progress.step, epochs: run.epochs };
+    } finally {
+      channel.port1.close();
+    }
+    await run.writes;
+    await this.conclude(id, run, job, model, outcome);
+  }
+
+  private onMessage(id: string, run: RunningJob, message: TrainingMessage): void {
+    switch (message.kind) {
+      case "progress": {
+        const { step, epoch, batch, loss } = message;
+        run.progress = { ...run.progress, epoch, step };
+        run.lastLoss = loss;
+        run.pending.push({ type: "progress", data: { step, epoch, batch, loss } });
+        this.scheduleFlush(id, run);
+        break;
+      }
+      case "epoch":
+        run.epochs.push(message.metrics);
+        run.pending.push({ type: "epoch", data: message.metrics as unknown as Json });
+        this.scheduleFlush(id, run);
+        break;
+      case "end":
+        break;
+      case "checkpoint": {
+        const events = run.pending.splice(0);
+        const state = message.state;
+        run.writes = run.writes.then(async () => {
+          const saved = await this.options.store.saveCheckpoint(id, state, events);
+          this.publishStored(id, run, events, saved.seq);
+          await this.options.store.updateJob(id, { progress: run.progress, metrics: this.metrics(run) });
+        });
+        break;
+      }
+    }
+  }
+
+  private scheduleFlush(id: string, run: RunningJob): void {
+    if (run.flushScheduled) return;
+    run.flushScheduled = true;
+    run.writes = run.writes.then(async () => {
+      run.flushScheduled = false;
+      const events = run.pending.splice(0);
+      if (events.length === 0) return;
+      const last = await this.options.store.appendEvents(id, events);
+      this.publishStored(id, run, events, last);
+      await this.options.store.updateJob(id, { progress: run.progress, metrics: this.metrics(run) });
+    });
+  }
+
+  /** Numbers freshly stored events (the store numbers them consecutively) and tells subscribers. */
+  private publishStored(id: string, run: RunningJob, events: NewEvent[], lastSeq: number): void {
+    const first = lastSeq - events.length + 1;
+    run.lastSeq = lastSeq;
+    this.publish(id, events.map((e, i) => ({ jobId: id, seq: first + i, ...e })));
+  }
+
+  private metrics(run: RunningJob): Json {
+    return { loss: run.lastLoss, epochs: run.epochs as unknown as Json };
+  }
+
+  private async conclude(id: string, run: RunningJob, job: JobRecord, model: ModelRecord, outcome: TrainingOutcome): Promise<void> {
+    const finishedAt = now();
+    switch (outcome.status) {
+      case "suspended":
+        this.options.log?.info({ jobId: id, step: outcome.steps }, "job suspended for shutdown");
+        return;
+      case "succeeded": {
+        const weights = Object.fromEntries(Object.entries(outcome.weights).map(([k, s]) => [k, Tensor.fromShared(s)]));
+        await this.finish(
+          id,
+          run,
+          { status: "succeeded", metrics: { ...(this.metrics(run) as object), stopped_early: outcome.stoppedEarly }, error: null, finishedAt },
+          { modelId: model.id, weights: safetensors.serialize(weights), generatorState: outcome.generatorState },
+        );
+        return;
+      }
+      case "cancelled":
+        await this.finish(id, run, { status: "cancelled", metrics: this.metrics(run), error: null, finishedAt });
+        return;
+      case "failed":
+        await this.finish(id, run, { ...failure(job, outcome.code, outcome.message), metrics: this.metrics(run) });
+        return;
+    }
+  }
+
+  /** Ends a job with its last status and `done` events, publishing them and closing the stream. */
+  private async finish(
+    id: string,
+    run: RunningJob | null,
+    patch: Pick<JobRecord, "status" | "metrics" | "error" | "finishedAt">,
+    modelUpdate?: { modelId: string; weights: Uint8Array; generatorState: Uint8Array },
+  ): Promise<JobRecord> {
+    const { store } = this.options;
+    const pending = run ? run.pending.splice(0) : [];
+    const progress = run ? { progress: run.progress } : {};
+    const ended = await store.finishJob(id, { ...patch, ...progress }, [...pending, statusEvent(patch.status)], modelUpdate);
+    if (!ended) throw new NotFoundError("job", id);
+    const done: NewEvent = { type: "done", data: jobView(ended) as unknown as Json };
+    const last = await store.appendEvents(id, [done]);
+    const events = [...pending, statusEvent(patch.status), done];
+    const first = last - events.length + 1;
+    this.publish(id, events.map((e, i) => ({ jobId: id, seq: first + i, ...e })));
+    this.options.log?.info({ jobId: id, status: patch.status }, "job finished");
+    return ended;
+  }
+
+  private async lastSeq(id: string): Promise<number> {
+    const events = await this.options.store.listEvents(id, 0);
+    return events.length === 0 ? 0 : events[events.length - 1]!.seq;
+  }
+
+  /** The seq of the job's `running` status event: where a run with no checkpoint restarts. */
+  private async runningEventSeq(id: string): Promise<number> {
+    const events = await this.options.store.listEvents(id, 0);
+    const running = events.find((e) => e.type === "status" && (e.data as { status?: string }).status === "running");
+    return running?.seq ?? (events[events.length - 1]?.seq ?? 0);
+  }
+}
+
+function failure(job: JobRecord, code: string, message: string): Pick<JobRecord, "status" | "metrics" | "error" | "finishedAt"> {
+  return { status: "failed", metrics: job.metrics, error: { code, message }, finishedAt: now() };
+}
+
+function idempotencyConflict(key: string): ConflictError {
+  return new ConflictError(`Idempotency-Key ${key} was already used for a different job`, "idempotency_conflict");
+}
+
+/** Compares two training specs as JSON (key order aside). */
+function sameSpec(a: Json, b: TrainingSpec): boolean {
+  const canon = (v: unknown): unknown =>
+    v && typeof v === "object" && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as object).filter(([, x]) => x !== undefined).sort(([p], [q]) => p.localeCompare(q)).map(([k, x]) => [k, canon(x)]))
+      : Array.isArray(v)
+        ? v.map(canon)
+        : v;
+  return JSON.stringify(canon(a)) === JSON.stringify(canon(b));
+}
+
+/** The model's per-sample input and output shapes from its stored spec and summary. */
+function modelShapes(model: ModelRecord): { inputShape: number[]; outputShape: number[] } {
+  const spec = model.spec as unknown as ModelSpec;
+  const summary = model.summary as { layers: { output_shape: number[] }[] };
+  return { inputShape: spec.input_shape, outputShape: summary.layers[summary.layers.length - 1]!.output_shape };
+}
+
+/** The training rows and the validation rows: a separate dataset, or the last `split` fraction. */
+function splitData(
+  data: DatasetTensorPair,
+  validation: DatasetTensorPair | null,
+  split: number | undefined,
+): { train: DatasetTensorPair; validation: DatasetTensorPair | null } {
+  if (validation || !split) return { train: data, validation };
+  const n = data.features.shape[0]!;
+  const cut = n - Math.floor(n * split);
+  const rows = (t: Tensor, from: number, to: number): Tensor => {
+    const per = t.numel() / Math.max(n, 1);
+    return new Tensor(t.data.subarray(from * per, to * per), [to - from, ...t.shape.slice(1)], t.dtype);
+  };
+  return {
+    train: { features: rows(data.features, 0, cut), labels: rows(data.labels, 0, cut) },
+    validation: { features: rows(data.features, cut, n), labels: rows(data.labels, cut, n) },
+  };
+}

@@ -1,0 +1,200 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import { noGrad } from "../autograd/index.js";
+import { buildModel, ModelSpec, SpecError, type BuiltModel, type LayerInfo, type ModelSpecInput } from "../spec/index.js";
+import type { Json, ModelRecord, Store } from "../store/index.js";
+import { formatShape, Generator, numel, safetensors, sameShape, Tensor, type NestedValue } from "../tensor/index.js";
+import { NotFoundError } from "./errors.js";
+
+/** A model as the API shows it (snake_case JSON). */
+export interface ModelView {
+  id: string;
+  name: string | null;
+  input_shape: number[];
+  output_shape: number[];
+  layers: (Record<string, Json> & { output_shape: number[]; num_params: number })[];
+  num_params: number;
+  trainable_params: number;
+  /** PyTorch's repr of the seed's NeuralNetwork holding these layers. */
+  summary: string;
+  seed: number | null;
+  version: number;
+  created_at: string;
+  updated_at: string;
+}
+
+interface StoredSummary {
+  num_params: number;
+  trainable_params: number;
+  output_shape: number[];
+  layers: LayerInfo[];
+  repr: string;
+}
+
+export function modelView(record: Omit<ModelRecord, "weights" | "generatorState">): ModelView {
+  const spec = record.spec as unknown as ModelSpec;
+  const summary = record.summary as unknown as StoredSummary;
+  return {
+    id: record.id,
+    name: record.name,
+    input_shape: spec.input_shape,
+    output_shape: summary.output_shape,
+    layers: spec.layers.map((layer, i) => ({
+      ...(layer as Record<string, Json>),
+      output_shape: summary.layers[i]!.output_shape,
+      num_params: summary.layers[i]!.num_params,
+    })),
+    num_params: summary.num_params,
+    trainable_params: summary.trainable_params,
+    summary: summary.repr,
+    seed: spec.seed ?? null,
+    version: record.version,
+    created_at: record.createdAt,
+    updated_at: record.updatedAt,
+  };
+}
+
+/** One weight tensor as JSON: shape, dtype and flat row-major values. */
+export interface TensorView {
+  shape: number[];
+  dtype: "float32";
+  data: number[];
+}
+
+export interface PredictResult {
+  outputs: NestedValue;
+  /** argmax over the last dimension, when the model outputs several scores per sample. */
+  predictions?: number[];
+}
+
+/**
+ * Models: create (draw PyTorch's initial weights), read, replace weights, predict. Inference runs
+ * in the calling thread on a cached module per model version: one sample is microseconds of work,
+ * less than a hop to a worker.
+ */
+export class ModelService {
+  private readonly cache = new Map<string, { version: number; built: BuiltModel }>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly limits: { maxParams: number },
+  ) {}
+
+  async create(input: ModelSpecInput): Promise<ModelRecord> {
+    const spec = ModelSpec.parse(input);
+    // like torch.manual_seed(seed) then NeuralNetwork(...); unseeded models draw from a fresh random seed
+    const generator = new Generator().manualSeed(spec.seed ?? randomBytes(8).readBigUInt64LE() >> 1n);
+    const built = buildModel(spec, { generator, maxParams: this.limits.maxParams });
+    const at = new Date().toISOString();
+    const summary: StoredSummary = {
+      num_params: built.numParams,
+      trainable_params: built.trainableParams,
+      output_shape: built.outputShape,
+      layers: built.layers,
+      repr: built.repr,
+    };
+    const record: ModelRecord = {
+      id: `mdl_${randomUUID().replaceAll("-", "")}`,
+      name: spec.name ?? null,
+      spec: built.resolvedSpec as unknown as Json,
+      summary: summary as unknown as Json,
+      weights: safetensors.serialize(built.module.stateDict()),
+      generatorState: built.generator.getState(),
+      version: 1,
+      createdAt: at,
+      updatedAt: at,
+    };
+    await this.store.createModel(record);
+    return record;
+  }
+
+  async get(id: string): Promise<ModelRecord> {
+    const model = await this.store.getModel(id);
+    if (!model) throw new NotFoundError("model", id);
+    return model;
+  }
+
+  /** The model's weights by state-dict key. */
+  async weights(id: string): Promise<Record<string, Tensor>> {
+    return safetensors.parse((await this.get(id)).weights).tensors;
+  }
+
+  /** Replaces every weight; each key, shape and dtype must match the model's (SpecError otherwise). */
+  async replaceWeights(id: string, tensors: Record<string, Tensor>): Promise<ModelRecord> {
+    const model = await this.get(id);
+    const current = safetensors.parse(model.weights).tensors;
+    for (const key of Object.keys(tensors)) {
+      if (!(key in current)) throw new SpecError(`unexpected key "${key}"; the model's keys are ${Object.keys(current).join(", ")}`, ["tensors", key]);
+    }
+    for (const [key, t] of Object.entries(current)) {
+      const given = tensors[key];
+      if (!given) throw new SpecError(`missing key "${key}"`, ["tensors", key]);
+      if (given.dtype !== t.dtype) throw new SpecError(`"${key}" has dtype ${given.dtype}, expected ${t.dtype}`, ["tensors", key, "dtype"]);
+      if (!sameShape(given.shape, t.shape)) {
+        throw new SpecError(`"${key}" has shape ${formatShape(given.shape)}, expected ${formatShape(t.shape)}`, ["tensors", key, "shape"]);
+      }
+      const data = given.data as Float32Array;
+      for (let i = 0; i < data.length; i++) {
+        if (!Number.isFinite(data[i]!)) throw new SpecError(`"${key}" holds a non-finite value at index ${i}`, ["tensors", key, "data", i]);
+      }
+    }
+    const ordered = Object.fromEntries(Object.keys(current).map((k) => [k, tensors[k]!]));
+    const updated = await this.store.updateModelWeights(id, safetensors.serialize(ordered), model.generatorState, model.version);
+    if (!updated) throw new NotFoundError("model", id);
+    return updated;
+  }
+
+  /** Runs the model in eval mode on `inputs` (samples of the model's input_shape). */
+  async predict(id: string, inputs: readonly NestedValue[]): Promise<PredictResult> {
+    const built = await this.module(id);
+    const x = toBatch(inputs, built.inputShape);
+    const output = noGrad(() => built.module.forward(x));
+    const result: PredictResult = { outputs: output.tolist() };
+    const classes = output.shape[output.ndim - 1]!;
+    if (output.ndim === 2 && classes > 1) result.predictions = output.argmax(1).tolist() as number[];
+    return result;
+  }
+
+  private async module(id: string): Promise<BuiltModel> {
+    const cached = this.cache.get(id);
+    const record = await this.store.getModel(id);
+    if (!record) {
+      this.cache.delete(id);
+      throw new NotFoundError("model", id);
+    }
+    if (cached && cached.version === record.version) return cached.built;
+    const built = buildModel(record.spec as unknown as ModelSpec, { generator: new Generator(), maxParams: Number.MAX_SAFE_INTEGER });
+    built.module.loadStateDict(safetensors.parse(record.weights).tensors);
+    built.module.eval();
+    this.cache.set(id, { version: record.version, built });
+    return built;
+  }
+}
+
+/** Stacks samples of shape `sampleShape` into one float32 batch, naming the first bad sample. */
+function toBatch(inputs: readonly NestedValue[], sampleShape: readonly number[]): Tensor {
+  const per = numel(sampleShape);
+  const batch = Tensor.empty([inputs.length, ...sampleShape], "float32");
+  const out = batch.data as Float32Array;
+  inputs.forEach((sample, i) => {
+    const values: number[] = [];
+    const shape: number[] = [];
+    const walk = (v: NestedValue, depth: number): void => {
+      if (Array.isArray(v)) {
+        if (shape[depth] === undefined) shape[depth] = v.length;
+        else if (shape[depth] !== v.length) throw new SpecError(`sample ${i} is ragged at depth ${depth}`, ["inputs", i]);
+        for (const x of v) walk(x, depth + 1);
+      } else if (typeof v === "number" && Number.isFinite(v)) {
+        if (depth !== sampleShape.length) throw new SpecError(`sample ${i} does not have the model's input shape ${formatShape(sampleShape)}`, ["inputs", i]);
+        values.push(v);
+      } else {
+        throw new SpecError(`sample ${i} holds ${JSON.stringify(v)}, not a finite number`, ["inputs", i]);
+      }
+    };
+    walk(sample, 0);
+    if (!sameShape(shape, sampleShape) || values.length !== per) {
+      throw new SpecError(`sample ${i} has shape ${formatShape(shape)}, but the model's input_shape is ${formatShape(sampleShape)}`, ["inputs", i]);
+    }
+    out.set(values, i * per);
+  });
+  return batch;
+}

@@ -1,0 +1,67 @@
+import type { SharedTensor } from "../tensor/index.js";
+
+/** Why a training run stopped early (written by the job manager into the task's control word). */
+export const CONTROL = {
+  /** Keep going. */
+  run: 0,
+  /** The user cancelled: stop at the next step, keep the model's weights as they were. */
+  cancel: 1,
+  /** The service is shutting down: checkpoint at the next step and stop; the job resumes later. */
+  suspend: 2,
+} as const;
+
+/**
+ * What a worker thread needs to run one job, as plain data: tensors cross as SharedArrayBuffers
+ * (no copy), specs as JSON. Produced by the job manager, consumed by `runTraining`.
+ */
+export interface TrainingTask {
+  jobId: string;
+  /** The model's spec as stored (input_shape, layers with in_features resolved). */
+  modelSpec: unknown;
+  /** The job's training spec as stored. */
+  trainingSpec: unknown;
+  /** The model's current weights, by state-dict key. */
+  weights: Record<string, SharedTensor>;
+  /** The model's generator state: the global generator starts from it unless the job has a seed. */
+  generatorState: Uint8Array;
+  features: SharedTensor;
+  labels: SharedTensor;
+  validation: { features: SharedTensor; labels: SharedTensor } | null;
+  /** A checkpoint to resume from (`encodeCheckpoint` bytes), or null for a fresh run. */
+  checkpoint: Uint8Array | null;
+  /** One Int32 (a `CONTROL` value) the manager sets to stop the run between steps. */
+  control: SharedArrayBuffer;
+  /** Minimum milliseconds between periodic checkpoints (epoch ends always checkpoint). */
+  checkpointIntervalMs: number;
+}
+
+/** Per-epoch metrics, as the API reports them. */
+export interface EpochMetrics {
+  epoch: number;
+  train_loss: number;
+  train_accuracy?: number;
+  val_loss?: number;
+  val_accuracy?: number;
+}
+
+/** A message from the worker to the manager while a job runs, in order. */
+export type TrainingMessage =
+  | { kind: "progress"; step: number; epoch: number; batch: number; loss: number }
+  | { kind: "epoch"; metrics: EpochMetrics }
+  | { kind: "checkpoint"; state: Uint8Array; step: number; epoch: number }
+  /** The last message of a run, sent after the others (the task's result may arrive first). */
+  | { kind: "end" };
+
+/** How a run ended; weights and generator state come back only on success. */
+export type TrainingOutcome =
+  | {
+      status: "succeeded";
+      weights: Record<string, SharedTensor>;
+      generatorState: Uint8Array;
+      epochs: EpochMetrics[];
+      steps: number;
+      stoppedEarly: boolean;
+    }
+  | { status: "cancelled"; steps: number; epochs: EpochMetrics[] }
+  | { status: "suspended"; steps: number }
+  | { status: "failed"; code: "non_finite_loss" | "training_error"; message: string; step: number; epochs: EpochMetrics[] };

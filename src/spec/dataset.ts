@@ -1,0 +1,486 @@
+/**
+ * Datasets: ingestion of a JSON body, a CSV file or a safetensors file into a features tensor and
+ * a labels tensor, with SpecErrors naming the field (and row) at fault; and the check that a
+ * dataset fits a model and a loss (`checkCompatibility`).
+ *
+ * What comes out (`DatasetTensors`):
+ * - features: float32 [N, ...featureShape], every value finite, 1 to 4 dimensions per sample;
+ * - labels: int64 [N] class indices when every label is an integer ≥ 0 in a flat list (JSON and
+ *   CSV cannot tell 1.0 from 1; safetensors labels keep their dtype: I64 ≥ 0 in one dimension gives
+ *   class indices, anything else float32), else float32 [N] or [N, k] targets.
+ */
+import { z } from "zod";
+import { allocate, formatShape, kernels, safetensors, sameShape, Tensor } from "../tensor/index.js";
+import { SpecError, type SpecPath } from "./errors.js";
+import { MAX_INPUT_DIMS } from "./model.js";
+import { isClassificationLoss, type Loss } from "./training.js";
+
+/** The most dimensions of one sample's features: as many as a model's input_shape may have. */
+export const MAX_FEATURE_DIMS = MAX_INPUT_DIMS;
+
+export interface DatasetLimits {
+  /** The most samples a dataset may hold. */
+  maxSamples: number;
+}
+
+export interface DatasetTensors {
+  /** float32 [N, ...featureShape]. */
+  features: Tensor;
+  /** int64 [N] class indices, or float32 [N] / [N, k] targets. */
+  labels: Tensor;
+  numSamples: number;
+  /** Shape of one sample's features, e.g. [50]. */
+  featureShape: number[];
+  /** Shape of one sample's label: [] for class indices or one number per sample, [k] for k targets. */
+  labelShape: number[];
+  labelDtype: "int64" | "float32";
+  /** For int64 labels, the largest label + 1; null for float labels. */
+  numClasses: number | null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSON
+
+const num = z.number();
+
+export const JsonDataset = z
+  .object({
+    name: z.string().min(1).max(200).optional().describe("A name for the dataset, 1 to 200 characters."),
+    features: z
+      .array(
+        z
+          .union([z.array(num), z.array(z.array(num)), z.array(z.array(z.array(num))), z.array(z.array(z.array(z.array(num))))])
+          .describe(
+            `One sample's features: an array of numbers, or nested arrays up to ${MAX_INPUT_DIMS} levels deep (the sample's ` +
+              "shape, which must equal the model's input_shape), all samples the same shape.",
+          ),
+      )
+      .min(1)
+      .describe("The samples' features, one entry per sample; they are stored as float32."),
+    labels: z
+      .union([z.array(num), z.array(z.array(num))])
+      .describe(
+        "One label per sample. Integers ≥ 0 in a flat list are class indices (int64, for cross_entropy and " +
+          "nll_loss); other numbers, or one array of k numbers per sample, are float32 targets (regression, " +
+          "binary_cross_entropy_with_logits).",
+      ),
+  })
+  .strict()
+  .meta({ title: "JsonDataset" })
+  .describe("A dataset given inline: features and labels as JSON arrays.");
+export type JsonDataset = z.infer<typeof JsonDataset>;
+
+function kind(v: unknown): string {
+  if (Array.isArray(v)) return "an array";
+  if (v === null) return "null";
+  if (typeof v === "string") return `the string ${JSON.stringify(v.length > 20 ? `${v.slice(0, 20)}…` : v)}`;
+  return typeof v === "number" ? String(v) : typeof v;
+}
+
+/** `v` as a float32 value, or a SpecError at `path` if it is not a number or not finite in float32. */
+function float32(v: unknown, path: () => SpecPath): number {
+  if (typeof v !== "number") throw new SpecError(`expected a number, got ${kind(v)}`, path());
+  const f = Math.fround(v);
+  if (!Number.isFinite(f)) {
+    throw new SpecError(Number.isFinite(v) ? `${v} is outside float32's range` : `${v} is not a finite number`, path());
+  }
+  return f;
+}
+
+function checkCount(n: number, limits: DatasetLimits, path: SpecPath): void {
+  if (n === 0) throw new SpecError("the dataset is empty: give at least one sample", path);
+  if (n > limits.maxSamples) throw new SpecError(`${n} samples is more than the limit of ${limits.maxSamples}`, path);
+}
+
+/** The shape of sample 0, found by following first elements. */
+function firstSampleShape(sample: unknown): number[] {
+  if (!Array.isArray(sample)) {
+    throw new SpecError(`each sample must be an array of numbers (nested up to ${MAX_FEATURE_DIMS} levels), got ${kind(sample)}`, ["features", 0]);
+  }
+  const shape: number[] = [];
+  const at: SpecPath = ["features", 0];
+  let v: unknown = sample;
+  while (Array.isArray(v)) {
+    if (v.length === 0) throw new SpecError("empty array: every dimension of a sample needs at least one value", [...at]);
+    shape.push(v.length);
+    if (shape.length > MAX_FEATURE_DIMS) {
+      throw new SpecError(`a sample may have at most ${MAX_FEATURE_DIMS} dimensions`, ["features", 0]);
+    }
+    v = v[0];
+    at.push(0);
+  }
+  return shape;
+}
+
+/**
+ * Tensors from a JSON body (parsed with `JsonDataset`). Every value is checked again here: samples
+ * of one shape, finite float32 features, one label per sample. Errors name the element, e.g.
+ * path ["features", 7, 2] "expected a number, got the string \"x\"".
+ */
+export function datasetFromJson(body: JsonDataset, limits: DatasetLimits): DatasetTensors {
+  const rows: unknown = body.features;
+  if (!Array.isArray(rows)) throw new SpecError(`features must be an array of samples, got ${kind(rows)}`, ["features"]);
+  checkCount(rows.length, limits, ["features"]);
+  const n = rows.length;
+  const featureShape = firstSampleShape(rows[0]);
+  const size = featureShape.reduce((a, b) => a * b, 1);
+  const out = allocate("float32", n * size) as Float32Array;
+  const ndim = featureShape.length;
+  // where the walk is: [i, j, k] for features[i][j][k]; paths are built only for errors
+  const at: number[] = [];
+  const pathTo = (depth: number) => (): SpecPath => ["features", ...at.slice(0, depth + 1)];
+  let pos = 0;
+  const fill = (v: unknown, depth: number): void => {
+    if (depth === ndim) {
+      out[pos++] = float32(v, pathTo(depth));
+      return;
+    }
+    const expected = featureShape[depth]!;
+    if (!Array.isArray(v)) {
+      const what = depth === 0 ? "each sample must be an array" : `expected an array of ${expected} values`;
+      throw new SpecError(`${what}, got ${kind(v)}`, pathTo(depth)());
+    }
+    if (v.length !== expected) {
+      throw new SpecError(
+        `expected ${expected} values, got ${v.length} (every sample must have the shape of features[0], ${formatShape(featureShape)})`,
+        pathTo(depth)(),
+      );
+    }
+    for (let j = 0; j < expected; j++) {
+      at[depth + 1] = j;
+      fill(v[j], depth + 1);
+    }
+  };
+  for (let i = 0; i < n; i++) {
+    at[0] = i;
+    fill(rows[i], 0);
+  }
+  const features = new Tensor(out, [n, ...featureShape], "float32");
+  return { features, numSamples: n, featureShape, ...labelsFromJson(body.labels, n) };
+}
+
+type LabelPart = Pick<DatasetTensors, "labels" | "labelShape" | "labelDtype" | "numClasses">;
+
+/** Class indices when every value is an integer ≥ 0, else float32 targets. */
+function labelsFromNumbers(values: readonly number[], path: (i: number) => SpecPath): LabelPart {
+  const n = values.length;
+  let classes = true;
+  let max = 0;
+  for (let i = 0; i < n; i++) {
+    const v = values[i]!;
+    float32(v, () => path(i));
+    if (!(Number.isSafeInteger(v) && v >= 0)) classes = false;
+    else if (v > max) max = v;
+  }
+  if (classes) {
+    const out = allocate("int64", n) as BigInt64Array;
+    for (let i = 0; i < n; i++) out[i] = BigInt(values[i]!);
+    return { labels: new Tensor(out, [n], "int64"), labelShape: [], labelDtype: "int64", numClasses: max + 1 };
+  }
+  const out = allocate("float32", n) as Float32Array;
+  out.set(values);
+  return { labels: new Tensor(out, [n], "float32"), labelShape: [], labelDtype: "float32", numClasses: null };
+}
+
+function labelsFromJson(labels: unknown, n: number): LabelPart {
+  if (!Array.isArray(labels)) throw new SpecError(`labels must be an array with one label per sample, got ${kind(labels)}`, ["labels"]);
+  if (labels.length !== n) throw new SpecError(`${labels.length} labels for ${n} samples: give one label per sample`, ["labels"]);
+  if (!Array.isArray(labels[0])) {
+    for (let i = 0; i < n; i++) {
+      if (typeof labels[i] !== "number") {
+        throw new SpecError(`expected a number (labels[0] is a number), got ${kind(labels[i])}`, ["labels", i]);
+      }
+    }
+    return labelsFromNumbers(labels as number[], (i) => ["labels", i]);
+  }
+  const k = (labels[0] as unknown[]).length;
+  if (k === 0) throw new SpecError("empty array: a sample's targets need at least one value", ["labels", 0]);
+  const out = allocate("float32", n * k) as Float32Array;
+  for (let i = 0; i < n; i++) {
+    const row: unknown = labels[i];
+    if (!Array.isArray(row)) throw new SpecError(`expected an array of ${k} numbers (as labels[0]), got ${kind(row)}`, ["labels", i]);
+    if (row.length !== k) throw new SpecError(`expected ${k} values (as labels[0]), got ${row.length}`, ["labels", i]);
+    for (let j = 0; j < k; j++) out[i * k + j] = float32(row[j], () => ["labels", i, j]);
+  }
+  return { labels: new Tensor(out, [n, k], "float32"), labelShape: [k], labelDtype: "float32", numClasses: null };
+}
+
+// ---------------------------------------------------------------------------------------------
+// CSV
+
+export interface CsvOptions extends DatasetLimits {
+  /** The column holding the labels (default: the last column). */
+  labelColumn?: string;
+}
+
+/** A plain decimal number: what a CSV cell may hold (no NaN, Infinity, hex or empty cells). */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/** The records of a CSV text (RFC 4180: commas, optional double quotes, CRLF or LF), numbered from 1. */
+function* csvRecords(text: string): Generator<{ row: number; cells: string[] }> {
+  const n = text.length;
+  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  let row = 0;
+  while (i < n) {
+    row++;
+    // fast path: a line without quotes or stray carriage returns is split at its commas
+    let end = text.indexOf("\n", i);
+    if (end < 0) end = n;
+    const line = text.slice(i, end > i && text.charCodeAt(end - 1) === 13 ? end - 1 : end);
+    if (!line.includes('"') && !line.includes("\r")) {
+      i = end + 1;
+      yield { row, cells: line.split(",") };
+      continue;
+    }
+    const cells: string[] = [];
+    for (;;) {
+      if (text[i] === '"') {
+        let value = "";
+        let j = i + 1;
+        for (;;) {
+          const q = text.indexOf('"', j);
+          if (q < 0) throw new SpecError("a quoted cell is never closed", ["csv", "row", row]);
+          value += text.slice(j, q);
+          if (text[q + 1] === '"') {
+            value += '"';
+            j = q + 2;
+            continue;
+          }
+          i = q + 1;
+          break;
+        }
+        while (text[i] === " " || text[i] === "\t") i++;
+        if (i < n && text[i] !== "," && text[i] !== "\n" && text[i] !== "\r") {
+          throw new SpecError("unexpected text after a quoted cell", ["csv", "row", row]);
+        }
+        cells.push(value);
+      } else {
+        let j = i;
+        while (j < n) {
+          const c = text.charCodeAt(j);
+          if (c === 44 /* , */ || c === 10 /* \n */ || c === 13 /* \r */) break;
+          j++;
+        }
+        cells.push(text.slice(i, j));
+        i = j;
+      }
+      if (text[i] === ",") {
+        i++;
+        continue;
+      }
+      if (text[i] === "\r") i++;
+      if (text[i] === "\n") i++;
+      break;
+    }
+    yield { row, cells };
+  }
+}
+
+const isBlank = (cells: string[]) => cells.length === 1 && cells[0]!.trim() === "";
+
+/**
+ * Tensors from a CSV text with a header row: every column but the label column is a feature (in
+ * order), every cell a plain decimal number. Errors name the row as the file numbers it (the
+ * header is row 1) and the column by its header name: path ["csv", "row", 7, "column", "x3"].
+ * Blank lines are skipped.
+ */
+export function datasetFromCsv(text: string, options: CsvOptions): DatasetTensors {
+  const records = csvRecords(text);
+  let header: string[] | undefined;
+  // (not for-of: leaving a for-of loop early would close the generator)
+  for (let r = records.next(); !r.done; r = records.next()) {
+    if (isBlank(r.value.cells)) continue;
+    header = r.value.cells.map((c) => c.trim());
+    break;
+  }
+  if (header === undefined) throw new SpecError("the CSV is empty: it needs a header row and at least one data row", ["csv"]);
+  header.forEach((name, j) => {
+    if (name === "") throw new SpecError(`column ${j + 1} has no name in the header row`, ["csv", "header"]);
+    if (header!.indexOf(name) !== j) throw new SpecError(`column ${JSON.stringify(name)} appears twice in the header row`, ["csv", "header"]);
+  });
+  if (header.length < 2) throw new SpecError("the CSV needs at least two columns: features and a label", ["csv", "header"]);
+  const labelIndex = options.labelColumn === undefined ? header.length - 1 : header.indexOf(options.labelColumn);
+  if (labelIndex < 0) {
+    throw new SpecError(`no column ${JSON.stringify(options.labelColumn)} in the header (columns: ${header.join(", ")})`, ["label_column"]);
+  }
+  const width = header.length;
+  const features: number[] = [];
+  const labels: number[] = [];
+  for (const { row, cells } of records) {
+    if (isBlank(cells)) continue;
+    if (cells.length !== width) {
+      throw new SpecError(`row ${row} has ${cells.length} cells but the header has ${width}`, ["csv", "row", row]);
+    }
+    if (labels.length === options.maxSamples) {
+      throw new SpecError(`more than the limit of ${options.maxSamples} samples`, ["csv"]);
+    }
+    for (let j = 0; j < width; j++) {
+      const cell = cells[j]!.trim();
+      const at = (): SpecPath => ["csv", "row", row, "column", header![j]!];
+      if (!DECIMAL.test(cell)) {
+        const why = cell === "" ? "empty cell" : `${JSON.stringify(cell)} is not a finite number`;
+        throw new SpecError(`${why} (cells must hold plain decimal numbers)`, at());
+      }
+      const v = float32(Number(cell), at);
+      if (j === labelIndex) labels.push(Number(cell));
+      else features.push(v);
+    }
+  }
+  const n = labels.length;
+  if (n === 0) throw new SpecError("the CSV has a header but no data rows", ["csv"]);
+  const featureShape = [width - 1];
+  const out = allocate("float32", features.length) as Float32Array;
+  out.set(features);
+  const labelPart = labelsFromNumbers(labels, () => ["csv", "column", header![labelIndex]!]);
+  return { features: new Tensor(out, [n, width - 1], "float32"), numSamples: n, featureShape, ...labelPart };
+}
+
+// ---------------------------------------------------------------------------------------------
+// safetensors
+
+/**
+ * Tensors from a safetensors file holding exactly two tensors: `features` (F32 or F64, [N, ...],
+ * 1 to 4 dimensions per sample; cast to float32) and `labels` (I64, F32 or F64, [N] or [N, k]).
+ * Errors have paths ["safetensors"] (the file) or ["safetensors", name] (a tensor).
+ */
+export function datasetFromSafetensors(bytes: Uint8Array, limits: DatasetLimits): DatasetTensors {
+  let tensors: Record<string, Tensor>;
+  try {
+    tensors = safetensors.parse(bytes).tensors;
+  } catch (e) {
+    if (e instanceof safetensors.SafetensorsError) throw new SpecError(`not a valid safetensors file: ${e.message}`, ["safetensors"]);
+    throw e;
+  }
+  for (const name of Object.keys(tensors)) {
+    if (name !== "features" && name !== "labels") {
+      throw new SpecError(`unexpected tensor ${JSON.stringify(name)}: the file must hold "features" and "labels" only`, ["safetensors", name]);
+    }
+  }
+  const f = tensors["features"];
+  const l = tensors["labels"];
+  if (f === undefined) throw new SpecError('the file has no tensor named "features"', ["safetensors", "features"]);
+  if (l === undefined) throw new SpecError('the file has no tensor named "labels"', ["safetensors", "labels"]);
+
+  if (f.dtype !== "float32" && f.dtype !== "float64") {
+    throw new SpecError(`features must be F32 or F64, not ${f.dtype}`, ["safetensors", "features"]);
+  }
+  if (f.ndim < 2 || f.ndim > MAX_FEATURE_DIMS + 1) {
+    throw new SpecError(
+      `features must have shape [N, ...] with 1 to ${MAX_FEATURE_DIMS} dimensions per sample, not ${formatShape(f.shape)}`,
+      ["safetensors", "features"],
+    );
+  }
+  const n = f.shape[0]!;
+  checkCount(n, limits, ["safetensors", "features"]);
+  const featureShape = f.shape.slice(1);
+  if (featureShape.some((d) => d === 0)) {
+    throw new SpecError(`a sample's dimensions must be ≥ 1, not ${formatShape(featureShape)}`, ["safetensors", "features"]);
+  }
+  const features = kernels.cast(f, "float32");
+  const fd = features.data as Float32Array;
+  for (let i = 0; i < fd.length; i++) {
+    if (!Number.isFinite(fd[i]!)) {
+      const sample = Math.floor(i / (fd.length / n));
+      throw new SpecError(`sample ${sample} holds ${fd[i]} (float32), not a finite number`, ["safetensors", "features"]);
+    }
+  }
+
+  if (l.dtype === "bool") throw new SpecError("labels must be I64, F32 or F64, not bool", ["safetensors", "labels"]);
+  if ((l.ndim !== 1 && l.ndim !== 2) || (l.ndim === 2 && l.shape[1] === 0)) {
+    throw new SpecError(`labels must have shape [N] or [N, k], not ${formatShape(l.shape)}`, ["safetensors", "labels"]);
+  }
+  if (l.shape[0] !== n) {
+    throw new SpecError(`${l.shape[0]} labels for ${n} samples: give one label per sample`, ["safetensors", "labels"]);
+  }
+  let labelPart: LabelPart;
+  if (l.dtype === "int64" && l.ndim === 1 && (l.data as BigInt64Array).every((v) => v >= 0n)) {
+    const max = (l.data as BigInt64Array).reduce((m, v) => (v > m ? v : m), 0n);
+    labelPart = { labels: l, labelShape: [], labelDtype: "int64", numClasses: Number(max) + 1 };
+  } else {
+    const labels = kernels.cast(l, "float32");
+    const ld = labels.data as Float32Array;
+    for (let i = 0; i < ld.length; i++) {
+      if (!Number.isFinite(ld[i]!)) {
+        throw new SpecError(`label ${Math.floor(i / (ld.length / n))} holds ${ld[i]} (float32), not a finite number`, ["safetensors", "labels"]);
+      }
+    }
+    labelPart = { labels, labelShape: labels.shape.slice(1), labelDtype: "float32", numClasses: null };
+  }
+  return { features, numSamples: n, featureShape, ...labelPart };
+}
+
+// ---------------------------------------------------------------------------------------------
+// compatibility
+
+export interface ModelShapes {
+  /** Shape of one input sample (the spec's input_shape). */
+  inputShape: readonly number[];
+  /** Shape of one output sample (the last layer's output_shape). */
+  outputShape: readonly number[];
+}
+
+export type DatasetShapes = Pick<DatasetTensors, "featureShape" | "labelShape" | "labelDtype" | "numClasses">;
+
+/**
+ * The shape of one sample's target for `loss` against a model whose output sample has shape
+ * `outputShape`: [] (a class index) for cross_entropy and nll_loss, the output's shape otherwise.
+ * Labels of shape [] fit an output of shape [1]: `prepareTarget` (training.ts) views a batch of
+ * labels [B] as [B, 1] and casts integer labels to float for the non-class losses.
+ */
+export function targetShapeFor(loss: Loss, outputShape: readonly number[]): number[] {
+  return isClassificationLoss(loss) ? [] : [...outputShape];
+}
+
+const perSample = (shape: readonly number[]) => (shape.length === 0 ? "one number per sample" : `shape ${formatShape(shape)} per sample`);
+
+/**
+ * Throws SpecError unless `dataset` can train (or validate) `model` with `loss`. Paths: [field]
+ * (default "dataset_id") for what the dataset gets wrong, ["model_id"] for a model whose output
+ * cannot serve the loss.
+ */
+export function checkCompatibility(model: ModelShapes, dataset: DatasetShapes, loss: Loss, field = "dataset_id"): void {
+  if (!sameShape(dataset.featureShape, model.inputShape)) {
+    throw new SpecError(
+      `the dataset's samples have shape ${formatShape(dataset.featureShape)} but the model's input_shape is ${formatShape(model.inputShape)}`,
+      [field],
+    );
+  }
+  const out = model.outputShape;
+  if (isClassificationLoss(loss)) {
+    if (out.length !== 1) {
+      throw new SpecError(
+        `${loss} needs a model that outputs one score per class (shape [C] per sample), but its output has shape ${formatShape(out)}`,
+        ["model_id"],
+      );
+    }
+    if (dataset.labelDtype !== "int64" || dataset.labelShape.length !== 0) {
+      throw new SpecError(
+        `${loss} needs integer class labels 0..${out[0]! - 1}, one per sample, but the dataset's labels are ${dataset.labelDtype} ` +
+          `with ${perSample(dataset.labelShape)}`,
+        [field],
+      );
+    }
+    if (dataset.numClasses !== null && dataset.numClasses > out[0]!) {
+      throw new SpecError(
+        `the labels go up to ${dataset.numClasses - 1} but the model outputs ${out[0]} scores per sample (classes 0..${out[0]! - 1})`,
+        [field],
+      );
+    }
+    return;
+  }
+  const target = targetShapeFor(loss, out);
+  const fits = sameShape(dataset.labelShape, target) || (dataset.labelShape.length === 0 && sameShape(target, [1]));
+  if (!fits) {
+    throw new SpecError(
+      `${loss} needs targets of the model's output shape ${formatShape(target)} per sample, but the dataset's labels have ` +
+        `${perSample(dataset.labelShape)}`,
+      [field],
+    );
+  }
+  if (loss === "binary_cross_entropy_with_logits" && dataset.labelDtype === "int64" && dataset.numClasses !== null && dataset.numClasses > 2) {
+    throw new SpecError(
+      `${loss} needs targets in [0, 1], but the labels are class indices up to ${dataset.numClasses - 1}; use cross_entropy for more than two classes`,
+      [field],
+    );
+  }
+}

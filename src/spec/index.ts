@@ -1,0 +1,75 @@
+/**
+ * The spec layer: JSON request bodies (snake_case, as the HTTP API takes them) to validated specs
+ * and engine objects. Zod schemas are values named as their types; each converts with
+ * `z.toJSONSchema(schema, { io: "input" })` for the OpenAPI document. Cross-field rules live in the
+ * builder functions, which throw `SpecError` with the path of the field at fault.
+ */
+export { SpecError, formatPath, toSpecPath, specErrorFromZod, parseSpec, type SpecPath } from "./errors.js";
+export {
+  LayerSpec,
+  LinearSpec,
+  ReLUSpec,
+  LeakyReLUSpec,
+  SigmoidSpec,
+  TanhSpec,
+  GELUSpec,
+  SoftmaxSpec,
+  LogSoftmaxSpec,
+  DropoutSpec,
+  FlattenSpec,
+  LayerNormSpec,
+  IdentitySpec,
+  LAYER_TYPES,
+  type LayerSpecInput,
+  type LayerType,
+} from "./layers.js";
+export {
+  ModelSpec,
+  NeuralNetwork,
+  SeededDropout,
+  buildModel,
+  resolveModel,
+  MAX_LAYERS,
+  MAX_INPUT_DIMS,
+  DEFAULT_MAX_PARAMS,
+  type ModelSpecInput,
+  type LayerInfo,
+  type ResolvedModel,
+  type BuildModelOptions,
+  type BuiltModel,
+} from "./model.js";
+export {
+  Loss,
+  OptimizerSpec,
+  SGDSpec,
+  AdamSpec,
+  AdamWSpec,
+  RMSpropSpec,
+  EarlyStopping,
+  TrainingSpec,
+  OPTIMIZER_TYPES,
+  isClassificationLoss,
+  checkOptimizerSpec,
+  checkTrainingSpec,
+  makeOptimizer,
+  lossFunction,
+  prepareTarget,
+  type AnyOptimizer,
+  type ClassificationLoss,
+  type OptimizerSpecInput,
+  type TrainingSpecInput,
+} from "./training.js";
+export {
+  JsonDataset,
+  datasetFromJson,
+  datasetFromCsv,
+  datasetFromSafetensors,
+  checkCompatibility,
+  targetShapeFor,
+  MAX_FEATURE_DIMS,
+  type DatasetLimits,
+  type DatasetTensors,
+  type CsvOptions,
+  type ModelShapes,
+  type DatasetShapes,
+} from "./dataset.js";

@@ -1,0 +1,309 @@
+/**
+ * Model specs: the JSON a client sends to describe a network, its validation (Zod for each field,
+ * shape inference for how the layers fit together) and the `NeuralNetwork` module built from it.
+ *
+ * The built module is the seed's `NeuralNetwork`: one `nn.Sequential` registered as "layers", so
+ * its state-dict keys (`layers.0.weight`, ...) and repr are PyTorch's for the same layers.
+ */
+import { z } from "zod";
+import { defaultGenerator, Generator, type Tensor } from "../tensor/index.js";
+import * as nn from "../nn/index.js";
+import { parseSpec, SpecError } from "./errors.js";
+import { LayerSpec } from "./layers.js";
+
+/** The most layers a model spec may list. */
+export const MAX_LAYERS = 100;
+/** The most dimensions of one input sample. */
+export const MAX_INPUT_DIMS = 4;
+/** `buildModel`'s parameter limit when the caller gives none. */
+export const DEFAULT_MAX_PARAMS = 10_000_000;
+
+export const ModelSpec = z
+  .object({
+    name: z.string().min(1).max(200).optional().describe("A name for the model, 1 to 200 characters."),
+    input_shape: z
+      .array(z.number().int().min(1).describe("A dimension's size, ≥ 1."))
+      .min(1)
+      .max(MAX_INPUT_DIMS)
+      .describe(
+        `Shape of one input sample, without the batch dimension (e.g. [50] for 50 features), 1 to ${MAX_INPUT_DIMS} dimensions.`,
+      ),
+    layers: z
+      .array(LayerSpec)
+      .min(1)
+      .max(MAX_LAYERS)
+      .describe(
+        `The layers, applied in order (an nn.Sequential), 1 to ${MAX_LAYERS}. Each Linear's in_features may be ` +
+          "left out: it is inferred from the shape that reaches it.",
+      ),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .describe(
+        "Seed for the initial weights: the model gets PyTorch's weights for torch.manual_seed(seed) followed by " +
+          "constructing the same layers. PyTorch accepts seeds in [0, 2^63); as a JSON number a seed is exact only " +
+          "up to 2^53 − 1, so larger values are rejected.",
+      ),
+  })
+  .strict()
+  .meta({ title: "ModelSpec" })
+  .describe("A feed-forward network: an input shape and a sequence of torch.nn layers.");
+export type ModelSpec = z.infer<typeof ModelSpec>;
+/** A model spec as a request may give it (defaults not yet applied). */
+export type ModelSpecInput = z.input<typeof ModelSpec>;
+
+// ---------------------------------------------------------------------------------------------
+// the module
+
+/**
+ * torch.nn.Dropout drawing its masks from a generator of the model's instead of the global one
+ * (Kiln's nn.Dropout always uses the global generator; F.dropout takes one). Named `Dropout` so
+ * that reprs are PyTorch's.
+ */
+class Dropout extends nn.Dropout {
+  constructor(
+    p: number,
+    public generator: Generator,
+  ) {
+    super(p);
+  }
+
+  override forward(input: Tensor): Tensor {
+    return nn.functional.dropout(input, this.p, this.training, this.generator);
+  }
+}
+export { Dropout as SeededDropout };
+
+/** The seed's NeuralNetwork: an `nn.Sequential` of layers registered as "layers". */
+export class NeuralNetwork extends nn.Module {
+  readonly layers: nn.Sequential;
+
+  constructor(layers: nn.Sequential | nn.Module[]) {
+    super();
+    this.layers = this.registerModule("layers", layers instanceof nn.Sequential ? layers : new nn.Sequential(...layers));
+  }
+
+  forward(x: Tensor): Tensor {
+    return this.layers.forward(x);
+  }
+
+  /** Makes every Dropout layer draw its masks from `generator` from now on. */
+  setDropoutGenerator(generator: Generator): this {
+    for (const m of this.modules()) if (m instanceof Dropout) m.generator = generator;
+    return this;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// shape inference
+
+/** One layer of a resolved model: what it outputs for one sample and how many weights it has. */
+export interface LayerInfo {
+  index: number;
+  type: LayerSpec["type"];
+  /** Shape of one sample's output, without the batch dimension. */
+  output_shape: number[];
+  num_params: number;
+}
+
+/** A model spec whose layers were checked against each other, before any weight is allocated. */
+export interface ResolvedModel {
+  /** The spec with every default applied and every Linear's in_features filled in. */
+  resolvedSpec: ModelSpec;
+  layers: LayerInfo[];
+  /** Shape of one input sample (`input_shape`). */
+  inputShape: number[];
+  /** Shape of one output sample (the last layer's output_shape). */
+  outputShape: number[];
+  numParams: number;
+}
+
+const shapeString = (perSample: readonly number[]): string => `[N, ${perSample.join(", ")}]`;
+
+/**
+ * A dimension argument of layer `index` (PyTorch's convention: batched dims, negative from the end)
+ * as an index into the per-sample shape; the batch dimension is refused.
+ */
+function sampleDim(value: number, perSample: readonly number[], index: number, field: string): number {
+  const ndim = perSample.length + 1;
+  const d = value < 0 ? value + ndim : value;
+  if (d <= 0 || d >= ndim) {
+    const allowed = ndim === 2 ? "1 or -1" : `1..${ndim - 1} or -${ndim - 1}..-1`;
+    const why = d === 0 ? `dim ${value} is the batch dimension` : `${field} ${value} is out of range`;
+    throw new SpecError(
+      `${why} for this layer's input of shape ${shapeString(perSample)}: use ${allowed} (dim 0 is the batch)`,
+      ["layers", index, field],
+    );
+  }
+  return d - 1;
+}
+
+/** The per-sample output shape of one layer, its parameter count and its resolved spec. */
+function inferLayer(layer: LayerSpec, input: readonly number[], index: number): { spec: LayerSpec; output: number[]; params: number } {
+  const last = input[input.length - 1]!;
+  switch (layer.type) {
+    case "Linear": {
+      if (layer.in_features !== undefined && layer.in_features !== last) {
+        const source = index === 0 ? "input_shape gives" : "the previous layer gives";
+        throw new SpecError(`in_features is ${layer.in_features} but ${source} ${last} features`, ["layers", index, "in_features"]);
+      }
+      const spec = { type: "Linear" as const, in_features: last, out_features: layer.out_features, bias: layer.bias };
+      const params = last * layer.out_features + (layer.bias ? layer.out_features : 0);
+      return { spec, output: [...input.slice(0, -1), layer.out_features], params };
+    }
+    case "Softmax":
+    case "LogSoftmax":
+      sampleDim(layer.dim, input, index, "dim");
+      return { spec: layer, output: [...input], params: 0 };
+    case "Flatten": {
+      const start = sampleDim(layer.start_dim, input, index, "start_dim");
+      const end = sampleDim(layer.end_dim, input, index, "end_dim");
+      if (start > end) {
+        throw new SpecError(
+          `start_dim ${layer.start_dim} comes after end_dim ${layer.end_dim} for this layer's input of shape ${shapeString(input)}`,
+          ["layers", index, "start_dim"],
+        );
+      }
+      const merged = input.slice(start, end + 1).reduce((a, b) => a * b, 1);
+      return { spec: layer, output: [...input.slice(0, start), merged, ...input.slice(end + 1)], params: 0 };
+    }
+    case "LayerNorm":
+      return { spec: layer, output: [...input], params: layer.elementwise_affine ? 2 * last : 0 };
+    default:
+      return { spec: layer, output: [...input], params: 0 };
+  }
+}
+
+/**
+ * Validates `spec` (Zod, then shape inference) without allocating weights. Throws SpecError with
+ * the path of the field at fault, e.g. `["layers", 2, "in_features"]`.
+ */
+export function resolveModel(spec: ModelSpecInput): ResolvedModel {
+  const parsed = parseSpec(ModelSpec, spec);
+  let shape: number[] = [...parsed.input_shape];
+  let numParams = 0;
+  const layers: LayerInfo[] = [];
+  const resolvedLayers: LayerSpec[] = [];
+  parsed.layers.forEach((layer, index) => {
+    const { spec: resolved, output, params } = inferLayer(layer, shape, index);
+    layers.push({ index, type: layer.type, output_shape: output, num_params: params });
+    resolvedLayers.push(resolved);
+    numParams += params;
+    shape = output;
+  });
+  return {
+    resolvedSpec: { ...parsed, layers: resolvedLayers },
+    layers,
+    inputShape: [...parsed.input_shape],
+    outputShape: shape,
+    numParams,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// building
+
+export interface BuildModelOptions {
+  /**
+   * Where the initial weights are drawn from, in construction order. Default: a new generator
+   * seeded with `spec.seed` when the spec has one, else the global generator (so `manualSeed(S)`
+   * then `buildModel` gives `torch.manual_seed(S); NeuralNetwork(...)`).
+   */
+  generator?: Generator;
+  /**
+   * Where Dropout layers draw their masks when training. Default: the global generator, as in
+   * PyTorch, where dropout shares the global generator with the DataLoader's shuffling.
+   * `module.setDropoutGenerator(g)` changes it later.
+   */
+  dropoutGenerator?: Generator;
+  /** The most parameters the model may have (default DEFAULT_MAX_PARAMS). */
+  maxParams?: number;
+}
+
+export interface BuiltModel extends ResolvedModel {
+  module: NeuralNetwork;
+  /** The generator the initial weights were drawn from (now advanced past them). */
+  generator: Generator;
+  trainableParams: number;
+  /** PyTorch's repr of the module (`String(module)`). */
+  repr: string;
+  /** A table of the layers, their output shapes and parameter counts, and the totals. */
+  summary: string;
+}
+
+function makeLayer(layer: LayerSpec, input: readonly number[], generator: Generator, dropoutGenerator: Generator): nn.Module {
+  switch (layer.type) {
+    case "Linear":
+      return new nn.Linear(layer.in_features!, layer.out_features, { bias: layer.bias, generator });
+    case "ReLU":
+      return new nn.ReLU();
+    case "LeakyReLU":
+      return new nn.LeakyReLU(layer.negative_slope);
+    case "Sigmoid":
+      return new nn.Sigmoid();
+    case "Tanh":
+      return new nn.Tanh();
+    case "GELU":
+      return new nn.GELU(layer.approximate);
+    case "Softmax":
+      return new nn.Softmax(layer.dim);
+    case "LogSoftmax":
+      return new nn.LogSoftmax(layer.dim);
+    case "Dropout":
+      return new Dropout(layer.p, dropoutGenerator);
+    case "Flatten":
+      return new nn.Flatten(layer.start_dim, layer.end_dim);
+    case "LayerNorm":
+      return new nn.LayerNorm(input[input.length - 1]!, { eps: layer.eps, elementwiseAffine: layer.elementwise_affine });
+    case "Identity":
+      return new nn.Identity();
+  }
+}
+
+const thousands = (n: number): string => n.toLocaleString("en-US");
+
+function summarize(resolved: ResolvedModel, trainable: number): string {
+  const rows: [string, string, string][] = [["Layer (type)", "Output shape", "Param #"]];
+  rows.push(["input", shapeString(resolved.inputShape), ""]);
+  for (const l of resolved.layers) rows.push([`${l.index}: ${l.type}`, shapeString(l.output_shape), thousands(l.num_params)]);
+  const widths = [0, 1, 2].map((c) => Math.max(...rows.map((r) => r[c]!.length)));
+  const line = (r: [string, string, string]) => `${r[0].padEnd(widths[0]!)}  ${r[1].padEnd(widths[1]!)}  ${r[2].padStart(widths[2]!)}`.trimEnd();
+  const rule = "=".repeat(widths[0]! + widths[1]! + widths[2]! + 4);
+  return [
+    line(rows[0]!),
+    rule,
+    ...rows.slice(1).map(line),
+    rule,
+    `Total params: ${thousands(resolved.numParams)}`,
+    `Trainable params: ${thousands(trainable)}`,
+    `Non-trainable params: ${thousands(resolved.numParams - trainable)}`,
+  ].join("\n");
+}
+
+/**
+ * Validates `spec` and builds its module. The parameter count is checked against `maxParams`
+ * before any weight is allocated (SpecError at path ["layers"]).
+ */
+export function buildModel(spec: ModelSpecInput, options: BuildModelOptions = {}): BuiltModel {
+  const resolved = resolveModel(spec);
+  const maxParams = options.maxParams ?? DEFAULT_MAX_PARAMS;
+  if (resolved.numParams > maxParams) {
+    throw new SpecError(
+      `the model has ${thousands(resolved.numParams)} parameters, more than the limit of ${thousands(maxParams)}`,
+      ["layers"],
+    );
+  }
+  const seed = resolved.resolvedSpec.seed;
+  const generator = options.generator ?? (seed !== undefined ? new Generator().manualSeed(seed) : defaultGenerator);
+  let shape = resolved.inputShape;
+  const modules = resolved.resolvedSpec.layers.map((layer, i) => {
+    const m = makeLayer(layer, shape, generator, options.dropoutGenerator ?? defaultGenerator);
+    shape = resolved.layers[i]!.output_shape;
+    return m;
+  });
+  const module = new NeuralNetwork(modules);
+  const trainableParams = module.parameters().reduce((n, p) => n + (p.requiresGrad ? p.numel() : 0), 0);
+  return { ...resolved, module, generator, trainableParams, repr: String(module), summary: summarize(resolved, trainableParams) };
+}

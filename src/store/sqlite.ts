@@ -1,0 +1,780 @@
+import { mkdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import Database from "better-sqlite3";
+import { StoreConflictError, type Store } from "./store.js";
+import { migrate } from "./sqlite_schema.js";
+import {
+  TERMINAL_STATUSES,
+  type CheckpointRecord,
+  type DatasetRecord,
+  type DatasetSummaryRecord,
+  type JobEvent,
+  type JobEventType,
+  type JobRecord,
+  type JobStatus,
+  type Json,
+  type ListOptions,
+  type ModelRecord,
+  type ModelSummaryRecord,
+  type Page,
+} from "./types.js";
+
+export interface SqliteStoreOptions {
+  /** Database file (parent directories are created), or ":memory:" for a throwaway store. */
+  path: string;
+}
+
+/**
+ * A listing's `after` names no item that ever existed. A RangeError carrying HTTP status 400, so
+ * the API answers `bad_request` with this message instead of a 500.
+ */
+export class StoreCursorError extends RangeError {
+  override name = "StoreCursorError";
+  readonly statusCode = 400;
+  constructor(readonly cursor: string) {
+    super(`unknown cursor: ${cursor}`);
+  }
+}
+
+const DEFAULT_LIMIT = 50;
+const MAX_LIMIT = 500;
+
+type NewEvent = Omit<JobEvent, "jobId" | "seq">;
+type JobPatch = Partial<
+  Pick<JobRecord, "status" | "progress" | "metrics" | "error" | "startedAt" | "finishedAt" | "cancelRequested">
+>;
+
+// ---- Row shapes (column aliases match these names) ----
+
+interface ModelSummaryRow {
+  seq: number;
+  id: string;
+  name: string | null;
+  spec: string;
+  summary: string;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+interface ModelRow extends ModelSummaryRow {
+  weights: Buffer;
+  generatorState: Buffer;
+}
+interface DatasetSummaryRow {
+  seq: number;
+  id: string;
+  name: string | null;
+  numSamples: number;
+  featureShape: string;
+  labelShape: string;
+  labelDtype: "int64" | "float32";
+  numClasses: number | null;
+  createdAt: string;
+}
+interface DatasetRow extends DatasetSummaryRow {
+  features: Buffer;
+  labels: Buffer;
+}
+interface JobRow {
+  seq: number;
+  id: string;
+  modelId: string;
+  datasetId: string;
+  validationDatasetId: string | null;
+  spec: string;
+  status: JobStatus;
+  progress: string;
+  metrics: string;
+  error: string | null;
+  idempotencyKey: string | null;
+  cancelRequested: 0 | 1;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  updatedAt: string;
+}
+interface EventRow {
+  jobId: string;
+  seq: number;
+  type: JobEventType;
+  data: string;
+}
+interface CheckpointRow {
+  jobId: string;
+  seq: number;
+  state: Buffer;
+  createdAt: string;
+}
+
+const MODEL_SUMMARY_COLUMNS = `seq, id, name, spec, summary, version, created_at AS createdAt, updated_at AS updatedAt`;
+const MODEL_COLUMNS = `${MODEL_SUMMARY_COLUMNS}, weights, generator_state AS generatorState`;
+const DATASET_SUMMARY_COLUMNS = `seq, id, name, num_samples AS numSamples, feature_shape AS featureShape,
+  label_shape AS labelShape, label_dtype AS labelDtype, num_classes AS numClasses, created_at AS createdAt`;
+const DATASET_COLUMNS = `${DATASET_SUMMARY_COLUMNS}, features, labels`;
+const JOB_COLUMNS = `seq, id, model_id AS modelId, dataset_id AS datasetId,
+  validation_dataset_id AS validationDatasetId, spec, status, progress, metrics, error,
+  idempotency_key AS idempotencyKey, cancel_requested AS cancelRequested, created_at AS createdAt,
+  started_at AS startedAt, finished_at AS finishedAt, updated_at AS updatedAt`;
+/** Must match the partial indexes' WHERE in sqlite_schema.ts for SQLite to use them. */
+const ACTIVE = `status IN ('queued', 'running')`;
+
+// ---- Conversions ----
+
+const now = (): string => new Date().toISOString();
+const toJson = (value: Json): string => JSON.stringify(value);
+const fromJson = <T = Json>(text: string): T => JSON.parse(text) as T;
+
+/**
+ * A plain Uint8Array with its own memory. better-sqlite3 already copies a BLOB out of SQLite into
+ * a fresh Buffer that owns its whole ArrayBuffer, so viewing that ArrayBuffer is a copy-free way
+ * to drop the Buffer prototype; anything else (a pooled slice) is copied.
+ */
+function bytes(buffer: Buffer): Uint8Array {
+  if (buffer.byteOffset === 0 && buffer.byteLength === buffer.buffer.byteLength) {
+    return new Uint8Array(buffer.buffer, 0, buffer.byteLength);
+  }
+  return new Uint8Array(buffer);
+}
+
+function isTerminal(status: JobStatus): boolean {
+  return TERMINAL_STATUSES.includes(status);
+}
+
+function modelSummaryFromRow(row: ModelSummaryRow): ModelSummaryRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    spec: fromJson(row.spec),
+    summary: fromJson(row.summary),
+    version: row.version,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
+}
+
+function modelFromRow(row: ModelRow): ModelRecord {
+  return { ...modelSummaryFromRow(row), weights: bytes(row.weights), generatorState: bytes(row.generatorState) };
+}
+
+function datasetSummaryFromRow(row: DatasetSummaryRow): DatasetSummaryRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    numSamples: row.numSamples,
+    featureShape: fromJson<number[]>(row.featureShape),
+    labelShape: fromJson<number[]>(row.labelShape),
+    labelDtype: row.labelDtype,
+    numClasses: row.numClasses,
+    createdAt: row.createdAt,
+  };
+}
+
+function datasetFromRow(row: DatasetRow): DatasetRecord {
+  return { ...datasetSummaryFromRow(row), features: bytes(row.features), labels: bytes(row.labels) };
+}
+
+function jobFromRow(row: JobRow): JobRecord {
+  return {
+    id: row.id,
+    modelId: row.modelId,
+    datasetId: row.datasetId,
+    validationDatasetId: row.validationDatasetId,
+    spec: fromJson(row.spec),
+    status: row.status,
+    progress: fromJson(row.progress),
+    metrics: fromJson(row.metrics),
+    error: row.error === null ? null : fromJson<{ code: string; message: string }>(row.error),
+    idempotencyKey: row.idempotencyKey,
+    cancelRequested: row.cancelRequested === 1,
+    createdAt: row.createdAt,
+    startedAt: row.startedAt,
+    finishedAt: row.finishedAt,
+    updatedAt: row.updatedAt,
+  };
+}
+
+/** The named parameters of the full-row job UPDATE. */
+function jobParams(job: JobRecord) {
+  return {
+    id: job.id,
+    modelId: job.modelId,
+    datasetId: job.datasetId,
+    validationDatasetId: job.validationDatasetId,
+    spec: toJson(job.spec),
+    status: job.status,
+    progress: toJson(job.progress),
+    metrics: toJson(job.metrics),
+    error: job.error === null ? null : JSON.stringify(job.error),
+    idempotencyKey: job.idempotencyKey,
+    cancelRequested: job.cancelRequested ? 1 : 0,
+    createdAt: job.createdAt,
+    startedAt: job.startedAt,
+    finishedAt: job.finishedAt,
+    updatedAt: job.updatedAt,
+  };
+}
+
+function clampLimit(limit: number | undefined): number {
+  if (limit === undefined || !Number.isFinite(limit)) return DEFAULT_LIMIT;
+  return Math.min(MAX_LIMIT, Math.max(1, Math.floor(limit)));
+}
+
+/** Applies the keys of `patch` that are present (not undefined) to `job`. */
+function applyPatch(job: JobRecord, patch: JobPatch, updatedAt: string): JobRecord {
+  const next: JobRecord = { ...job, updatedAt };
+  if (patch.status !== undefined) next.status = patch.status;
+  if (patch.progress !== undefined) next.progress = patch.progress;
+  if (patch.metrics !== undefined) next.metrics = patch.metrics;
+  if (patch.error !== undefined) next.error = patch.error;
+  if (patch.startedAt !== undefined) next.startedAt = patch.startedAt;
+  if (patch.finishedAt !== undefined) next.finishedAt = patch.finishedAt;
+  if (patch.cancelRequested !== undefined) next.cancelRequested = patch.cancelRequested;
+  return next;
+}
+
+/**
+ * The embedded SQLite implementation of Store (better-sqlite3, synchronous under the hood).
+ *
+ * Semantics beyond store.ts's doc comments (the Store interface leaves them open):
+ * - A job in a terminal status (succeeded/failed/cancelled) is final: updateJob, finishJob,
+ *   saveCheckpoint and truncateEvents on it throw StoreConflictError("job_not_active"). This closes
+ *   the races "worker marks a just-cancelled job running", "cancel request on a job that finished
+ *   meanwhile" and "a second finishJob overwrites the model's weights". appendEvents stays allowed
+ *   (the `done` event is appended after finishJob).
+ * - A job that becomes terminal through updateJob also loses its checkpoint, like with finishJob.
+ * - createJob throws a plain Error if the model, dataset or validation dataset does not exist
+ *   (checked in the same transaction, so a concurrent delete cannot slip in between).
+ * - appendEvents and saveCheckpoint throw a plain Error for an unknown job; truncateEvents,
+ *   listEvents and getCheckpoint treat it as having no events/checkpoint.
+ * - finishJob requires a terminal status; its modelUpdate must name an existing model (else it
+ *   throws and nothing is written). The model update is applied whenever it is given.
+ * - Listing: `limit` defaults to 50 and is clamped to [1, 500]; an `after` naming a deleted model or
+ *   dataset still continues at its place; an `after` that never existed throws StoreCursorError
+ *   (a RangeError with statusCode 400).
+ *   `listJobs({ status: [] })` matches nothing, like `countJobs([])` counts nothing.
+ */
+export class SqliteStore implements Store {
+  private readonly db: Database.Database;
+  private readonly s: ReturnType<typeof prepareStatements>;
+  private readonly tx: ReturnType<SqliteStore["transactions"]>;
+
+  private constructor(db: Database.Database) {
+    this.db = db;
+    this.s = prepareStatements(db);
+    this.tx = this.transactions();
+  }
+
+  static open(options: SqliteStoreOptions): SqliteStore {
+    const memory = options.path === ":memory:";
+    if (!memory) mkdirSync(dirname(resolve(options.path)), { recursive: true });
+    const db = new Database(options.path);
+    try {
+      // Wait (up to 5 s) for other connections' locks instead of failing with SQLITE_BUSY.
+      db.pragma("busy_timeout = 5000");
+      // Write-ahead log: readers never block the writer and vice versa, and a commit is a single
+      // append to the -wal file.
+      const mode = db.pragma("journal_mode = WAL", { simple: true });
+      if (!memory && mode !== "wal") throw new Error(`SQLite refused WAL mode (journal_mode=${String(mode)})`);
+      // In WAL mode, synchronous=NORMAL writes every commit to the -wal file before the commit
+      // returns but only fsyncs at checkpoints. The committed bytes are then in the OS page cache,
+      // which outlives the process: a crash or kill -9 of the process loses nothing (the next
+      // open replays the WAL). Only an OS crash or power loss can drop the last transactions —
+      // and never corrupts the database. That is the Store contract (survive kill -9) without an
+      // fsync per commit (synchronous=FULL).
+      db.pragma("synchronous = NORMAL");
+      // Enforced per connection, off by default in SQLite.
+      db.pragma("foreign_keys = ON");
+      migrate(db);
+      return new SqliteStore(db);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+  }
+
+  // ---- Transactions (composed of prepared statements; the write ones take the write lock up
+  // front with BEGIN IMMEDIATE, so a read-then-write never fails on a lock upgrade) ----
+
+  private transactions() {
+    const { db, s } = this;
+
+    const getJobRow = (id: string): JobRow | undefined => s.getJob.get(id);
+
+    const activeJobRow = (id: string): JobRow | undefined => {
+      const row = getJobRow(id);
+      if (row && isTerminal(row.status)) {
+        throw new StoreConflictError(`job ${id} is ${row.status}`, "job_not_active");
+      }
+      return row;
+    };
+
+    /** Appends events after the job's last; returns the last seq (the current one if none). */
+    const append = (jobId: string, events: readonly NewEvent[]): number => {
+      let seq = s.lastSeq.get(jobId)!.seq;
+      for (const event of events) {
+        seq += 1;
+        s.insertEvent.run({ jobId, seq, type: event.type, data: toJson(event.data) });
+      }
+      return seq;
+    };
+
+    const writeJob = (job: JobRecord): void => {
+      s.updateJob.run(jobParams(job));
+      if (isTerminal(job.status)) s.deleteCheckpoint.run(job.id);
+    };
+
+    /** The seq after which a listing continues. */
+    const cursorSeq = (kind: "model" | "dataset" | "job", after: string | undefined): number => {
+      if (after === undefined) return 0;
+      const live =
+        kind === "model" ? s.modelSeq.get(after) : kind === "dataset" ? s.datasetSeq.get(after) : s.jobSeq.get(after);
+      const row = live ?? (kind === "job" ? undefined : s.deletedSeq.get(kind, after));
+      if (!row) throw new StoreCursorError(after);
+      return row.seq;
+    };
+
+    const page = <R extends { seq: number; id: string }, T>(rows: R[], limit: number, map: (row: R) => T): Page<T> => {
+      const more = rows.length > limit;
+      const items = more ? rows.slice(0, limit) : rows;
+      return { items: items.map(map), nextCursor: more ? items[items.length - 1]!.id : null };
+    };
+
+    const listModels = db.transaction((options: ListOptions) => {
+      const limit = clampLimit(options.limit);
+      const rows = s.listModels.all(cursorSeq("model", options.after), limit + 1);
+      return page(rows, limit, modelSummaryFromRow);
+    });
+
+    const listDatasets = db.transaction((options: ListOptions) => {
+      const limit = clampLimit(options.limit);
+      const rows = s.listDatasets.all(cursorSeq("dataset", options.after), limit + 1);
+      return page(rows, limit, datasetSummaryFromRow);
+    });
+
+    const listJobs = db.transaction((options: ListOptions & { status?: JobStatus[] }) => {
+      const limit = clampLimit(options.limit);
+      const after = cursorSeq("job", options.after);
+      const rows =
+        options.status === undefined
+          ? s.listJobs.all(after, limit + 1)
+          : s.listJobsByStatus.all(JSON.stringify(options.status), after, limit + 1);
+      return page(rows, limit, jobFromRow);
+    });
+
+    const deleteModel = db.transaction((id: string): boolean => {
+      const row = s.modelSeq.get(id);
+      if (!row) return false;
+      if (s.modelInUse.get(id)) {
+        throw new StoreConflictError(`model ${id} is used by a queued or running job`, "model_in_use");
+      }
+      s.deleteModel.run(id);
+      s.insertDeleted.run("model", id, row.seq);
+      return true;
+    });
+
+    const deleteDataset = db.transaction((id: string): boolean => {
+      const row = s.datasetSeq.get(id);
+      if (!row) return false;
+      if (s.datasetInUse.get({ id })) {
+        throw new StoreConflictError(`dataset ${id} is used by a queued or running job`, "dataset_in_use");
+      }
+      s.deleteDataset.run(id);
+      s.insertDeleted.run("dataset", id, row.seq);
+      return true;
+    });
+
+    const setWeights = (id: string, weights: Uint8Array, generatorState: Uint8Array, expectedVersion?: number) => {
+      const row = s.modelVersion.get(id);
+      if (!row) return undefined;
+      if (expectedVersion !== undefined && row.version !== expectedVersion) {
+        throw new StoreConflictError(
+          `model ${id} is at version ${row.version}, not ${expectedVersion}`,
+          "version_conflict",
+        );
+      }
+      s.updateWeights.run({ id, weights, generatorState, version: row.version + 1, updatedAt: now() });
+      return row.version + 1;
+    };
+
+    const updateModelWeights = db.transaction(
+      (id: string, weights: Uint8Array, generatorState: Uint8Array, expectedVersion?: number): ModelRecord | null => {
+        if (setWeights(id, weights, generatorState, expectedVersion) === undefined) return null;
+        return modelFromRow(s.getModel.get(id)!);
+      },
+    );
+
+    const createJob = db.transaction((job: JobRecord, firstEvent: NewEvent) => {
+      if (job.idempotencyKey !== null) {
+        const existing = s.getJobByIdempotencyKey.get(job.idempotencyKey);
+        if (existing) return { job: jobFromRow(existing), created: false };
+      }
+      if (!s.modelSeq.get(job.modelId)) throw new Error(`model ${job.modelId} not found`);
+      if (!s.datasetSeq.get(job.datasetId)) throw new Error(`dataset ${job.datasetId} not found`);
+      if (job.validationDatasetId !== null && !s.datasetSeq.get(job.validationDatasetId)) {
+        throw new Error(`validation dataset ${job.validationDatasetId} not found`);
+      }
+      s.insertJob.run(jobParams(job));
+      append(job.id, [firstEvent]);
+      return { job: jobFromRow(getJobRow(job.id)!), created: true };
+    });
+
+    const updateJob = db.transaction((id: string, patch: JobPatch, events: readonly NewEvent[]): JobRecord | null => {
+      const row = activeJobRow(id);
+      if (!row) return null;
+      const job = applyPatch(jobFromRow(row), patch, now());
+      writeJob(job);
+      append(id, events);
+      return job;
+    });
+
+    const finishJob = db.transaction(
+      (
+        id: string,
+        patch: Parameters<Store["finishJob"]>[1],
+        events: readonly NewEvent[],
+        modelUpdate: Parameters<Store["finishJob"]>[3],
+      ): JobRecord | null => {
+        if (!isTerminal(patch.status)) {
+          throw new RangeError(`finishJob needs a terminal status, got ${patch.status}`);
+        }
+        const row = activeJobRow(id);
+        if (!row) return null;
+        const job = applyPatch(jobFromRow(row), patch, now());
+        writeJob(job); // also drops the checkpoint
+        append(id, events);
+        if (modelUpdate) {
+          const { modelId, weights, generatorState } = modelUpdate;
+          // Throwing rolls back the job's patch and events too.
+          if (setWeights(modelId, weights, generatorState) === undefined) throw new Error(`model ${modelId} not found`);
+        }
+        return job;
+      },
+    );
+
+    // Allowed on a finished job too: the job manager appends the `done` event (which carries the
+    // ended job) right after finishJob.
+    const appendEvents = db.transaction((jobId: string, events: readonly NewEvent[]): number => {
+      if (!getJobRow(jobId)) throw new Error(`job ${jobId} not found`);
+      return append(jobId, events);
+    });
+
+    const saveCheckpoint = db.transaction(
+      (jobId: string, state: Uint8Array, events: readonly NewEvent[]): CheckpointRecord => {
+        if (!activeJobRow(jobId)) throw new Error(`job ${jobId} not found`);
+        const seq = append(jobId, events);
+        const createdAt = now();
+        s.upsertCheckpoint.run({ jobId, seq, state, createdAt });
+        return { jobId, seq, state: new Uint8Array(state), createdAt };
+      },
+    );
+
+    const truncateEvents = db.transaction((jobId: string, afterSeq: number): void => {
+      if (!activeJobRow(jobId)) return;
+      s.truncateEvents.run(jobId, afterSeq);
+    });
+
+    return {
+      listModels,
+      listDatasets,
+      listJobs,
+      deleteModel: deleteModel.immediate,
+      deleteDataset: deleteDataset.immediate,
+      updateModelWeights: updateModelWeights.immediate,
+      createJob: createJob.immediate,
+      updateJob: updateJob.immediate,
+      finishJob: finishJob.immediate,
+      appendEvents: appendEvents.immediate,
+      saveCheckpoint: saveCheckpoint.immediate,
+      truncateEvents: truncateEvents.immediate,
+    };
+  }
+
+  // ---- Models ----
+
+  async createModel(model: ModelRecord): Promise<void> {
+    this.s.insertModel.run({
+      id: model.id,
+      name: model.name,
+      spec: toJson(model.spec),
+      summary: toJson(model.summary),
+      version: model.version,
+      createdAt: model.createdAt,
+      updatedAt: model.updatedAt,
+      weights: model.weights,
+      generatorState: model.generatorState,
+    });
+  }
+
+  async getModel(id: string): Promise<ModelRecord | null> {
+    const row = this.s.getModel.get(id);
+    return row ? modelFromRow(row) : null;
+  }
+
+  async listModels(options: ListOptions = {}): Promise<Page<ModelSummaryRecord>> {
+    return this.tx.listModels(options);
+  }
+
+  async deleteModel(id: string): Promise<boolean> {
+    return this.tx.deleteModel(id);
+  }
+
+  async updateModelWeights(
+    id: string,
+    weights: Uint8Array,
+    generatorState: Uint8Array,
+    expectedVersion?: number,
+  ): Promise<ModelRecord | null> {
+    return this.tx.updateModelWeights(id, weights, generatorState, expectedVersion);
+  }
+
+  // ---- Datasets ----
+
+  async createDataset(dataset: DatasetRecord): Promise<void> {
+    this.s.insertDataset.run({
+      id: dataset.id,
+      name: dataset.name,
+      numSamples: dataset.numSamples,
+      featureShape: JSON.stringify(dataset.featureShape),
+      labelShape: JSON.stringify(dataset.labelShape),
+      labelDtype: dataset.labelDtype,
+      numClasses: dataset.numClasses,
+      createdAt: dataset.createdAt,
+      features: dataset.features,
+      labels: dataset.labels,
+    });
+  }
+
+  async getDataset(id: string): Promise<DatasetRecord | null> {
+    const row = this.s.getDataset.get(id);
+    return row ? datasetFromRow(row) : null;
+  }
+
+  async getDatasetSummary(id: string): Promise<DatasetSummaryRecord | null> {
+    const row = this.s.getDatasetSummary.get(id);
+    return row ? datasetSummaryFromRow(row) : null;
+  }
+
+  async listDatasets(options: ListOptions = {}): Promise<Page<DatasetSummaryRecord>> {
+    return this.tx.listDatasets(options);
+  }
+
+  async deleteDataset(id: string): Promise<boolean> {
+    return this.tx.deleteDataset(id);
+  }
+
+  // ---- Jobs ----
+
+  async createJob(job: JobRecord, firstEvent: NewEvent): Promise<{ job: JobRecord; created: boolean }> {
+    return this.tx.createJob(job, firstEvent);
+  }
+
+  async getJob(id: string): Promise<JobRecord | null> {
+    const row = this.s.getJob.get(id);
+    return row ? jobFromRow(row) : null;
+  }
+
+  async getJobByIdempotencyKey(key: string): Promise<JobRecord | null> {
+    const row = this.s.getJobByIdempotencyKey.get(key);
+    return row ? jobFromRow(row) : null;
+  }
+
+  async listJobs(options: ListOptions & { status?: JobStatus[] } = {}): Promise<Page<JobRecord>> {
+    return this.tx.listJobs(options);
+  }
+
+  async countJobs(statuses: JobStatus[]): Promise<number> {
+    return this.s.countJobs.get(JSON.stringify(statuses))!.count;
+  }
+
+  async updateJob(id: string, patch: JobPatch, events: NewEvent[] = []): Promise<JobRecord | null> {
+    return this.tx.updateJob(id, patch, events);
+  }
+
+  async finishJob(
+    id: string,
+    patch: Parameters<Store["finishJob"]>[1],
+    events: NewEvent[],
+    modelUpdate?: Parameters<Store["finishJob"]>[3],
+  ): Promise<JobRecord | null> {
+    return this.tx.finishJob(id, patch, events, modelUpdate);
+  }
+
+  // ---- Events and checkpoints ----
+
+  async appendEvents(jobId: string, events: NewEvent[]): Promise<number> {
+    return this.tx.appendEvents(jobId, events);
+  }
+
+  async listEvents(jobId: string, afterSeq = 0, limit?: number): Promise<JobEvent[]> {
+    // LIMIT -1 is SQLite for "no limit".
+    const max = limit === undefined ? -1 : Math.max(0, Math.floor(limit));
+    return this.s.listEvents.all(jobId, afterSeq, max).map((row) => ({
+      jobId: row.jobId,
+      seq: row.seq,
+      type: row.type,
+      data: fromJson(row.data),
+    }));
+  }
+
+  async saveCheckpoint(jobId: string, state: Uint8Array, events: NewEvent[]): Promise<CheckpointRecord> {
+    return this.tx.saveCheckpoint(jobId, state, events);
+  }
+
+  async getCheckpoint(jobId: string): Promise<CheckpointRecord | null> {
+    const row = this.s.getCheckpoint.get(jobId);
+    return row ? { jobId: row.jobId, seq: row.seq, state: bytes(row.state), createdAt: row.createdAt } : null;
+  }
+
+  async truncateEvents(jobId: string, afterSeq: number): Promise<void> {
+    this.tx.truncateEvents(jobId, afterSeq);
+  }
+
+  // ---- Lifecycle ----
+
+  async ping(): Promise<void> {
+    this.s.ping.get();
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}
+
+/** Every statement the store runs, prepared once per connection. */
+function prepareStatements(db: Database.Database) {
+  return {
+    ping: db.prepare<[], { ok: number }>(`SELECT 1 AS ok`),
+
+    insertModel: db.prepare<
+      [
+        {
+          id: string;
+          name: string | null;
+          spec: string;
+          summary: string;
+          version: number;
+          createdAt: string;
+          updatedAt: string;
+          weights: Uint8Array;
+          generatorState: Uint8Array;
+        },
+      ]
+    >(
+      `INSERT INTO models (id, name, spec, summary, version, created_at, updated_at, generator_state, weights)
+       VALUES (@id, @name, @spec, @summary, @version, @createdAt, @updatedAt, @generatorState, @weights)`,
+    ),
+    getModel: db.prepare<[string], ModelRow>(`SELECT ${MODEL_COLUMNS} FROM models WHERE id = ?`),
+    modelSeq: db.prepare<[string], { seq: number }>(`SELECT seq FROM models WHERE id = ?`),
+    modelVersion: db.prepare<[string], { version: number }>(`SELECT version FROM models WHERE id = ?`),
+    listModels: db.prepare<[number, number], ModelSummaryRow>(
+      `SELECT ${MODEL_SUMMARY_COLUMNS} FROM models WHERE seq > ? ORDER BY seq LIMIT ?`,
+    ),
+    modelInUse: db.prepare<[string], { one: number }>(
+      `SELECT 1 AS one FROM jobs WHERE model_id = ? AND ${ACTIVE} LIMIT 1`,
+    ),
+    deleteModel: db.prepare<[string]>(`DELETE FROM models WHERE id = ?`),
+    updateWeights: db.prepare<
+      [{ id: string; weights: Uint8Array; generatorState: Uint8Array; version: number; updatedAt: string }]
+    >(
+      `UPDATE models SET weights = @weights, generator_state = @generatorState, version = @version,
+         updated_at = @updatedAt
+       WHERE id = @id`,
+    ),
+
+    insertDataset: db.prepare<
+      [
+        {
+          id: string;
+          name: string | null;
+          numSamples: number;
+          featureShape: string;
+          labelShape: string;
+          labelDtype: string;
+          numClasses: number | null;
+          createdAt: string;
+          features: Uint8Array;
+          labels: Uint8Array;
+        },
+      ]
+    >(
+      `INSERT INTO datasets (id, name, num_samples, feature_shape, label_shape, label_dtype, num_classes,
+         created_at, labels, features)
+       VALUES (@id, @name, @numSamples, @featureShape, @labelShape, @labelDtype, @numClasses, @createdAt,
+         @labels, @features)`,
+    ),
+    getDataset: db.prepare<[string], DatasetRow>(`SELECT ${DATASET_COLUMNS} FROM datasets WHERE id = ?`),
+    getDatasetSummary: db.prepare<[string], DatasetSummaryRow>(
+      `SELECT ${DATASET_SUMMARY_COLUMNS} FROM datasets WHERE id = ?`,
+    ),
+    datasetSeq: db.prepare<[string], { seq: number }>(`SELECT seq FROM datasets WHERE id = ?`),
+    listDatasets: db.prepare<[number, number], DatasetSummaryRow>(
+      `SELECT ${DATASET_SUMMARY_COLUMNS} FROM datasets WHERE seq > ? ORDER BY seq LIMIT ?`,
+    ),
+    datasetInUse: db.prepare<[{ id: string }], { one: number }>(
+      `SELECT 1 AS one FROM jobs WHERE dataset_id = @id AND ${ACTIVE}
+       UNION ALL
+       SELECT 1 AS one FROM jobs WHERE validation_dataset_id = @id AND ${ACTIVE}
+       LIMIT 1`,
+    ),
+    deleteDataset: db.prepare<[string]>(`DELETE FROM datasets WHERE id = ?`),
+
+    insertDeleted: db.prepare<["model" | "dataset", string, number]>(
+      `INSERT OR REPLACE INTO deleted_rows (kind, id, seq) VALUES (?, ?, ?)`,
+    ),
+    deletedSeq: db.prepare<["model" | "dataset", string], { seq: number }>(
+      `SELECT seq FROM deleted_rows WHERE kind = ? AND id = ?`,
+    ),
+
+    insertJob: db.prepare<[ReturnType<typeof jobParams>]>(
+      `INSERT INTO jobs (id, model_id, dataset_id, validation_dataset_id, spec, status, progress, metrics,
+         error, idempotency_key, cancel_requested, created_at, started_at, finished_at, updated_at)
+       VALUES (@id, @modelId, @datasetId, @validationDatasetId, @spec, @status, @progress, @metrics,
+         @error, @idempotencyKey, @cancelRequested, @createdAt, @startedAt, @finishedAt, @updatedAt)`,
+    ),
+    // Only the mutable columns (better-sqlite3 ignores the object's other keys).
+    updateJob: db.prepare<[ReturnType<typeof jobParams>]>(
+      `UPDATE jobs SET status = @status, progress = @progress, metrics = @metrics, error = @error,
+         cancel_requested = @cancelRequested, started_at = @startedAt, finished_at = @finishedAt,
+         updated_at = @updatedAt
+       WHERE id = @id`,
+    ),
+    getJob: db.prepare<[string], JobRow>(`SELECT ${JOB_COLUMNS} FROM jobs WHERE id = ?`),
+    getJobByIdempotencyKey: db.prepare<[string], JobRow>(
+      `SELECT ${JOB_COLUMNS} FROM jobs WHERE idempotency_key = ?`,
+    ),
+    jobSeq: db.prepare<[string], { seq: number }>(`SELECT seq FROM jobs WHERE id = ?`),
+    listJobs: db.prepare<[number, number], JobRow>(
+      `SELECT ${JOB_COLUMNS} FROM jobs WHERE seq > ? ORDER BY seq LIMIT ?`,
+    ),
+    // The statuses come as one JSON array parameter, so one prepared statement serves any set.
+    listJobsByStatus: db.prepare<[string, number, number], JobRow>(
+      `SELECT ${JOB_COLUMNS} FROM jobs
+       WHERE status IN (SELECT value FROM json_each(?)) AND seq > ?
+       ORDER BY seq LIMIT ?`,
+    ),
+    countJobs: db.prepare<[string], { count: number }>(
+      `SELECT COUNT(*) AS count FROM jobs WHERE status IN (SELECT value FROM json_each(?))`,
+    ),
+
+    lastSeq: db.prepare<[string], { seq: number }>(
+      `SELECT COALESCE(MAX(seq), 0) AS seq FROM job_events WHERE job_id = ?`,
+    ),
+    insertEvent: db.prepare<[{ jobId: string; seq: number; type: string; data: string }]>(
+      `INSERT INTO job_events (job_id, seq, type, data) VALUES (@jobId, @seq, @type, @data)`,
+    ),
+    listEvents: db.prepare<[string, number, number], EventRow>(
+      `SELECT job_id AS jobId, seq, type, data FROM job_events WHERE job_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
+    ),
+    truncateEvents: db.prepare<[string, number]>(`DELETE FROM job_events WHERE job_id = ? AND seq > ?`),
+
+    upsertCheckpoint: db.prepare<[{ jobId: string; seq: number; state: Uint8Array; createdAt: string }]>(
+      `INSERT INTO checkpoints (job_id, seq, created_at, state) VALUES (@jobId, @seq, @createdAt, @state)
+       ON CONFLICT (job_id) DO UPDATE SET seq = excluded.seq, created_at = excluded.created_at,
+         state = excluded.state`,
+    ),
+    getCheckpoint: db.prepare<[string], CheckpointRow>(
+      `SELECT job_id AS jobId, seq, state, created_at AS createdAt FROM checkpoints WHERE job_id = ?`,
+    ),
+    deleteCheckpoint: db.prepare<[string]>(`DELETE FROM checkpoints WHERE job_id = ?`),
+  };
+}

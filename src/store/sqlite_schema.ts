@@ -1,0 +1,140 @@
+import type { Database } from "better-sqlite3";
+
+/**
+ * The SQLite schema as a list of migrations: `MIGRATIONS[v]` takes a database from schema version
+ * `v` to `v + 1`. The version lives in SQLite's `user_version` header field, which is written in
+ * the same transaction as the migration, so a crash mid-migration leaves the previous version.
+ * Never edit a released migration: append a new one.
+ *
+ * Layout notes:
+ * - Every listable table has `seq INTEGER PRIMARY KEY AUTOINCREMENT` (the rowid): listing is by
+ *   `seq`, which is the creation order. AUTOINCREMENT never reuses a seq, even after the newest
+ *   row is deleted, so a cursor's position stays meaningful.
+ * - Blob columns come last in each table: SQLite stores a row's columns in order and spills large
+ *   values to overflow pages, so reading the small columns (listings, summaries) never touches
+ *   the blob pages.
+ * - `jobs` has NO foreign keys to `models`/`datasets`: a finished job keeps the ids of the model
+ *   and datasets it used as plain history even after those are deleted (`JobRecord.modelId` is
+ *   not nullable, so ON DELETE SET NULL would break reading the job, and a cascade would delete
+ *   history). Referential integrity while it matters is enforced by the store in transactions:
+ *   `createJob` checks the references exist, and deleting a model/dataset is refused while a
+ *   queued or running job uses it. The partial indexes below make that check an index lookup.
+ * - `deleted_rows` remembers the `seq` of deleted models/datasets so a listing cursor that names
+ *   a deleted item (the last item of a page, deleted before the next page was fetched) still
+ *   continues at the right place.
+ */
+export const MIGRATIONS: readonly string[] = [
+  // 0 -> 1: initial schema.
+  `
+  CREATE TABLE models (
+    seq             INTEGER PRIMARY KEY AUTOINCREMENT,
+    id              TEXT    NOT NULL UNIQUE,
+    name            TEXT,
+    spec            TEXT    NOT NULL,  -- JSON
+    summary         TEXT    NOT NULL,  -- JSON
+    version         INTEGER NOT NULL,
+    created_at      TEXT    NOT NULL,
+    updated_at      TEXT    NOT NULL,
+    generator_state BLOB    NOT NULL,
+    weights         BLOB    NOT NULL
+  ) STRICT;
+
+  CREATE TABLE datasets (
+    seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+    id            TEXT    NOT NULL UNIQUE,
+    name          TEXT,
+    num_samples   INTEGER NOT NULL,
+    feature_shape TEXT    NOT NULL,  -- JSON number[]
+    label_shape   TEXT    NOT NULL,  -- JSON number[]
+    label_dtype   TEXT    NOT NULL CHECK (label_dtype IN ('int64', 'float32')),
+    num_classes   INTEGER,
+    created_at    TEXT    NOT NULL,
+    labels        BLOB    NOT NULL,
+    features      BLOB    NOT NULL
+  ) STRICT;
+
+  CREATE TABLE jobs (
+    seq                   INTEGER PRIMARY KEY AUTOINCREMENT,
+    id                    TEXT    NOT NULL UNIQUE,
+    model_id              TEXT    NOT NULL,  -- no FK on purpose, see above
+    dataset_id            TEXT    NOT NULL,
+    validation_dataset_id TEXT,
+    spec                  TEXT    NOT NULL,  -- JSON
+    status                TEXT    NOT NULL
+      CHECK (status IN ('queued', 'running', 'succeeded', 'failed', 'cancelled')),
+    progress              TEXT    NOT NULL,  -- JSON
+    metrics               TEXT    NOT NULL,  -- JSON
+    error                 TEXT,              -- JSON { code, message } or NULL
+    idempotency_key       TEXT,
+    cancel_requested      INTEGER NOT NULL CHECK (cancel_requested IN (0, 1)),
+    created_at            TEXT    NOT NULL,
+    started_at            TEXT,
+    finished_at           TEXT,
+    updated_at            TEXT    NOT NULL
+  ) STRICT;
+
+  -- NULL keys are distinct in a SQLite UNIQUE index, so jobs without a key never collide.
+  CREATE UNIQUE INDEX jobs_idempotency_key ON jobs (idempotency_key);
+  -- Listing/counting by status in creation order.
+  CREATE INDEX jobs_status_seq ON jobs (status, seq);
+  -- "Is this model/dataset used by an active job?" (the WHERE must match the queries' exactly).
+  CREATE INDEX jobs_active_model ON jobs (model_id) WHERE status IN ('queued', 'running');
+  CREATE INDEX jobs_active_dataset ON jobs (dataset_id) WHERE status IN ('queued', 'running');
+  CREATE INDEX jobs_active_validation_dataset ON jobs (validation_dataset_id)
+    WHERE status IN ('queued', 'running');
+
+  CREATE TABLE job_events (
+    job_id TEXT    NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+    seq    INTEGER NOT NULL,  -- 1, 2, ... per job
+    type   TEXT    NOT NULL,
+    data   TEXT    NOT NULL,  -- JSON
+    PRIMARY KEY (job_id, seq)
+  ) STRICT, WITHOUT ROWID;
+
+  CREATE TABLE checkpoints (
+    job_id     TEXT    PRIMARY KEY REFERENCES jobs (id) ON DELETE CASCADE,
+    seq        INTEGER NOT NULL,
+    created_at TEXT    NOT NULL,
+    state      BLOB    NOT NULL
+  ) STRICT;
+
+  CREATE TABLE deleted_rows (
+    kind TEXT    NOT NULL CHECK (kind IN ('model', 'dataset')),
+    id   TEXT    NOT NULL,
+    seq  INTEGER NOT NULL,
+    PRIMARY KEY (kind, id)
+  ) STRICT, WITHOUT ROWID;
+  `,
+];
+
+/** The schema version this code writes and expects. */
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+function userVersion(db: Database): number {
+  return db.pragma("user_version", { simple: true }) as number;
+}
+
+/**
+ * Brings the database to SCHEMA_VERSION. Idempotent, and safe when several processes open the
+ * same file at once: the version is re-read inside an IMMEDIATE (write-locked) transaction.
+ * Refuses a database written by a newer schema.
+ */
+export function migrate(db: Database): void {
+  const check = (version: number) => {
+    if (version > SCHEMA_VERSION) {
+      throw new Error(
+        `SQLite store schema version ${version} is newer than this code's (${SCHEMA_VERSION}); upgrade Kiln`,
+      );
+    }
+  };
+  const current = userVersion(db);
+  check(current);
+  if (current === SCHEMA_VERSION) return;
+  db.transaction(() => {
+    const version = userVersion(db);
+    check(version);
+    for (let v = version; v < SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v]!);
+    // user_version lives in the database header and is covered by this transaction.
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  }).immediate();
+}

@@ -1,0 +1,92 @@
+import type {
+  CheckpointRecord,
+  DatasetRecord,
+  DatasetSummaryRecord,
+  JobEvent,
+  JobRecord,
+  JobStatus,
+  ListOptions,
+  ModelRecord,
+  ModelSummaryRecord,
+  Page,
+} from "./types.js";
+
+/** Raised when a write conflicts with what is stored (the HTTP layer answers 409). */
+export class StoreConflictError extends Error {
+  override name = "StoreConflictError";
+  constructor(
+    message: string,
+    readonly code: "model_in_use" | "dataset_in_use" | "version_conflict" | "job_not_active",
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Durable storage for models, datasets, jobs, their events and checkpoints. Every method is one
+ * atomic transaction: after it resolves, its effect survives a crash (kill -9) of the process.
+ * Implementations: SQLite (embedded default); Postgres may follow behind the same contract
+ * (test/store/contract.ts).
+ */
+export interface Store {
+  createModel(model: ModelRecord): Promise<void>;
+  getModel(id: string): Promise<ModelRecord | null>;
+  listModels(options?: ListOptions): Promise<Page<ModelSummaryRecord>>;
+  /** Deletes a model; StoreConflictError("model_in_use") while a queued or running job uses it. Returns false if absent. */
+  deleteModel(id: string): Promise<boolean>;
+  /**
+   * Replaces a model's weights and generator state and bumps its version. With `expectedVersion`,
+   * fails with StoreConflictError("version_conflict") if the model changed meanwhile.
+   */
+  updateModelWeights(id: string, weights: Uint8Array, generatorState: Uint8Array, expectedVersion?: number): Promise<ModelRecord | null>;
+
+  createDataset(dataset: DatasetRecord): Promise<void>;
+  getDataset(id: string): Promise<DatasetRecord | null>;
+  getDatasetSummary(id: string): Promise<DatasetSummaryRecord | null>;
+  listDatasets(options?: ListOptions): Promise<Page<DatasetSummaryRecord>>;
+  /** Deletes a dataset; StoreConflictError("dataset_in_use") while a queued or running job uses it. */
+  deleteDataset(id: string): Promise<boolean>;
+
+  /**
+   * Creates a job and its first event ("status": queued). When `job.idempotencyKey` is already
+   * stored, creates nothing and returns the existing job with `created: false`.
+   */
+  createJob(job: JobRecord, firstEvent: Omit<JobEvent, "jobId" | "seq">): Promise<{ job: JobRecord; created: boolean }>;
+  getJob(id: string): Promise<JobRecord | null>;
+  /** The job created with this Idempotency-Key, if any. */
+  getJobByIdempotencyKey(key: string): Promise<JobRecord | null>;
+  listJobs(options?: ListOptions & { status?: JobStatus[] }): Promise<Page<JobRecord>>;
+  countJobs(statuses: JobStatus[]): Promise<number>;
+  /** Patches a job's mutable fields and appends `events` (numbered after the last) in one transaction. */
+  updateJob(
+    id: string,
+    patch: Partial<Pick<JobRecord, "status" | "progress" | "metrics" | "error" | "startedAt" | "finishedAt" | "cancelRequested">>,
+    events?: Omit<JobEvent, "jobId" | "seq">[],
+  ): Promise<JobRecord | null>;
+  /**
+   * Ends a job: its final patch and events, plus, on success, the model's new weights and generator
+   * state — all in one transaction, so a crash never leaves a succeeded job with old weights.
+   * Also drops the job's checkpoint.
+   */
+  finishJob(
+    id: string,
+    patch: Pick<JobRecord, "status" | "metrics" | "error" | "finishedAt"> & Partial<Pick<JobRecord, "progress">>,
+    events: Omit<JobEvent, "jobId" | "seq">[],
+    modelUpdate?: { modelId: string; weights: Uint8Array; generatorState: Uint8Array },
+  ): Promise<JobRecord | null>;
+
+  /** Appends events, numbered after the job's last event. */
+  appendEvents(jobId: string, events: Omit<JobEvent, "jobId" | "seq">[]): Promise<number>;
+  /** Events with seq > afterSeq, in order. */
+  listEvents(jobId: string, afterSeq?: number, limit?: number): Promise<JobEvent[]>;
+
+  /** Saves the job's checkpoint (replacing the previous) after appending `events`, atomically; the checkpoint's seq is the last event's. */
+  saveCheckpoint(jobId: string, state: Uint8Array, events: Omit<JobEvent, "jobId" | "seq">[]): Promise<CheckpointRecord>;
+  getCheckpoint(jobId: string): Promise<CheckpointRecord | null>;
+  /** Deletes the job's events after `seq` (a resumed job regenerates them identically). */
+  truncateEvents(jobId: string, afterSeq: number): Promise<void>;
+
+  /** Quick liveness check for /readyz. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

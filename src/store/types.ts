@@ -1,0 +1,99 @@
+/**
+ * What Kiln stores. The store keeps specs, summaries and metrics as opaque JSON (the layers above
+ * validate them with Zod); tensors travel as bytes. Timestamps are ISO-8601 strings in UTC.
+ */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+export interface ModelRecord {
+  id: string;
+  name: string | null;
+  /** The model spec as accepted (input_shape, layers with in_features resolved, seed). */
+  spec: Json;
+  /** Derived facts shown by the API: num_params, per-layer output shapes, PyTorch's repr. */
+  summary: Json;
+  /** The weights as a safetensors file (F32, PyTorch's state-dict keys). */
+  weights: Uint8Array;
+  /** The model's random-number generator state (PyTorch's 5056-byte layout). */
+  generatorState: Uint8Array;
+  /** Bumped each time the weights change. */
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type ModelSummaryRecord = Omit<ModelRecord, "weights" | "generatorState">;
+
+export interface DatasetRecord {
+  id: string;
+  name: string | null;
+  numSamples: number;
+  /** Shape of one sample's features, e.g. [50]. */
+  featureShape: number[];
+  /** Shape of one sample's label: [] for class indices or scalar targets. */
+  labelShape: number[];
+  labelDtype: "int64" | "float32";
+  /** For int64 labels: max label + 1; null for float labels. */
+  numClasses: number | null;
+  /** Raw little-endian float32 bytes, numSamples × featureShape. */
+  features: Uint8Array;
+  /** Raw little-endian bytes of labelDtype, numSamples × labelShape. */
+  labels: Uint8Array;
+  createdAt: string;
+}
+
+export type DatasetSummaryRecord = Omit<DatasetRecord, "features" | "labels">;
+
+export type JobStatus = "queued" | "running" | "succeeded" | "failed" | "cancelled";
+export const TERMINAL_STATUSES: readonly JobStatus[] = ["succeeded", "failed", "cancelled"];
+
+export interface JobRecord {
+  id: string;
+  modelId: string;
+  datasetId: string;
+  validationDatasetId: string | null;
+  /** The training spec as accepted (loss, optimizer, epochs, batch_size, ...). */
+  spec: Json;
+  status: JobStatus;
+  /** { epoch, epochs, step, total_steps } */
+  progress: Json;
+  /** { loss, epochs: [{ epoch, train_loss, train_accuracy?, val_loss?, val_accuracy? }] } */
+  metrics: Json;
+  error: { code: string; message: string } | null;
+  idempotencyKey: string | null;
+  /** Whether a cancel was requested (the job stops at its next step). */
+  cancelRequested: boolean;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  updatedAt: string;
+}
+
+export type JobEventType = "progress" | "epoch" | "status" | "done";
+
+/** One server-sent event of a job; `seq` counts from 1 per job and is the SSE event id. */
+export interface JobEvent {
+  jobId: string;
+  seq: number;
+  type: JobEventType;
+  data: Json;
+}
+
+/** Everything needed to resume a running job exactly; `seq` is the last event it accounts for. */
+export interface CheckpointRecord {
+  jobId: string;
+  seq: number;
+  state: Uint8Array;
+  createdAt: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Pass as `after` to get the next page; null on the last page. */
+  nextCursor: string | null;
+}
+
+export interface ListOptions {
+  limit?: number;
+  /** The id after which to continue (items are ordered by creation, oldest first). */
+  after?: string;
+}

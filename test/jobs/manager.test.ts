@@ -1,0 +1,144 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { createDataset, createTrainingPool, JobManager, ModelService } from "../../src/jobs/index.js";
+import type { JobEvent, JobRecord } from "../../src/store/index.js";
+import { SqliteStore } from "../../src/store/sqlite.js";
+import { datasetFromJson, TrainingSpec, type ModelSpecInput, type TrainingSpecInput } from "../../src/spec/index.js";
+import { safetensors } from "../../src/tensor/index.js";
+import { loadFixture, type RefTensor } from "../helpers/fixtures.js";
+
+interface Run {
+  config: { in_features: number; layers: { type: string; out_features?: number }[]; seed: number; loss: "cross_entropy" | "mse_loss"; optimizer: Record<string, unknown>; batch_size: number; shuffle: boolean; drop_last: boolean; epochs: number };
+  X: RefTensor;
+  y: RefTensor;
+  losses: number[];
+}
+const runs = loadFixture<{ runs: Run[] }>("trajectories.json").runs;
+
+const rows = (t: RefTensor): number[][] => {
+  const per = t.shape.slice(1).reduce((p, q) => p * q, 1);
+  return Array.from({ length: t.shape[0]! }, (_, i) => (t.data as number[]).slice(i * per, (i + 1) * per));
+};
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+function open(dir: string, threads = 2, checkpointIntervalMs = 1000) {
+  const store = SqliteStore.open({ path: join(dir, "kiln.db") });
+  const manager = new JobManager({ store, pool: createTrainingPool(threads), concurrency: threads, maxQueuedJobs: 10, maxEpochs: 1000, checkpointIntervalMs });
+  return { store, manager };
+}
+
+async function setup(run: Run, manager: JobManager, store: SqliteStore): Promise<TrainingSpecInput> {
+  const c = run.config;
+  const model = await new ModelService(store, { maxParams: 1e7 }).create({ input_shape: [c.in_features], layers: c.layers, seed: c.seed } as ModelSpecInput);
+  const y = run.y.shape.length === 1 ? (run.y.data as number[]) : rows(run.y);
+  const ds = await createDataset(store, datasetFromJson({ features: rows(run.X), labels: y }, { maxSamples: 1e6 }), null);
+  void manager;
+  return { model_id: model.id, dataset_id: ds.id, loss: c.loss, optimizer: c.optimizer, epochs: c.epochs, batch_size: c.batch_size, shuffle: c.shuffle, drop_last: c.drop_last } as TrainingSpecInput;
+}
+
+function waitDone(manager: JobManager, store: SqliteStore, id: string): Promise<JobRecord> {
+  return new Promise((resolve, reject) => {
+    const unsubscribe = manager.subscribe(id, (e) => {
+      if (e.type === "done") {
+        unsubscribe();
+        store.getJob(id).then((j) => resolve(j!), reject);
+      }
+    });
+  });
+}
+
+const progressLosses = (events: JobEvent[]): number[] => events.filter((e) => e.type === "progress").map((e) => (e.data as { loss: number }).loss);
+
+describe("JobManager on real worker threads and a real SQLite file", () => {
+  it("trains a job to PyTorch's losses, stores its events in order and updates the model", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kiln-jobs-"));
+    const { store, manager } = open(dir);
+    cleanups.push(async () => {
+      await manager.shutdown();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    await manager.start();
+    const run = runs[0]!;
+    const spec = TrainingSpec.parse(await setup(run, manager, store));
+    const before = (await store.getModel(spec.model_id))!;
+    const { job } = await manager.submit(spec);
+    const done = await waitDone(manager, store, job.id);
+    expect(done.status).toBe("succeeded");
+    const events = await store.listEvents(job.id, 0);
+    expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
+    expect(events[0]).toMatchObject({ type: "status", data: { status: "queued" } });
+    expect(events.at(-1)!.type).toBe("done");
+    const losses = progressLosses(events);
+    expect(losses.length).toBe(run.losses.length);
+    losses.forEach((l, i) => expect(Math.abs(l - run.losses[i]!)).toBeLessThan(3e-5 * run.losses[i]! + 1e-7));
+    const after = (await store.getModel(spec.model_id))!;
+    expect(after.version).toBe(before.version + 1);
+    expect(safetensors.parse(after.weights).tensors["layers.0.weight"]!.tolist()).not.toEqual(safetensors.parse(before.weights).tensors["layers.0.weight"]!.tolist());
+  });
+
+  it("cancels a running job within a step and leaves the weights alone", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kiln-jobs-"));
+    const { store, manager } = open(dir);
+    cleanups.push(async () => {
+      await manager.shutdown();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    await manager.start();
+    const spec = TrainingSpec.parse({ ...(await setup(runs[0]!, manager, store)), epochs: 500 });
+    const before = (await store.getModel(spec.model_id))!;
+    const { job } = await manager.submit(spec);
+    const done = waitDone(manager, store, job.id);
+    await new Promise<void>((resolve) => {
+      const off = manager.subscribe(job.id, (e) => e.type === "progress" && (off(), resolve()));
+    });
+    await manager.cancel(job.id);
+    const ended = await done;
+    expect(ended.status).toBe("cancelled");
+    expect((await store.getModel(spec.model_id))!.version).toBe(before.version);
+    await expect(manager.cancel(job.id)).rejects.toThrow(/already been cancelled/);
+  });
+
+  it("suspends on shutdown and resumes after a restart to the same losses as an uninterrupted run", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kiln-jobs-"));
+    let { store, manager } = open(dir, 1, 0);
+    cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+    await manager.start();
+    const run = runs[1]!;
+    const spec = TrainingSpec.parse({ ...(await setup(run, manager, store)), epochs: 60 });
+    const { job } = await manager.submit(spec);
+    await new Promise<void>((resolve) => {
+      const off = manager.subscribe(job.id, (e) => e.type === "progress" && (e.data as { step: number }).step >= 20 && (off(), resolve()));
+    });
+    await manager.shutdown();
+    expect((await store.getJob(job.id))!.status).toBe("running");
+    await store.close();
+
+    ({ store, manager } = open(dir, 1, 0));
+    cleanups.push(async () => {
+      await manager.shutdown();
+      await store.close();
+    });
+    const done = waitDone(manager, store, job.id);
+    await manager.start();
+    expect((await done).status).toBe("succeeded");
+    const resumed = progressLosses(await store.listEvents(job.id, 0));
+
+    // the same job without interruption, on the same data and a model with the same seed
+    const spec2 = TrainingSpec.parse({ ...(await setup(run, manager, store)), epochs: 60 });
+    const { job: job2 } = await manager.submit(spec2);
+    await waitDone(manager, store, job2.id);
+    const uninterrupted = progressLosses(await store.listEvents(job2.id, 0));
+    expect(resumed).toEqual(uninterrupted);
+    const w1 = safetensors.parse((await store.getModel(spec.model_id))!.weights).tensors;
+    const w2 = safetensors.parse((await store.getModel(spec2.model_id))!.weights).tensors;
+    for (const key of Object.keys(w1)) expect(w1[key]!.tolist()).toEqual(w2[key]!.tolist());
+  });
+});

@@ -1,0 +1,999 @@
+/**
+ * The behaviour every Store implementation must have, as vitest suites. An implementation's test
+ * file calls `storeContract(name, makeStore)`; each test gets a fresh, empty store.
+ */
+import { randomBytes, randomUUID } from "node:crypto";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { StoreConflictError, type Store } from "../../src/store/store.js";
+import type { DatasetRecord, Json, JobEvent, JobRecord, JobStatus, ModelRecord } from "../../src/store/types.js";
+
+export interface StoreFixture {
+  /** A fresh, empty store. */
+  store: Store;
+  /**
+   * Opens a new store on the same storage. The contract closes the previous store first. Omit it
+   * for storage that does not outlive its store (e.g. SQLite ":memory:").
+   */
+  reopen?: () => Promise<Store>;
+  /** Closes every store the fixture opened (close is idempotent) and removes the storage. */
+  cleanup: () => Promise<void>;
+}
+
+type NewEvent = Omit<JobEvent, "jobId" | "seq">;
+
+// ---------------------------------------------------------------------------------------------
+// Realistic sample records
+// ---------------------------------------------------------------------------------------------
+
+let clock = Date.UTC(2025, 2, 14, 9, 30, 0);
+/** Strictly increasing ISO-8601 UTC timestamps in the past (store-set timestamps are later). */
+export function timestamp(): string {
+  clock += 1_000;
+  return new Date(clock).toISOString();
+}
+
+/** Random bytes as a plain Uint8Array. */
+export function randomBlob(length: number): Uint8Array {
+  return new Uint8Array(randomBytes(length));
+}
+
+/** A small but well-formed safetensors file (F32 tensors, PyTorch state-dict keys). */
+export function safetensors(tensors: Record<string, { shape: number[]; values: number[] }>): Uint8Array {
+  const header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }> = {};
+  let offset = 0;
+  for (const [key, t] of Object.entries(tensors)) {
+    header[key] = { dtype: "F32", shape: t.shape, data_offsets: [offset, offset + 4 * t.values.length] };
+    offset += 4 * t.values.length;
+  }
+  let json = JSON.stringify(header);
+  while ((8 + json.length) % 8 !== 0) json += " ";
+  const out = new Uint8Array(8 + json.length + offset);
+  const view = new DataView(out.buffer);
+  view.setBigUint64(0, BigInt(json.length), true);
+  out.set(new TextEncoder().encode(json), 8);
+  let at = 8 + json.length;
+  for (const t of Object.values(tensors)) {
+    for (const v of t.values) {
+      view.setFloat32(at, v, true);
+      at += 4;
+    }
+  }
+  return out;
+}
+
+function randomValues(n: number): number[] {
+  return Array.from({ length: n }, () => Math.fround(Math.random() * 2 - 1));
+}
+
+/** Weights of Linear(4, 8) -> ReLU -> Linear(8, 3), random values. */
+export function sampleWeights(): Uint8Array {
+  return safetensors({
+    "0.weight": { shape: [8, 4], values: randomValues(32) },
+    "0.bias": { shape: [8], values: randomValues(8) },
+    "2.weight": { shape: [3, 8], values: randomValues(24) },
+    "2.bias": { shape: [3], values: randomValues(3) },
+  });
+}
+
+export function sampleModel(overrides: Partial<ModelRecord> = {}): ModelRecord {
+  const at = timestamp();
+  return {
+    id: `mdl_${randomUUID()}`,
+    name: "iris-mlp",
+    spec: {
+      input_shape: [4],
+      layers: [
+        { type: "linear", in_features: 4, out_features: 8, bias: true },
+        { type: "relu" },
+        { type: "linear", in_features: 8, out_features: 3, bias: true },
+      ],
+      seed: 42,
+    },
+    summary: {
+      num_params: 67,
+      layers: [
+        { name: "0", type: "Linear", output_shape: [8], num_params: 40 },
+        { name: "1", type: "ReLU", output_shape: [8], num_params: 0 },
+        { name: "2", type: "Linear", output_shape: [3], num_params: 27 },
+      ],
+      repr:
+        "Sequential(\n  (0): Linear(in_features=4, out_features=8, bias=True)\n  (1): ReLU()\n" +
+        "  (2): Linear(in_features=8, out_features=3, bias=True)\n)",
+    },
+    weights: sampleWeights(),
+    generatorState: randomBlob(5056),
+    version: 1,
+    createdAt: at,
+    updatedAt: at,
+    ...overrides,
+  };
+}
+
+export function sampleDataset(overrides: Partial<DatasetRecord> = {}): DatasetRecord {
+  const numSamples = 6;
+  const features = new Float32Array(randomValues(numSamples * 4));
+  const labels = BigInt64Array.from([0n, 1n, 2n, 1n, 0n, 2n]);
+  return {
+    id: `ds_${randomUUID()}`,
+    name: "iris-train",
+    numSamples,
+    featureShape: [4],
+    labelShape: [],
+    labelDtype: "int64",
+    numClasses: 3,
+    features: new Uint8Array(features.buffer),
+    labels: new Uint8Array(labels.buffer),
+    createdAt: timestamp(),
+    ...overrides,
+  };
+}
+
+export function sampleJob(
+  refs: { modelId: string; datasetId: string; validationDatasetId?: string | null },
+  overrides: Partial<JobRecord> = {},
+): JobRecord {
+  const at = timestamp();
+  return {
+    id: `job_${randomUUID().replaceAll("-", "")}`,
+    modelId: refs.modelId,
+    datasetId: refs.datasetId,
+    validationDatasetId: refs.validationDatasetId ?? null,
+    spec: {
+      model_id: refs.modelId,
+      dataset_id: refs.datasetId,
+      loss: "cross_entropy",
+      optimizer: { type: "sgd", lr: 0.1, momentum: 0.9, weight_decay: 0 },
+      epochs: 3,
+      batch_size: 2,
+      shuffle: true,
+    },
+    status: "queued",
+    progress: { epoch: 0, epochs: 3, step: 0, total_steps: 9 },
+    metrics: { loss: null, epochs: [] },
+    error: null,
+    idempotencyKey: null,
+    cancelRequested: false,
+    createdAt: at,
+    startedAt: null,
+    finishedAt: null,
+    updatedAt: at,
+    ...overrides,
+  };
+}
+
+export const statusEvent = (status: JobStatus): NewEvent => ({ type: "status", data: { status } });
+export const progressEvent = (step: number, loss = 1 / (step + 1)): NewEvent => ({
+  type: "progress",
+  data: { step, epoch: 1, batch: step, loss },
+});
+
+/** Byte-for-byte equality of a returned blob (fast even for megabytes). */
+export function expectBytes(actual: Uint8Array | undefined | null, expected: Uint8Array): void {
+  expect(actual).toBeInstanceOf(Uint8Array);
+  expect(actual!.byteLength).toBe(expected.byteLength);
+  expect(Buffer.compare(Buffer.from(actual!.buffer, actual!.byteOffset, actual!.byteLength), Buffer.from(expected))).toBe(0);
+}
+
+export async function expectConflict(promise: Promise<unknown>, code: StoreConflictError["code"]): Promise<void> {
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(StoreConflictError);
+  expect((error as StoreConflictError).code).toBe(code);
+}
+
+const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
+
+/** JSON that exercises the encoding: nesting, unicode, floats, big ints, empties, nulls. */
+const TRICKY_JSON: Json = {
+  text: "ünïcødé ✓ \"quoted\" \\ back\nslash \u0000 nul 𝔘",
+  numbers: [0, -1, 0.1, 1e-7, -3.5e38, 2 ** 53 - 1, 1.0000001],
+  nested: { a: { b: { c: [[], {}, [null, true, false]] } } },
+  empty: "",
+  nothing: null,
+};
+
+// ---------------------------------------------------------------------------------------------
+// The contract
+// ---------------------------------------------------------------------------------------------
+
+export function storeContract(
+  name: string,
+  makeStore: () => Promise<StoreFixture>,
+): void {
+  describe(`Store contract: ${name}`, () => {
+    let fixture: StoreFixture;
+    let store: Store;
+
+    beforeEach(async () => {
+      fixture = await makeStore();
+      store = fixture.store;
+    });
+    afterEach(async () => {
+      await fixture.cleanup();
+    });
+
+    /** A stored model and dataset, and a stored job using them. */
+    async function setupJob(overrides: Partial<JobRecord> = {}) {
+      const model = sampleModel();
+      const dataset = sampleDataset();
+      await store.createModel(model);
+      await store.createDataset(dataset);
+      const job = sampleJob({ modelId: model.id, datasetId: dataset.id }, overrides);
+      const { job: stored } = await store.createJob(job, statusEvent("queued"));
+      return { model, dataset, job: stored };
+    }
+
+    async function startJob(id: string): Promise<JobRecord> {
+      return (await store.updateJob(id, { status: "running", startedAt: timestamp() }, [statusEvent("running")]))!;
+    }
+
+    describe("models", () => {
+      it("creates and gets a model, blobs byte for byte and JSON intact", async () => {
+        const model = sampleModel({ spec: TRICKY_JSON });
+        await store.createModel(model);
+        const got = await store.getModel(model.id);
+        expect(got).toStrictEqual(model);
+        expectBytes(got!.weights, model.weights);
+        expectBytes(got!.generatorState, model.generatorState);
+      });
+
+      it("keeps a null name", async () => {
+        const model = sampleModel({ name: null });
+        await store.createModel(model);
+        expect((await store.getModel(model.id))!.name).toBeNull();
+      });
+
+      it("returns null for an unknown id", async () => {
+        expect(await store.getModel("mdl_missing")).toBeNull();
+      });
+
+      it("rejects a duplicate id and keeps the first model", async () => {
+        const model = sampleModel();
+        await store.createModel(model);
+        await expect(store.createModel(sampleModel({ id: model.id, name: "other" }))).rejects.toThrow();
+        expect((await store.getModel(model.id))!.name).toBe(model.name);
+      });
+
+      it("lists summaries without blobs, in creation order", async () => {
+        // ids sort the other way round, so ordering by id would fail
+        const models = [3, 2, 1].map((n) => sampleModel({ id: `mdl_${n}_${randomUUID()}` }));
+        for (const m of models) await store.createModel(m);
+        const page = await store.listModels();
+        expect(page.items.map((m) => m.id)).toEqual(models.map((m) => m.id));
+        expect(page.nextCursor).toBeNull();
+        const { weights: _w, generatorState: _g, ...summary } = models[0]!;
+        expect(page.items[0]).toStrictEqual(summary);
+      });
+
+      it("deletes a model and answers false when it is absent", async () => {
+        const model = sampleModel();
+        await store.createModel(model);
+        expect(await store.deleteModel(model.id)).toBe(true);
+        expect(await store.getModel(model.id)).toBeNull();
+        expect(await store.deleteModel(model.id)).toBe(false);
+        expect((await store.listModels()).items).toEqual([]);
+      });
+
+      it("updates weights and generator state, bumping the version", async () => {
+        const model = sampleModel();
+        await store.createModel(model);
+        const weights = sampleWeights();
+        const generatorState = randomBlob(5056);
+        const updated = await store.updateModelWeights(model.id, weights, generatorState);
+        expect(updated).not.toBeNull();
+        expect(updated!.version).toBe(model.version + 1);
+        expectBytes(updated!.weights, weights);
+        expectBytes(updated!.generatorState, generatorState);
+        expect(updated!.createdAt).toBe(model.createdAt);
+        expect(updated!.updatedAt).toMatch(ISO);
+        expect(updated!.updatedAt > model.updatedAt).toBe(true);
+        expect(updated!.spec).toStrictEqual(model.spec);
+        expect(await store.getModel(model.id)).toStrictEqual(updated);
+
+        const again = await store.updateModelWeights(model.id, model.weights, model.generatorState);
+        expect(again!.version).toBe(model.version + 2);
+        expectBytes((await store.getModel(model.id))!.weights, model.weights);
+      });
+
+      it("updates weights with the expected version and refuses a stale one", async () => {
+        const model = sampleModel({ version: 4 });
+        await store.createModel(model);
+        const first = await store.updateModelWeights(model.id, sampleWeights(), randomBlob(5056), 4);
+        expect(first!.version).toBe(5);
+        await expectConflict(store.updateModelWeights(model.id, sampleWeights(), randomBlob(5056), 4), "version_conflict");
+        const stored = await store.getModel(model.id);
+        expect(stored).toStrictEqual(first);
+      });
+
+      it("returns null when updating the weights of an unknown model", async () => {
+        expect(await store.updateModelWeights("mdl_missing", sampleWeights(), randomBlob(8))).toBeNull();
+        expect(await store.updateModelWeights("mdl_missing", sampleWeights(), randomBlob(8), 1)).toBeNull();
+      });
+    });
+
+    describe("datasets", () => {
+      it("creates and gets a dataset, blobs byte for byte", async () => {
+        const dataset = sampleDataset();
+        await store.createDataset(dataset);
+        const got = await store.getDataset(dataset.id);
+        expect(got).toStrictEqual(dataset);
+        expectBytes(got!.features, dataset.features);
+        expectBytes(got!.labels, dataset.labels);
+      });
+
+      it("keeps float32 labels with null numClasses and a non-scalar label shape", async () => {
+        const labels = new Float32Array([0.5, -1.25, 3, 4, 1e-3, 7, 8, 9, 10, 11, 12, 13]);
+        const dataset = sampleDataset({
+          name: null,
+          labelShape: [2],
+          labelDtype: "float32",
+          numClasses: null,
+          labels: new Uint8Array(labels.buffer),
+        });
+        await store.createDataset(dataset);
+        expect(await store.getDataset(dataset.id)).toStrictEqual(dataset);
+      });
+
+      it("keeps an empty dataset's zero-length blobs", async () => {
+        const dataset = sampleDataset({ numSamples: 0, features: new Uint8Array(0), labels: new Uint8Array(0) });
+        await store.createDataset(dataset);
+        const got = await store.getDataset(dataset.id);
+        expectBytes(got!.features, new Uint8Array(0));
+        expectBytes(got!.labels, new Uint8Array(0));
+      });
+
+      it("gets a summary without the blobs", async () => {
+        const dataset = sampleDataset({ featureShape: [2, 2] });
+        await store.createDataset(dataset);
+        const { features: _f, labels: _l, ...summary } = dataset;
+        expect(await store.getDatasetSummary(dataset.id)).toStrictEqual(summary);
+      });
+
+      it("returns null for an unknown id", async () => {
+        expect(await store.getDataset("ds_missing")).toBeNull();
+        expect(await store.getDatasetSummary("ds_missing")).toBeNull();
+      });
+
+      it("lists summaries in creation order", async () => {
+        const datasets = [3, 2, 1].map((n) => sampleDataset({ id: `ds_${n}_${randomUUID()}` }));
+        for (const d of datasets) await store.createDataset(d);
+        const page = await store.listDatasets();
+        expect(page.items.map((d) => d.id)).toEqual(datasets.map((d) => d.id));
+        expect(page.items.every((d) => !("features" in d) && !("labels" in d))).toBe(true);
+        expect(page.nextCursor).toBeNull();
+      });
+
+      it("deletes a dataset and answers false when it is absent", async () => {
+        const dataset = sampleDataset();
+        await store.createDataset(dataset);
+        expect(await store.deleteDataset(dataset.id)).toBe(true);
+        expect(await store.getDataset(dataset.id)).toBeNull();
+        expect(await store.getDatasetSummary(dataset.id)).toBeNull();
+        expect(await store.deleteDataset(dataset.id)).toBe(false);
+      });
+    });
+
+    describe("blobs", () => {
+      it("round-trips a megabyte of weights", async () => {
+        const model = sampleModel({ weights: randomBlob(1 << 20) });
+        await store.createModel(model);
+        expectBytes((await store.getModel(model.id))!.weights, model.weights);
+      });
+
+      it("stores only the bytes of a Uint8Array view, not its whole buffer", async () => {
+        const backing = randomBlob(64);
+        const view = backing.subarray(10, 30);
+        const model = sampleModel({ generatorState: view });
+        await store.createModel(model);
+        expectBytes((await store.getModel(model.id))!.generatorState, backing.slice(10, 30));
+      });
+
+      it("returns copies: mutating them or the inputs changes nothing stored", async () => {
+        const model = sampleModel();
+        const original = model.weights.slice();
+        await store.createModel(model);
+        model.weights.fill(0);
+        const got = (await store.getModel(model.id))!;
+        expectBytes(got.weights, original);
+        got.weights.fill(7);
+        expectBytes((await store.getModel(model.id))!.weights, original);
+      });
+    });
+
+    describe("listing and pagination", () => {
+      it("pages with cursors: the cursor is the last id, null on the last page", async () => {
+        const ids: string[] = [];
+        for (let i = 0; i < 7; i++) {
+          const m = sampleModel({ id: `mdl_${9 - i}_${randomUUID()}` });
+          ids.push(m.id);
+          await store.createModel(m);
+        }
+        const p1 = await store.listModels({ limit: 3 });
+        expect(p1.items.map((m) => m.id)).toEqual(ids.slice(0, 3));
+        expect(p1.nextCursor).toBe(ids[2]);
+        const p2 = await store.listModels({ limit: 3, after: p1.nextCursor! });
+        expect(p2.items.map((m) => m.id)).toEqual(ids.slice(3, 6));
+        expect(p2.nextCursor).toBe(ids[5]);
+        const p3 = await store.listModels({ limit: 3, after: p2.nextCursor! });
+        expect(p3.items.map((m) => m.id)).toEqual(ids.slice(6));
+        expect(p3.nextCursor).toBeNull();
+      });
+
+      it("gives no cursor when the last page is exactly full", async () => {
+        const ids: string[] = [];
+        for (let i = 0; i < 4; i++) {
+          const d = sampleDataset();
+          ids.push(d.id);
+          await store.createDataset(d);
+        }
+        const p1 = await store.listDatasets({ limit: 2 });
+        expect(p1.nextCursor).toBe(ids[1]);
+        const p2 = await store.listDatasets({ limit: 2, after: p1.nextCursor! });
+        expect(p2.items.map((d) => d.id)).toEqual(ids.slice(2));
+        expect(p2.nextCursor).toBeNull();
+        expect(await store.listDatasets({ after: ids[3] })).toEqual({ items: [], nextCursor: null });
+      });
+
+      it("returns an empty page from an empty store", async () => {
+        expect(await store.listModels()).toEqual({ items: [], nextCursor: null });
+        expect(await store.listDatasets()).toEqual({ items: [], nextCursor: null });
+        expect(await store.listJobs()).toEqual({ items: [], nextCursor: null });
+      });
+
+      it("defaults to 50 items and caps the limit at 500", async () => {
+        const small = (i: number) =>
+          sampleModel({ id: `mdl_${String(999 - i).padStart(3, "0")}`, weights: randomBlob(16), generatorState: randomBlob(16) });
+        for (let i = 0; i < 501; i++) await store.createModel(small(i));
+        const first = await store.listModels();
+        expect(first.items).toHaveLength(50);
+        expect(first.nextCursor).toBe("mdl_950");
+        const capped = await store.listModels({ limit: 10_000 });
+        expect(capped.items).toHaveLength(500);
+        expect(capped.nextCursor).toBe("mdl_500");
+        const rest = await store.listModels({ limit: 500, after: capped.nextCursor! });
+        expect(rest.items.map((m) => m.id)).toEqual(["mdl_499"]);
+        expect(rest.nextCursor).toBeNull();
+      });
+
+      it("continues after a cursor whose item was deleted meanwhile", async () => {
+        const models = Array.from({ length: 5 }, () => sampleModel());
+        for (const m of models) await store.createModel(m);
+        const p1 = await store.listModels({ limit: 2 });
+        await store.deleteModel(p1.nextCursor!);
+        const p2 = await store.listModels({ limit: 2, after: p1.nextCursor! });
+        expect(p2.items.map((m) => m.id)).toEqual([models[2]!.id, models[3]!.id]);
+
+        const datasets = Array.from({ length: 3 }, () => sampleDataset());
+        for (const d of datasets) await store.createDataset(d);
+        await store.deleteDataset(datasets[0]!.id);
+        const d2 = await store.listDatasets({ after: datasets[0]!.id });
+        expect(d2.items.map((d) => d.id)).toEqual([datasets[1]!.id, datasets[2]!.id]);
+      });
+
+      it("lists jobs in creation order, filtered by status, with cursors", async () => {
+        const model = sampleModel();
+        const dataset = sampleDataset();
+        await store.createModel(model);
+        await store.createDataset(dataset);
+        const statuses: JobStatus[] = ["queued", "running", "succeeded", "queued", "failed", "running", "cancelled", "queued"];
+        const jobs: JobRecord[] = [];
+        for (const [i, status] of statuses.entries()) {
+          const job = sampleJob({ modelId: model.id, datasetId: dataset.id }, { id: `job_${9 - i}_${randomUUID()}`, status });
+          await store.createJob(job, statusEvent(status));
+          jobs.push(job);
+        }
+        const all = await store.listJobs();
+        expect(all.items).toStrictEqual(jobs);
+        expect(all.nextCursor).toBeNull();
+
+        const active = jobs.filter((j) => j.status === "queued" || j.status === "running").map((j) => j.id);
+        const a1 = await store.listJobs({ status: ["queued", "running"], limit: 3 });
+        expect(a1.items.map((j) => j.id)).toEqual(active.slice(0, 3));
+        expect(a1.nextCursor).toBe(active[2]);
+        const a2 = await store.listJobs({ status: ["queued", "running"], limit: 3, after: a1.nextCursor! });
+        expect(a2.items.map((j) => j.id)).toEqual(active.slice(3));
+        expect(a2.nextCursor).toBeNull();
+
+        const finished = await store.listJobs({ status: ["succeeded", "failed", "cancelled"] });
+        expect(finished.items.map((j) => j.status)).toEqual(["succeeded", "failed", "cancelled"]);
+        // a cursor from an unfiltered listing works with a filter
+        const after = await store.listJobs({ status: ["queued"], after: jobs[1]!.id });
+        expect(after.items.map((j) => j.id)).toEqual([jobs[3]!.id, jobs[7]!.id]);
+      });
+
+      it("keeps paging jobs whose status changed between pages", async () => {
+        const { model, dataset, job: first } = await setupJob();
+        const second = sampleJob({ modelId: model.id, datasetId: dataset.id });
+        const third = sampleJob({ modelId: model.id, datasetId: dataset.id });
+        await store.createJob(second, statusEvent("queued"));
+        await store.createJob(third, statusEvent("queued"));
+        const p1 = await store.listJobs({ status: ["queued"], limit: 1 });
+        expect(p1.items.map((j) => j.id)).toEqual([first.id]);
+        await startJob(first.id); // no longer queued, still a valid cursor
+        const p2 = await store.listJobs({ status: ["queued"], limit: 1, after: p1.nextCursor! });
+        expect(p2.items.map((j) => j.id)).toEqual([second.id]);
+      });
+    });
+
+    describe("jobs", () => {
+      it("creates a job with its first event", async () => {
+        const { job } = await setupJob();
+        expect(await store.getJob(job.id)).toStrictEqual(job);
+        expect(await store.listEvents(job.id)).toStrictEqual([
+          { jobId: job.id, seq: 1, type: "status", data: { status: "queued" } },
+        ]);
+      });
+
+      it("returns what it stored, JSON and validation dataset included", async () => {
+        const model = sampleModel();
+        const train = sampleDataset();
+        const validation = sampleDataset({ name: "iris-val" });
+        await store.createModel(model);
+        await store.createDataset(train);
+        await store.createDataset(validation);
+        const job = sampleJob(
+          { modelId: model.id, datasetId: train.id, validationDatasetId: validation.id },
+          { spec: TRICKY_JSON, idempotencyKey: `key-${randomUUID()}` },
+        );
+        const result = await store.createJob(job, statusEvent("queued"));
+        expect(result).toStrictEqual({ job, created: true });
+        expect(await store.getJob(job.id)).toStrictEqual(job);
+      });
+
+      it("returns null for an unknown job", async () => {
+        expect(await store.getJob("job_missing")).toBeNull();
+        expect(await store.getJobByIdempotencyKey("no-such-key")).toBeNull();
+      });
+
+      it("with a stored idempotency key, creates nothing and returns the existing job", async () => {
+        const key = `key-${randomUUID()}`;
+        const { model, dataset, job: first } = await setupJob({ idempotencyKey: key });
+        expect(await store.getJobByIdempotencyKey(key)).toStrictEqual(first);
+        const running = await startJob(first.id);
+
+        const retry = sampleJob({ modelId: model.id, datasetId: dataset.id }, { idempotencyKey: key });
+        const result = await store.createJob(retry, statusEvent("queued"));
+        expect(result.created).toBe(false);
+        expect(result.job).toStrictEqual(running); // the existing job as it is now
+        expect(await store.getJob(retry.id)).toBeNull();
+        expect(await store.listEvents(retry.id)).toEqual([]);
+        expect((await store.listEvents(first.id)).map((e) => e.seq)).toEqual([1, 2]);
+        expect((await store.listJobs()).items).toHaveLength(1);
+      });
+
+      it("creates exactly one job for concurrent requests with the same key", async () => {
+        const model = sampleModel();
+        const dataset = sampleDataset();
+        await store.createModel(model);
+        await store.createDataset(dataset);
+        const key = `key-${randomUUID()}`;
+        const results = await Promise.all(
+          Array.from({ length: 5 }, () =>
+            store.createJob(sampleJob({ modelId: model.id, datasetId: dataset.id }, { idempotencyKey: key }), statusEvent("queued")),
+          ),
+        );
+        expect(results.filter((r) => r.created)).toHaveLength(1);
+        expect(new Set(results.map((r) => r.job.id)).size).toBe(1);
+        expect(await store.countJobs(["queued"])).toBe(1);
+      });
+
+      it("never conflates jobs without an idempotency key", async () => {
+        const { model, dataset } = await setupJob();
+        const result = await store.createJob(sampleJob({ modelId: model.id, datasetId: dataset.id }), statusEvent("queued"));
+        expect(result.created).toBe(true);
+        expect(await store.countJobs(["queued"])).toBe(2);
+      });
+
+      it("counts jobs by status", async () => {
+        const { model, dataset, job } = await setupJob();
+        for (const status of ["queued", "running", "succeeded"] as const) {
+          await store.createJob(sampleJob({ modelId: model.id, datasetId: dataset.id }, { status }), statusEvent(status));
+        }
+        await startJob(job.id);
+        expect(await store.countJobs(["queued"])).toBe(1);
+        expect(await store.countJobs(["running"])).toBe(2);
+        expect(await store.countJobs(["queued", "running"])).toBe(3);
+        expect(await store.countJobs(["succeeded", "failed", "cancelled"])).toBe(1);
+        expect(await store.countJobs([])).toBe(0);
+      });
+
+      it("patches only the given fields, bumps updatedAt and appends events", async () => {
+        const { job } = await setupJob();
+        const startedAt = timestamp();
+        const running = await store.updateJob(job.id, { status: "running", startedAt }, [statusEvent("running")]);
+        expect(running).toStrictEqual({ ...job, status: "running", startedAt, updatedAt: running!.updatedAt });
+        expect(running!.updatedAt).toMatch(ISO);
+        expect(running!.updatedAt > job.updatedAt).toBe(true);
+        expect(await store.getJob(job.id)).toStrictEqual(running);
+
+        const progress = { epoch: 1, epochs: 3, step: 3, total_steps: 9 };
+        const metrics = { loss: 0.75, epochs: [{ epoch: 1, train_loss: 0.8, train_accuracy: 0.5 }] };
+        const patched = await store.updateJob(job.id, { progress, metrics, cancelRequested: true });
+        expect(patched).toStrictEqual({ ...running, progress, metrics, cancelRequested: true, updatedAt: patched!.updatedAt });
+        expect((await store.listEvents(job.id)).map((e) => [e.seq, e.type])).toEqual([
+          [1, "status"],
+          [2, "status"],
+        ]);
+      });
+
+      it("refuses a job whose model or dataset does not exist", async () => {
+        const model = sampleModel();
+        const dataset = sampleDataset();
+        await store.createModel(model);
+        await store.createDataset(dataset);
+        const cases = [
+          sampleJob({ modelId: "mdl_missing", datasetId: dataset.id }),
+          sampleJob({ modelId: model.id, datasetId: "ds_missing" }),
+          sampleJob({ modelId: model.id, datasetId: dataset.id, validationDatasetId: "ds_missing" }),
+        ];
+        for (const job of cases) {
+          await expect(store.createJob(job, statusEvent("queued"))).rejects.toThrow();
+          expect(await store.getJob(job.id)).toBeNull();
+          expect(await store.listEvents(job.id)).toEqual([]);
+        }
+      });
+
+      it("returns null when patching an unknown job", async () => {
+        expect(await store.updateJob("job_missing", { cancelRequested: true }, [statusEvent("running")])).toBeNull();
+        expect(await store.listEvents("job_missing")).toEqual([]);
+      });
+    });
+
+    describe("models and datasets in use", () => {
+      for (const status of ["queued", "running"] as const) {
+        it(`refuses to delete the model or datasets of a ${status} job`, async () => {
+          const model = sampleModel();
+          const train = sampleDataset();
+          const validation = sampleDataset();
+          await store.createModel(model);
+          await store.createDataset(train);
+          await store.createDataset(validation);
+          const job = sampleJob({ modelId: model.id, datasetId: train.id, validationDatasetId: validation.id });
+          await store.createJob(job, statusEvent("queued"));
+          if (status === "running") await startJob(job.id);
+
+          await expectConflict(store.deleteModel(model.id), "model_in_use");
+          await expectConflict(store.deleteDataset(train.id), "dataset_in_use");
+          await expectConflict(store.deleteDataset(validation.id), "dataset_in_use");
+          expect(await store.getModel(model.id)).not.toBeNull();
+          expect(await store.getDataset(train.id)).not.toBeNull();
+          expect(await store.getDataset(validation.id)).not.toBeNull();
+        });
+      }
+
+      for (const status of ["succeeded", "failed", "cancelled"] as const) {
+        it(`deletes what only a ${status} job used, and the job stays readable`, async () => {
+          const model = sampleModel();
+          const train = sampleDataset();
+          const validation = sampleDataset();
+          await store.createModel(model);
+          await store.createDataset(train);
+          await store.createDataset(validation);
+          const job = sampleJob({ modelId: model.id, datasetId: train.id, validationDatasetId: validation.id });
+          await store.createJob(job, statusEvent("queued"));
+          await startJob(job.id);
+          const ended = await store.finishJob(
+            job.id,
+            {
+              status,
+              metrics: { loss: 0.5, epochs: [] },
+              error: status === "failed" ? { code: "training_error", message: "loss is NaN" } : null,
+              finishedAt: timestamp(),
+            },
+            [statusEvent(status)],
+          );
+
+          expect(await store.deleteModel(model.id)).toBe(true);
+          expect(await store.deleteDataset(train.id)).toBe(true);
+          expect(await store.deleteDataset(validation.id)).toBe(true);
+          expect(await store.getJob(job.id)).toStrictEqual(ended);
+          expect(ended).toMatchObject({ modelId: model.id, datasetId: train.id, validationDatasetId: validation.id });
+          expect((await store.listJobs()).items).toStrictEqual([ended]);
+          expect((await store.listEvents(job.id)).map((e) => e.seq)).toEqual([1, 2, 3]);
+        });
+      }
+
+      it("only counts jobs that use the model or dataset", async () => {
+        await setupJob();
+        const other = sampleModel();
+        const otherData = sampleDataset();
+        await store.createModel(other);
+        await store.createDataset(otherData);
+        expect(await store.deleteModel(other.id)).toBe(true);
+        expect(await store.deleteDataset(otherData.id)).toBe(true);
+      });
+    });
+
+    describe("events", () => {
+      it("numbers appended events after the last and returns the last seq", async () => {
+        const { job } = await setupJob();
+        expect(await store.appendEvents(job.id, [progressEvent(1), progressEvent(2)])).toBe(3);
+        expect(await store.appendEvents(job.id, [progressEvent(3)])).toBe(4);
+        expect(await store.appendEvents(job.id, [])).toBe(4);
+        const events = await store.listEvents(job.id);
+        expect(events.map((e) => e.seq)).toEqual([1, 2, 3, 4]);
+        expect(events[3]).toStrictEqual({ jobId: job.id, seq: 4, type: "progress", data: progressEvent(3).data });
+      });
+
+      it("round-trips event types and JSON data", async () => {
+        const { job } = await setupJob();
+        const epoch: NewEvent = {
+          type: "epoch",
+          data: { epoch: 1, train_loss: 0.6931471805599453, train_accuracy: 0.5, val_loss: null, val_accuracy: null },
+        };
+        await store.appendEvents(job.id, [epoch, { type: "progress", data: TRICKY_JSON }, { type: "done", data: null }]);
+        const events = await store.listEvents(job.id, 1);
+        expect(events.map(({ type, data }) => ({ type, data }))).toStrictEqual([
+          epoch,
+          { type: "progress", data: TRICKY_JSON },
+          { type: "done", data: null },
+        ]);
+      });
+
+      it("lists events after a seq, up to a limit, per job", async () => {
+        const { model, dataset, job } = await setupJob();
+        const other = sampleJob({ modelId: model.id, datasetId: dataset.id });
+        await store.createJob(other, statusEvent("queued"));
+        await store.appendEvents(job.id, [1, 2, 3, 4, 5].map((s) => progressEvent(s)));
+        await store.appendEvents(other.id, [progressEvent(1)]);
+        expect((await store.listEvents(job.id, 2)).map((e) => e.seq)).toEqual([3, 4, 5, 6]);
+        expect((await store.listEvents(job.id, 2, 2)).map((e) => e.seq)).toEqual([3, 4]);
+        expect((await store.listEvents(job.id, 0, 3)).map((e) => e.seq)).toEqual([1, 2, 3]);
+        expect(await store.listEvents(job.id, 6)).toEqual([]);
+        expect((await store.listEvents(other.id)).map((e) => [e.jobId, e.seq])).toEqual([
+          [other.id, 1],
+          [other.id, 2],
+        ]);
+      });
+
+      it("truncates events after a seq; later events are renumbered from there", async () => {
+        const { model, dataset, job } = await setupJob();
+        const other = sampleJob({ modelId: model.id, datasetId: dataset.id });
+        await store.createJob(other, statusEvent("queued"));
+        await startJob(job.id);
+        await store.appendEvents(job.id, [3, 4, 5].map((s) => progressEvent(s)));
+        await store.truncateEvents(job.id, 3);
+        expect((await store.listEvents(job.id)).map((e) => e.seq)).toEqual([1, 2, 3]);
+        expect(await store.appendEvents(job.id, [progressEvent(40)])).toBe(4);
+        expect((await store.listEvents(job.id, 3))[0]!.data).toStrictEqual(progressEvent(40).data);
+        expect((await store.listEvents(other.id)).map((e) => e.seq)).toEqual([1]);
+        await store.truncateEvents(job.id, 10); // nothing after 10
+        expect((await store.listEvents(job.id)).map((e) => e.seq)).toEqual([1, 2, 3, 4]);
+      });
+
+      it("appends to a finished job (the `done` event follows finishJob)", async () => {
+        const { job } = await setupJob();
+        await startJob(job.id);
+        await store.finishJob(job.id, { status: "succeeded", metrics: {}, error: null, finishedAt: timestamp() }, [statusEvent("succeeded")]);
+        expect(await store.appendEvents(job.id, [{ type: "done", data: { id: job.id } }])).toBe(4);
+      });
+    });
+
+    describe("checkpoints", () => {
+      it("saves a checkpoint after appending its events; its seq is the last event's", async () => {
+        const { job } = await setupJob();
+        await startJob(job.id);
+        expect(await store.getCheckpoint(job.id)).toBeNull();
+        const state = randomBlob(10_000);
+        const saved = await store.saveCheckpoint(job.id, state, [progressEvent(1), progressEvent(2)]);
+        expect(saved.jobId).toBe(job.id);
+        expect(saved.seq).toBe(4);
+        expect(saved.createdAt).toMatch(ISO);
+        expectBytes(saved.state, state);
+        const got = await store.getCheckpoint(job.id);
+        expect(got).toStrictEqual(saved);
+        expectBytes(got!.state, state);
+        const original = state.slice();
+        state.fill(0); // neither the stored nor the returned state aliases the caller's bytes
+        expectBytes(saved.state, original);
+        expectBytes((await store.getCheckpoint(job.id))!.state, original);
+        expect((await store.listEvents(job.id)).map((e) => e.seq)).toEqual([1, 2, 3, 4]);
+      });
+
+      it("replaces the previous checkpoint; without events its seq is the current last", async () => {
+        const { model, dataset, job } = await setupJob();
+        const other = sampleJob({ modelId: model.id, datasetId: dataset.id });
+        await store.createJob(other, statusEvent("queued"));
+        await startJob(job.id);
+        await store.saveCheckpoint(job.id, randomBlob(100), [progressEvent(1)]);
+        const otherState = randomBlob(50);
+        await store.saveCheckpoint(other.id, otherState, []);
+        await store.appendEvents(job.id, [progressEvent(2)]);
+        const state = randomBlob(200);
+        const second = await store.saveCheckpoint(job.id, state, []);
+        expect(second.seq).toBe(4);
+        const got = await store.getCheckpoint(job.id);
+        expect(got!.seq).toBe(4);
+        expectBytes(got!.state, state);
+        const otherGot = await store.getCheckpoint(other.id);
+        expect(otherGot!.seq).toBe(1);
+        expectBytes(otherGot!.state, otherState);
+      });
+
+      it("supports resuming: truncate to the checkpoint's seq and regenerate", async () => {
+        const { job } = await setupJob();
+        await startJob(job.id);
+        const checkpoint = await store.saveCheckpoint(job.id, randomBlob(64), [progressEvent(1)]);
+        await store.appendEvents(job.id, [progressEvent(2), progressEvent(3)]); // lost by a crash
+        await store.truncateEvents(job.id, checkpoint.seq);
+        expect(await store.appendEvents(job.id, [progressEvent(2)])).toBe(checkpoint.seq + 1);
+      });
+    });
+
+    describe("finishJob", () => {
+      const succeeded = () => ({
+        status: "succeeded" as const,
+        metrics: { loss: 0.12, epochs: [{ epoch: 1, train_loss: 0.12 }], stopped_early: false },
+        error: null,
+        finishedAt: timestamp(),
+      });
+
+      it("ends the job, appends events, updates the model's weights and drops the checkpoint", async () => {
+        const { model, job } = await setupJob();
+        await startJob(job.id);
+        await store.saveCheckpoint(job.id, randomBlob(128), [progressEvent(1)]);
+        const weights = sampleWeights();
+        const generatorState = randomBlob(5056);
+        const patch = { ...succeeded(), progress: { epoch: 3, epochs: 3, step: 9, total_steps: 9 } };
+        const ended = await store.finishJob(job.id, patch, [progressEvent(9), statusEvent("succeeded")], {
+          modelId: model.id,
+          weights,
+          generatorState,
+        });
+        expect(ended).toMatchObject({ ...patch, id: job.id, startedAt: expect.any(String) });
+        expect(ended!.updatedAt).toMatch(ISO);
+        expect(await store.getJob(job.id)).toStrictEqual(ended);
+        const stored = (await store.getModel(model.id))!;
+        expect(stored.version).toBe(model.version + 1);
+        expectBytes(stored.weights, weights);
+        expectBytes(stored.generatorState, generatorState);
+        expect(await store.getCheckpoint(job.id)).toBeNull();
+        expect((await store.listEvents(job.id)).map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
+        expect((await store.listEvents(job.id, 4))[0]!.data).toStrictEqual({ status: "succeeded" });
+      });
+
+      it("keeps the progress when the patch has none, and leaves the model alone without an update", async () => {
+        const { model, job } = await setupJob();
+        const running = await startJob(job.id);
+        const error = { code: "training_error", message: "loss became NaN at step 4" };
+        const ended = await store.finishJob(job.id, { status: "failed", metrics: running.metrics, error, finishedAt: timestamp() }, []);
+        expect(ended!.progress).toStrictEqual(running.progress);
+        expect(ended!.error).toStrictEqual(error);
+        expect(await store.getModel(model.id)).toStrictEqual(model);
+      });
+
+      it("is all or nothing: a failing model update leaves the job, events and checkpoint as they were", async () => {
+        const { job } = await setupJob();
+        const running = await startJob(job.id);
+        const checkpoint = await store.saveCheckpoint(job.id, randomBlob(32), []);
+        await expect(
+          store.finishJob(job.id, succeeded(), [statusEvent("succeeded")], {
+            modelId: "mdl_missing",
+            weights: sampleWeights(),
+            generatorState: randomBlob(5056),
+          }),
+        ).rejects.toThrow();
+        expect(await store.getJob(job.id)).toStrictEqual(running);
+        expect((await store.listEvents(job.id)).map((e) => e.seq)).toEqual([1, 2]);
+        expect(await store.getCheckpoint(job.id)).toStrictEqual(checkpoint);
+      });
+
+      it("returns null for an unknown job and changes no model", async () => {
+        const model = sampleModel();
+        await store.createModel(model);
+        const result = await store.finishJob("job_missing", succeeded(), [statusEvent("succeeded")], {
+          modelId: model.id,
+          weights: sampleWeights(),
+          generatorState: randomBlob(5056),
+        });
+        expect(result).toBeNull();
+        expect(await store.getModel(model.id)).toStrictEqual(model);
+      });
+    });
+
+    describe("finished jobs are final (job_not_active)", () => {
+      async function finishedJob() {
+        const { model, job } = await setupJob();
+        await startJob(job.id);
+        await store.saveCheckpoint(job.id, randomBlob(16), []);
+        const ended = await store.finishJob(job.id, { status: "cancelled", metrics: {}, error: null, finishedAt: timestamp() }, [
+          statusEvent("cancelled"),
+        ]);
+        return { model, job: ended! };
+      }
+
+      it("refuses to patch or finish a finished job (job_not_active) and changes nothing", async () => {
+        const { model, job } = await finishedJob();
+        await expectConflict(store.updateJob(job.id, { cancelRequested: true }), "job_not_active");
+        await expectConflict(store.updateJob(job.id, { status: "running" }, [statusEvent("running")]), "job_not_active");
+        await expectConflict(
+          store.finishJob(job.id, { status: "succeeded", metrics: {}, error: null, finishedAt: timestamp() }, [statusEvent("succeeded")], {
+            modelId: model.id,
+            weights: sampleWeights(),
+            generatorState: randomBlob(5056),
+          }),
+          "job_not_active",
+        );
+        await expectConflict(store.saveCheckpoint(job.id, randomBlob(16), []), "job_not_active");
+        await expectConflict(store.truncateEvents(job.id, 1), "job_not_active");
+        expect(await store.getJob(job.id)).toStrictEqual(job);
+        expect(await store.getModel(model.id)).toStrictEqual(model);
+        expect(await store.getCheckpoint(job.id)).toBeNull();
+        expect((await store.listEvents(job.id)).map((e) => e.seq)).toEqual([1, 2, 3]);
+      });
+
+      it("drops the checkpoint of a job ended through updateJob", async () => {
+        const { job } = await setupJob();
+        await startJob(job.id);
+        await store.saveCheckpoint(job.id, randomBlob(16), []);
+        await store.updateJob(job.id, { status: "cancelled", finishedAt: timestamp() }, [statusEvent("cancelled")]);
+        expect(await store.getCheckpoint(job.id)).toBeNull();
+      });
+
+    });
+
+    describe("lifecycle", () => {
+      it("pings and closes idempotently", async () => {
+        await expect(store.ping()).resolves.toBeUndefined();
+        await store.close();
+        await store.close();
+      });
+    });
+
+    describe("persistence", () => {
+      it("keeps everything across closing and reopening", async (ctx) => {
+        if (!fixture.reopen) ctx.skip();
+        const key = `key-${randomUUID()}`;
+        const { model, dataset, job } = await setupJob({ idempotencyKey: key });
+        const models = [model, sampleModel(), sampleModel()];
+        for (const m of models.slice(1)) await store.createModel(m);
+        await startJob(job.id);
+        const state = randomBlob(4096);
+        const checkpoint = await store.saveCheckpoint(job.id, state, [progressEvent(1)]);
+        const current = await store.getJob(job.id);
+        const events = await store.listEvents(job.id);
+        const deleted = models[1]!;
+        await store.deleteModel(deleted.id);
+
+        await store.close();
+        store = await fixture.reopen!();
+
+        expect(await store.getModel(model.id)).toStrictEqual(model);
+        expect(await store.getDataset(dataset.id)).toStrictEqual(dataset);
+        expect(await store.getJob(job.id)).toStrictEqual(current);
+        expect(await store.listEvents(job.id)).toStrictEqual(events);
+        const got = await store.getCheckpoint(job.id);
+        expect(got).toStrictEqual(checkpoint);
+        expectBytes(got!.state, state);
+        expect((await store.listModels()).items.map((m) => m.id)).toEqual([model.id, models[2]!.id]);
+        expect((await store.listModels({ after: deleted.id })).items.map((m) => m.id)).toEqual([models[2]!.id]);
+        // constraints and numbering carry on
+        expect(await store.appendEvents(job.id, [progressEvent(2)])).toBe(events.length + 1);
+        const retry = await store.createJob(sampleJob({ modelId: model.id, datasetId: dataset.id }, { idempotencyKey: key }), statusEvent("queued"));
+        expect(retry.created).toBe(false);
+        await expectConflict(store.deleteModel(model.id), "model_in_use");
+      });
+
+      it("keeps a finished job together with its model's new weights across reopening", async (ctx) => {
+        if (!fixture.reopen) ctx.skip();
+        const { model, job } = await setupJob();
+        await startJob(job.id);
+        const weights = sampleWeights();
+        const ended = await store.finishJob(
+          job.id,
+          { status: "succeeded", metrics: { loss: 0.1, epochs: [] }, error: null, finishedAt: timestamp() },
+          [statusEvent("succeeded")],
+          { modelId: model.id, weights, generatorState: model.generatorState },
+        );
+        await store.close();
+        store = await fixture.reopen!();
+        expect(await store.getJob(job.id)).toStrictEqual(ended);
+        const stored = (await store.getModel(model.id))!;
+        expect(stored.version).toBe(model.version + 1);
+        expectBytes(stored.weights, weights);
+      });
+    });
+  });
+}

@@ -1,0 +1,265 @@
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import Database from "better-sqlite3";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { SqliteStore, StoreCursorError } from "../../src/store/sqlite.js";
+import { SCHEMA_VERSION } from "../../src/store/sqlite_schema.js";
+import type { Store } from "../../src/store/store.js";
+import {
+  expectBytes,
+  expectConflict,
+  progressEvent,
+  sampleDataset,
+  sampleJob,
+  sampleModel,
+  statusEvent,
+  storeContract,
+  timestamp,
+} from "./contract.js";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const STORE_MODULE = new URL("../../src/store/sqlite.ts", import.meta.url).href;
+
+function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), "kiln-store-"));
+}
+
+storeContract("SqliteStore (file)", async () => {
+  const dir = tempDir();
+  const path = join(dir, "data", "kiln.db"); // the parent directory does not exist yet
+  const opened: Store[] = [];
+  const open = (): Store => {
+    const store = SqliteStore.open({ path });
+    opened.push(store);
+    return store;
+  };
+  return {
+    store: open(),
+    reopen: async () => open(),
+    cleanup: async () => {
+      for (const store of opened) await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+});
+
+storeContract("SqliteStore (:memory:)", async () => {
+  const store = SqliteStore.open({ path: ":memory:" });
+  return { store, cleanup: () => store.close() };
+});
+
+describe("SqliteStore specifics", () => {
+  let dir: string;
+  let path: string;
+  const opened: Store[] = [];
+  const open = (): SqliteStore => {
+    const store = SqliteStore.open({ path });
+    opened.push(store);
+    return store;
+  };
+  /** The store's connection, to check its per-connection PRAGMAs. */
+  const connection = (store: SqliteStore) => (store as unknown as { db: Database.Database }).db;
+
+  beforeEach(() => {
+    dir = tempDir();
+    path = join(dir, "nested", "deeper", "kiln.db");
+  });
+  afterEach(async () => {
+    for (const store of opened.splice(0)) await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("creates parent directories, runs in WAL mode and sets its PRAGMAs", async () => {
+    const store = open();
+    expect(existsSync(path)).toBe(true);
+    const db = connection(store);
+    expect(db.pragma("journal_mode", { simple: true })).toBe("wal");
+    expect(db.pragma("synchronous", { simple: true })).toBe(1); // NORMAL
+    expect(db.pragma("foreign_keys", { simple: true })).toBe(1);
+    expect(db.pragma("busy_timeout", { simple: true })).toBe(5000);
+    expect(db.pragma("user_version", { simple: true })).toBe(SCHEMA_VERSION);
+
+    await store.createModel(sampleModel());
+    expect(statSync(`${path}-wal`).size).toBeGreaterThan(0);
+    // WAL mode is a property of the file: another connection sees it
+    const other = new Database(path, { readonly: true });
+    try {
+      expect(other.pragma("journal_mode", { simple: true })).toBe("wal");
+    } finally {
+      other.close();
+    }
+  });
+
+  it("opens an existing database again without migrating twice, and refuses a newer schema", async () => {
+    const model = sampleModel();
+    const first = open();
+    await first.createModel(model);
+    await first.close();
+    const second = open();
+    expect(await second.getModel(model.id)).toStrictEqual(model);
+    await second.close();
+
+    const raw = new Database(path);
+    raw.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+    raw.close();
+    expect(() => SqliteStore.open({ path })).toThrow(/newer/);
+  });
+
+  it("returns plain Uint8Arrays, not Buffers", async () => {
+    const store = open();
+    const model = sampleModel();
+    await store.createModel(model);
+    const got = (await store.getModel(model.id))!;
+    expect(Object.getPrototypeOf(got.weights)).toBe(Uint8Array.prototype);
+    expect(Object.getPrototypeOf(got.generatorState)).toBe(Uint8Array.prototype);
+  });
+
+  it("rejects a cursor that never existed (StoreCursorError, a RangeError); clamps limits; an empty status filter matches nothing", async () => {
+    const store = open();
+    await expect(store.listModels({ after: "mdl_never" })).rejects.toBeInstanceOf(StoreCursorError);
+    await expect(store.listModels({ after: "mdl_never" })).rejects.toMatchObject({ statusCode: 400, cursor: "mdl_never" });
+    await expect(store.listDatasets({ after: "ds_never" })).rejects.toBeInstanceOf(RangeError);
+    await expect(store.listJobs({ after: "job_never" })).rejects.toBeInstanceOf(RangeError);
+    for (let i = 0; i < 3; i++) await store.createModel(sampleModel());
+    expect((await store.listModels({ limit: 0 })).items).toHaveLength(1);
+    expect((await store.listModels({ limit: 2.7 })).items).toHaveLength(2);
+    const model = sampleModel();
+    const dataset = sampleDataset();
+    await store.createModel(model);
+    await store.createDataset(dataset);
+    await store.createJob(sampleJob({ modelId: model.id, datasetId: dataset.id }), statusEvent("queued"));
+    expect(await store.listJobs({ status: [] })).toEqual({ items: [], nextCursor: null });
+  });
+
+  it("rejects a finishJob that does not end the job", async () => {
+    const store = open();
+    const model = sampleModel();
+    const dataset = sampleDataset();
+    await store.createModel(model);
+    await store.createDataset(dataset);
+    const { job } = await store.createJob(sampleJob({ modelId: model.id, datasetId: dataset.id }), statusEvent("queued"));
+    await expect(
+      store.finishJob(job.id, { status: "running", metrics: {}, error: null, finishedAt: null }, []),
+    ).rejects.toBeInstanceOf(RangeError);
+    expect(await store.getJob(job.id)).toStrictEqual(job);
+  });
+
+  it("shares one database between connections: visibility, idempotency and in-use checks", async () => {
+    const a = open();
+    const b = open();
+    const model = sampleModel();
+    const dataset = sampleDataset();
+    await a.createModel(model);
+    await a.createDataset(dataset);
+    const key = "key-shared";
+    const first = await a.createJob(sampleJob({ modelId: model.id, datasetId: dataset.id }, { idempotencyKey: key }), statusEvent("queued"));
+    const second = await b.createJob(sampleJob({ modelId: model.id, datasetId: dataset.id }, { idempotencyKey: key }), statusEvent("queued"));
+    expect(first.created).toBe(true);
+    expect(second).toStrictEqual({ job: first.job, created: false });
+    await expectConflict(b.deleteModel(model.id), "model_in_use");
+    expect(await b.appendEvents(first.job.id, [progressEvent(1)])).toBe(2);
+    expect((await a.listEvents(first.job.id)).map((e) => e.seq)).toEqual([1, 2]);
+  });
+
+  it("keeps writes that resolved before the process was killed with SIGKILL", async () => {
+    // The test process owns an open connection throughout, like a second service instance would.
+    const store = open();
+    const model = sampleModel();
+    const dataset = sampleDataset();
+    await store.createModel(model);
+    await store.createDataset(dataset);
+    const finished = sampleJob({ modelId: model.id, datasetId: dataset.id });
+    const running = sampleJob({ modelId: model.id, datasetId: dataset.id });
+    const stamp = timestamp();
+
+    const script = join(dir, "writer.mts");
+    writeFileSync(
+      script,
+      `
+      const { SqliteStore } = await import(process.env.KILN_STORE_MODULE);
+      const input = JSON.parse(process.env.KILN_INPUT);
+      const bytes = (n, k) => Uint8Array.from({ length: n }, (_, i) => (i * k + 3) & 255);
+      const store = SqliteStore.open({ path: input.path });
+      const status = (status) => ({ type: "status", data: { status } });
+      for (const job of [input.finished, input.running]) {
+        await store.createJob(job, status("queued"));
+        await store.updateJob(job.id, { status: "running", startedAt: input.stamp }, [status("running")]);
+      }
+      await store.finishJob(
+        input.finished.id,
+        { status: "succeeded", metrics: { loss: 0.25, epochs: [] }, error: null, finishedAt: input.stamp },
+        [status("succeeded")],
+        { modelId: input.modelId, weights: bytes(4096, 7), generatorState: bytes(5056, 13) },
+      );
+      await store.saveCheckpoint(input.running.id, bytes(2048, 11), [{ type: "progress", data: { step: 1 } }]);
+      process.kill(process.pid, "SIGKILL");
+      await new Promise((resolve) => setTimeout(resolve, 10_000)); // never reached
+      `,
+    );
+    const { code, signal, stderr } = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>(
+      (resolve, reject) => {
+        const child = spawn(process.execPath, ["--import", "tsx", script], {
+          cwd: ROOT,
+          env: {
+            ...process.env,
+            KILN_STORE_MODULE: STORE_MODULE,
+            KILN_INPUT: JSON.stringify({ path, finished, running, stamp, modelId: model.id }),
+          },
+          stdio: ["ignore", "ignore", "pipe"],
+        });
+        let stderr = "";
+        child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+        child.on("error", reject);
+        child.on("exit", (code, signal) => resolve({ code, signal, stderr }));
+      },
+    );
+    expect(stderr).toBe("");
+    expect({ code, signal }).toEqual({ code: null, signal: "SIGKILL" });
+    // The killed process never checkpointed nor closed: its commits live in the WAL file.
+    expect(statSync(`${path}-wal`).size).toBeGreaterThan(0);
+
+    const bytes = (n: number, k: number) => Uint8Array.from({ length: n }, (_, i) => (i * k + 3) & 255);
+    const check = async (s: Store) => {
+      const ended = await s.getJob(finished.id);
+      expect(ended).toMatchObject({ status: "succeeded", finishedAt: stamp, metrics: { loss: 0.25, epochs: [] } });
+      const updated = (await s.getModel(model.id))!;
+      expect(updated.version).toBe(model.version + 1);
+      expectBytes(updated.weights, bytes(4096, 7));
+      expectBytes(updated.generatorState, bytes(5056, 13));
+      expect((await s.getJob(running.id))!.status).toBe("running");
+      const checkpoint = (await s.getCheckpoint(running.id))!;
+      expect(checkpoint.seq).toBe(3);
+      expectBytes(checkpoint.state, bytes(2048, 11));
+      expect((await s.listEvents(running.id)).map((e) => e.type)).toEqual(["status", "status", "progress"]);
+      expect(await s.countJobs(["running"])).toBe(1);
+    };
+    await check(store); // seen by the connection that stayed open
+    await store.close();
+    await check(open()); // and after recovery by a fresh open
+  });
+
+  it("rolls back a transaction that fails midway", async () => {
+    const store = open();
+    const model = sampleModel();
+    const dataset = sampleDataset();
+    await store.createModel(model);
+    await store.createDataset(dataset);
+    const job = sampleJob({ modelId: model.id, datasetId: dataset.id });
+    await store.createJob(job, statusEvent("queued"));
+    // an event whose data cannot be encoded fails after the job row was patched
+    const circular: Record<string, unknown> = {};
+    circular.self = circular;
+    await expect(
+      store.updateJob(job.id, { status: "running", startedAt: timestamp() }, [
+        progressEvent(1),
+        { type: "progress", data: circular as never },
+      ]),
+    ).rejects.toThrow();
+    expect(await store.getJob(job.id)).toStrictEqual(job);
+    expect((await store.listEvents(job.id)).map((e) => e.seq)).toEqual([1]);
+    expectBytes((await store.getModel(model.id))!.weights, model.weights);
+  });
+});

@@ -1,0 +1,85 @@
+/**
+ * The HTTP app: plugins, then routes. It never listens (server.ts does; tests use `inject` or
+ * `listen({ port: 0 })`) and owns none of its dependencies (the caller closes the store).
+ */
+import { randomBytes } from "node:crypto";
+import swagger from "@fastify/swagger";
+import swaggerUi from "@fastify/swagger-ui";
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import { installContentTypeParsers } from "./content_types.js";
+import type { AppContext, ReadinessCheck, Services } from "./context.js";
+import { frameworkErrorHandler, installErrorHandlers, unavailable } from "./errors.js";
+import { createMetrics, type Metrics } from "./metrics.js";
+import { buildOpenApiDocument } from "./openapi.js";
+import { registerRoutes, type RouteDef } from "./route.js";
+import { healthRoutes } from "./routes/health.js";
+import { allRoutes, apiInfo } from "./routes/index.js";
+import { closeStreams } from "./sse.js";
+
+export type { AppContext, ReadinessCheck, Services } from "./context.js";
+
+export interface AppDeps extends Services {
+  /** The API's routes; defaults to `allRoutes`. The health routes are always there. */
+  routes?: readonly RouteDef[];
+  /** Checks /readyz runs besides `store.ping()`. */
+  readiness?: ReadinessCheck[];
+  /** Logger options merged over `{ level: config.logLevel }` (e.g. `{ stream }` in tests). */
+  logger?: Exclude<FastifyServerOptions["logger"], boolean | undefined>;
+  /** Metrics to expose (to register gauges before the app exists); a fresh registry otherwise. */
+  metrics?: Metrics;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** `req_` + 16 hex digits, or the caller's own `x-request-id` when it looks like an id. */
+export function requestId(incoming: string | string[] | undefined): string {
+  const id = Array.isArray(incoming) ? incoming[0] : incoming;
+  return id !== undefined && REQUEST_ID.test(id) ? id : `req_${randomBytes(8).toString("hex")}`;
+}
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { routes: extraRoutes = allRoutes, readiness = [], logger, metrics = createMetrics(), ...services } = deps;
+  const { config } = services;
+  const routes = [...new Set([...healthRoutes, ...extraRoutes])];
+  const openapi = buildOpenApiDocument(routes, apiInfo);
+  const ctx: AppContext = { ...services, metrics, openapi, readiness };
+
+  const app = Fastify({
+    logger: { level: config.logLevel, ...logger },
+    bodyLimit: config.limits.maxBodyBytes,
+    requestIdHeader: false,
+    genReqId: (req) => requestId(req.headers["x-request-id"]),
+    frameworkErrors: frameworkErrorHandler,
+    return503OnClosing: false,
+  });
+  app.decorate("kiln", ctx);
+
+  installErrorHandlers(app);
+  installContentTypeParsers(app);
+
+  let closing = false;
+  app.addHook("onRequest", async (request, reply) => {
+    reply.header("x-request-id", request.id);
+    if (closing) {
+      reply.header("connection", "close");
+      throw unavailable("The service is shutting down", 1);
+    }
+  });
+  app.addHook("onResponse", async (request, reply) => {
+    metrics.httpRequestDuration.observe(
+      { method: request.method, route: request.routeOptions.url ?? "unmatched", status_code: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+  });
+  // Stop taking requests and end event streams, so close() only waits for ordinary requests.
+  app.addHook("preClose", async () => {
+    closing = true;
+    await closeStreams(app);
+  });
+
+  await app.register(swagger, { mode: "static", specification: { document: openapi as never } });
+  await app.register(swaggerUi, { routePrefix: "/docs" });
+
+  registerRoutes(app, routes, ctx);
+  return app;
+}

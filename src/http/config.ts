@@ -1,0 +1,97 @@
+/**
+ * The service's configuration: read once from the environment at start-up (`loadConfig()` in
+ * server.ts) and passed down; nothing else reads `process.env`.
+ */
+import { availableParallelism } from "node:os";
+import { z } from "zod";
+
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
+
+export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+
+/** Limits that protect the service from requests too large to serve. */
+export const Limits = z.object({
+  /** Largest request body accepted (HTTP 413 above). */
+  maxBodyBytes: int(1).default(64 * 1024 * 1024),
+  /** Largest model, in parameters. */
+  maxParams: int(1).default(10_000_000),
+  /** Largest dataset, in samples. */
+  maxSamples: int(1).default(1_000_000),
+  /** Most epochs a training job may ask for. */
+  maxEpochs: int(1).default(10_000),
+  /** Most jobs waiting in the queue (HTTP 429 above). */
+  maxQueuedJobs: int(1).default(100),
+});
+export type Limits = z.output<typeof Limits>;
+
+/**
+ * The configuration, camelCase. `Config.parse({})` gives every default, and tests build theirs
+ * with `Config.parse({ logLevel: "silent", limits: { maxBodyBytes: 1024 } })`.
+ */
+export const Config = z.object({
+  port: int(0, 65_535).default(3000),
+  host: z.string().min(1).default("127.0.0.1"),
+  /** Where the SQLite database (kiln.db) lives. */
+  dataDir: z.string().min(1).default("./data"),
+  /** Worker threads that train jobs. */
+  workers: int(1, 1024).default(() => availableParallelism()),
+  logLevel: z.enum(LOG_LEVELS).default("info"),
+  /** A Postgres store, when set (the SQLite store in dataDir otherwise). */
+  databaseUrl: z.url().optional(),
+  redisUrl: z.url().optional(),
+  limits: Limits.prefault({}),
+});
+export type Config = z.output<typeof Config>;
+
+/** Each environment variable and where it goes in Config. */
+export const ENV_VARS = {
+  PORT: ["port"],
+  HOST: ["host"],
+  KILN_DATA_DIR: ["dataDir"],
+  KILN_WORKERS: ["workers"],
+  LOG_LEVEL: ["logLevel"],
+  KILN_DATABASE_URL: ["databaseUrl"],
+  KILN_REDIS_URL: ["redisUrl"],
+  KILN_MAX_BODY_BYTES: ["limits", "maxBodyBytes"],
+  KILN_MAX_PARAMS: ["limits", "maxParams"],
+  KILN_MAX_SAMPLES: ["limits", "maxSamples"],
+  KILN_MAX_EPOCHS: ["limits", "maxEpochs"],
+  KILN_MAX_QUEUED_JOBS: ["limits", "maxQueuedJobs"],
+} as const satisfies Record<string, readonly string[]>;
+
+export type EnvVar = keyof typeof ENV_VARS;
+
+/** One or more environment variables hold values the service cannot use. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+  constructor(readonly problems: { variable: string; value: string | undefined; message: string }[]) {
+    super(
+      `invalid configuration:\n` +
+        problems.map((p) => `  ${p.variable}=${JSON.stringify(p.value ?? "")}: ${p.message}`).join("\n"),
+    );
+  }
+}
+
+/**
+ * Reads the configuration from environment variables (unset or empty ones take their defaults).
+ * Throws a ConfigError naming every bad variable, not just the first.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const input: Record<string, unknown> = {};
+  for (const [variable, path] of Object.entries(ENV_VARS) as [EnvVar, readonly string[]][]) {
+    const value = env[variable]?.trim();
+    if (value === undefined || value === "") continue;
+    let target = input;
+    for (const key of path.slice(0, -1)) target = (target[key] ??= {}) as Record<string, unknown>;
+    target[path[path.length - 1]!] = value;
+  }
+  const result = Config.safeParse(input);
+  if (result.success) return result.data;
+  const byPath = new Map(Object.entries(ENV_VARS).map(([variable, path]) => [path.join("."), variable]));
+  throw new ConfigError(
+    result.error.issues.map((issue) => {
+      const variable = byPath.get(issue.path.map(String).join(".")) ?? issue.path.join(".");
+      return { variable, value: env[variable], message: issue.message };
+    }),
+  );
+}

@@ -1,0 +1,61 @@
+/**
+ * Request body parsers: JSON (Fastify's own, guarded against deep nesting), CSV as a string and
+ * raw bytes as a Buffer. All within the app's body limit.
+ */
+import type { FastifyInstance } from "fastify";
+import { ApiError } from "./errors.js";
+
+export const CONTENT_TYPES = ["application/json", "text/csv", "application/octet-stream"] as const;
+export type ContentType = (typeof CONTENT_TYPES)[number];
+
+/** Deepest JSON nesting accepted; no request of the API comes close. */
+export const MAX_JSON_DEPTH = 64;
+
+/**
+ * The deepest nesting of arrays and objects in `text` (strings skipped), stopping early once it
+ * passes `limit`. Parsing is not needed: this runs before `JSON.parse`, so a body of 100,000 `[`
+ * never reaches code that recurses over the parsed value.
+ */
+export function jsonDepthExceeds(text: string, limit = MAX_JSON_DEPTH): boolean {
+  let depth = 0;
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22 /* " */) {
+      // Skip the string: find its closing quote, jumping over escapes.
+      for (i++; i < n; i++) {
+        const s = text.charCodeAt(i);
+        if (s === 0x5c /* \ */) i++;
+        else if (s === 0x22) break;
+      }
+    } else if (c === 0x5b /* [ */ || c === 0x7b /* { */) {
+      if (++depth > limit) return true;
+    } else if (c === 0x5d /* ] */ || c === 0x7d /* } */) {
+      depth--;
+    }
+  }
+  return false;
+}
+
+/** Replaces Fastify's JSON parser with the same parser behind a nesting check; adds CSV and bytes. */
+export function installContentTypeParsers(app: FastifyInstance): void {
+  const parseJson = app.getDefaultJsonParser("error", "error");
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
+    const text = body as string;
+    if (jsonDepthExceeds(text)) {
+      done(new ApiError("malformed_json", `The request body nests arrays or objects deeper than ${MAX_JSON_DEPTH} levels`), undefined);
+      return;
+    }
+    parseJson(request, text, done);
+  });
+  app.addContentTypeParser("text/csv", { parseAs: "string" }, (_request, body, done) => done(null, body));
+  app.addContentTypeParser("application/octet-stream", { parseAs: "buffer" }, (_request, body, done) => done(null, body));
+}
+
+/** The media type of a Content-Type header, lower-cased and without parameters. */
+export function mediaType(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  const type = header.split(";", 1)[0]!.trim().toLowerCase();
+  return type === "" ? undefined : type;
+}

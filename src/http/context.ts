@@ -1,0 +1,38 @@
+/**
+ * What route handlers can use (`req.ctx`), built once by buildApp from its dependencies.
+ */
+import type { JobManager, ModelService } from "../jobs/index.js";
+import type { Store } from "../store/store.js";
+import type { Config } from "./config.js";
+import type { Metrics } from "./metrics.js";
+import type { OpenApiDocument } from "./openapi.js";
+
+/**
+ * The services handed to buildApp and passed through, as they are, to every handler in `req.ctx`.
+ * Add a service (e.g. the job manager) here: server.ts then has to provide it, and handlers see it.
+ */
+export interface Services {
+  store: Store;
+  config: Config;
+  models: ModelService;
+  jobs: JobManager;
+}
+
+/** `req.ctx` of every handler (also `app.kiln`). */
+export interface AppContext extends Services {
+  metrics: Metrics;
+  /** The OpenAPI document of the app's routes (served at /openapi.json and /docs). */
+  openapi: OpenApiDocument;
+  /** Checks /readyz runs besides `store.ping()`; each throws when not ready. */
+  readiness: ReadinessCheck[];
+}
+
+/** A readiness check: resolves when ready, throws (with a reason) when not. */
+export type ReadinessCheck = () => Promise<void>;
+
+declare module "fastify" {
+  interface FastifyInstance {
+    /** The app's services, metrics and OpenAPI document. */
+    kiln: AppContext;
+  }
+}

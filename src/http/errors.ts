@@ -1,0 +1,226 @@
+/**
+ * The API's errors: one catalog (a stable code, an HTTP status, a default message), one error type
+ * (`ApiError`), and one handler that turns anything thrown into
+ * `{ "error": { "code", "message", "details"? } }`.
+ */
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { z } from "zod";
+import { ConflictError, NotFoundError, QueueFullError } from "../jobs/errors.js";
+import { formatPath, SpecError, toSpecPath } from "../spec/index.js";
+import { StoreConflictError } from "../store/store.js";
+
+/** Every error code the API answers with; clients switch on `error.code`. */
+export const ERRORS = {
+  validation_error: { status: 400, message: "The request is invalid" },
+  malformed_json: { status: 400, message: "The request body is not valid JSON" },
+  bad_request: { status: 400, message: "Bad request" },
+  not_found: { status: 404, message: "Not found" },
+  conflict: { status: 409, message: "The request conflicts with the resource's state" },
+  model_in_use: { status: 409, message: "The model is used by a queued or running job" },
+  dataset_in_use: { status: 409, message: "The dataset is used by a queued or running job" },
+  idempotency_conflict: { status: 409, message: "The idempotency key was used with a different request" },
+  version_conflict: { status: 409, message: "The resource changed meanwhile" },
+  job_not_active: { status: 409, message: "The job is no longer queued or running" },
+  payload_too_large: { status: 413, message: "The request body is too large" },
+  unsupported_media_type: { status: 415, message: "Unsupported content type" },
+  unprocessable: { status: 422, message: "The request cannot be processed" },
+  queue_full: { status: 429, message: "The job queue is full; retry later" },
+  internal: { status: 500, message: "Internal server error" },
+  unavailable: { status: 503, message: "The service is unavailable" },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof ERRORS;
+export const ERROR_CODES = Object.keys(ERRORS) as [ErrorCode, ...ErrorCode[]];
+
+/** One problem in a request: where (`layers[2].out_features`, `query.limit`) and what. */
+export const ErrorDetail = z.object({ path: z.string(), message: z.string() });
+export type ErrorDetail = z.output<typeof ErrorDetail>;
+
+/** The body of every error response. */
+export const ErrorResponse = z
+  .object({
+    error: z.object({
+      code: z.enum(ERROR_CODES),
+      message: z.string(),
+      details: z.array(ErrorDetail).optional(),
+    }),
+  })
+  .meta({ id: "Error", description: "Every 4xx and 5xx response has this body." });
+export type ErrorResponse = z.output<typeof ErrorResponse>;
+
+export interface ApiErrorOptions {
+  details?: ErrorDetail[];
+  /** Extra response headers, e.g. Retry-After. */
+  headers?: Record<string, string>;
+  cause?: unknown;
+}
+
+/** An error the API answers with as is: its code's status and its message. */
+export class ApiError extends Error {
+  override name = "ApiError";
+  readonly status: number;
+  readonly details?: ErrorDetail[];
+  readonly headers?: Record<string, string>;
+
+  constructor(
+    readonly code: ErrorCode,
+    message: string = ERRORS[code].message,
+    options: ApiErrorOptions = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.status = ERRORS[code].status;
+    if (options.details !== undefined) this.details = options.details;
+    if (options.headers !== undefined) this.headers = options.headers;
+  }
+
+  toJSON(): ErrorResponse {
+    return {
+      error: { code: this.code, message: this.message, ...(this.details ? { details: this.details } : {}) },
+    };
+  }
+}
+
+// --- Factories -----------------------------------------------------------------------------------
+
+/** `notFound("model", "mdl_x")` → 404 "model mdl_x not found". */
+export const notFound = (resource: string, id: string, details?: ErrorDetail[]): ApiError =>
+  new ApiError("not_found", `${resource} ${id} not found`, details ? { details } : {});
+
+export const validationError = (details: ErrorDetail[], message?: string): ApiError =>
+  new ApiError("validation_error", message ?? ERRORS.validation_error.message, { details });
+
+export const unprocessable = (message: string, details?: ErrorDetail[]): ApiError =>
+  new ApiError("unprocessable", message, details ? { details } : {});
+
+export const conflict = (
+  message: string,
+  code: "conflict" | "model_in_use" | "dataset_in_use" | "idempotency_conflict" | "version_conflict" | "job_not_active" = "conflict",
+): ApiError => new ApiError(code, message);
+
+export const modelInUse = (id: string): ApiError =>
+  new ApiError("model_in_use", `model ${id} is used by a queued or running job`);
+
+export const datasetInUse = (id: string): ApiError =>
+  new ApiError("dataset_in_use", `dataset ${id} is used by a queued or running job`);
+
+export const idempotencyConflict = (key: string): ApiError =>
+  new ApiError("idempotency_conflict", `idempotency key ${JSON.stringify(key)} was used with a different request`);
+
+export const payloadTooLarge = (message?: string): ApiError => new ApiError("payload_too_large", message);
+
+export const unsupportedMediaType = (contentType: string | undefined, accepted: readonly string[]): ApiError =>
+  new ApiError(
+    "unsupported_media_type",
+    `content type ${contentType ? JSON.stringify(contentType) : "(none)"} is not accepted here; use ${accepted.join(" or ")}`,
+  );
+
+export const queueFull = (message?: string, retryAfterSeconds = 5): ApiError =>
+  new ApiError("queue_full", message, { headers: { "retry-after": String(retryAfterSeconds) } });
+
+export const unavailable = (message?: string, retryAfterSeconds?: number): ApiError =>
+  new ApiError("unavailable", message, retryAfterSeconds ? { headers: { "retry-after": String(retryAfterSeconds) } } : {});
+
+// --- Mapping anything thrown to an ApiError -------------------------------------------------------
+
+/** `["layers", 2, "out_features"]` → `layers[2].out_features` (the spec layer's format). */
+export function formatIssuePath(path: readonly PropertyKey[], prefix?: string): string {
+  const formatted = formatPath(toSpecPath(path));
+  if (prefix === undefined) return formatted;
+  if (formatted === "") return prefix;
+  return formatted.startsWith("[") ? `${prefix}${formatted}` : `${prefix}.${formatted}`;
+}
+
+/** A ZodError as a 400 validation_error, one detail per issue; `prefix` names where (`query`). */
+export function fromZodError(error: z.core.$ZodError, prefix?: string): ApiError {
+  return validationError(
+    error.issues.map((issue) => ({ path: formatIssuePath(issue.path, prefix), message: issue.message })),
+  );
+}
+
+const FASTIFY_CODES: Record<string, ErrorCode> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: "malformed_json",
+  FST_ERR_CTP_INVALID_JSON: "malformed_json",
+  FST_ERR_CTP_EMPTY_JSON_BODY: "malformed_json",
+  FST_ERR_CTP_BODY_TOO_LARGE: "payload_too_large",
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: "unsupported_media_type",
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: "bad_request",
+  FST_ERR_BAD_URL: "bad_request",
+  FST_ERR_INVALID_URL: "bad_request",
+  FST_ERR_MAX_PARAM_LENGTH: "bad_request",
+  FST_ERR_NOT_FOUND: "not_found",
+};
+
+const statusOf = (error: unknown): number | undefined => {
+  const e = error as { statusCode?: unknown; status?: unknown };
+  const status = typeof e.statusCode === "number" ? e.statusCode : e.status;
+  return typeof status === "number" ? status : undefined;
+};
+
+/**
+ * What the API answers for `error`, or null for an unexpected error (answered 500 `internal`
+ * without its message).
+ */
+export function toApiError(error: unknown): ApiError | null {
+  if (error instanceof ApiError) return error;
+  if (error instanceof z.core.$ZodError) return fromZodError(error);
+  if (error instanceof SpecError) {
+    return unprocessable(error.message, [{ path: formatPath(error.path), message: error.message }]);
+  }
+  if (error instanceof StoreConflictError) return new ApiError(error.code, error.message);
+  if (error instanceof NotFoundError) {
+    return new ApiError("not_found", error.message, error.field ? { details: [{ path: error.field, message: error.message }] } : {});
+  }
+  if (error instanceof QueueFullError) return queueFull(error.message);
+  if (error instanceof ConflictError) return new ApiError(error.code, error.message);
+  if (!(error instanceof Error)) return null;
+
+  const code = (error as Partial<FastifyError>).code;
+  const mapped = code === undefined ? undefined : FASTIFY_CODES[code];
+  const status = statusOf(error);
+  if (mapped) return new ApiError(mapped, mapped === "bad_request" ? error.message : undefined, { cause: error });
+  // A body parser's SyntaxError (it carries status 400); a SyntaxError of our own code is a bug (500).
+  if (error instanceof SyntaxError && status === 400) return new ApiError("malformed_json", undefined, { cause: error });
+  // Other client errors from Fastify or its plugins (their messages are written for clients).
+  if (status !== undefined && status >= 400 && status < 500) {
+    if (status === 404) return new ApiError("not_found", error.message, { cause: error });
+    if (status === 413) return new ApiError("payload_too_large", undefined, { cause: error });
+    if (status === 415) return new ApiError("unsupported_media_type", undefined, { cause: error });
+    return new ApiError("bad_request", error.message, { cause: error });
+  }
+  return null;
+}
+
+// --- The handler -----------------------------------------------------------------------------------
+
+function send(reply: FastifyReply, error: ApiError): FastifyReply {
+  // Also for errors raised before the onRequest hooks ran (bad URLs).
+  reply.header("x-request-id", reply.request.id);
+  if (error.headers) reply.headers(error.headers);
+  return reply.code(error.status).type("application/json; charset=utf-8").send(error.toJSON());
+}
+
+/** Renders `error` as the API's error response (and logs it). */
+export function replyWithError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const api = toApiError(error);
+  if (api === null) {
+    request.log.error({ err: error }, "unexpected error");
+    return send(reply, new ApiError("internal", `Internal server error (request ${request.id})`));
+  }
+  if (api.status >= 500) request.log.error({ err: error }, api.message);
+  else request.log.info({ code: api.code, status: api.status, message: api.message }, "request rejected");
+  return send(reply, api);
+}
+
+/** The app's error and not-found handlers. */
+export function installErrorHandlers(app: FastifyInstance): void {
+  app.setErrorHandler((error, request, reply) => replyWithError(error, request, reply));
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split("?", 1)[0]!;
+    return send(reply, new ApiError("not_found", `no route ${request.method} ${path.length > 200 ? `${path.slice(0, 200)}…` : path}`));
+  });
+}
+
+/** For Fastify's `frameworkErrors` option (bad URLs and the like, before any route is chosen). */
+export function frameworkErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  replyWithError(error, request, reply);
+}

@@ -1,0 +1,156 @@
+/**
+ * Typed routes: a route is a value (`defineRoute({...})`) holding its Zod schemas and its handler.
+ * `registerRoutes` parses every request with those schemas before the handler runs, and
+ * `buildOpenApiDocument` (openapi.ts) derives the API's description from the same schemas.
+ */
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { z } from "zod";
+import { mediaType, type ContentType } from "./content_types.js";
+import type { AppContext } from "./context.js";
+import { fromZodError, unsupportedMediaType } from "./errors.js";
+
+export { buildOpenApiDocument, type OpenApiDocument, type OpenApiInfo } from "./openapi.js";
+export type { ContentType } from "./content_types.js";
+
+export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+
+export interface ResponseDef {
+  description: string;
+  /** The body's schema (output side); error statuses without one get the shared Error schema. */
+  schema?: z.ZodType;
+  /** Defaults to application/json. */
+  contentType?: string;
+  /** Response headers worth documenting (e.g. Location, Retry-After). */
+  headers?: Record<string, { description: string; schema?: z.ZodType }>;
+}
+
+type Out<S, Fallback> = S extends z.ZodType ? z.output<S> : Fallback;
+
+/** What a request body is, given the route's schema and accepted content types. */
+export type BodyOf<B, CT extends readonly ContentType[]> =
+  | ("application/json" extends CT[number] ? Out<B, undefined> : never)
+  | ("text/csv" extends CT[number] ? string : never)
+  | ("application/octet-stream" extends CT[number] ? Buffer : never);
+
+/** The request as a handler sees it: every part already parsed by the route's schemas. */
+export interface RouteRequest<P, Q, H, B, CT extends readonly ContentType[]> {
+  params: Out<P, Record<string, never>>;
+  query: Out<Q, Record<string, never>>;
+  headers: Out<H, Record<string, never>>;
+  /**
+   * A JSON body parsed by the route's `body` schema; a text/csv body as a string and an
+   * application/octet-stream body as a Buffer, for the route to parse itself (see `contentType`).
+   */
+  body: BodyOf<B, CT>;
+  /** The body's media type (without parameters), when it has one. */
+  contentType: ContentType | undefined;
+  /** The app's services. */
+  ctx: AppContext;
+  log: FastifyBaseLogger;
+  /** Fastify's request (id, raw headers, socket, ...). */
+  raw: FastifyRequest;
+}
+
+export interface RouteSpec<
+  P extends z.ZodObject | undefined = undefined,
+  Q extends z.ZodObject | undefined = undefined,
+  H extends z.ZodObject | undefined = undefined,
+  B extends z.ZodType | undefined = undefined,
+  CT extends readonly ContentType[] = readonly ["application/json"],
+> {
+  method: HttpMethod;
+  /** Fastify syntax: `/v1/models/:id`. */
+  url: string;
+  operationId: string;
+  summary: string;
+  description?: string;
+  tags: string[];
+  params?: P;
+  query?: Q;
+  /** Header names in lower case; other headers are not passed to the handler. */
+  headers?: H;
+  /** The schema of a JSON body (input side). */
+  body?: B;
+  /** The body's accepted media types (415 for others); defaults to JSON. */
+  bodyContentTypes?: CT;
+  /**
+   * By status. The lowest 2xx status is the default status of the handler's reply (so a route
+   * answering 201 needs no `reply.code(201)`).
+   */
+  responses: Record<number, ResponseDef>;
+  /**
+   * Returns the response body (sent as JSON), or sends it itself with `reply` and returns `reply`
+   * (streams, non-JSON bodies, 204).
+   */
+  handler: (req: RouteRequest<P, Q, H, B, CT>, reply: FastifyReply) => unknown;
+}
+
+/** Any route, for lists of routes. */
+export type RouteDef = RouteSpec<any, any, any, any, any>;
+
+/** A route; the handler's `params`, `query`, `headers` and `body` are typed from the schemas. */
+export function defineRoute<
+  P extends z.ZodObject | undefined = undefined,
+  Q extends z.ZodObject | undefined = undefined,
+  H extends z.ZodObject | undefined = undefined,
+  B extends z.ZodType | undefined = undefined,
+  const CT extends readonly ContentType[] = readonly ["application/json"],
+>(route: RouteSpec<P, Q, H, B, CT>): RouteSpec<P, Q, H, B, CT> {
+  return route;
+}
+
+/** Whether the route reads a request body. */
+export const hasBody = (route: RouteDef): boolean => route.body !== undefined || route.bodyContentTypes !== undefined;
+
+/** The route's accepted body media types. */
+export const bodyContentTypes = (route: RouteDef): readonly ContentType[] => route.bodyContentTypes ?? ["application/json"];
+
+/** The status a handler's reply gets unless it sets another: the lowest declared 2xx. */
+export function successStatus(route: RouteDef): number {
+  const statuses = Object.keys(route.responses).map(Number).filter((s) => s >= 200 && s < 300);
+  return statuses.length === 0 ? 200 : Math.min(...statuses);
+}
+
+async function parsePart(schema: z.ZodType, value: unknown, prefix: string | undefined): Promise<unknown> {
+  const result = await schema.safeParseAsync(value);
+  if (!result.success) throw fromZodError(result.error, prefix);
+  return result.data;
+}
+
+/**
+ * Registers the routes on `app`: each request's params, query, headers and body are parsed with
+ * the route's schemas first (a failure answers 400 validation_error, with `query.limit`-style
+ * detail paths; body paths have no prefix), then the handler runs with `req.ctx = ctx`.
+ */
+export function registerRoutes(app: FastifyInstance, routes: readonly RouteDef[], ctx: AppContext = app.kiln): void {
+  if (ctx === undefined) throw new Error("registerRoutes: no AppContext (build the app with buildApp, or pass one)");
+  for (const route of routes) {
+    const status = successStatus(route);
+    const accepted = bodyContentTypes(route);
+    const readsBody = hasBody(route);
+    app.route({
+      method: route.method,
+      url: route.url,
+      handler: async (request, reply) => {
+        const params = route.params ? await parsePart(route.params, request.params, "params") : {};
+        const query = route.query ? await parsePart(route.query, request.query, "query") : {};
+        const headers = route.headers ? await parsePart(route.headers, request.headers, "headers") : {};
+        const contentType = mediaType(request.headers["content-type"]);
+        let body: unknown = undefined;
+        if (readsBody) {
+          if (contentType !== undefined && !(accepted as readonly string[]).includes(contentType)) {
+            throw unsupportedMediaType(contentType, accepted);
+          }
+          if (contentType === undefined && request.body !== undefined) throw unsupportedMediaType(undefined, accepted);
+          const isJson = contentType === "application/json" || (contentType === undefined && accepted.includes("application/json"));
+          body = isJson && route.body ? await parsePart(route.body, request.body, undefined) : request.body;
+        }
+        if (status !== 200) reply.code(status);
+        return route.handler(
+          { params, query, headers, body, contentType: contentType as ContentType | undefined, ctx, log: request.log, raw: request },
+          reply,
+        );
+      },
+    });
+  }
+}

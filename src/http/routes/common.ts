@@ -1,0 +1,25 @@
+import { z } from "zod";
+
+/** A resource id in the path. */
+export const IdParams = z.object({ id: z.string().min(1).max(100).describe("The resource's id.") });
+
+/** Cursor pagination: items in creation order, `after` = the previous page's `next_cursor`. */
+export const PageQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(50).describe("The most items to return (1 to 500)."),
+  after: z.string().min(1).max(100).optional().describe("Continue after this id: the `next_cursor` of the previous page."),
+});
+
+/** A page of items of `item`. */
+export const pageOf = <T extends z.ZodType>(item: T) =>
+  z.object({
+    items: z.array(item),
+    next_cursor: z.string().nullable().describe("Pass as `after` for the next page; null on the last page."),
+  });
+
+export const TensorJson = z
+  .object({
+    shape: z.array(z.number().int().min(0)).describe("The tensor's shape."),
+    dtype: z.literal("float32").describe("The element type (weights are float32)."),
+    data: z.array(z.number()).describe("The values, flat, row-major."),
+  })
+  .strict();

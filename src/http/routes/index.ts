@@ -1,0 +1,24 @@
+/**
+ * Every route of the API, in one list: buildApp registers it, openapi/generate.ts documents it.
+ * Each resource folder (models/, datasets/, jobs/) exports its routes' array; append it here.
+ */
+import type { OpenApiInfo, RouteDef } from "../route.js";
+import { datasetRoutes } from "./datasets/index.js";
+import { healthRoutes } from "./health.js";
+import { jobRoutes } from "./jobs/index.js";
+import { modelRoutes } from "./models/index.js";
+
+export const apiInfo: OpenApiInfo = {
+  title: "Kiln",
+  version: "0.1.0",
+  description:
+    "PyTorch's tensors, autograd and deep-learning blocks in TypeScript, served as a training service: " +
+    "define models, upload datasets, train them as jobs and follow their progress as server-sent events.",
+};
+
+export const allRoutes: RouteDef[] = [
+  ...healthRoutes,
+  ...modelRoutes,
+  ...datasetRoutes,
+  ...jobRoutes,
+];

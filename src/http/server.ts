@@ -1,0 +1,127 @@
+/**
+ * The service's entry point, and the only place that listens: configuration, store, app, listen;
+ * on SIGTERM/SIGINT, a graceful stop (no new requests, in-flight ones finish, shutdown hooks run,
+ * the store closes) and exit 0.
+ *
+ *     node dist/src/http/server.js        (npx tsx src/http/server.ts in development)
+ */
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import type { FastifyInstance } from "fastify";
+import type { Store } from "../store/store.js";
+import { SqliteStore } from "../store/sqlite.js";
+import { buildApp, type AppDeps } from "./app.js";
+import { ConfigError, loadConfig, type Config } from "./config.js";
+import { createMetrics } from "./metrics.js";
+import { startServices } from "./services.js";
+
+/** How long in-flight requests may take to finish at shutdown before their connections are cut. */
+export const DRAIN_TIMEOUT_MS = 10_000;
+/** How long a graceful stop may take in all before the process exits anyway (exit code 1). */
+export const SHUTDOWN_TIMEOUT_MS = 25_000;
+
+export type ShutdownHook = () => Promise<void> | void;
+
+const shutdownHooks: ShutdownHook[] = [];
+
+/**
+ * Runs `fn` at shutdown, after the app has stopped serving and before the store closes; hooks run
+ * in the reverse order of registration (last started, first stopped).
+ */
+export function onShutdown(fn: ShutdownHook): void {
+  shutdownHooks.push(fn);
+}
+
+function readConfig(): Config {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`kiln: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+}
+
+async function openStore(config: Config): Promise<Store> {
+  // KILN_DATABASE_URL (Postgres) is accepted by the configuration; only SQLite exists so far.
+  return SqliteStore.open({ path: join(config.dataDir, "kiln.db") });
+}
+
+async function listen(app: FastifyInstance, config: Config): Promise<void> {
+  const address = await app.listen({ port: config.port, host: config.host });
+  app.log.info({ address, dataDir: config.dataDir, workers: config.workers }, `kiln listening on ${address}`);
+}
+
+/** Stops in order: the app (stop accepting, finish in-flight requests), the hooks, the store. */
+async function shutdown(app: FastifyInstance, store: Store, signal: string): Promise<void> {
+  app.log.info({ signal }, "shutting down");
+  // close() waits for in-flight requests; connections still open after the drain time (slow
+  // requests, clients that connected but never sent one) are cut.
+  const drain = setTimeout(() => app.server.closeAllConnections(), DRAIN_TIMEOUT_MS);
+  drain.unref();
+  await app.close();
+  clearTimeout(drain);
+  for (const hook of [...shutdownHooks].reverse()) {
+    try {
+      await hook();
+    } catch (err) {
+      app.log.error({ err }, "shutdown hook failed");
+    }
+  }
+  await store.close();
+  app.log.info("stopped");
+}
+
+function handleSignals(app: FastifyInstance, store: Store): void {
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      app.log.warn({ signal }, "second signal: exiting now");
+      process.exit(1);
+    }
+    stopping = true;
+    const timer = setTimeout(() => {
+      app.log.error(`graceful shutdown took over ${SHUTDOWN_TIMEOUT_MS} ms: exiting`);
+      process.exit(1);
+    }, SHUTDOWN_TIMEOUT_MS);
+    timer.unref();
+    shutdown(app, store, signal).then(
+      () => process.exit(0),
+      (err: unknown) => {
+        app.log.error({ err }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
+}
+
+export async function main(): Promise<void> {
+  const config = readConfig();
+  const store = await openStore(config);
+  const metrics = createMetrics();
+  const { models, jobs } = await startServices(store, config, metrics);
+  onShutdown(() => jobs.shutdown());
+  const deps: AppDeps = { store, config, metrics, models, jobs, readiness: [] };
+
+  const app = await buildApp(deps);
+  handleSignals(app, store);
+  try {
+    await listen(app, config);
+  } catch (err) {
+    app.log.fatal({ err }, "cannot listen");
+    await app.close();
+    await store.close();
+    process.exit(1);
+  }
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`kiln: failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,36 @@
+import { createTrainingPool, JobManager, ModelService } from "../jobs/index.js";
+import type { Store } from "../store/index.js";
+import type { Config } from "./config.js";
+import type { Metrics } from "./metrics.js";
+
+export interface StartedServices {
+  models: ModelService;
+  jobs: JobManager;
+}
+
+/**
+ * The services behind the routes, started: a training pool of `config.workers` threads and the
+ * job manager over it (which picks up jobs a previous process left queued or running), plus the
+ * jobs' gauges on /metrics. Stop with `jobs.shutdown()`, before closing the store.
+ */
+export async function startServices(
+  store: Store,
+  config: Config,
+  metrics?: Metrics,
+  options: { checkpointIntervalMs?: number } = {},
+): Promise<StartedServices> {
+  const jobs = new JobManager({
+    store,
+    pool: createTrainingPool(config.workers),
+    concurrency: config.workers,
+    maxQueuedJobs: config.limits.maxQueuedJobs,
+    maxEpochs: config.limits.maxEpochs,
+    ...options,
+  });
+  await jobs.start();
+  metrics?.registerGauge("kiln_jobs_active", "Jobs queued or running in this process", () => {
+    const { queued, running } = jobs.stats();
+    return { queued, running };
+  });
+  return { models: new ModelService(store, { maxParams: config.limits.maxParams }), jobs };
+}

@@ -1,0 +1,100 @@
+import { availableParallelism } from "node:os";
+import { describe, expect, it } from "vitest";
+import { Config, ConfigError, loadConfig } from "../../src/http/config.js";
+
+describe("loadConfig", () => {
+  it("gives every default for an empty environment", () => {
+    expect(loadConfig({})).toEqual({
+      port: 3000,
+      host: "127.0.0.1",
+      dataDir: "./data",
+      workers: availableParallelism(),
+      logLevel: "info",
+      limits: {
+        maxBodyBytes: 64 * 1024 * 1024,
+        maxParams: 10_000_000,
+        maxSamples: 1_000_000,
+        maxEpochs: 10_000,
+        maxQueuedJobs: 100,
+      },
+    });
+  });
+
+  it("reads every variable", () => {
+    const config = loadConfig({
+      PORT: "8080",
+      HOST: "0.0.0.0",
+      KILN_DATA_DIR: "/data",
+      KILN_WORKERS: "3",
+      LOG_LEVEL: "silent",
+      KILN_DATABASE_URL: "postgres://kiln:secret@db:5432/kiln",
+      KILN_REDIS_URL: "redis://cache:6379",
+      KILN_MAX_BODY_BYTES: "1048576",
+      KILN_MAX_PARAMS: "1000",
+      KILN_MAX_SAMPLES: "500",
+      KILN_MAX_EPOCHS: "7",
+      KILN_MAX_QUEUED_JOBS: "2",
+    });
+    expect(config).toEqual({
+      port: 8080,
+      host: "0.0.0.0",
+      dataDir: "/data",
+      workers: 3,
+      logLevel: "silent",
+      databaseUrl: "postgres://kiln:secret@db:5432/kiln",
+      redisUrl: "redis://cache:6379",
+      limits: { maxBodyBytes: 1048576, maxParams: 1000, maxSamples: 500, maxEpochs: 7, maxQueuedJobs: 2 },
+    });
+  });
+
+  it("treats empty and blank variables as unset", () => {
+    const config = loadConfig({ PORT: "", LOG_LEVEL: "  ", KILN_MAX_EPOCHS: "" });
+    expect(config.port).toBe(3000);
+    expect(config.logLevel).toBe("info");
+    expect(config.limits.maxEpochs).toBe(10_000);
+  });
+
+  it("ignores unrelated variables", () => {
+    expect(loadConfig({ PATH: "/usr/bin", KILN_UNKNOWN: "x" }).port).toBe(3000);
+  });
+
+  it("lists every bad variable in one error", () => {
+    const env = {
+      PORT: "eighty",
+      KILN_WORKERS: "0",
+      LOG_LEVEL: "loud",
+      KILN_MAX_BODY_BYTES: "-1",
+      KILN_MAX_EPOCHS: "1.5",
+      KILN_REDIS_URL: "not a url",
+      HOST: "localhost",
+    };
+    let error: unknown;
+    try {
+      loadConfig(env);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems;
+    expect(problems.map((p) => p.variable).sort()).toEqual(
+      ["KILN_MAX_BODY_BYTES", "KILN_MAX_EPOCHS", "KILN_REDIS_URL", "KILN_WORKERS", "LOG_LEVEL", "PORT"].sort(),
+    );
+    const message = (error as ConfigError).message;
+    expect(message).toContain('PORT="eighty"');
+    expect(message).toContain('LOG_LEVEL="loud"');
+    expect(message).toContain('KILN_MAX_BODY_BYTES="-1"');
+    expect(message).not.toContain("HOST");
+  });
+
+  it("rejects ports out of range", () => {
+    expect(() => loadConfig({ PORT: "70000" })).toThrow(/PORT="70000"/);
+  });
+});
+
+describe("Config", () => {
+  it("fills defaults for a partial camelCase object (as tests build theirs)", () => {
+    const config = Config.parse({ logLevel: "silent", limits: { maxBodyBytes: 1024 } });
+    expect(config.logLevel).toBe("silent");
+    expect(config.limits).toEqual({ maxBodyBytes: 1024, maxParams: 10_000_000, maxSamples: 1_000_000, maxEpochs: 10_000, maxQueuedJobs: 100 });
+  });
+});

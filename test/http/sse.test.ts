@@ -1,0 +1,194 @@
+import { get, type IncomingMessage } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { defineRoute } from "../../src/http/route.js";
+import { lastEventId, startSse, type SseStream } from "../../src/http/sse.js";
+import { buildTestApp, type TestApp } from "./helper.js";
+
+/**
+ * Streams three events after the last one the client saw, then ends; `close_after_ms` ends it later,
+ * `open=1` not at all.
+ */
+const events = defineRoute({
+  method: "GET",
+  url: "/test/events",
+  operationId: "testEvents",
+  summary: "A test event stream",
+  tags: ["test"],
+  query: z.object({
+    open: z.coerce.number().optional(),
+    close_after_ms: z.coerce.number().optional(),
+    heartbeat_ms: z.coerce.number().optional(),
+    last_event_id: z.string().optional(),
+  }),
+  responses: { 200: { description: "Events", contentType: "text/event-stream" } },
+  handler: ({ raw, query }, reply) => {
+    const after = Number(lastEventId(raw) ?? 0);
+    const sse = startSse(raw, reply, { retryMs: 1500, ...(query.heartbeat_ms ? { heartbeatMs: query.heartbeat_ms } : {}) });
+    for (let seq = after + 1; seq <= after + 3; seq++) {
+      sse.writeEvent(seq, seq === after + 3 ? "done" : "progress", { seq, note: "line one\nline two" });
+    }
+    if (query.open) openStreams.push(sse);
+    else if (query.close_after_ms) setTimeout(() => sse.close(), query.close_after_ms);
+    else sse.close();
+    return reply;
+  },
+});
+
+/** Writes `batches` × 100 events of 1 KB, awaiting `drained()` between batches or not. */
+const burst = defineRoute({
+  method: "GET",
+  url: "/test/burst",
+  operationId: "testBurst",
+  summary: "Many events at once",
+  tags: ["test"],
+  query: z.object({ batches: z.coerce.number(), drain: z.coerce.number(), max_buffered: z.coerce.number() }),
+  responses: { 200: { description: "Events", contentType: "text/event-stream" } },
+  handler: async ({ raw, query }, reply) => {
+    const sse = startSse(raw, reply, { maxBufferedBytes: query.max_buffered });
+    const padding = "x".repeat(1000);
+    let seq = 0;
+    for (let b = 0; b < query.batches && !sse.closed; b++) {
+      for (let i = 0; i < 100; i++) sse.writeEvent(++seq, "progress", { padding });
+      if (query.drain) await sse.drained();
+    }
+    sse.close();
+    return reply;
+  },
+});
+
+const openStreams: SseStream[] = [];
+let t: TestApp;
+let base: string;
+
+beforeAll(async () => {
+  t = await buildTestApp({ routes: [events, burst] });
+  await t.app.listen({ port: 0, host: "127.0.0.1" });
+  base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+});
+afterAll(() => t.close());
+
+interface ParsedEvent {
+  id?: string;
+  event?: string;
+  data?: string;
+  retry?: string;
+  comment?: string;
+}
+
+/** Splits an event-stream text into its blocks. */
+function parse(text: string): ParsedEvent[] {
+  return text
+    .split("\n\n")
+    .filter((block) => block !== "")
+    .map((block) => {
+      const event: ParsedEvent = {};
+      for (const line of block.split("\n")) {
+        if (line.startsWith(":")) event.comment = line.slice(1).trim();
+        else {
+          const i = line.indexOf(":");
+          event[line.slice(0, i) as "id" | "event" | "data" | "retry"] = line.slice(i + 1).trimStart();
+        }
+      }
+      return event;
+    });
+}
+
+/** Reads the response body to its end. */
+async function read(res: Response): Promise<string> {
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return text;
+    text += decoder.decode(value, { stream: true });
+  }
+}
+
+describe("server-sent events", () => {
+  it("streams retry, then events with ids, names and one-line JSON data, then ends", async () => {
+    const res = await fetch(`${base}/test/events`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("text/event-stream; charset=utf-8");
+    expect(res.headers.get("cache-control")).toBe("no-cache, no-transform");
+    expect(res.headers.get("x-request-id")).toMatch(/^req_/);
+    const text = await read(res);
+    expect(parse(text)).toEqual([
+      { retry: "1500" },
+      { id: "1", event: "progress", data: '{"seq":1,"note":"line one\\nline two"}' },
+      { id: "2", event: "progress", data: '{"seq":2,"note":"line one\\nline two"}' },
+      { id: "3", event: "done", data: '{"seq":3,"note":"line one\\nline two"}' },
+    ]);
+  });
+
+  it("resumes after Last-Event-ID, or the last_event_id query parameter", async () => {
+    const viaHeader = parse(await read(await fetch(`${base}/test/events`, { headers: { "last-event-id": "5" } })));
+    expect(viaHeader.map((e) => e.id)).toEqual([undefined, "6", "7", "8"]);
+    const viaQuery = parse(await read(await fetch(`${base}/test/events?last_event_id=10`)));
+    expect(viaQuery.map((e) => e.id)).toEqual([undefined, "11", "12", "13"]);
+    // The header (what EventSource sends on reconnect) wins over the URL it reconnects to.
+    const both = parse(await read(await fetch(`${base}/test/events?last_event_id=10`, { headers: { "last-event-id": "20" } })));
+    expect(both[1]!.id).toBe("21");
+  });
+
+  it("sends heartbeat comments while the stream is open", async () => {
+    const res = await fetch(`${base}/test/events?close_after_ms=200&heartbeat_ms=30`);
+    const text = await read(res);
+    expect(parse(text).filter((e) => e.comment === "heartbeat").length).toBeGreaterThanOrEqual(3);
+  });
+
+  it("notices when the client goes away", async () => {
+    const before = openStreams.length;
+    // node:http rather than fetch: an aborted fetch leaves a spare connection open for 4 s.
+    const req = get(`${base}/test/events?open=1`);
+    const res = await new Promise<IncomingMessage>((resolve) => req.once("response", resolve));
+    let text = "";
+    await new Promise<void>((resolve) =>
+      res.on("data", (chunk: Buffer) => {
+        text += chunk.toString();
+        if (text.includes("event: done")) resolve();
+      }),
+    );
+    const stream = openStreams[before]!;
+    expect(stream.closed).toBe(false);
+    req.destroy();
+    await new Promise<void>((resolve) => {
+      if (stream.signal.aborted) resolve();
+      else stream.signal.addEventListener("abort", () => resolve());
+    });
+    expect(stream.closed).toBe(true);
+    expect(stream.writeEvent(99, "progress", {})).toBe(false);
+  });
+
+  it("lets a long replay wait for the client with drained()", async () => {
+    const text = await read(await fetch(`${base}/test/burst?batches=50&drain=1&max_buffered=${256 * 1024}`));
+    const received = parse(text).filter((e) => e.event === "progress");
+    expect(received).toHaveLength(5000);
+    expect(received.at(-1)!.id).toBe("5000");
+  });
+
+  it("closes the stream of a client that falls too far behind, rather than buffering without bound", async () => {
+    const text = await read(await fetch(`${base}/test/burst?batches=50&drain=0&max_buffered=${64 * 1024}`));
+    const received = parse(text).filter((e) => e.event === "progress");
+    expect(received.length).toBeGreaterThan(0);
+    expect(received.length).toBeLessThan(200);
+    // What arrived is whole events in order: the client resumes from the last id it saw.
+    expect(received.map((e) => Number(e.id))).toEqual(received.map((_, i) => i + 1));
+  });
+
+  it("ends open streams when the app closes, so close() does not wait for clients", async () => {
+    const t2 = await buildTestApp({ routes: [events] });
+    await t2.app.listen({ port: 0, host: "127.0.0.1" });
+    const url = `http://127.0.0.1:${(t2.app.server.address() as AddressInfo).port}/test/events?open=1`;
+    const res = await fetch(url);
+    const reading = read(res);
+    await new Promise((r) => setTimeout(r, 50));
+    const started = Date.now();
+    await t2.close();
+    expect(Date.now() - started).toBeLessThan(2000);
+    const text = await reading; // the stream ended cleanly
+    expect(parse(text).at(-1)).toMatchObject({ event: "done" });
+  });
+});

@@ -1,0 +1,156 @@
+/**
+ * Kiln through its public API only (`src/index.ts`): nn.Module + nn.Sequential, DataLoader over a
+ * TensorDataset, F.crossEntropy, optim.SGD / optim.Adam, noGrad, matmul.
+ */
+import { readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import * as kiln from "../../src/index.js";
+import { F, data, fromTypedArray, manualSeed, matmul, nn, noGrad, optim, randn, type Tensor } from "../../src/index.js";
+import { readClassification } from "../data.js";
+import type { CaseSpec, EngineInfo } from "../protocol.js";
+import { now, Skip, type NodeEngine, type Runner } from "./types.js";
+
+/** The seed's NeuralNetwork, generalised to any layer sizes. */
+class Mlp extends nn.Module {
+  readonly layers: nn.Sequential;
+  constructor(sizes: readonly number[]) {
+    super();
+    const mods: nn.Module[] = [];
+    for (let i = 0; i + 1 < sizes.length; i++) {
+      if (i > 0) mods.push(new nn.ReLU());
+      mods.push(new nn.Linear(sizes[i]!, sizes[i + 1]!));
+    }
+    this.layers = this.registerModule("layers", new nn.Sequential(...mods));
+  }
+  forward(x: Tensor): Tensor {
+    return this.layers.forward(x);
+  }
+}
+
+/** Optional thread control, used by W3 "all cores" once the public API grows it. */
+type ThreadApi = { setNumThreads?: (n: number) => void; getNumThreads?: () => number };
+const threadApi = kiln as unknown as ThreadApi;
+
+function loadTensors(ref: CaseSpec & { kind: "train" | "infer" }): { x: Tensor; y: Tensor; raw: Float32Array } {
+  const { x, y } = readClassification(ref.data);
+  const xt = fromTypedArray(x, [ref.data.n, ref.data.features]);
+  const labels = new BigInt64Array(y.length);
+  for (let i = 0; i < y.length; i++) labels[i] = BigInt(y[i]!);
+  return { x: xt, y: fromTypedArray(labels, [ref.data.n]), raw: x };
+}
+
+function trainRunner(spec: CaseSpec & { kind: "train" }): Runner {
+  const { x, y } = loadTensors(spec);
+  manualSeed(spec.seed);
+  const model = new Mlp(spec.mlp.sizes);
+  const opt =
+    spec.optimizer === "sgd"
+      ? new optim.SGD(model.parameters(), { lr: spec.lr })
+      : new optim.Adam(model.parameters(), { lr: spec.lr });
+  const loader = new data.DataLoader(new data.TensorDataset(x, y), { batchSize: spec.batchSize, shuffle: true });
+  model.train();
+  return {
+    run(iters) {
+      let lossSum = 0;
+      let samples = 0;
+      const t0 = now();
+      for (let e = 0; e < iters; e++) {
+        for (const [xb, yb] of loader) {
+          const loss = F.crossEntropy(model.forward(xb), yb);
+          opt.zeroGrad();
+          loss.backward();
+          opt.step();
+          const b = xb.shape[0]!;
+          lossSum += loss.item() * b;
+          samples += b;
+        }
+      }
+      const seconds = now() - t0;
+      return { seconds, extra: { loss: lossSum / samples } };
+    },
+    dispose() {},
+  };
+}
+
+function matmulRunner(spec: CaseSpec & { kind: "matmul" }): Runner {
+  if (spec.threads === "all") {
+    if (typeof threadApi.setNumThreads !== "function") throw new Skip("single-threaded (no setNumThreads)");
+    threadApi.setNumThreads(availableParallelism());
+  }
+  manualSeed(spec.seed);
+  const a = randn([spec.n, spec.n]);
+  const b = randn([spec.n, spec.n]);
+  return {
+    run(iters) {
+      let sink = 0;
+      const t0 = now();
+      for (let i = 0; i < iters; i++) sink += matmul(a, b).data.length;
+      const seconds = now() - t0;
+      if (sink !== iters * spec.n * spec.n) throw new Error("matmul produced a wrong shape");
+      return { seconds };
+    },
+    dispose() {
+      if (spec.threads === "all") threadApi.setNumThreads?.(1);
+    },
+  };
+}
+
+function inferRunner(spec: CaseSpec & { kind: "infer" }): Runner {
+  const { raw } = loadTensors(spec);
+  const f = spec.data.features;
+  const b = spec.batchSize;
+  const blocks = Math.floor(spec.data.n / b);
+  manualSeed(spec.seed);
+  const model = new Mlp(spec.mlp.sizes);
+  model.eval();
+  let call = 0;
+  return {
+    run(iters) {
+      let sink = 0;
+      const t0 = now();
+      for (let i = 0; i < iters; i++) {
+        const start = (call++ % blocks) * b * f;
+        const input = fromTypedArray(raw.subarray(start, start + b * f), [b, f]);
+        const out = noGrad(() => model.forward(input)).data as Float32Array;
+        sink += out[0]!;
+      }
+      const seconds = now() - t0;
+      return { seconds, extra: { checksum: sink } };
+    },
+    dispose() {},
+  };
+}
+
+function version(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version?: string };
+    return pkg.version ?? "?";
+  } catch {
+    return "?";
+  }
+}
+
+export function createKiln(): NodeEngine {
+  return {
+    info(): EngineInfo {
+      const threads = typeof threadApi.getNumThreads === "function" ? threadApi.getNumThreads() : 1;
+      return {
+        engine: "kiln",
+        description: `Kiln ${version()} (Node ${process.versions.node}, ${threads} thread${threads === 1 ? "" : "s"})`,
+        details: { version: version(), node: process.versions.node, v8: process.versions.v8, threads, setNumThreads: typeof threadApi.setNumThreads === "function" },
+        warnings: [],
+      };
+    },
+    prepare(spec) {
+      switch (spec.kind) {
+        case "train":
+          return trainRunner(spec);
+        case "matmul":
+          return matmulRunner(spec);
+        case "infer":
+          return inferRunner(spec);
+      }
+    },
+  };
+}
+

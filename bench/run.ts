@@ -1,0 +1,395 @@
+/**
+ * Kiln's benchmark (issue 4): `npm run bench [-- options]`. Every selected workload on every selected
+ * engine in the same run, each engine in its own process, repetitions interleaved across engines so
+ * that a noisy machine slows all of them alike. Prints a table; writes bench/results/<timestamp>.json.
+ * `npm run bench -- --help` lists the options.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { availableParallelism, cpus, loadavg, platform, release, tmpdir, totalmem } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { EngineClient, type ClientOptions } from "./clients.js";
+import { formatSelfTimes } from "./profile.js";
+import { ENGINE_IDS, type EngineId, type EngineInfo, type Response } from "./protocol.js";
+import { summarize, type Summary } from "./stats.js";
+import { WORKLOADS, type BenchOptions, type CaseDef } from "./workloads/index.js";
+
+const HERE = fileURLToPath(new URL(".", import.meta.url));
+
+const HELP = `npm run bench [-- options]     (each option also as an environment variable)
+
+  -w, --workloads W1,W3   workloads to run (BENCH_WORKLOADS; default all: ${WORKLOADS.map((w) => w.id).join(",")})
+  -e, --engines a,b       engines (BENCH_ENGINES; default all: ${ENGINE_IDS.join(",")})
+  -r, --reps N            measured repetitions, >= 3 for a real run (BENCH_REPS; default 3)
+  -q, --quick             smoke run: small data sets and matrices, short repetitions (BENCH_QUICK=1)
+      --scale F           multiply the training/inference sample counts by F (BENCH_SCALE; default 1)
+      --matmul-sizes 256,512,1024   W3's n (BENCH_MATMUL_SIZES)
+      --seed N            data and weight seed (BENCH_SEED; default 123)
+      --out PATH          where the JSON goes (default bench/results/<timestamp>.json)
+      --no-json           do not write JSON
+      --cpu-prof          profile the Node engines' measured repetitions (V8 CPU profiler), one profile per
+                          engine and row in bench/results/profiles/<timestamp>/, and print their top self time
+      --python PATH       the Python with torch (BENCH_PYTHON; default /usr/bin/python3)
+  -v, --verbose           show the engine processes' stderr
+      --list              describe the workloads and exit
+  -h, --help`;
+
+interface EngineState {
+  readonly id: EngineId;
+  client: EngineClient | null;
+  info: EngineInfo | null;
+  /** Why the engine is not available (could not start). */
+  unavailable: string | null;
+}
+
+type Outcome =
+  | {
+      readonly status: "ok";
+      readonly summary: Summary;
+      readonly values: number[];
+      readonly iters: number;
+      readonly seconds: number[];
+      readonly warmupSeconds: number;
+      readonly extra: Record<string, number>[];
+    }
+  | { readonly status: "skipped" | "error" | "unavailable"; readonly reason: string };
+
+interface CaseResult {
+  readonly def: CaseDef;
+  readonly results: Partial<Record<EngineId, Outcome>>;
+}
+
+function csv(v: string | undefined): string[] | undefined {
+  return v === undefined || v.trim() === "" ? undefined : v.split(",").map((s) => s.trim()).filter(Boolean);
+}
+
+function parseOptions() {
+  const { values } = parseArgs({
+    options: {
+      workloads: { type: "string", short: "w" },
+      engines: { type: "string", short: "e" },
+      reps: { type: "string", short: "r" },
+      quick: { type: "boolean", short: "q" },
+      scale: { type: "string" },
+      "matmul-sizes": { type: "string" },
+      seed: { type: "string" },
+      out: { type: "string" },
+      "no-json": { type: "boolean" },
+      "cpu-prof": { type: "boolean" },
+      python: { type: "string" },
+      verbose: { type: "boolean", short: "v" },
+      list: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+    allowPositionals: false,
+  });
+  const env = process.env;
+  const workloads = (csv(values.workloads) ?? csv(env.BENCH_WORKLOADS) ?? WORKLOADS.map((w) => w.id)).map((w) => w.toUpperCase());
+  for (const w of workloads) if (!WORKLOADS.some((x) => x.id === w)) throw new Error(`unknown workload ${w}`);
+  const engines = csv(values.engines) ?? csv(env.BENCH_ENGINES) ?? [...ENGINE_IDS];
+  for (const e of engines) if (!(ENGINE_IDS as readonly string[]).includes(e)) throw new Error(`unknown engine ${e} (${ENGINE_IDS.join(", ")})`);
+  const quick = values.quick === true || env.BENCH_QUICK === "1" || env.BENCH_QUICK === "true";
+  const reps = Number(values.reps ?? env.BENCH_REPS ?? 3);
+  if (!Number.isInteger(reps) || reps < 1) throw new Error(`--reps must be a positive integer`);
+  const scale = Number(values.scale ?? env.BENCH_SCALE ?? 1);
+  if (!(scale > 0)) throw new Error(`--scale must be positive`);
+  const sizes = csv(values["matmul-sizes"]) ?? csv(env.BENCH_MATMUL_SIZES);
+  const matmulSizes = sizes?.map(Number) ?? null;
+  if (matmulSizes?.some((n) => !Number.isInteger(n) || n < 1)) throw new Error("--matmul-sizes takes positive integers");
+  const seed = Number(values.seed ?? env.BENCH_SEED ?? 123);
+  return {
+    help: values.help === true,
+    list: values.list === true,
+    workloads,
+    engines: ENGINE_IDS.filter((e) => engines.includes(e)),
+    reps,
+    quick,
+    scale,
+    matmulSizes,
+    seed,
+    out: values.out ?? null,
+    json: values["no-json"] !== true,
+    cpuProf: values["cpu-prof"] === true,
+    python: values.python ?? env.BENCH_PYTHON ?? "/usr/bin/python3",
+    verbose: values.verbose === true,
+  };
+}
+
+type Options = ReturnType<typeof parseOptions>;
+
+const log = (s: string): void => void process.stderr.write(`${s}\n`);
+
+function fmt(v: number): string {
+  const a = Math.abs(v);
+  if (a >= 1000) return Math.round(v).toLocaleString("en-US");
+  if (a >= 100) return v.toFixed(0);
+  if (a >= 10) return v.toFixed(1);
+  if (a >= 1) return v.toFixed(2);
+  return v.toPrecision(2);
+}
+
+function metric(def: CaseDef, seconds: number, iters: number): number {
+  return def.metric === "latency-us" ? (seconds * 1e6) / iters : (def.workPerIter * iters) / seconds;
+}
+
+function ok(r: Response, what: string): asserts r is Response & { ok: true } {
+  if (!r.ok) throw Object.assign(new Error(`${what}: ${r.error}`), { skip: r.skip === true, reason: r.error });
+}
+
+async function startEngines(ids: readonly EngineId[], clientOptions: ClientOptions): Promise<EngineState[]> {
+  const states: EngineState[] = [];
+  for (const id of ids) {
+    const state: EngineState = { id, client: null, info: null, unavailable: null };
+    states.push(state);
+    try {
+      const client = id === "torch" ? EngineClient.python(clientOptions) : EngineClient.node(id, clientOptions);
+      state.client = client;
+      ok(await client.started(), "start");
+      const r = await client.request({ op: "info" });
+      ok(r, "info");
+      state.info = r.info ?? null;
+      log(`  ${id}: ${state.info?.description ?? "?"}`);
+      for (const w of state.info?.warnings ?? []) log(`  !! ${id}: ${w}`);
+    } catch (e) {
+      state.unavailable = e instanceof Error ? e.message.split("\n")[0]! : String(e);
+      log(`  ${id}: unavailable — ${state.unavailable}`);
+      await state.client?.close(2000);
+      state.client = null;
+    }
+  }
+  return states;
+}
+
+/** One case on every engine: prepare all, warm up all, then repetitions in rotating engine order. */
+async function runCase(def: CaseDef, engines: EngineState[], o: Options): Promise<CaseResult> {
+  const results: Partial<Record<EngineId, Outcome>> = {};
+  const active: { state: EngineState; client: EngineClient; iters: number; warmupSeconds: number }[] = [];
+  const warmupMin = o.quick ? 0.05 : 0.5;
+  const repTarget = o.quick ? 0.1 : 1.0;
+  for (const state of engines) {
+    const not = def.notFor?.[state.id];
+    if (not !== undefined) {
+      results[state.id] = { status: "skipped", reason: not };
+      continue;
+    }
+    if (state.client === null) {
+      results[state.id] = { status: "unavailable", reason: state.unavailable ?? "not started" };
+      continue;
+    }
+    const client = state.client;
+    try {
+      ok(await client.request({ op: "prepare", id: def.id, spec: def.spec }), "prepare");
+      let iters = 1;
+      let warmupSeconds = 0;
+      if (def.mode === "epoch") {
+        const r = await client.request({ op: "run", id: def.id, iters: 1, phase: "warmup" });
+        ok(r, "warm-up");
+        warmupSeconds = r.result!.seconds;
+        // Fast engines run several epochs per repetition so that a repetition is not a 0.1 s blip.
+        iters = Math.max(1, Math.round(repTarget / warmupSeconds));
+      } else {
+        // Warm up until warmupMin has passed, then size repetitions to about repTarget seconds.
+        let n = 1;
+        let perIter = 0;
+        for (;;) {
+          const r = await client.request({ op: "run", id: def.id, iters: n, phase: "warmup" });
+          ok(r, "warm-up");
+          warmupSeconds += r.result!.seconds;
+          perIter = Math.max(r.result!.seconds / n, 1e-9);
+          if (warmupSeconds >= warmupMin) break;
+          n = Math.max(1, Math.min(n * 10, Math.ceil((warmupMin - warmupSeconds) / perIter)));
+        }
+        iters = Math.max(1, Math.round(repTarget / perIter));
+      }
+      active.push({ state, client, iters, warmupSeconds });
+    } catch (e) {
+      const skip = (e as { skip?: boolean }).skip === true;
+      results[state.id] = skip
+        ? { status: "skipped", reason: (e as { reason?: string }).reason ?? "skipped" }
+        : { status: "error", reason: e instanceof Error ? e.message : String(e) };
+      if (!skip) log(`  !! ${state.id} ${def.id}: ${results[state.id]!.status === "error" ? (e as Error).message : ""}`);
+      await client.request({ op: "release", id: def.id }).catch(() => undefined);
+    }
+  }
+  const runs = new Map(active.map((a) => [a.state.id, { values: [] as number[], seconds: [] as number[], extra: [] as Record<string, number>[] }]));
+  const failed = new Map<EngineId, string>();
+  for (let rep = 0; rep < o.reps; rep++) {
+    for (let k = 0; k < active.length; k++) {
+      const a = active[(k + rep) % active.length]!;
+      if (failed.has(a.state.id)) continue;
+      try {
+        const r = await a.client.request({ op: "run", id: def.id, iters: a.iters, phase: "measure" });
+        ok(r, "run");
+        const run = runs.get(a.state.id)!;
+        run.seconds.push(r.result!.seconds);
+        run.values.push(metric(def, r.result!.seconds, a.iters));
+        run.extra.push(r.result!.extra ?? {});
+      } catch (e) {
+        failed.set(a.state.id, e instanceof Error ? e.message : String(e));
+        log(`  !! ${a.state.id} ${def.id}: ${failed.get(a.state.id)}`);
+      }
+    }
+  }
+  for (const a of active) {
+    await a.client.request({ op: "release", id: def.id }).catch(() => undefined);
+    const run = runs.get(a.state.id)!;
+    const why = failed.get(a.state.id);
+    results[a.state.id] =
+      why !== undefined
+        ? { status: "error", reason: why }
+        : { status: "ok", summary: summarize(run.values), values: run.values, iters: a.iters, seconds: run.seconds, warmupSeconds: a.warmupSeconds, extra: run.extra };
+  }
+  const line = engines
+    .map((s) => {
+      const r = results[s.id];
+      return `${s.id} ${r?.status === "ok" ? `${fmt(r.summary.median)}` : (r?.status ?? "-")}`;
+    })
+    .join(" | ");
+  log(`  ${def.label} (${def.unit}): ${line}`);
+  return { def, results };
+}
+
+function cell(r: Outcome | undefined): string {
+  if (r === undefined) return "-";
+  if (r.status === "ok") return `${fmt(r.summary.median)} (${fmt(r.summary.min)}–${fmt(r.summary.max)})`;
+  if (r.status === "skipped") return `n/a: ${r.reason}`;
+  return r.status;
+}
+
+/** Kiln's advantage over `peer` on a row: > 1 means Kiln is faster. */
+function ratio(c: CaseResult, peer: EngineId): string {
+  const k = c.results.kiln;
+  const p = c.results[peer];
+  if (k?.status !== "ok" || p?.status !== "ok") return "";
+  const x = c.def.better === "higher" ? k.summary.median / p.summary.median : p.summary.median / k.summary.median;
+  return `${x >= 10 ? x.toFixed(0) : x.toFixed(2)}×`;
+}
+
+function renderTable(cases: CaseResult[], engines: EngineState[], placeholders: { id: string; text: string }[]): string {
+  const ids = engines.map((e) => e.id);
+  const peers = (["tfjs-wasm", "torch"] as const).filter((p) => ids.includes("kiln") && ids.includes(p));
+  const header = ["workload", "unit", ...ids, ...peers.map((p) => `kiln vs ${p}`)];
+  const rows = cases.map((c) => [c.def.label, c.def.unit, ...ids.map((id) => cell(c.results[id])), ...peers.map((p) => ratio(c, p))]);
+  for (const p of placeholders) rows.push([p.id, "", p.text, ...ids.slice(1).map(() => ""), ...peers.map(() => "")]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (r: string[]) => `| ${r.map((v, i) => v.padEnd(widths[i]!)).join(" | ")} |`;
+  return [line(header), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...rows.map(line)].join("\n");
+}
+
+function gitInfo(): { commit: string | null; dirty: boolean | null } {
+  try {
+    const commit = execFileSync("git", ["rev-parse", "HEAD"], { cwd: HERE, encoding: "utf8" }).trim();
+    const status = execFileSync("git", ["status", "--porcelain"], { cwd: HERE, encoding: "utf8" });
+    return { commit, dirty: status.trim() !== "" };
+  } catch {
+    return { commit: null, dirty: null };
+  }
+}
+
+async function main(): Promise<void> {
+  const o = parseOptions();
+  if (o.help) return void console.log(HELP);
+  if (o.list) {
+    for (const w of WORKLOADS) console.log(`${w.id}  ${w.title}${w.placeholder ? ` [${w.placeholder}]` : ""}\n    ${w.description}\n`);
+    return;
+  }
+  const started = new Date();
+  const stamp = started.toISOString().replace(/[:.]/g, "-");
+  const dataDir = join(tmpdir(), `kiln-bench-${process.pid}`);
+  const profDir = join(HERE, "results", "profiles", stamp);
+  const cores = availableParallelism();
+  const benchOptions: BenchOptions = { quick: o.quick, scale: o.scale, matmulSizes: o.matmulSizes, dataDir, seed: o.seed, cores };
+  const loadBefore = loadavg();
+  log(`kiln bench: workloads ${o.workloads.join(",")}; engines ${o.engines.join(",")}; ${o.reps} reps${o.quick ? "; QUICK (smoke sizes)" : ""}; ${cores} cores (${cpus()[0]?.model ?? "?"}), load ${loadBefore.map((l) => l.toFixed(2)).join(" ")}`);
+  if (o.reps < 3) log("  !! fewer than 3 repetitions: fine for a smoke run, not for numbers to quote");
+  if (o.cpuProf) log("  !! --cpu-prof: the Node engines run under the profiler; profile with it, do not quote its numbers");
+
+  const engines = await startEngines(o.engines, {
+    profileDir: o.cpuProf ? profDir : null,
+    python: o.python,
+    verbose: o.verbose,
+  });
+
+  const cases: CaseResult[] = [];
+  const placeholders: { id: string; text: string }[] = [];
+  try {
+    for (const w of WORKLOADS.filter((x) => o.workloads.includes(x.id))) {
+      if (w.placeholder !== undefined) {
+        placeholders.push({ id: w.title, text: w.placeholder });
+        log(`${w.title}: ${w.placeholder}`);
+        continue;
+      }
+      log(`${w.title}`);
+      for (const def of w.cases(benchOptions)) cases.push(await runCase(def, engines, o));
+    }
+  } finally {
+    await Promise.all(engines.map((e) => e.client?.close()));
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+
+  const finished = new Date();
+  const table = renderTable(cases, engines, placeholders);
+  console.log("");
+  for (const e of engines) console.log(`${e.id}: ${e.info?.description ?? `unavailable — ${e.unavailable}`}`);
+  console.log(`median (min–max) of ${o.reps} repetitions after 1 warm-up; "kiln vs X" > 1 means Kiln is faster\n`);
+  console.log(table);
+  const losses = cases
+    .filter((c) => c.def.spec.kind === "train")
+    .map((c) => `${c.def.workload} ${engines.map((e) => {
+      const r = c.results[e.id];
+      return r?.status === "ok" ? `${e.id} ${r.extra.at(-1)?.loss?.toFixed(3) ?? "?"} (${1 + r.iters * r.values.length} epochs)` : null;
+    }).filter(Boolean).join(", ")}`);
+  if (losses.length > 0) console.log(`\nmean training loss of the last epoch (sanity: every engine trains): ${losses.join("; ")}`);
+  for (const e of engines) for (const w of e.info?.warnings ?? []) console.log(`!! ${e.id}: ${w}`);
+
+  if (o.json) {
+    const out = o.out ?? join(HERE, "results", `${stamp}.json`);
+    mkdirSync(join(out, ".."), { recursive: true });
+    const json = {
+      schema: "kiln-bench/1",
+      startedAt: started.toISOString(),
+      finishedAt: finished.toISOString(),
+      git: gitInfo(),
+      host: {
+        platform: `${platform()} ${release()}`,
+        cpu: cpus()[0]?.model ?? null,
+        cores,
+        memoryBytes: totalmem(),
+        node: process.versions.node,
+        loadavgBefore: loadBefore,
+        loadavgAfter: loadavg(),
+      },
+      options: { workloads: o.workloads, engines: o.engines, reps: o.reps, quick: o.quick, scale: o.scale, seed: o.seed, matmulSizes: o.matmulSizes, cpuProf: o.cpuProf },
+      engines: Object.fromEntries(engines.map((e) => [e.id, e.info ?? { unavailable: e.unavailable }])),
+      cases: cases.map((c) => ({
+        id: c.def.id,
+        workload: c.def.workload,
+        label: c.def.label,
+        unit: c.def.unit,
+        better: c.def.better,
+        mode: c.def.mode,
+        spec: c.def.spec,
+        results: c.results,
+      })),
+      placeholders,
+    };
+    writeFileSync(out, `${JSON.stringify(json, null, 2)}\n`);
+    console.log(`\nJSON: ${out}`);
+  }
+  if (o.cpuProf) {
+    let files: string[] = [];
+    try {
+      files = readdirSync(profDir).filter((f) => f.endsWith(".cpuprofile"));
+    } catch {
+      // none written
+    }
+    for (const f of files.sort()) console.log(`\n${formatSelfTimes(join(profDir, f), 25)}`);
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exitCode = 1;
+});

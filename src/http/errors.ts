@@ -8,6 +8,7 @@ import { z } from "zod";
 import { ConflictError, NotFoundError, QueueFullError } from "../jobs/errors.js";
 import { formatPath, SpecError, toSpecPath } from "../spec/index.js";
 import { StoreConflictError } from "../store/store.js";
+import { SafetensorsError } from "../tensor/safetensors.js";
 
 /** Every error code the API answers with; clients switch on `error.code`. */
 export const ERRORS = {
@@ -133,7 +134,12 @@ export function formatIssuePath(path: readonly PropertyKey[], prefix?: string): 
 /** A ZodError as a 400 validation_error, one detail per issue; `prefix` names where (`query`). */
 export function fromZodError(error: z.core.$ZodError, prefix?: string): ApiError {
   return validationError(
-    error.issues.map((issue) => ({ path: formatIssuePath(issue.path, prefix), message: issue.message })),
+    error.issues.flatMap((issue) =>
+      // an unknown field is named by its own path (`layers[1].inplace`), not its object's
+      issue.code === "unrecognized_keys"
+        ? issue.keys.map((key) => ({ path: formatIssuePath([...issue.path, key], prefix), message: `Unrecognized key: ${JSON.stringify(key)}` }))
+        : [{ path: formatIssuePath(issue.path, prefix), message: issue.message }],
+    ),
   );
 }
 
@@ -167,6 +173,8 @@ export function toApiError(error: unknown): ApiError | null {
     return unprocessable(error.message, [{ path: formatPath(error.path), message: error.message }]);
   }
   if (error instanceof StoreConflictError) return new ApiError(error.code, error.message);
+  // a safetensors file a client sent (weights PUT) that cannot be read
+  if (error instanceof SafetensorsError) return unprocessable(`not a valid safetensors file: ${error.message}`);
   if (error instanceof NotFoundError) {
     return new ApiError("not_found", error.message, error.field ? { details: [{ path: error.field, message: error.message }] } : {});
   }

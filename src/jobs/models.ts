@@ -123,7 +123,7 @@ export class ModelService {
     const model = await this.get(id);
     const current = safetensors.parse(model.weights).tensors;
     for (const key of Object.keys(tensors)) {
-      if (!(key in current)) throw new SpecError(`unexpected key "${key}"; the model's keys are ${Object.keys(current).join(", ")}`, ["tensors", key]);
+      if (!Object.hasOwn(current, key)) throw new SpecError(`unexpected key "${key}"; the model's keys are ${Object.keys(current).join(", ")}`, ["tensors", key]);
     }
     for (const [key, t] of Object.entries(current)) {
       const given = tensors[key];
@@ -173,9 +173,9 @@ export class ModelService {
 /** Stacks samples of shape `sampleShape` into one float32 batch, naming the first bad sample. */
 function toBatch(inputs: readonly NestedValue[], sampleShape: readonly number[]): Tensor {
   const per = numel(sampleShape);
-  const batch = Tensor.empty([inputs.length, ...sampleShape], "float32");
-  const out = batch.data as Float32Array;
-  inputs.forEach((sample, i) => {
+  // every sample is checked before the batch is allocated: a model's input_shape may be far larger
+  // than any request body, and a wrong sample must not cost an allocation of that size
+  const samples = inputs.map((sample, i) => {
     const values: number[] = [];
     const shape: number[] = [];
     const walk = (v: NestedValue, depth: number): void => {
@@ -194,7 +194,10 @@ function toBatch(inputs: readonly NestedValue[], sampleShape: readonly number[])
     if (!sameShape(shape, sampleShape) || values.length !== per) {
       throw new SpecError(`sample ${i} has shape ${formatShape(shape)}, but the model's input_shape is ${formatShape(sampleShape)}`, ["inputs", i]);
     }
-    out.set(values, i * per);
+    return values;
   });
+  const batch = Tensor.empty([inputs.length, ...sampleShape], "float32");
+  const out = batch.data as Float32Array;
+  samples.forEach((values, i) => out.set(values, i * per));
   return batch;
 }

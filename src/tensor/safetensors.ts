@@ -64,7 +64,8 @@ export function parse(bytes: Uint8Array): SafetensorsContents {
   }
   if (typeof header !== "object" || header === null || Array.isArray(header)) fail("header is not a JSON object");
   const dataLength = bytes.length - headerEnd;
-  const tensors: Record<string, Tensor> = {};
+  // no prototype: a tensor named "__proto__" is just a name
+  const tensors: Record<string, Tensor> = Object.create(null) as Record<string, Tensor>;
   let metadata: Record<string, string> = {};
   const ranges: [number, number, string][] = [];
   for (const [name, entry] of Object.entries(header as Record<string, unknown>)) {

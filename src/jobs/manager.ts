@@ -361,13 +361,11 @@ export class JobManager {
     const { store } = this.options;
     const pending = run ? run.pending.splice(0) : [];
     const progress = run ? { progress: run.progress } : {};
-    const ended = await store.finishJob(id, { ...patch, ...progress }, [...pending, statusEvent(patch.status)], modelUpdate);
+    // the `done` event carries the ended job, written in the same transaction as the end itself
+    const events = (ended: JobRecord): NewEvent[] => [...pending, statusEvent(patch.status), { type: "done", data: jobView(ended) as unknown as Json }];
+    const ended = await store.finishJob(id, { ...patch, ...progress }, events, modelUpdate);
     if (!ended) throw new NotFoundError("job", id);
-    const done: NewEvent = { type: "done", data: jobView(ended) as unknown as Json };
-    const last = await store.appendEvents(id, [done]);
-    const events = [...pending, statusEvent(patch.status), done];
-    const first = last - events.length + 1;
-    this.publish(id, events.map((e, i) => ({ jobId: id, seq: first + i, ...e })));
+    this.publish(id, await store.listEvents(id, run?.lastSeq ?? 0));
     this.options.log?.info({ jobId: id, status: patch.status }, "job finished");
     return ended;
   }

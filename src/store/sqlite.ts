@@ -239,8 +239,7 @@ function applyPatch(job: JobRecord, patch: JobPatch, updatedAt: string): JobReco
  * - A job in a terminal status (succeeded/failed/cancelled) is final: updateJob, finishJob,
  *   saveCheckpoint and truncateEvents on it throw StoreConflictError("job_not_active"). This closes
  *   the races "worker marks a just-cancelled job running", "cancel request on a job that finished
- *   meanwhile" and "a second finishJob overwrites the model's weights". appendEvents stays allowed
- *   (the `done` event is appended after finishJob).
+ *   meanwhile" and "a second finishJob overwrites the model's weights". appendEvents stays allowed.
  * - A job that becomes terminal through updateJob also loses its checkpoint, like with finishJob.
  * - createJob throws a plain Error if the model, dataset or validation dataset does not exist
  *   (checked in the same transaction, so a concurrent delete cannot slip in between).
@@ -431,7 +430,7 @@ export class SqliteStore implements Store {
       (
         id: string,
         patch: Parameters<Store["finishJob"]>[1],
-        events: readonly NewEvent[],
+        events: Parameters<Store["finishJob"]>[2],
         modelUpdate: Parameters<Store["finishJob"]>[3],
       ): JobRecord | null => {
         if (!isTerminal(patch.status)) {
@@ -441,7 +440,7 @@ export class SqliteStore implements Store {
         if (!row) return null;
         const job = applyPatch(jobFromRow(row), patch, now());
         writeJob(job); // also drops the checkpoint
-        append(id, events);
+        append(id, typeof events === "function" ? events(job) : events);
         if (modelUpdate) {
           const { modelId, weights, generatorState } = modelUpdate;
           // Throwing rolls back the job's patch and events too.
@@ -451,8 +450,7 @@ export class SqliteStore implements Store {
       },
     );
 
-    // Allowed on a finished job too: the job manager appends the `done` event (which carries the
-    // ended job) right after finishJob.
+    // Allowed on a finished job too (events about a job may follow its end).
     const appendEvents = db.transaction((jobId: string, events: readonly NewEvent[]): number => {
       if (!getJobRow(jobId)) throw new Error(`job ${jobId} not found`);
       return append(jobId, events);
@@ -593,7 +591,7 @@ export class SqliteStore implements Store {
   async finishJob(
     id: string,
     patch: Parameters<Store["finishJob"]>[1],
-    events: NewEvent[],
+    events: Parameters<Store["finishJob"]>[2],
     modelUpdate?: Parameters<Store["finishJob"]>[3],
   ): Promise<JobRecord | null> {
     return this.tx.finishJob(id, patch, events, modelUpdate);

@@ -66,12 +66,13 @@ export interface Store {
   /**
    * Ends a job: its final patch and events, plus, on success, the model's new weights and generator
    * state — all in one transaction, so a crash never leaves a succeeded job with old weights.
-   * Also drops the job's checkpoint.
+   * `events` may be a function of the ended job (for a last event that carries it). Also drops the
+   * job's checkpoint.
    */
   finishJob(
     id: string,
     patch: Pick<JobRecord, "status" | "metrics" | "error" | "finishedAt"> & Partial<Pick<JobRecord, "progress">>,
-    events: Omit<JobEvent, "jobId" | "seq">[],
+    events: Omit<JobEvent, "jobId" | "seq">[] | ((ended: JobRecord) => Omit<JobEvent, "jobId" | "seq">[]),
     modelUpdate?: { modelId: string; weights: Uint8Array; generatorState: Uint8Array },
   ): Promise<JobRecord | null>;
 

@@ -854,6 +854,15 @@ export function storeContract(
         expect((await store.listEvents(job.id, 4))[0]!.data).toStrictEqual({ status: "succeeded" });
       });
 
+      it("writes events computed from the ended job, in the same transaction", async () => {
+        const { job } = await setupJob();
+        await startJob(job.id);
+        const ended = await store.finishJob(job.id, succeeded(), (j) => [statusEvent(j.status), { type: "done", data: { id: j.id, updated_at: j.updatedAt } }]);
+        const events = await store.listEvents(job.id);
+        expect(events.at(-1)).toMatchObject({ type: "done", data: { id: job.id, updated_at: ended!.updatedAt } });
+        expect(events.at(-2)!.data).toStrictEqual({ status: "succeeded" });
+      });
+
       it("keeps the progress when the patch has none, and leaves the model alone without an update", async () => {
         const { model, job } = await setupJob();
         const running = await startJob(job.id);

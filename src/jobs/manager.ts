@@ -6,6 +6,7 @@ import { safetensors, Tensor } from "../tensor/index.js";
 import { datasetTensors, type DatasetTensorPair } from "./dataset_tensors.js";
 import { ConflictError, NotFoundError, QueueFullError } from "./errors.js";
 import type { TrainingPool } from "./pool.js";
+import { InProcessQueue, type JobQueue } from "./queue.js";
 import { CONTROL, type EpochMetrics, type TrainingMessage, type TrainingOutcome, type TrainingTask } from "./task.js";
 import { jobView, type EventListener } from "./views.js";
 
@@ -14,6 +15,8 @@ type NewEvent = Omit<JobEvent, "jobId" | "seq">;
 export interface JobManagerOptions {
   store: Store;
   pool: TrainingPool;
+  /** Where queued jobs wait (default: an in-process queue). */
+  queue?: JobQueue;
   /** Jobs trained at once (one per worker thread). */
   concurrency: number;
   maxQueuedJobs: number;
@@ -40,29 +43,29 @@ const now = (): string => new Date().toISOString();
 const statusEvent = (status: JobStatus): NewEvent => ({ type: "status", data: { status } });
 
 /**
- * Runs training jobs: a durable queue in the store, a pool of worker threads, live events for
+ * Runs training jobs: durable records in the store, a queue, a pool of worker threads, live events for
  * subscribers, cancellation within one step, checkpoints, and recovery of interrupted jobs at
  * start-up (they continue from their last checkpoint and end exactly as an uninterrupted run).
  */
 export class JobManager {
-  private readonly queue: string[] = [];
+  private readonly queue: JobQueue;
   private readonly running = new Map<string, RunningJob>();
   private readonly listeners = new Map<string, Set<EventListener>>();
-  private readonly finished = new Set<Promise<void>>();
-  private stopping = false;
 
-  constructor(private readonly options: JobManagerOptions) {}
+  constructor(private readonly options: JobManagerOptions) {
+    this.queue = options.queue ?? new InProcessQueue();
+  }
 
   /** Picks up queued and interrupted jobs left by a previous process, oldest first. */
   async start(): Promise<void> {
     let after: string | undefined;
     for (;;) {
       const page = await this.options.store.listJobs({ status: ["queued", "running"], limit: 500, after });
-      for (const job of page.items) this.queue.push(job.id);
+      for (const job of page.items) await this.queue.enqueue(job.id);
       if (page.nextCursor === null) break;
       after = page.nextCursor;
     }
-    this.pump();
+    this.queue.consume((id) => this.run(id), this.options.concurrency);
   }
 
   /** Validates a training spec against its model and data, stores the job and queues it. */
@@ -122,8 +125,7 @@ export class JobManager {
     const result = await store.createJob(job, statusEvent("queued"));
     if (result.created) {
       this.publish(result.job.id, [{ jobId: result.job.id, seq: 1, type: "status", data: { status: "queued" } }]);
-      this.queue.push(result.job.id);
-      this.pump();
+      await this.queue.enqueue(result.job.id);
     } else if (!sameSpec(result.job.spec, spec)) {
       throw idempotencyConflict(idempotencyKey!);
     }
@@ -150,8 +152,7 @@ export class JobManager {
       Atomics.store(run.control, 0, CONTROL.cancel);
       return (await store.updateJob(id, { cancelRequested: true })) ?? job;
     }
-    const index = this.queue.indexOf(id);
-    if (index >= 0) this.queue.splice(index, 1);
+    await this.queue.remove(id);
     return this.finish(id, null, { status: "cancelled", metrics: job.metrics, error: null, finishedAt: now() });
   }
 
@@ -167,14 +168,15 @@ export class JobManager {
   }
 
   stats(): { queued: number; running: number } {
-    return { queued: this.queue.length, running: this.running.size };
+    const { waiting, active } = this.queue.counts();
+    return { queued: waiting, running: active };
   }
 
   /** Checkpoints every running job and stops the workers; the jobs resume at the next start. */
   async shutdown(): Promise<void> {
-    this.stopping = true;
+    const closed = this.queue.close();
     for (const run of this.running.values()) Atomics.store(run.control, 0, CONTROL.suspend);
-    await Promise.allSettled([...this.finished]);
+    await closed;
     await this.options.pool.destroy();
   }
 
@@ -184,28 +186,25 @@ export class JobManager {
     for (const e of events) for (const l of [...set]) l(e);
   }
 
-  private pump(): void {
-    while (!this.stopping && this.running.size < this.options.concurrency && this.queue.length > 0) {
-      const id = this.queue.shift()!;
-      const run: RunningJob = {
-        control: new Int32Array(new SharedArrayBuffer(4)),
-        pending: [],
-        writes: Promise.resolve(),
-        flushScheduled: false,
-        lastSeq: 0,
-        progress: { epoch: 0, epochs: 0, step: 0, total_steps: 0 },
-        lastLoss: null,
-        epochs: [],
-      };
-      this.running.set(id, run);
-      const done = this.execute(id, run)
-        .catch((error: unknown) => this.options.log?.error({ err: error, jobId: id }, "job failed to run"))
-        .finally(() => {
-          this.running.delete(id);
-          this.finished.delete(done);
-          this.pump();
-        });
-      this.finished.add(done);
+  /** The queue's handler: one job from start (or resume) to end. */
+  private async run(id: string): Promise<void> {
+    const run: RunningJob = {
+      control: new Int32Array(new SharedArrayBuffer(4)),
+      pending: [],
+      writes: Promise.resolve(),
+      flushScheduled: false,
+      lastSeq: 0,
+      progress: { epoch: 0, epochs: 0, step: 0, total_steps: 0 },
+      lastLoss: null,
+      epochs: [],
+    };
+    this.running.set(id, run);
+    try {
+      await this.execute(id, run);
+    } catch (error) {
+      this.options.log?.error({ err: error, jobId: id }, "job failed to run");
+    } finally {
+      this.running.delete(id);
     }
   }
 

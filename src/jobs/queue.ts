@@ -1,0 +1,76 @@
+/**
+ * Where queued jobs wait for a training slot. The store stays the record of every job (a restart
+ * re-enqueues what it left queued or running); a queue only orders job ids and hands them to a
+ * consumer, at most `concurrency` at a time. One process uses the in-process queue below; a
+ * queue shared by several machines (BullMQ on Redis) implements the same contract
+ * (test/jobs/queue_contract.ts).
+ */
+export interface JobQueue {
+  /** Adds a job id at the back. */
+  enqueue(jobId: string): Promise<void>;
+  /** Takes a waiting job id out of the queue; false when it is not waiting (running, or unknown). */
+  remove(jobId: string): Promise<boolean>;
+  /**
+   * Starts handing ids to `handler` in FIFO order, at most `concurrency` at once; a slot frees
+   * when the handler's promise settles. Call once.
+   */
+  consume(handler: (jobId: string) => Promise<void>, concurrency: number): void;
+  /** How many ids wait and how many handlers run. */
+  counts(): { waiting: number; active: number };
+  /** Stops handing out ids and resolves once every running handler has settled. */
+  close(): Promise<void>;
+}
+
+/** The queue of one process: an array and a counter. */
+export class InProcessQueue implements JobQueue {
+  private readonly waiting: string[] = [];
+  private readonly active = new Set<Promise<void>>();
+  private handler: ((jobId: string) => Promise<void>) | null = null;
+  private concurrency = 0;
+  private closed = false;
+
+  async enqueue(jobId: string): Promise<void> {
+    if (this.closed) throw new Error("the job queue is closed");
+    this.waiting.push(jobId);
+    this.dispatch();
+  }
+
+  async remove(jobId: string): Promise<boolean> {
+    const index = this.waiting.indexOf(jobId);
+    if (index < 0) return false;
+    this.waiting.splice(index, 1);
+    return true;
+  }
+
+  consume(handler: (jobId: string) => Promise<void>, concurrency: number): void {
+    if (this.handler) throw new Error("the job queue already has a consumer");
+    if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError(`concurrency must be a positive integer, got ${concurrency}`);
+    this.handler = handler;
+    this.concurrency = concurrency;
+    this.dispatch();
+  }
+
+  counts(): { waiting: number; active: number } {
+    return { waiting: this.waiting.length, active: this.active.size };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.allSettled([...this.active]);
+  }
+
+  private dispatch(): void {
+    const handler = this.handler;
+    if (!handler) return;
+    while (!this.closed && this.active.size < this.concurrency && this.waiting.length > 0) {
+      const jobId = this.waiting.shift()!;
+      const run: Promise<void> = handler(jobId)
+        .catch(() => undefined)
+        .finally(() => {
+          this.active.delete(run);
+          this.dispatch();
+        });
+      this.active.add(run);
+    }
+  }
+}

@@ -5,7 +5,7 @@
 import { randomBytes } from "node:crypto";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from "fastify";
 import { installContentTypeParsers } from "./content_types.js";
 import type { AppContext, ReadinessCheck, Services } from "./context.js";
 import { frameworkErrorHandler, installErrorHandlers, unavailable } from "./errors.js";
@@ -25,6 +25,8 @@ export interface AppDeps extends Services {
   readiness?: ReadinessCheck[];
   /** Logger options merged over `{ level: config.logLevel }` (e.g. `{ stream }` in tests). */
   logger?: Exclude<FastifyServerOptions["logger"], boolean | undefined>;
+  /** A pino logger to use as it is (server.ts shares one with the job manager); overrides `logger`. */
+  loggerInstance?: FastifyBaseLogger;
   /** Metrics to expose (to register gauges before the app exists); a fresh registry otherwise. */
   metrics?: Metrics;
 }
@@ -38,14 +40,14 @@ export function requestId(incoming: string | string[] | undefined): string {
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
-  const { routes: extraRoutes = allRoutes, readiness = [], logger, metrics = createMetrics(), ...services } = deps;
+  const { routes: extraRoutes = allRoutes, readiness = [], logger, loggerInstance, metrics = createMetrics(), ...services } = deps;
   const { config } = services;
   const routes = [...new Set([...healthRoutes, ...extraRoutes])];
   const openapi = buildOpenApiDocument(routes, apiInfo);
   const ctx: AppContext = { ...services, metrics, openapi, readiness };
 
   const app = Fastify({
-    logger: { level: config.logLevel, ...logger },
+    ...(loggerInstance ? { loggerInstance } : { logger: { level: config.logLevel, ...logger } }),
     bodyLimit: config.limits.maxBodyBytes,
     requestIdHeader: false,
     genReqId: (req) => requestId(req.headers["x-request-id"]),

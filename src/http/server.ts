@@ -8,6 +8,7 @@
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { FastifyInstance } from "fastify";
+import { pino } from "pino";
 import type { Store } from "../store/store.js";
 import { SqliteStore } from "../store/sqlite.js";
 import { buildApp, type AppDeps } from "./app.js";
@@ -103,9 +104,11 @@ export async function main(): Promise<void> {
   const config = readConfig();
   const store = await openStore(config);
   const metrics = createMetrics();
-  const { models, jobs } = await startServices(store, config, metrics);
+  // one logger for requests (with request ids) and jobs (with job ids)
+  const log = pino({ level: config.logLevel });
+  const { models, jobs } = await startServices(store, config, metrics, { log: log.child({ component: "jobs" }) });
   onShutdown(() => jobs.shutdown());
-  const deps: AppDeps = { store, config, metrics, models, jobs, readiness: [] };
+  const deps: AppDeps = { store, config, metrics, models, jobs, readiness: [], loggerInstance: log };
 
   const app = await buildApp(deps);
   handleSignals(app, store);

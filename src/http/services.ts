@@ -1,4 +1,4 @@
-import { createTrainingPool, JobManager, ModelService } from "../jobs/index.js";
+import { createTrainingPool, JobManager, ModelService, type JobManagerOptions } from "../jobs/index.js";
 import type { Store } from "../store/index.js";
 import type { Config } from "./config.js";
 import type { Metrics } from "./metrics.js";
@@ -17,7 +17,7 @@ export async function startServices(
   store: Store,
   config: Config,
   metrics?: Metrics,
-  options: { checkpointIntervalMs?: number } = {},
+  options: { checkpointIntervalMs?: number; log?: JobManagerOptions["log"] } = {},
 ): Promise<StartedServices> {
   const jobs = new JobManager({
     store,

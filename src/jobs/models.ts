@@ -155,13 +155,15 @@ export class ModelService {
   }
 
   private async module(id: string): Promise<BuiltModel> {
-    const cached = this.cache.get(id);
-    const record = await this.store.getModel(id);
-    if (!record) {
+    // the cached module serves as long as the stored version is the one it was built from
+    const summary = await this.store.getModelSummary(id);
+    if (!summary) {
       this.cache.delete(id);
       throw new NotFoundError("model", id);
     }
-    if (cached && cached.version === record.version) return cached.built;
+    const cached = this.cache.get(id);
+    if (cached && cached.version === summary.version) return cached.built;
+    const record = await this.get(id);
     const built = buildModel(record.spec as unknown as ModelSpec, { generator: new Generator(), maxParams: Number.MAX_SAFE_INTEGER });
     built.module.loadStateDict(safetensors.parse(record.weights).tensors);
     built.module.eval();

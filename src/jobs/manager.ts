@@ -3,6 +3,7 @@ import { MessageChannel } from "node:worker_threads";
 import { checkCompatibility, checkTrainingSpec, SpecError, type ModelSpec, type TrainingSpec } from "../spec/index.js";
 import type { Json, JobEvent, JobRecord, JobStatus, ModelRecord, Store } from "../store/index.js";
 import { safetensors, Tensor } from "../tensor/index.js";
+import { decodeCheckpoint } from "./checkpoint.js";
 import { datasetTensors, type DatasetTensorPair } from "./dataset_tensors.js";
 import { ConflictError, NotFoundError, QueueFullError } from "./errors.js";
 import type { TrainingPool } from "./pool.js";
@@ -234,6 +235,8 @@ export class JobManager {
       // interrupted: forget what happened after the last checkpoint; the run redoes it identically
       const resumeSeq = checkpoint?.seq ?? (await this.runningEventSeq(id));
       await store.truncateEvents(id, resumeSeq);
+      // so are the epochs it finished after the checkpoint (the stored metrics may already list them)
+      run.epochs = checkpoint ? [...decodeCheckpoint(checkpoint.state).history] : [];
       run.lastSeq = resumeSeq;
       this.options.log?.info({ jobId: id, seq: resumeSeq }, "job resumed");
     }
@@ -304,13 +307,19 @@ export class JobManager {
   private scheduleFlush(id: string, run: RunningJob): void {
     if (run.flushScheduled) return;
     run.flushScheduled = true;
-    run.writes = run.writes.then(async () => {
-      run.flushScheduled = false;
-      const events = run.pending.splice(0);
-      if (events.length === 0) return;
-      const last = await this.options.store.appendEvents(id, events);
-      this.publishStored(id, run, events, last);
-      await this.options.store.updateJob(id, { progress: run.progress, metrics: this.metrics(run) });
+    // Write after the messages at hand, not at the next microtask: Node hands a worker's queued
+    // messages over in long runs without turning the event loop, so one store write per run
+    // (rather than two per step) keeps the API thread free to answer requests and to stream the
+    // events live while a fast job trains.
+    setImmediate(() => {
+      run.writes = run.writes.then(async () => {
+        run.flushScheduled = false;
+        const events = run.pending.splice(0);
+        if (events.length === 0) return;
+        const last = await this.options.store.appendEvents(id, events);
+        this.publishStored(id, run, events, last);
+        await this.options.store.updateJob(id, { progress: run.progress, metrics: this.metrics(run) });
+      });
     });
   }
 

@@ -96,7 +96,10 @@ export function runTraining(task: TrainingTask, emit: (message: TrainingMessage)
   };
 
   for (let epoch = resume?.epoch ?? 0; epoch < spec.epochs; epoch++) {
-    const resumingHere = resume !== null && resume.epoch === epoch && resume.batch > 0;
+    // a checkpoint taken inside this epoch (even before its first batch: a suspend at batch 0 comes
+    // after the loader's iterator drew its base seed) carries the epoch's start state; one taken at
+    // the end of the previous epoch does not, and the epoch starts afresh
+    const resumingHere = resume !== null && resume.epoch === epoch && resume.epochStartGenerator !== null;
     model.train();
     const it = resumingHere
       ? loader.iterEpoch({ skipBatches: resume.batch, epochStartState: resume.epochStartGenerator! })

@@ -15,6 +15,7 @@ import { formatSelfTimes } from "./profile.js";
 import { ENGINE_IDS, type EngineId, type EngineInfo, type Response } from "./protocol.js";
 import { summarize, type Summary } from "./stats.js";
 import { WORKLOADS, type BenchOptions, type CaseDef } from "./workloads/index.js";
+import type { ServiceReport, ServiceRow, W5Options } from "./workloads/types.js";
 
 const HERE = fileURLToPath(new URL(".", import.meta.url));
 
@@ -32,6 +33,15 @@ const HELP = `npm run bench [-- options]     (each option also as an environment
       --cpu-prof          profile the Node engines' measured repetitions (V8 CPU profiler), one profile per
                           engine and row in bench/results/profiles/<timestamp>/, and print their top self time
       --python PATH       the Python with torch (BENCH_PYTHON; default /usr/bin/python3)
+  W5 (the HTTP service; Kiln only, runs when kiln is among the engines):
+      --w5-no-build       measure dist/ as it is instead of running \`npm run build\` first (BENCH_W5_NO_BUILD=1)
+      --w5-connections N  predict load: concurrent connections (BENCH_W5_CONNECTIONS; default 10)
+      --w5-duration S     predict load: measured seconds (BENCH_W5_DURATION; default 5, 2 with --quick)
+      --w5-log-level L    the servers' LOG_LEVEL (BENCH_W5_LOG_LEVEL; default info, the service's default)
+      --w5-workers N      the servers' KILN_WORKERS (BENCH_W5_WORKERS; default 2)
+      --w5-memory-epochs N  the memory part's W2 job: epochs (BENCH_W5_MEMORY_EPOCHS; default 20, 5 with --quick)
+      --w5-parts a,b      only these parts: latency (first loss, predict), jobs (4 vs 1), memory (RSS)
+                          (BENCH_W5_PARTS; default all)
   -v, --verbose           show the engine processes' stderr
       --list              describe the workloads and exit
   -h, --help`;
@@ -79,6 +89,13 @@ function parseOptions() {
       "no-json": { type: "boolean" },
       "cpu-prof": { type: "boolean" },
       python: { type: "string" },
+      "w5-no-build": { type: "boolean" },
+      "w5-connections": { type: "string" },
+      "w5-duration": { type: "string" },
+      "w5-log-level": { type: "string" },
+      "w5-workers": { type: "string" },
+      "w5-parts": { type: "string" },
+      "w5-memory-epochs": { type: "string" },
       verbose: { type: "boolean", short: "v" },
       list: { type: "boolean" },
       help: { type: "boolean", short: "h" },
@@ -99,6 +116,20 @@ function parseOptions() {
   const matmulSizes = sizes?.map(Number) ?? null;
   if (matmulSizes?.some((n) => !Number.isInteger(n) || n < 1)) throw new Error("--matmul-sizes takes positive integers");
   const seed = Number(values.seed ?? env.BENCH_SEED ?? 123);
+  const w5: W5Options = {
+    build: !(values["w5-no-build"] === true || env.BENCH_W5_NO_BUILD === "1" || env.BENCH_W5_NO_BUILD === "true"),
+    connections: Number(values["w5-connections"] ?? env.BENCH_W5_CONNECTIONS ?? 10),
+    durationSeconds: Number(values["w5-duration"] ?? env.BENCH_W5_DURATION ?? (quick ? 2 : 5)),
+    logLevel: values["w5-log-level"] ?? env.BENCH_W5_LOG_LEVEL ?? "info",
+    workers: Number(values["w5-workers"] ?? env.BENCH_W5_WORKERS ?? 2),
+    memoryEpochs: Number(values["w5-memory-epochs"] ?? env.BENCH_W5_MEMORY_EPOCHS ?? (quick ? 5 : 20)),
+    parts: csv(values["w5-parts"]) ?? csv(env.BENCH_W5_PARTS) ?? ["latency", "jobs", "memory"],
+  };
+  if (!Number.isInteger(w5.memoryEpochs) || w5.memoryEpochs < 2 || w5.memoryEpochs > 1000) throw new Error("--w5-memory-epochs takes an integer from 2 to 1000");
+  for (const p of w5.parts) if (!["latency", "jobs", "memory"].includes(p)) throw new Error(`unknown W5 part ${p} (latency, jobs, memory)`);
+  if (!Number.isInteger(w5.connections) || w5.connections < 1 || w5.connections > 1000) throw new Error("--w5-connections takes an integer from 1 to 1000");
+  if (!(w5.durationSeconds >= 1 && w5.durationSeconds <= 120)) throw new Error("--w5-duration takes 1 to 120 seconds");
+  if (!Number.isInteger(w5.workers) || w5.workers < 1 || w5.workers > 64) throw new Error("--w5-workers takes an integer from 1 to 64");
   return {
     help: values.help === true,
     list: values.list === true,
@@ -114,6 +145,7 @@ function parseOptions() {
     cpuProf: values["cpu-prof"] === true,
     python: values.python ?? env.BENCH_PYTHON ?? "/usr/bin/python3",
     verbose: values.verbose === true,
+    w5,
   };
 }
 
@@ -267,15 +299,40 @@ function ratio(c: CaseResult, peer: EngineId): string {
   return `${x >= 10 ? x.toFixed(0) : x.toFixed(2)}×`;
 }
 
-function renderTable(cases: CaseResult[], engines: EngineState[], placeholders: { id: string; text: string }[]): string {
+/** The reason every other engine's cell gives on a service (W5) row. */
+const KILN_ONLY = "n/a: Kiln-only";
+
+function serviceCell(r: ServiceRow): string {
+  return r.text ?? `${fmt(r.summary.median)} (${fmt(r.summary.min)}–${fmt(r.summary.max)})`;
+}
+
+function renderTable(
+  cases: CaseResult[],
+  services: ServiceRun[],
+  engines: EngineState[],
+  placeholders: { id: string; text: string }[],
+): string {
   const ids = engines.map((e) => e.id);
   const peers = (["tfjs-wasm", "torch"] as const).filter((p) => ids.includes("kiln") && ids.includes(p));
   const header = ["workload", "unit", ...ids, ...peers.map((p) => `kiln vs ${p}`)];
   const rows = cases.map((c) => [c.def.label, c.def.unit, ...ids.map((id) => cell(c.results[id])), ...peers.map((p) => ratio(c, p))]);
+  for (const sv of services) {
+    for (const r of sv.report.rows) {
+      rows.push([r.label, r.unit, ...ids.map((id) => (id === "kiln" ? serviceCell(r) : KILN_ONLY)), ...peers.map(() => "")]);
+    }
+    for (const e of sv.report.errors) {
+      rows.push([`${sv.id} ${e.part}`, "", ...ids.map((id) => (id === "kiln" ? `error: ${e.message.split("\n")[0]!.slice(0, 100)}` : KILN_ONLY)), ...peers.map(() => "")]);
+    }
+  }
   for (const p of placeholders) rows.push([p.id, "", p.text, ...ids.slice(1).map(() => ""), ...peers.map(() => "")]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (r: string[]) => `| ${r.map((v, i) => v.padEnd(widths[i]!)).join(" | ")} |`;
   return [line(header), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...rows.map(line)].join("\n");
+}
+
+interface ServiceRun {
+  readonly id: string;
+  readonly report: ServiceReport;
 }
 
 function gitInfo(): { commit: string | null; dirty: boolean | null } {
@@ -306,19 +363,32 @@ async function main(): Promise<void> {
   if (o.reps < 3) log("  !! fewer than 3 repetitions: fine for a smoke run, not for numbers to quote");
   if (o.cpuProf) log("  !! --cpu-prof: the Node engines run under the profiler; profile with it, do not quote its numbers");
 
-  const engines = await startEngines(o.engines, {
-    profileDir: o.cpuProf ? profDir : null,
-    python: o.python,
-    verbose: o.verbose,
-  });
+  const selected = WORKLOADS.filter((x) => o.workloads.includes(x.id));
+  // engine processes only when an engine workload is selected (W5 talks to a server of its own)
+  const engineRun = selected.some((w) => w.placeholder === undefined && w.service === undefined);
+  const engines: EngineState[] = engineRun
+    ? await startEngines(o.engines, { profileDir: o.cpuProf ? profDir : null, python: o.python, verbose: o.verbose })
+    : o.engines.map((id) => ({ id, client: null, info: null, unavailable: "not started (no engine workload selected)" }));
 
   const cases: CaseResult[] = [];
+  const services: ServiceRun[] = [];
   const placeholders: { id: string; text: string }[] = [];
   try {
-    for (const w of WORKLOADS.filter((x) => o.workloads.includes(x.id))) {
+    for (const w of selected) {
       if (w.placeholder !== undefined) {
         placeholders.push({ id: w.title, text: w.placeholder });
         log(`${w.title}: ${w.placeholder}`);
+        continue;
+      }
+      if (w.service !== undefined) {
+        if (!o.engines.includes("kiln")) {
+          placeholders.push({ id: w.title, text: "skipped: Kiln-only, and kiln is not among the engines" });
+          log(`${w.title}: skipped (Kiln-only; kiln is not among the engines)`);
+          continue;
+        }
+        log(`${w.title} (Kiln only: a real server process, no peer engine)`);
+        const report = await w.service(benchOptions, { log, reps: o.reps, profileDir: o.cpuProf ? profDir : null, w5: o.w5 });
+        services.push({ id: w.id, report });
         continue;
       }
       log(`${w.title}`);
@@ -330,10 +400,18 @@ async function main(): Promise<void> {
   }
 
   const finished = new Date();
-  const table = renderTable(cases, engines, placeholders);
+  const table = renderTable(cases, services, engines, placeholders);
   console.log("");
-  for (const e of engines) console.log(`${e.id}: ${e.info?.description ?? `unavailable — ${e.unavailable}`}`);
-  console.log(`median (min–max) of ${o.reps} repetitions after 1 warm-up; "kiln vs X" > 1 means Kiln is faster\n`);
+  if (engineRun) for (const e of engines) console.log(`${e.id}: ${e.info?.description ?? `unavailable — ${e.unavailable}`}`);
+  if (cases.length > 0) console.log(`median (min–max) of ${o.reps} repetitions after 1 warm-up; "kiln vs X" > 1 means Kiln is faster`);
+  if (services.length > 0) {
+    console.log(
+      `W5 rows: Kiln only (no peer engine serves HTTP), measured on \`node dist/src/http/server.js\` on 127.0.0.1 with ` +
+        `KILN_WORKERS=${o.w5.workers}, LOG_LEVEL=${o.w5.logLevel}; first loss: p50 (min–max) over the jobs; predict: whole run ` +
+        `(min–max over 1 s windows); jobs: median (min–max) of ${o.reps} repetitions`,
+    );
+  }
+  console.log("");
   console.log(table);
   const losses = cases
     .filter((c) => c.def.spec.kind === "train")
@@ -343,6 +421,10 @@ async function main(): Promise<void> {
     }).filter(Boolean).join(", ")}`);
   if (losses.length > 0) console.log(`\nmean training loss of the last epoch (sanity: every engine trains): ${losses.join("; ")}`);
   for (const e of engines) for (const w of e.info?.warnings ?? []) console.log(`!! ${e.id}: ${w}`);
+  for (const sv of services) {
+    if (sv.report.notes.length > 0) console.log(`\n${sv.id} goals (issue 4):\n${sv.report.notes.map((n) => `  ${n}`).join("\n")}`);
+    for (const e of sv.report.errors) console.log(`!! ${sv.id} ${e.part}: ${e.message}`);
+  }
 
   if (o.json) {
     const out = o.out ?? join(HERE, "results", `${stamp}.json`);
@@ -361,18 +443,42 @@ async function main(): Promise<void> {
         loadavgBefore: loadBefore,
         loadavgAfter: loadavg(),
       },
-      options: { workloads: o.workloads, engines: o.engines, reps: o.reps, quick: o.quick, scale: o.scale, seed: o.seed, matmulSizes: o.matmulSizes, cpuProf: o.cpuProf },
+      options: { workloads: o.workloads, engines: o.engines, reps: o.reps, quick: o.quick, scale: o.scale, seed: o.seed, matmulSizes: o.matmulSizes, cpuProf: o.cpuProf, w5: o.w5 },
       engines: Object.fromEntries(engines.map((e) => [e.id, e.info ?? { unavailable: e.unavailable }])),
-      cases: cases.map((c) => ({
-        id: c.def.id,
-        workload: c.def.workload,
-        label: c.def.label,
-        unit: c.def.unit,
-        better: c.def.better,
-        mode: c.def.mode,
-        spec: c.def.spec,
-        results: c.results,
-      })),
+      cases: [
+        ...cases.map((c) => ({
+          id: c.def.id,
+          workload: c.def.workload,
+          label: c.def.label,
+          unit: c.def.unit,
+          better: c.def.better,
+          mode: c.def.mode,
+          spec: c.def.spec,
+          results: c.results,
+        })),
+        ...services.flatMap((sv) =>
+          sv.report.rows.map((r) => ({
+            id: r.id,
+            workload: r.workload,
+            label: r.label,
+            unit: r.unit,
+            better: r.better,
+            mode: "service",
+            spec: r.spec,
+            goal: r.goal,
+            note: r.note,
+            results: Object.fromEntries(
+              o.engines.map((id) => [
+                id,
+                id === "kiln"
+                  ? { status: "ok", summary: r.summary, values: r.values, ...(r.text ? { text: r.text } : {}), extra: r.extra ?? {} }
+                  : { status: "skipped", reason: "Kiln-only: no peer engine serves the HTTP API" },
+              ]),
+            ),
+          })),
+        ),
+      ],
+      service: Object.fromEntries(services.map((sv) => [sv.id, { options: o.w5, details: sv.report.details, notes: sv.report.notes, errors: sv.report.errors }])),
       placeholders,
     };
     writeFileSync(out, `${JSON.stringify(json, null, 2)}\n`);

@@ -36,6 +36,8 @@ export const Config = z.object({
   /** Worker threads that train jobs. */
   workers: int(1, 1024).default(() => availableParallelism()),
   logLevel: z.enum(LOG_LEVELS).default("info"),
+  /** Minimum time between two checkpoints of a running job: the most work a crash can undo. */
+  checkpointIntervalMs: int(0, 3_600_000).default(1000),
   /** A Postgres store, when set (the SQLite store in dataDir otherwise). */
   databaseUrl: z.url().optional(),
   redisUrl: z.url().optional(),
@@ -50,6 +52,7 @@ export const ENV_VARS = {
   KILN_DATA_DIR: ["dataDir"],
   KILN_WORKERS: ["workers"],
   LOG_LEVEL: ["logLevel"],
+  KILN_CHECKPOINT_INTERVAL_MS: ["checkpointIntervalMs"],
   KILN_DATABASE_URL: ["databaseUrl"],
   KILN_REDIS_URL: ["redisUrl"],
   KILN_MAX_BODY_BYTES: ["limits", "maxBodyBytes"],

@@ -46,7 +46,11 @@ function readConfig(): Config {
 }
 
 async function openStore(config: Config): Promise<Store> {
-  // KILN_DATABASE_URL (Postgres) is accepted by the configuration; only SQLite exists so far.
+  // Postgres and a Redis queue will sit behind the same Store and JobQueue contracts; until they
+  // exist, refusing their settings beats silently storing somewhere else than asked.
+  if (config.databaseUrl || config.redisUrl) {
+    throw new Error("KILN_DATABASE_URL and KILN_REDIS_URL are not supported yet: unset them to store in SQLite under KILN_DATA_DIR");
+  }
   return SqliteStore.open({ path: join(config.dataDir, "kiln.db") });
 }
 

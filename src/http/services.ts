@@ -25,6 +25,7 @@ export async function startServices(
     concurrency: config.workers,
     maxQueuedJobs: config.limits.maxQueuedJobs,
     maxEpochs: config.limits.maxEpochs,
+    checkpointIntervalMs: config.checkpointIntervalMs,
     ...options,
   });
   await jobs.start();

@@ -1,4 +1,5 @@
-import type { OptimizerStateDictJSON } from "../optim/index.js";
+import type { OptimizerStateDict, ParamStateDict } from "../optim/index.js";
+import { safetensors, Tensor } from "../tensor/index.js";
 import type { EpochMetrics } from "./task.js";
 
 /**
@@ -7,15 +8,15 @@ import type { EpochMetrics } from "./task.js";
  * loader can redraw the epoch's order), the position, and the metrics gathered so far.
  */
 export interface TrainingCheckpoint {
-  version: 1;
+  version: 2;
   /** The epoch in progress (0-based) and how many of its batches are done. */
   epoch: number;
   batch: number;
   /** Optimizer steps done in total. */
   step: number;
-  /** safetensors bytes of the model's state dict. */
-  weights: Uint8Array;
-  optimizer: OptimizerStateDictJSON;
+  /** The model's state dict. */
+  weights: Record<string, Tensor>;
+  optimizer: OptimizerStateDict;
   generator: Uint8Array;
   epochStartGenerator: Uint8Array | null;
   /** Running sums of the epoch in progress. */
@@ -27,24 +28,73 @@ export interface TrainingCheckpoint {
   badEpochs: number;
 }
 
-const BYTE_FIELDS = ["weights", "generator", "epochStartGenerator"] as const;
+const WEIGHT = "model/";
+const STATE = "optimizer/";
 
-/** JSON with byte fields in base64: checkpoints are small next to the data and easy to inspect. */
+/** A stand-in for an optimizer state tensor inside the JSON part: the name of its safetensors entry. */
+interface TensorRef {
+  $tensor: string;
+}
+
+const isRef = (v: unknown): v is TensorRef => typeof v === "object" && v !== null && "$tensor" in v;
+const base64 = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("base64");
+const unbase64 = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, "base64"));
+
+/**
+ * A checkpoint as one safetensors file: every tensor (weights and optimizer buffers) as raw bytes,
+ * everything else as JSON in its metadata. No multi-megabyte base64 strings are built: checkpoints
+ * are taken every second, and large strings made the worker's memory climb.
+ */
 export function encodeCheckpoint(c: TrainingCheckpoint): Uint8Array {
-  const json: Record<string, unknown> = { ...c };
-  for (const f of BYTE_FIELDS) {
-    const v = c[f];
-    json[f] = v === null ? null : Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString("base64");
+  const tensors: Record<string, Tensor> = {};
+  for (const [key, t] of Object.entries(c.weights)) tensors[WEIGHT + key] = t;
+  const state: Record<string, Record<string, number | null | TensorRef>> = {};
+  for (const [index, entries] of Object.entries(c.optimizer.state)) {
+    const out: Record<string, number | null | TensorRef> = {};
+    for (const [name, value] of Object.entries(entries as ParamStateDict)) {
+      if (value instanceof Tensor) {
+        const ref = `${STATE}${index}/${name}`;
+        tensors[ref] = value;
+        out[name] = { $tensor: ref };
+      } else if (value !== undefined) {
+        out[name] = value;
+      }
+    }
+    state[index] = out;
   }
-  return new Uint8Array(Buffer.from(JSON.stringify(json), "utf8"));
+  const rest = {
+    ...c,
+    weights: undefined,
+    optimizer: { state, param_groups: c.optimizer.param_groups },
+    generator: base64(c.generator),
+    epochStartGenerator: c.epochStartGenerator && base64(c.epochStartGenerator),
+  };
+  return safetensors.serialize(tensors, { format: "kiln-checkpoint", checkpoint: JSON.stringify(rest) });
 }
 
 export function decodeCheckpoint(bytes: Uint8Array): TrainingCheckpoint {
-  const json = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8")) as Record<string, unknown>;
-  if (json["version"] !== 1) throw new Error(`unsupported checkpoint version ${String(json["version"])}`);
-  for (const f of BYTE_FIELDS) {
-    const v = json[f];
-    json[f] = v === null ? null : new Uint8Array(Buffer.from(v as string, "base64"));
+  const { tensors, metadata } = safetensors.parse(bytes);
+  const json = metadata["checkpoint"];
+  if (metadata["format"] !== "kiln-checkpoint" || json === undefined) throw new Error("not a Kiln training checkpoint");
+  const rest = JSON.parse(json) as Omit<TrainingCheckpoint, "weights" | "optimizer" | "generator" | "epochStartGenerator"> & {
+    optimizer: { state: Record<string, Record<string, number | null | TensorRef>>; param_groups: OptimizerStateDict["param_groups"] };
+    generator: string;
+    epochStartGenerator: string | null;
+  };
+  if (rest.version !== 2) throw new Error(`unsupported checkpoint version ${String(rest.version)}`);
+  const weights: Record<string, Tensor> = {};
+  for (const [name, t] of Object.entries(tensors)) if (name.startsWith(WEIGHT)) weights[name.slice(WEIGHT.length)] = t;
+  const state: OptimizerStateDict["state"] = {};
+  for (const [index, entries] of Object.entries(rest.optimizer.state)) {
+    state[Number(index)] = Object.fromEntries(
+      Object.entries(entries).map(([name, v]) => [name, isRef(v) ? tensors[v.$tensor]! : v]),
+    ) as ParamStateDict;
   }
-  return json as unknown as TrainingCheckpoint;
+  return {
+    ...rest,
+    weights,
+    optimizer: { state, param_groups: rest.optimizer.param_groups },
+    generator: unbase64(rest.generator),
+    epochStartGenerator: rest.epochStartGenerator === null ? null : unbase64(rest.epochStartGenerator),
+  };
 }

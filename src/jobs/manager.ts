@@ -34,6 +34,9 @@ interface RunningJob {
   /** Serialises this job's store writes so events keep their order. */
   writes: Promise<unknown>;
   flushScheduled: boolean;
+  /** When events were last written, and when the job row's progress was. */
+  lastFlush: number;
+  lastRowUpdate: number;
   lastSeq: number;
   progress: { epoch: number; epochs: number; step: number; total_steps: number };
   lastLoss: number | null;
@@ -41,6 +44,10 @@ interface RunningJob {
 }
 
 const now = (): string => new Date().toISOString();
+/** Minimum time between two writes of a running job's events. */
+const FLUSH_INTERVAL_MS = 25;
+/** Minimum time between two rewrites of a running job's progress and metrics. */
+const ROW_UPDATE_INTERVAL_MS = 500;
 const statusEvent = (status: JobStatus): NewEvent => ({ type: "status", data: { status } });
 
 /**
@@ -194,6 +201,8 @@ export class JobManager {
       pending: [],
       writes: Promise.resolve(),
       flushScheduled: false,
+      lastFlush: 0,
+      lastRowUpdate: 0,
       lastSeq: 0,
       progress: { epoch: 0, epochs: 0, step: 0, total_steps: 0 },
       lastLoss: null,
@@ -307,20 +316,29 @@ export class JobManager {
   private scheduleFlush(id: string, run: RunningJob): void {
     if (run.flushScheduled) return;
     run.flushScheduled = true;
-    // Write after the messages at hand, not at the next microtask: Node hands a worker's queued
-    // messages over in long runs without turning the event loop, so one store write per run
-    // (rather than two per step) keeps the API thread free to answer requests and to stream the
-    // events live while a fast job trains.
-    setImmediate(() => {
+    // Events are written in batches: right away when none were written for FLUSH_INTERVAL_MS
+    // (so the first loss streams at once), else at the end of the interval. A fast job then costs
+    // the API thread a few writes per interval rather than two per step, and the job row (progress,
+    // metrics) is rewritten only every ROW_UPDATE_INTERVAL_MS.
+    const wait = Math.max(0, run.lastFlush + FLUSH_INTERVAL_MS - Date.now());
+    const flush = (): void => {
       run.writes = run.writes.then(async () => {
         run.flushScheduled = false;
+        run.lastFlush = Date.now();
         const events = run.pending.splice(0);
         if (events.length === 0) return;
         const last = await this.options.store.appendEvents(id, events);
         this.publishStored(id, run, events, last);
-        await this.options.store.updateJob(id, { progress: run.progress, metrics: this.metrics(run) });
+        if (run.lastFlush - run.lastRowUpdate >= ROW_UPDATE_INTERVAL_MS) {
+          run.lastRowUpdate = run.lastFlush;
+          await this.options.store.updateJob(id, { progress: run.progress, metrics: this.metrics(run) });
+        }
       });
-    });
+    };
+    // setImmediate, not a microtask: Node hands a worker's queued messages over in long runs
+    // without turning the event loop, so this batches the messages at hand
+    if (wait === 0) setImmediate(flush);
+    else setTimeout(flush, wait);
   }
 
   /** Numbers freshly stored events (the store numbers them consecutively) and tells subscribers. */
@@ -367,6 +385,14 @@ export class JobManager {
     modelUpdate?: { modelId: string; weights: Uint8Array; generatorState: Uint8Array },
   ): Promise<JobRecord> {
     const { store } = this.options;
+    // after every write queued for this job, so the done event is the last one
+    if (run) {
+      let queued: Promise<unknown>;
+      do {
+        queued = run.writes;
+        await queued;
+      } while (queued !== run.writes);
+    }
     const pending = run ? run.pending.splice(0) : [];
     const progress = run ? { progress: run.progress } : {};
     // the `done` event carries the ended job, written in the same transaction as the end itself

@@ -1,9 +1,9 @@
 import { noGrad } from "../autograd/index.js";
 import { DataLoader, TensorDataset } from "../data/index.js";
 import type { Module } from "../nn/index.js";
-import { stateDictToJSON, type Optimizer } from "../optim/index.js";
+import type { Optimizer } from "../optim/index.js";
 import { buildModel, isClassificationLoss, lossFunction, makeOptimizer, ModelSpec, prepareTarget, TrainingSpec } from "../spec/index.js";
-import { defaultGenerator, Generator, manualSeed, safetensors, Tensor, type FloatStorage, type SharedTensor } from "../tensor/index.js";
+import { defaultGenerator, Generator, manualSeed, Tensor, type FloatStorage, type SharedTensor } from "../tensor/index.js";
 import { decodeCheckpoint, encodeCheckpoint, type TrainingCheckpoint } from "./checkpoint.js";
 import { CONTROL, type EpochMetrics, type TrainingMessage, type TrainingOutcome, type TrainingTask } from "./task.js";
 
@@ -44,7 +44,7 @@ export function runTraining(task: TrainingTask, emit: (message: TrainingMessage)
   // the stored weights replace the drawn ones, so draw from a throwaway generator
   const model: Module = buildModel(modelSpec, { generator: new Generator() }).module;
   const resume = task.checkpoint ? decodeCheckpoint(task.checkpoint) : null;
-  model.loadStateDict(resume ? safetensors.parse(resume.weights).tensors : sharedStateDict(task.weights));
+  model.loadStateDict(resume ? resume.weights : sharedStateDict(task.weights));
   const optimizer: Optimizer = makeOptimizer(spec.optimizer, model.parameters());
   if (resume) {
     optimizer.loadStateDict(resume.optimizer);
@@ -75,12 +75,12 @@ export function runTraining(task: TrainingTask, emit: (message: TrainingMessage)
   let lastCheckpoint = Date.now();
 
   const snapshot = (epoch: number, batch: number, epochStart: Uint8Array | null, sums: [number, number, number]): TrainingCheckpoint => ({
-    version: 1,
+    version: 2,
     epoch,
     batch,
     step,
-    weights: safetensors.serialize(model.stateDict()),
-    optimizer: stateDictToJSON(optimizer.stateDict(), { encoding: "base64" }),
+    weights: model.stateDict(),
+    optimizer: optimizer.stateDict(),
     generator: defaultGenerator.getState(),
     epochStartGenerator: epochStart,
     epochLossSum: sums[0],

@@ -10,6 +10,7 @@ describe("loadConfig", () => {
       dataDir: "./data",
       workers: availableParallelism(),
       logLevel: "info",
+      checkpointIntervalMs: 1000,
       limits: {
         maxBodyBytes: 64 * 1024 * 1024,
         maxParams: 10_000_000,
@@ -27,6 +28,7 @@ describe("loadConfig", () => {
       KILN_DATA_DIR: "/data",
       KILN_WORKERS: "3",
       LOG_LEVEL: "silent",
+      KILN_CHECKPOINT_INTERVAL_MS: "250",
       KILN_DATABASE_URL: "postgres://kiln:secret@db:5432/kiln",
       KILN_REDIS_URL: "redis://cache:6379",
       KILN_MAX_BODY_BYTES: "1048576",
@@ -41,6 +43,7 @@ describe("loadConfig", () => {
       dataDir: "/data",
       workers: 3,
       logLevel: "silent",
+      checkpointIntervalMs: 250,
       databaseUrl: "postgres://kiln:secret@db:5432/kiln",
       redisUrl: "redis://cache:6379",
       limits: { maxBodyBytes: 1048576, maxParams: 1000, maxSamples: 500, maxEpochs: 7, maxQueuedJobs: 2 },

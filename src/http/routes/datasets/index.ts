@@ -15,7 +15,7 @@ const createDatasetRoute = defineRoute({
   query: CreateDatasetQuery,
   body: JsonDataset,
   bodyContentTypes: ["application/json", "text/csv", "application/octet-stream"],
-  responses: { 201: { description: "The dataset", schema: DatasetView } },
+  responses: { 201: { description: "The dataset", schema: DatasetView }, 422: { description: "Valid JSON that does not fit (the details name the field)" } },
   handler: async ({ body, query, contentType, ctx }, reply) => {
     const limits = { maxSamples: ctx.config.limits.maxSamples };
     let name = query.name ?? null;
@@ -56,7 +56,7 @@ const getDataset = defineRoute({
   summary: "Get a dataset's description",
   tags,
   params: IdParams,
-  responses: { 200: { description: "The dataset", schema: DatasetView } },
+  responses: { 200: { description: "The dataset", schema: DatasetView }, 404: { description: "No such resource" } },
   handler: async ({ params, ctx }) => datasetView(await getDatasetSummary(ctx.store, params.id)),
 });
 
@@ -67,7 +67,7 @@ const deleteDataset = defineRoute({
   summary: "Delete a dataset (not while a queued or running job uses it)",
   tags,
   params: IdParams,
-  responses: { 204: { description: "Deleted" } },
+  responses: { 204: { description: "Deleted" }, 404: { description: "No such resource" }, 409: { description: "A queued or running job uses it" } },
   handler: async ({ params, ctx }, reply) => {
     await getDatasetSummary(ctx.store, params.id);
     await ctx.store.deleteDataset(params.id);

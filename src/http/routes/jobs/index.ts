@@ -25,6 +25,10 @@ const createJob = defineRoute({
   body: TrainingSpec,
   responses: {
     202: { description: "The job, queued (or, for a retried Idempotency-Key, as it is now)", schema: JobView },
+    404: { description: "The model or a dataset does not exist" },
+    409: { description: "The Idempotency-Key was used for a different job" },
+    422: { description: "Valid JSON that does not fit (the details name the field)" },
+    429: { description: "The queue is full; retry after Retry-After seconds" },
   },
   handler: async ({ body, headers, ctx }, reply) => {
     const { job, created } = await ctx.jobs.submit(body, headers["idempotency-key"]);
@@ -62,7 +66,7 @@ const getJob = defineRoute({
   summary: "Get a job: status, progress, metrics",
   tags,
   params: IdParams,
-  responses: { 200: { description: "The job", schema: JobView } },
+  responses: { 200: { description: "The job", schema: JobView }, 404: { description: "No such resource" } },
   handler: async ({ params, ctx }) => jobView(await loadJob(ctx, params.id)),
 });
 
@@ -73,7 +77,7 @@ const cancelJob = defineRoute({
   summary: "Cancel a job: a queued job at once, a running one within one step",
   tags,
   params: IdParams,
-  responses: { 202: { description: "The job, cancelled or with cancel_requested set", schema: JobView } },
+  responses: { 202: { description: "The job, cancelled or with cancel_requested set", schema: JobView }, 404: { description: "No such resource" }, 409: { description: "The job has already ended" } },
   handler: async ({ params, ctx }) => jobView(await ctx.jobs.cancel(params.id)),
 });
 
@@ -89,7 +93,7 @@ const jobEvents = defineRoute({
   tags,
   params: IdParams,
   query: EventsQuery,
-  responses: { 200: { description: "The event stream", contentType: "text/event-stream" } },
+  responses: { 200: { description: "The event stream", contentType: "text/event-stream" }, 404: { description: "No such resource" } },
   handler: async ({ params, ctx, raw }, reply) => {
     await loadJob(ctx, params.id);
     const given = lastEventId(raw);

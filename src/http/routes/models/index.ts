@@ -16,7 +16,7 @@ const createModel = defineRoute({
   description: "With `seed`, the initial weights are PyTorch's after `torch.manual_seed(seed)`.",
   tags,
   body: ModelSpec,
-  responses: { 201: { description: "The model", schema: ModelView } },
+  responses: { 201: { description: "The model", schema: ModelView }, 422: { description: "Valid JSON that does not fit (the details name the field)" } },
   handler: async ({ body, ctx }, reply) => {
     const model = modelView(await ctx.models.create(body));
     reply.header("location", `/v1/models/${model.id}`);
@@ -45,7 +45,7 @@ const getModel = defineRoute({
   summary: "Get a model",
   tags,
   params: IdParams,
-  responses: { 200: { description: "The model", schema: ModelView } },
+  responses: { 200: { description: "The model", schema: ModelView }, 404: { description: "No such resource" } },
   handler: async ({ params, ctx }) => modelView(await ctx.models.get(params.id)),
 });
 
@@ -56,7 +56,7 @@ const deleteModel = defineRoute({
   summary: "Delete a model (not while a queued or running job uses it)",
   tags,
   params: IdParams,
-  responses: { 204: { description: "Deleted" } },
+  responses: { 204: { description: "Deleted" }, 404: { description: "No such resource" }, 409: { description: "A queued or running job uses it" } },
   handler: async ({ params, ctx }, reply) => {
     await ctx.models.get(params.id);
     await ctx.store.deleteModel(params.id);
@@ -78,6 +78,7 @@ const getWeights = defineRoute({
   params: IdParams,
   responses: {
     200: { description: "The weights by state-dict key", schema: WeightsJson },
+    404: { description: "No such resource" },
   },
   handler: async ({ params, ctx, raw }, reply) => {
     const model = await ctx.models.get(params.id);
@@ -119,7 +120,7 @@ const putWeights = defineRoute({
   params: IdParams,
   body: WeightsJson,
   bodyContentTypes: ["application/json", OCTET],
-  responses: { 200: { description: "The model with its new version", schema: ModelView } },
+  responses: { 200: { description: "The model with its new version", schema: ModelView }, 404: { description: "No such resource" }, 422: { description: "Valid JSON that does not fit (the details name the field)" } },
   handler: async ({ params, body, ctx }) => {
     const tensors = Buffer.isBuffer(body) ? safetensors.parse(body).tensors : weightsFromJson(body as WeightsJson);
     return modelView(await ctx.models.replaceWeights(params.id, tensors));
@@ -134,7 +135,7 @@ const predict = defineRoute({
   tags,
   params: IdParams,
   body: PredictRequest,
-  responses: { 200: { description: "Outputs, and argmax predictions for classifiers", schema: PredictResponse } },
+  responses: { 200: { description: "Outputs, and argmax predictions for classifiers", schema: PredictResponse }, 404: { description: "No such resource" }, 422: { description: "Valid JSON that does not fit (the details name the field)" } },
   handler: async ({ params, body, ctx }) => ctx.models.predict(params.id, body.inputs),
 });
 

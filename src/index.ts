@@ -23,6 +23,7 @@ export {
   randLike,
   randnLike,
   randintLike,
+  bumpVersion,
   type DType,
   type SharedTensor,
   type TensorOptions,

@@ -109,7 +109,7 @@ class RowSource {
         out[2 * j] = src[from]!;
         out[2 * j + 1] = src[from + 1]!;
       }
-    } else if (w <= 64) {
+    } else if (w < 16) {
       let o = 0;
       for (let j = 0; j < b; j++) {
         const from = indices[j]! * w;

@@ -1,5 +1,5 @@
 import { noGrad } from "../autograd/index.js";
-import { formatShape, kernels, sameShape, type Tensor } from "../tensor/index.js";
+import { bumpVersion, formatShape, kernels, sameShape, type Tensor } from "../tensor/index.js";
 import { Parameter } from "./parameter.js";
 import { addIndent } from "./repr.js";
 
@@ -112,7 +112,9 @@ export abstract class Module {
     noGrad(() => {
       for (const [key, target] of Object.entries(own)) {
         const source = state[key];
-        if (source !== undefined) (target.data as Float32Array).set(kernels.cast(source, target.dtype).data as Float32Array);
+        if (source === undefined) continue;
+        (target.data as Float32Array).set(kernels.cast(source, target.dtype).data as Float32Array);
+        bumpVersion(target);
       }
     });
     return { missingKeys, unexpectedKeys };

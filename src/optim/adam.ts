@@ -10,9 +10,14 @@
  *   m = fl(fl(m*b1) + fl(1-b1)*g)          v = fl(fl(v*b2) + fl(fl(1-b2)*g)*g)
  *   denom = fl(fl(fl(sqrt(v)) / fl(sqrt(bc2))) + fl(eps))
  *   param = fl(param + fl(fl(fl(-step_size)*m) / denom))
+ *
+ * float32 tensors of 64 elements or more are updated in WebAssembly SIMD (the same formulas, the
+ * same bits; see kernel.ts and src/tensor/kernels/wasm/vector.ts), the state buffers living in the
+ * optimizer's WebAssembly memory (`stateBuffer`), the JavaScript loop below being the reference.
  */
 import { Tensor, type FloatDType } from "../tensor/index.js";
-import { kernel, scalar, type FloatArray } from "./kernel.js";
+import { kernel, scalar, simdKernel, type FloatArray } from "./kernel.js";
+import type { Vec, VectorArraySpec, VectorKernelSpec } from "../tensor/kernels/wasm/vector.js";
 import {
   Optimizer,
   checkNonNegative,
@@ -95,21 +100,35 @@ export abstract class AdamBase extends Optimizer<AdamOptions, AdamState> {
       if (st === undefined) {
         st = {
           step: 0,
-          expAvg: Tensor.empty(p.shape, p.dtype),
-          expAvgSq: Tensor.empty(p.shape, p.dtype),
-          maxExpAvgSq: amsgrad ? Tensor.empty(p.shape, p.dtype) : null,
+          expAvg: this.stateBuffer(p),
+          expAvgSq: this.stateBuffer(p),
+          maxExpAvgSq: amsgrad ? this.stateBuffer(p) : null,
         };
         this.state.set(p, st);
       }
-      if (amsgrad && st.maxExpAvgSq === null) st.maxExpAvgSq = Tensor.empty(p.shape, p.dtype);
+      if (amsgrad && st.maxExpAvgSq === null) st.maxExpAvgSq = this.stateBuffer(p);
       st.step = Math.fround(st.step + 1); // step_t += 1 on a float32 tensor
       const step = st.step;
       const stepSize = lr / (1 - beta1 ** step);
       const bc2Sqrt = Math.sqrt(1 - beta2 ** step);
       const dtype = p.dtype as FloatDType;
-      const run = adamKernel(dtype, maximize, l2 !== 0, decoupled && weightDecay !== 0, amsgrad);
-      run(p.data as FloatArray, g, st.expAvg.data as FloatArray, st.expAvgSq.data as FloatArray,
-        (amsgrad ? st.maxExpAvgSq!.data : null) as FloatArray | null,
+      const flags = [maximize, l2 !== 0, decoupled && weightDecay !== 0, amsgrad] as const;
+      const pd = p.data as FloatArray;
+      const vmax = (amsgrad ? st.maxExpAvgSq!.data : null) as FloatArray | null;
+      const arrays = [pd, g, st.expAvg.data, st.expAvgSq.data, vmax] as (Float32Array | null)[];
+      const mem = this.stateMemory();
+      const resident = arrays.map((a, i) => i >= 2 && a !== null && mem !== null && mem.addressOf(a) >= 0);
+      const key = `adam:${flags.map(Number).join("")}:${resident.map(Number).join("")}`;
+      const simd = simdKernel(key, dtype, pd.length, () => adamSimd(...flags, resident));
+      if (simd) {
+        simd.run(pd.length, arrays, [
+          scalar(dtype, beta1), scalar(dtype, 1 - beta1), scalar(dtype, beta2), scalar(dtype, 1 - beta2),
+          scalar(dtype, eps), scalar(dtype, l2), scalar(dtype, decay), scalar(dtype, -stepSize), scalar(dtype, bc2Sqrt),
+        ], mem);
+        continue;
+      }
+      const run = adamKernel(dtype, ...flags);
+      run(pd, g, st.expAvg.data as FloatArray, st.expAvgSq.data as FloatArray, vmax,
         scalar(dtype, beta1), scalar(dtype, 1 - beta1), scalar(dtype, beta2), scalar(dtype, 1 - beta2),
         scalar(dtype, eps), scalar(dtype, l2), scalar(dtype, decay), scalar(dtype, -stepSize), scalar(dtype, bc2Sqrt));
     }
@@ -127,9 +146,9 @@ export abstract class AdamBase extends Optimizer<AdamOptions, AdamState> {
     const max = saved.max_exp_avg_sq;
     return {
       step: readStep(saved, where),
-      expAvg: readBuffer(saved, "exp_avg", param, where),
-      expAvgSq: readBuffer(saved, "exp_avg_sq", param, where),
-      maxExpAvgSq: max === undefined || max === null ? null : readBuffer(saved, "max_exp_avg_sq", param, where),
+      expAvg: this.adoptState(readBuffer(saved, "exp_avg", param, where)),
+      expAvgSq: this.adoptState(readBuffer(saved, "exp_avg_sq", param, where)),
+      maxExpAvgSq: this.adoptState(max === undefined || max === null ? null : readBuffer(saved, "max_exp_avg_sq", param, where)),
     };
   }
 }
@@ -188,4 +207,38 @@ function adamKernel(dtype: FloatDType, maximize: boolean, l2: boolean, decoupled
       body: lines.join("\n"),
     };
   });
+}
+
+/**
+ * The same update in WebAssembly SIMD, float32 only: identical results (see vector.ts for why each
+ * step matches). Arrays: p, g, m, v, vmax (`resident` says which live in the optimizer's memory);
+ * scalars in the order of AdamKernel's.
+ */
+function adamSimd(maximize: boolean, l2: boolean, decoupled: boolean, amsgrad: boolean, resident: readonly boolean[]): VectorKernelSpec {
+  const rw = (i: number): VectorArraySpec => ({ read: true, write: true, resident: resident[i] });
+  return {
+    arrays: [rw(0), { read: true, write: false }, rw(2), rw(3), amsgrad ? rw(4) : { read: false, write: false }],
+    scalars: 9,
+    body: (v) => {
+      const [b1, omb1, b2, omb2, eps, wd, decay, negStep, bc2] = Array.from({ length: 9 }, (_, i) => v.scalar(i)) as [
+        Vec, Vec, Vec, Vec, Vec, Vec, Vec, Vec, Vec,
+      ];
+      let pi = v.load(0);
+      if (decoupled) pi = v.mul(pi, decay);
+      let gi = v.load(1);
+      if (maximize) gi = v.neg(gi);
+      if (l2) gi = v.fma(gi, wd, pi);
+      const mi = v.fma(v.mul(v.load(2), b1), omb1, gi);
+      v.store(2, mi);
+      const vi = v.fma(v.mul(v.load(3), b2), v.mul(omb2, gi), gi);
+      v.store(3, vi);
+      let u = vi;
+      if (amsgrad) {
+        u = v.maxNaN(v.load(4), vi);
+        v.store(4, u);
+      }
+      const denom = v.add(v.div(v.sqrt(u), bc2), eps);
+      v.store(0, v.add(pi, v.div(v.mul(negStep, mi), denom)));
+    },
+  };
 }

@@ -4,7 +4,8 @@
  * argument checks and the conversion of their state to and from the state dict.
  */
 import { enableGrad } from "../autograd/index.js";
-import { Tensor, formatShape, isFloating, sameShape, zeros, type FloatDType } from "../tensor/index.js";
+import { VectorMemory } from "../tensor/kernels/wasm/vector.js";
+import { Tensor, bumpVersion, formatShape, isFloating, sameShape, zeros, type FloatDType } from "../tensor/index.js";
 import {
   tensorFromJSON,
   type GroupValue,
@@ -85,6 +86,41 @@ export abstract class Optimizer<G extends object = object, S = unknown> {
     for (const g of groups) this.addParamGroup(g);
   }
 
+  /** undefined: not created yet; null: unavailable (no WebAssembly SIMD) */
+  private residentMemory: VectorMemory | null | undefined;
+
+  /**
+   * The WebAssembly memory this optimizer's float32 state buffers live in, created on first use
+   * (null where WebAssembly SIMD is unavailable). The SIMD updates (kernel.ts) work on resident
+   * buffers in place, copying only parameters and gradients in and out.
+   */
+  protected stateMemory(): VectorMemory | null {
+    if (this.residentMemory === undefined) this.residentMemory = VectorMemory.create(true);
+    return this.residentMemory;
+  }
+
+  /**
+   * A zeroed state buffer shaped like `p` (PyTorch's `zeros_like`). float32 ones live in the
+   * optimizer's WebAssembly memory: views of its SharedArrayBuffer, ordinary tensors otherwise
+   * (posting one to a worker shares that memory), kept alive with it as long as any view is.
+   */
+  protected stateBuffer(p: Tensor): Tensor {
+    if (p.dtype === "float32") {
+      const data = this.stateMemory()?.allocate(p.numel());
+      if (data) return new Tensor(data, p.shape, "float32");
+    }
+    return Tensor.empty(p.shape, p.dtype);
+  }
+
+  /** A state buffer read from a state dict (a fresh tensor), moved into the optimizer's memory. */
+  protected adoptState<T extends Tensor | null>(t: T): T {
+    if (t === null || t.dtype !== "float32") return t;
+    const resident = this.stateBuffer(t);
+    if (resident.data === t.data) return t;
+    (resident.data as Float32Array).set(t.data as Float32Array);
+    return resident as T;
+  }
+
   /** Checks a group's hyperparameters, throwing PyTorch's messages (`Invalid learning rate: -0.1`). */
   protected abstract validateGroup(group: G): void;
   /** Updates the parameters of one group in place (one step). */
@@ -134,7 +170,15 @@ export abstract class Optimizer<G extends object = object, S = unknown> {
    */
   step<L = undefined>(closure?: () => L): L | undefined {
     const loss = closure === undefined ? undefined : enableGrad(closure);
-    for (const group of this.paramGroups) this.updateGroup(group);
+    for (const group of this.paramGroups) {
+      try {
+        this.updateGroup(group);
+      } finally {
+        // the parameters changed in place (some of them, if the update threw): whatever was
+        // derived from them (packed weights kept for inference) is stale
+        for (const p of group.params) bumpVersion(p);
+      }
+    }
     return loss;
   }
 

@@ -8,9 +8,14 @@
  *   otherwise avg = fl(sqrt(sq));  avg = fl(avg + fl(eps))
  *   momentum: buf = fl(fl(buf*momentum) + fl(g/avg)); param = fl(param + fl(-lr)*buf)
  *   otherwise param = fl(param + fl(fl(fl(-lr)*g) / avg))
+ *
+ * float32 tensors of 64 elements or more are updated in WebAssembly SIMD (the same formulas, the
+ * same bits; see kernel.ts and src/tensor/kernels/wasm/vector.ts), the state buffers living in the
+ * optimizer's WebAssembly memory (`stateBuffer`), the JavaScript loop below being the reference.
  */
 import { Tensor, type FloatDType } from "../tensor/index.js";
-import { kernel, scalar, type FloatArray } from "./kernel.js";
+import { kernel, scalar, simdKernel, type FloatArray } from "./kernel.js";
+import type { VectorArraySpec, VectorKernelSpec } from "../tensor/kernels/wasm/vector.js";
 import {
   Optimizer,
   checkNonNegative,
@@ -81,18 +86,32 @@ export class RMSprop extends Optimizer<RMSpropOptions, RMSpropState> {
       if (g === null) continue;
       let st = this.state.get(p);
       if (st === undefined) {
-        st = { step: 0, squareAvg: Tensor.empty(p.shape, p.dtype), momentumBuffer: null, gradAvg: null };
+        st = { step: 0, squareAvg: this.stateBuffer(p), momentumBuffer: null, gradAvg: null };
         this.state.set(p, st);
       }
       // Created with the state, or when momentum / centered are switched on later.
-      if (momentum > 0 && st.momentumBuffer === null) st.momentumBuffer = Tensor.empty(p.shape, p.dtype);
-      if (centered && st.gradAvg === null) st.gradAvg = Tensor.empty(p.shape, p.dtype);
+      if (momentum > 0 && st.momentumBuffer === null) st.momentumBuffer = this.stateBuffer(p);
+      if (centered && st.gradAvg === null) st.gradAvg = this.stateBuffer(p);
       st.step += 1;
       const dtype = p.dtype as FloatDType;
-      const run = rmspropKernel(dtype, maximize, weightDecay !== 0, centered, momentum > 0);
-      run(p.data as FloatArray, g, st.squareAvg.data as FloatArray,
-        (centered ? st.gradAvg!.data : null) as FloatArray | null,
-        (momentum > 0 ? st.momentumBuffer!.data : null) as FloatArray | null,
+      const flags = [maximize, weightDecay !== 0, centered, momentum > 0] as const;
+      const pd = p.data as FloatArray;
+      const ga = (centered ? st.gradAvg!.data : null) as FloatArray | null;
+      const buf = (momentum > 0 ? st.momentumBuffer!.data : null) as FloatArray | null;
+      const arrays = [pd, g, st.squareAvg.data, ga, buf] as (Float32Array | null)[];
+      const mem = this.stateMemory();
+      const resident = arrays.map((a, i) => i >= 2 && a !== null && mem !== null && mem.addressOf(a) >= 0);
+      const key = `rmsprop:${flags.map(Number).join("")}:${resident.map(Number).join("")}`;
+      const simd = simdKernel(key, dtype, pd.length, () => rmspropSimd(...flags, resident));
+      if (simd) {
+        simd.run(pd.length, arrays, [
+          scalar(dtype, alpha), scalar(dtype, 1 - alpha), scalar(dtype, eps), scalar(dtype, weightDecay),
+          scalar(dtype, momentum), scalar(dtype, -lr),
+        ], mem);
+        continue;
+      }
+      const run = rmspropKernel(dtype, ...flags);
+      run(pd, g, st.squareAvg.data as FloatArray, ga, buf,
         scalar(dtype, alpha), scalar(dtype, 1 - alpha), scalar(dtype, eps), scalar(dtype, weightDecay),
         scalar(dtype, momentum), scalar(dtype, -lr));
     }
@@ -114,9 +133,9 @@ export class RMSprop extends Optimizer<RMSpropOptions, RMSpropState> {
       saved[key] === undefined || saved[key] === null ? null : readBuffer(saved, key, param, where);
     return {
       step: readStep(saved, where),
-      squareAvg: readBuffer(saved, "square_avg", param, where),
-      momentumBuffer: opt("momentum_buffer"),
-      gradAvg: opt("grad_avg"),
+      squareAvg: this.adoptState(readBuffer(saved, "square_avg", param, where)),
+      momentumBuffer: this.adoptState(opt("momentum_buffer")),
+      gradAvg: this.adoptState(opt("grad_avg")),
     };
   }
 }
@@ -152,4 +171,38 @@ function rmspropKernel(dtype: FloatDType, maximize: boolean, decay: boolean, cen
     }
     return { args: ["p", "g", "sq", "ga", "buf", "a", "oma", "eps", "wd", "mom", "negLr"], body: lines.join("\n") };
   });
+}
+
+/** The same update in WebAssembly SIMD, float32 only, identical results. Arrays: p, g, sq, ga, buf (state resident or not). */
+function rmspropSimd(maximize: boolean, decay: boolean, centered: boolean, momentum: boolean, resident: readonly boolean[]): VectorKernelSpec {
+  const rw = (i: number): VectorArraySpec => ({ read: true, write: true, resident: resident[i] });
+  const unused = { read: false, write: false };
+  return {
+    arrays: [rw(0), { read: true, write: false }, rw(2), centered ? rw(3) : unused, momentum ? rw(4) : unused],
+    scalars: 6,
+    body: (v) => {
+      const [a, oma, eps, wd, mom, negLr] = [0, 1, 2, 3, 4, 5].map((i) => v.scalar(i)) as ReturnType<typeof v.scalar>[];
+      const pi = v.load(0);
+      let gi = v.load(1);
+      if (maximize) gi = v.neg(gi);
+      if (decay) gi = v.fma(gi, wd!, pi);
+      const s = v.fma(v.mul(v.load(2), a!), v.mul(oma!, gi), gi);
+      v.store(2, s);
+      let avg;
+      if (centered) {
+        const gai = v.fma(v.mul(v.load(3), a!), oma!, gi);
+        v.store(3, gai);
+        avg = v.add(v.sqrt(v.fma(s, v.neg(gai), gai)), eps!); // R(s - gai * gai): the same double
+      } else {
+        avg = v.add(v.sqrt(s), eps!);
+      }
+      if (momentum) {
+        const b = v.add(v.mul(v.load(4), mom!), v.div(gi, avg));
+        v.store(4, b);
+        v.store(0, v.fma(pi, negLr!, b));
+      } else {
+        v.store(0, v.add(pi, v.div(v.mul(negLr!, gi), avg)));
+      }
+    },
+  };
 }

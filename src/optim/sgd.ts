@@ -7,9 +7,14 @@
  * multiply-add (`fround(self + a * x)`, exact in double for float32 operands), which is what
  * PyTorch's AVX2/AVX512 builds compute. float64 parameters use the same formulas in double,
  * unfused (at most an ulp per operation away from PyTorch).
+ *
+ * float32 tensors of 64 elements or more are updated in WebAssembly SIMD (the same formulas, the
+ * same bits; see kernel.ts and src/tensor/kernels/wasm/vector.ts), the state buffers living in the
+ * optimizer's WebAssembly memory (`stateBuffer`), the JavaScript loop below being the reference.
  */
 import { Tensor, type FloatDType } from "../tensor/index.js";
-import { kernel, scalar, type FloatArray } from "./kernel.js";
+import { kernel, scalar, simdKernel, type FloatArray } from "./kernel.js";
+import type { VectorKernelSpec } from "../tensor/kernels/wasm/vector.js";
 import { Optimizer, checkNonNegative, checkStateKeys, copyTensor, readBuffer, type ParamGroup, type ParamGroupInput, type ParamsInput, type SavedState } from "./optimizer.js";
 import type { ParamStateDict } from "./state_dict.js";
 
@@ -73,14 +78,25 @@ export class SGD extends Optimizer<SGDOptions, SGDState> {
       if (momentum !== 0) {
         mode = "steady";
         if (st.momentumBuffer === null) {
-          st.momentumBuffer = Tensor.empty(p.shape, p.dtype);
+          st.momentumBuffer = this.stateBuffer(p);
           mode = "first"; // PyTorch: buf = clone(d_p)
         }
       }
       const dtype = p.dtype as FloatDType;
-      const run = sgdKernel(dtype, maximize, weightDecay !== 0, mode, nesterov);
-      run(p.data as FloatArray, g, (st.momentumBuffer?.data ?? null) as FloatArray | null,
-        scalar(dtype, -lr), scalar(dtype, weightDecay), scalar(dtype, momentum), scalar(dtype, 1 - dampening));
+      const pd = p.data as FloatArray;
+      const buf = (st.momentumBuffer?.data ?? null) as FloatArray | null;
+      const decay = weightDecay !== 0;
+      const mem = this.stateMemory();
+      const resident = buf !== null && mem !== null && mem.addressOf(buf as Float32Array) >= 0;
+      const key = `sgd:${+maximize}${+decay}${mode}${+nesterov}${+resident}`;
+      const simd = simdKernel(key, dtype, pd.length, () => sgdSimd(maximize, decay, mode, nesterov, resident));
+      if (simd) {
+        simd.run(pd.length, [pd as Float32Array, g as Float32Array, buf as Float32Array | null],
+          [scalar(dtype, -lr), scalar(dtype, weightDecay), scalar(dtype, momentum), scalar(dtype, 1 - dampening)], mem);
+        continue;
+      }
+      const run = sgdKernel(dtype, maximize, decay, mode, nesterov);
+      run(pd, g, buf, scalar(dtype, -lr), scalar(dtype, weightDecay), scalar(dtype, momentum), scalar(dtype, 1 - dampening));
     }
   }
 
@@ -91,7 +107,7 @@ export class SGD extends Optimizer<SGDOptions, SGDState> {
   protected unpackState(saved: SavedState, param: Tensor, _group: SGDOptions, where: string): SGDState {
     checkStateKeys(saved, [], ["momentum_buffer"], "SGD", where);
     const b = saved.momentum_buffer;
-    return { momentumBuffer: b === undefined || b === null ? null : readBuffer(saved, "momentum_buffer", param, where) };
+    return { momentumBuffer: b === undefined || b === null ? null : this.adoptState(readBuffer(saved, "momentum_buffer", param, where)) };
   }
 }
 
@@ -108,4 +124,29 @@ function sgdKernel(dtype: FloatDType, maximize: boolean, decay: boolean, mode: "
     lines.push("p[i] = pi + negLr * d;"); // param.add_(d_p, alpha=-lr)
     return { args: ["p", "g", "buf", "negLr", "wd", "mom", "damp"], body: lines.join("\n") };
   });
+}
+
+/** The same update in WebAssembly SIMD, float32 only, identical results. Arrays: p, g, buf (resident or not). */
+function sgdSimd(maximize: boolean, decay: boolean, mode: "none" | "first" | "steady", nesterov: boolean, resident: boolean): VectorKernelSpec {
+  return {
+    arrays: [
+      { read: true, write: true },
+      { read: true, write: false },
+      { read: mode === "steady", write: mode !== "none", resident },
+    ],
+    scalars: 4,
+    body: (v) => {
+      const [negLr, wd, mom, damp] = [0, 1, 2, 3].map((i) => v.scalar(i)) as [ReturnType<typeof v.scalar>, ReturnType<typeof v.scalar>, ReturnType<typeof v.scalar>, ReturnType<typeof v.scalar>];
+      const pi = v.load(0);
+      let d = v.load(1);
+      if (maximize) d = v.neg(d);
+      if (decay) d = v.fma(d, wd, pi);
+      if (mode !== "none") {
+        const b = mode === "first" ? d : v.fma(v.mul(v.load(2), mom), damp, d);
+        v.store(2, b);
+        d = nesterov ? v.fma(d, mom, b) : b;
+      }
+      v.store(0, v.fma(pi, negLr, d));
+    },
+  };
 }

@@ -1,6 +1,7 @@
 export * from "./dtype.js";
 export * from "./shape.js";
 export * from "./tensor.js";
+export * from "./version.js";
 export * from "./creation.js";
 export * from "./generator.js";
 export * as kernels from "./kernels/index.js";

@@ -44,7 +44,9 @@ export class Tensor {
       throw new RangeError(`storage of ${data.length} elements does not fit shape ${formatShape(shape)}`);
     }
     this.data = data;
-    this.shape = Object.freeze([...shape]);
+    // a frozen shape (another tensor's) is shared as is: copying and freezing costs more than the
+    // rest of the constructor, and most tensors are built from another's shape
+    this.shape = Object.isFrozen(shape) ? shape : Object.freeze([...shape]);
     this.dtype = dtype;
   }
 

@@ -3,7 +3,8 @@
  * parameters and state must match bit for bit; float64 ones to 1e-14 relative (Kiln does not fuse
  * the multiply-adds in float64; PyTorch's AVX2 kernels do).
  */
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { setSimdMinElements, setUpdateBackend, SIMD_MIN_ELEMENTS } from "../../src/optim/kernel.js";
 import {
   NO_DIFF,
   combine,
@@ -35,7 +36,21 @@ function applyLr(opt: ReturnType<typeof makeOptimizer>, lr: number | null): void
   if (lr !== null) for (const g of opt.paramGroups) g.lr = lr;
 }
 
-describe(`optimizers match PyTorch ${fixture.torch}`, () => {
+const BACKENDS = [
+  ["default kernels", "wasm", SIMD_MIN_ELEMENTS],
+  ["JavaScript loops", "ts", SIMD_MIN_ELEMENTS],
+  ["WebAssembly SIMD at every size", "wasm", 1],
+] as const;
+
+describe.each(BACKENDS)(`optimizers match PyTorch ${fixture.torch} (%s)`, (_label, backend, minElements) => {
+  beforeAll(() => {
+    setUpdateBackend(backend);
+    setSimdMinElements(minElements);
+  });
+  afterAll(() => {
+    setUpdateBackend("wasm");
+    setSimdMinElements(SIMD_MIN_ELEMENTS);
+  });
   it.each(fixture.cases.map((c) => [c.name, c] as const))("%s", (_name, c) => {
     const params = c.initial.map((t) => toTensor(t).requiresGrad_());
     const opt = makeOptimizer(c, params);

@@ -10,7 +10,9 @@ import {
   Tensor,
   type FloatStorage,
 } from "../../tensor/index.js";
+import { isGradEnabled } from "../grad_mode.js";
 import { record } from "../node.js";
+import { relu } from "./unary.js";
 
 /**
  * Batched op(A)·op(B) over broadcast batch dimensions. A is [...batchA, m, k] (or [..., k, m] with
@@ -112,6 +114,26 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
 
 /** y = x·Wᵀ + b over the last dim of x, as `F.linear`; W is [out, in]. */
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
+  return linearOp(x, weight, bias ?? null, false);
+}
+
+/**
+ * relu(linear(x, W, b)), what `nn.Sequential` runs for a Linear followed by a ReLU. When no graph
+ * is recorded (inference) it is one product whose epilogue adds the bias and applies the ReLU in
+ * registers; otherwise it is exactly `relu(linear(x, W, b))`, with its AddmmBackward0 and
+ * ReluBackward0 nodes. Either way the values are those of the two ops.
+ */
+export function linearRelu(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
+  if (recording(x, weight, bias ?? null)) return relu(linearOp(x, weight, bias ?? null, false));
+  return linearOp(x, weight, bias ?? null, true);
+}
+
+/** Whether `record` would attach a node to an op of these inputs. */
+function recording(x: Tensor, weight: Tensor, bias: Tensor | null): boolean {
+  return isGradEnabled() && (x.requiresGrad || weight.requiresGrad || (bias !== null && bias.requiresGrad));
+}
+
+function linearOp(x: Tensor, weight: Tensor, bias: Tensor | null, fuseRelu: boolean): Tensor {
   const inFeatures = weight.shape[1]!;
   if (weight.ndim !== 2 || x.ndim === 0 || x.shape[x.ndim - 1] !== inFeatures) {
     const rows = numel(x.shape.slice(0, -1));
@@ -124,17 +146,25 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   if (bias && (bias.ndim !== 1 || bias.shape[0] !== outFeatures)) {
     throw new RangeError(`linear: bias of shape ${formatShape(bias.shape)} does not match ${outFeatures} output features`);
   }
-  const rows = x.ndim === 1 ? 1 : numel(x.shape.slice(0, -1));
+  // shapes are frozen arrays, whose slice() is slow in V8: plain loops
+  const outShape = new Array<number>(x.ndim);
+  let rows = 1;
+  for (let d = 0; d < x.ndim - 1; d++) rows *= outShape[d] = x.shape[d]!;
+  outShape[x.ndim - 1] = outFeatures;
   const dtype = promoteTypes(x.dtype, weight.dtype);
   const xd = kernels.cast(x, dtype).data as FloatStorage;
   const wd = kernels.cast(weight, dtype).data as FloatStorage;
   const out = allocate(dtype, rows * outFeatures) as FloatStorage;
-  if (bias) {
-    const bd = kernels.cast(bias, dtype).data as FloatStorage;
-    for (let r = 0; r < rows; r++) out.set(bd, r * outFeatures);
-  }
-  kernels.gemm(rows, outFeatures, inFeatures, xd, 0, false, wd, 0, true, out, 0, bias != null);
-  const result = new Tensor(out, [...x.shape.slice(0, -1), outFeatures], dtype);
+  const recorded = recording(x, weight, bias);
+  // the bias goes in through the product's epilogue: C = bias + x·Wᵀ, as a pre-filled C would
+  // give; the weight's packed panels are kept across calls when no graph is recorded (inference)
+  kernels.gemm(rows, outFeatures, inFeatures, xd, 0, false, wd, 0, true, out, 0, false, {
+    bias: bias ? (kernels.cast(bias, dtype).data as FloatStorage) : null,
+    relu: fuseRelu,
+    cacheB: !recorded && wd === weight.data,
+  });
+  const result = new Tensor(out, outShape, dtype);
+  if (!recorded) return result;
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return record(result, bias ? "AddmmBackward0" : "MmBackward0", inputs, (g, needs) => {
     const gd = g.data as FloatStorage;

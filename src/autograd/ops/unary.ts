@@ -36,8 +36,8 @@ export function sigmoid(a: Tensor): Tensor {
 }
 
 export function relu(a: Tensor): Tensor {
-  const out = unaryFloat(a, (v) => (v > 0 ? v : v !== v ? v : 0));
-  return record(out, "ReluBackward0", [a], (g) => [zipFloat(g, out, (d, y) => (y > 0 ? d : 0))]);
+  const out = kernels.reluForward(a);
+  return record(out, "ReluBackward0", [a], (g) => [kernels.reluBackward(g, out)]);
 }
 
 export function leakyRelu(a: Tensor, negativeSlope = 0.01): Tensor {

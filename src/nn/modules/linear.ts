@@ -1,5 +1,5 @@
 import { linear } from "../../autograd/index.js";
-import { defaultGenerator, fillUniform, kaimingUniformBound, linearBiasBound, Tensor, type FloatStorage, type Generator } from "../../tensor/index.js";
+import { bumpVersion, defaultGenerator, fillUniform, kaimingUniformBound, linearBiasBound, Tensor, type FloatStorage, type Generator } from "../../tensor/index.js";
 import { Module } from "../module.js";
 import { Parameter } from "../parameter.js";
 import { pyBool } from "../repr.js";
@@ -42,7 +42,9 @@ export class Linear extends Module {
     if (this.bias) {
       const bb = this.inFeatures > 0 ? linearBiasBound(this.inFeatures) : 0;
       fillUniform(generator, this.bias.data as FloatStorage, -bb, bb);
+      bumpVersion(this.bias);
     }
+    bumpVersion(this.weight);
   }
 
   forward(input: Tensor): Tensor {

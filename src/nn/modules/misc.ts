@@ -1,5 +1,5 @@
 import { flatten, layerNorm } from "../../autograd/index.js";
-import { Tensor, type FloatStorage } from "../../tensor/index.js";
+import { Tensor, bumpVersion, type FloatStorage } from "../../tensor/index.js";
 import { dropout } from "../functional/activation.js";
 import { Module } from "../module.js";
 import { Parameter } from "../parameter.js";
@@ -70,8 +70,14 @@ export class LayerNorm extends Module {
   }
 
   resetParameters(): void {
-    if (this.weight) (this.weight.data as FloatStorage).fill(1);
-    if (this.bias) (this.bias.data as FloatStorage).fill(0);
+    if (this.weight) {
+      (this.weight.data as FloatStorage).fill(1);
+      bumpVersion(this.weight);
+    }
+    if (this.bias) {
+      (this.bias.data as FloatStorage).fill(0);
+      bumpVersion(this.bias);
+    }
   }
 
   forward(input: Tensor): Tensor {

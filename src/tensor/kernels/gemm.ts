@@ -1,4 +1,5 @@
 import type { FloatStorage } from "../dtype.js";
+import { storageVersion } from "../version.js";
 import { WasmGemm } from "./wasm/gemm-wasm.js";
 
 /**
@@ -27,7 +28,8 @@ function readEnvironment(): GemmBackend {
   throw new RangeError(`KILN_GEMM must be "wasm" or "ts", not ${JSON.stringify(env)}`);
 }
 
-function wasmKernel(): WasmGemm | null {
+/** The WebAssembly kernel, or null where WebAssembly SIMD is unavailable (for tests and stats). */
+export function wasmKernel(): WasmGemm | null {
   if (wasm === undefined) {
     try {
       wasm = new WasmGemm();
@@ -61,6 +63,12 @@ export interface GemmEpilogue {
   readonly biasOffset?: number;
   /** finally C = max(C, 0), NaN staying NaN (as `relu`) */
   readonly relu?: boolean;
+  /**
+   * B is a weight that later products will use again unchanged (inference): the WebAssembly
+   * kernel keeps its packed panels, keyed by B's storage and checked against the storage's
+   * version (../version.ts) on every use. Results are the same either way.
+   */
+  readonly cacheB?: boolean;
 }
 
 /**
@@ -69,8 +77,9 @@ export interface GemmEpilogue {
  * transposed forms so no transpose is ever materialised. Offsets select one matrix of a batch.
  * float32 products of at least WASM_GEMM_MIN_WORK multiply-adds run in WebAssembly SIMD (float32
  * accumulation, in a different order than the TypeScript loops: results differ at the ~1e-6
- * relative level); everything else runs `gemmTs`. An optional epilogue adds a bias to every row
- * and applies ReLU in the same pass.
+ * relative level; products of one to three rows take a matrix-vector kernel with the same
+ * numbers as the general one); everything else runs `gemmTs`. An optional epilogue adds a bias to
+ * every row and applies ReLU in the same pass, and `cacheB` keeps a weight's packed panels.
  */
 export function gemm(
   m: number,
@@ -99,7 +108,8 @@ export function gemm(
     if (
       kernel &&
       (bias === null || bias instanceof Float32Array) &&
-      kernel.gemm(m, n, k, a, aOffset, transA, b, bOffset, transB, c, cOffset, accumulate, bias, epilogue?.biasOffset ?? 0, epilogue?.relu ?? false)
+      kernel.gemm(m, n, k, a, aOffset, transA, b, bOffset, transB, c, cOffset, accumulate, bias, epilogue?.biasOffset ?? 0,
+        epilogue?.relu ?? false, epilogue?.cacheB ? storageVersion(b) : -1)
     ) {
       return;
     }

@@ -2,6 +2,10 @@ import { allocate, isFloating, type DType, type FloatStorage } from "../dtype.js
 import { normalizeDim, type Shape } from "../shape.js";
 import { Tensor } from "../tensor.js";
 import { cast } from "./cast.js";
+import { sumMiddle } from "./wasm/vector.js";
+
+/** From this many elements per output block, float32 sums over a non-last dim run in WebAssembly. */
+const SIMD_SUM_MIN = 64; // 32×30: 2.5 µs in JavaScript, 0.5 µs in WebAssembly
 
 /** A dim reduction sees the tensor as [outer, size, inner] and reduces the middle axis. */
 export interface ReductionLayout {
@@ -20,7 +24,11 @@ export function reductionLayout(shape: Shape, dim: number, keepdim: boolean): Re
   let inner = 1;
   for (let i = 0; i < d; i++) outer *= shape[i]!;
   for (let i = d + 1; i < shape.length; i++) inner *= shape[i]!;
-  const outShape = keepdim ? shape.map((s, i) => (i === d ? 1 : s)) : shape.filter((_, i) => i !== d);
+  const outShape: number[] = [];
+  for (let i = 0; i < shape.length; i++) {
+    if (i !== d) outShape.push(shape[i]!);
+    else if (keepdim) outShape.push(1);
+  }
   return { outer, size: shape[d]!, inner, outShape, dim: d };
 }
 
@@ -65,8 +73,9 @@ export function sumDim(t: Tensor, dim: number, keepdim: boolean): Tensor {
         for (let k = 0; k < L.size; k++) s += x[base + k]!;
         o[p] = s;
       }
-    } else {
-      // accumulate in double precision, then round once into the output
+    } else if (!(x instanceof Float32Array && L.size * L.inner >= SIMD_SUM_MIN && sumMiddle(x, L.outer, L.size, L.inner, o as Float32Array))) {
+      // accumulate in double precision, then round once into the output (sumMiddle: the same in
+      // WebAssembly SIMD, bit for bit)
       const acc = new Float64Array(L.inner);
       for (let p = 0; p < L.outer; p++) {
         acc.fill(0);

@@ -1,6 +1,6 @@
 /**
  * A tiny WebAssembly binary encoder: just the instructions Kiln's kernels use (i32 arithmetic,
- * f32 and v128 loads and stores, f32x4 arithmetic, structured control flow) and the sections of
+ * f32 and v128 loads and stores, f32x4 and f64x2 arithmetic, structured control flow) and the sections of
  * a module that imports one memory and exports functions. Kernels are written against `Code`,
  * whose methods are named after the instructions they emit, so a kernel reads like WebAssembly
  * text; `encodeModule` assembles the binary that `new WebAssembly.Module(bytes)` compiles.
@@ -12,8 +12,9 @@
 /** Value types. */
 export const I32 = 0x7f;
 export const F32 = 0x7d;
+export const F64 = 0x7c;
 export const V128 = 0x7b;
-export type ValType = typeof I32 | typeof F32 | typeof V128;
+export type ValType = typeof I32 | typeof F32 | typeof F64 | typeof V128;
 
 /** A local variable's index in its function (parameters first). */
 export type Local = number & { readonly __local: unique symbol };
@@ -213,6 +214,10 @@ export class Code {
     const b = new Uint8Array(new Float32Array([v]).buffer);
     return this.op(...b);
   }
+  /** f64.promote_f32: exact. */
+  f64PromoteF32(): this {
+    return this.op(0xbb);
+  }
 
   // v128
   v128Load(offset = 0): this {
@@ -238,15 +243,61 @@ export class Code {
   f32x4Splat(): this {
     return this.simd(0x13);
   }
+  f64x2Splat(): this {
+    return this.simd(0x14);
+  }
+  f32x4Neg(): this {
+    return this.simd(0xe1);
+  }
+  f32x4Sqrt(): this {
+    return this.simd(0xe3);
+  }
   f32x4Add(): this {
     return this.simd(0xe4);
+  }
+  f32x4Sub(): this {
+    return this.simd(0xe5);
   }
   f32x4Mul(): this {
     return this.simd(0xe6);
   }
+  f32x4Div(): this {
+    return this.simd(0xe7);
+  }
   /** Lane-wise maximum; NaN if either lane is NaN. */
   f32x4Max(): this {
     return this.simd(0xe9);
+  }
+  /** Lane-wise comparisons: all ones where true, zeros where false. */
+  f32x4Ne(): this {
+    return this.simd(0x42);
+  }
+  f32x4Gt(): this {
+    return this.simd(0x44);
+  }
+  v128Or(): this {
+    return this.simd(0x50);
+  }
+  /** v128.bitselect(a, b, mask): bits of a where mask is 1, of b where it is 0. */
+  v128Bitselect(): this {
+    return this.simd(0x52);
+  }
+  /** The two low lanes of an f32x4, exactly as f64 (f64x2.promote_low_f32x4). */
+  f64x2PromoteLowF32x4(): this {
+    return this.simd(0x5f);
+  }
+  /** Both f64 lanes rounded to f32 (to nearest, ties to even) in lanes 0–1, zeros in 2–3. */
+  f32x4DemoteF64x2Zero(): this {
+    return this.simd(0x5e);
+  }
+  f64x2Add(): this {
+    return this.simd(0xf0);
+  }
+  f64x2Sub(): this {
+    return this.simd(0xf1);
+  }
+  f64x2Mul(): this {
+    return this.simd(0xf2);
   }
 }
 
@@ -256,11 +307,18 @@ export interface FunctionDef {
   readonly code: Code;
 }
 
+/** The memory a module imports: a shared one must declare a maximum (in 64 KiB pages). */
+export interface MemoryImport {
+  readonly minPages?: number;
+  readonly shared?: { readonly maxPages: number };
+}
+
 /**
- * Assembles a module that imports `env.memory` (at least `minPages` 64 KiB pages) and exports
- * `functions` under their names.
+ * Assembles a module that imports `env.memory` (at least `minPages` 64 KiB pages; shared, with a
+ * maximum, for `shared`) and exports `functions` under their names.
  */
-export function encodeModule(functions: readonly FunctionDef[], minPages = 1): Uint8Array {
+export function encodeModule(functions: readonly FunctionDef[], memory: MemoryImport = {}): Uint8Array {
+  const minPages = memory.minPages ?? 1;
   const out: number[] = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
   const section = (id: number, body: number[]): void => {
     out.push(id);
@@ -283,8 +341,14 @@ export function encodeModule(functions: readonly FunctionDef[], minPages = 1): U
   const imports: number[] = [1];
   name(imports, "env");
   name(imports, "memory");
-  imports.push(0x02, 0x00); // memory, limits without a maximum
-  uleb(imports, minPages);
+  if (memory.shared) {
+    imports.push(0x02, 0x03); // memory, limits with a maximum, shared
+    uleb(imports, minPages);
+    uleb(imports, memory.shared.maxPages);
+  } else {
+    imports.push(0x02, 0x00); // memory, limits without a maximum
+    uleb(imports, minPages);
+  }
   section(2, imports);
 
   const funcs: number[] = [];

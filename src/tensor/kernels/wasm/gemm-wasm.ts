@@ -25,13 +25,44 @@ function copy(dst: Float32Array, d: number, src: Float32Array, s: number, len: n
   else dst.set(src.subarray(s, s + len), d);
 }
 
+/** How a packed B is kept for reuse (see `WasmGemm.gemm`'s `cacheB`). */
+interface PackedB {
+  /** element offset of the panels in the heap (inside the arena) */
+  readonly at: number;
+  readonly size: number;
+  bOffset: number;
+  transB: boolean;
+  n: number;
+  k: number;
+  /** the storage version the panels were packed at */
+  version: number;
+  /** a few elements of B at pack time, compared on every use as a second line of defence */
+  readonly samples: Float32Array;
+}
+
+const SAMPLES = 16;
+/** Most bytes the packed-B arena holds; past that it starts over (every entry is dropped). */
+export const PACKED_B_ARENA_BYTES = 64 * 1024 * 1024;
+
+function sameFloat(x: number, y: number): boolean {
+  return x === y ? x !== 0 || 1 / x === 1 / y : x !== x && y !== y;
+}
+
+/** Position of sample i of SAMPLES over `len` elements from `offset` (first and last included). */
+function samplePosition(offset: number, len: number, i: number): number {
+  return offset + Math.floor((i * (len - 1)) / (SAMPLES - 1));
+}
+
 /**
  * A float32 matmul over one WebAssembly instance and its memory. Operands live outside WebAssembly
  * memory (in SharedArrayBuffer-backed typed arrays), so each call copies A and B in (a memcpy),
  * packs them into panels (in WebAssembly), computes into a padded C and copies C out (or C in and
  * out when accumulating). The memory only grows, and is reused by every later call: about
  * 4·(2·m·k + 2·k·n) bytes after the largest product so far (16 MiB for 1024×1024·1024×1024, 2.5 MiB
- * for the W2 model's first layer).
+ * for the W2 model's first layer), plus the packed-B arena.
+ *
+ * Memory layout: [packed-B arena | per-call scratch]. The arena, at the bottom, keeps the packed
+ * panels of weights across calls (`cacheB`); the scratch above it is rebuilt by every call.
  */
 export class WasmGemm {
   private readonly memory: WasmMemory;
@@ -39,8 +70,16 @@ export class WasmGemm {
   private heap: Float32Array;
   readonly mr: number;
   readonly nr: number;
+  /** packed B panels by B's storage; replaced by a fresh map when the arena starts over */
+  private packed = new WeakMap<Float32Array, PackedB>();
+  /** elements of the arena in use, and reserved (the scratch starts there) */
+  private arenaUsed = 0;
+  private arenaSize = 0;
+  /** counters, for tests: products that reused a packed B, and that packed one into the arena */
+  readonly stats = { hits: 0, packs: 0 };
 
-  constructor(shape: GemmKernelShape = DEFAULT_SHAPE) {
+  /** `arenaBytes`: most bytes of packed B kept (PACKED_B_ARENA_BYTES; tests use less). */
+  constructor(shape: GemmKernelShape = DEFAULT_SHAPE, private readonly arenaBytes = PACKED_B_ARENA_BYTES) {
     this.mr = shape.mr;
     this.nr = 4 * shape.nv;
     this.memory = new WebAssembly.Memory({ initial: 16 });
@@ -60,11 +99,18 @@ export class WasmGemm {
     const x = new Float32Array(32 * 64);
     const y = new Float32Array(32 * 32);
     for (let i = 0; i < 8; i++) this.gemm(32, 32, 64, x, 0, i % 2 === 1, x, 0, i % 4 >= 2, y, 0, i % 3 === 0);
+    for (let i = 0; i < 8; i++) this.gemm(1 + (i % 3), 32, 64, x, 0, i % 2 === 1, x, 0, i % 4 >= 2, y, 0, i % 3 === 0);
   }
 
   /** Bytes of WebAssembly memory in use (it never shrinks). */
   get memoryBytes(): number {
     return this.memory.buffer.byteLength;
+  }
+
+  /** Drops every packed B (the next use of each packs it again). */
+  clearPacked(): void {
+    this.packed = new WeakMap();
+    this.arenaUsed = 0;
   }
 
   /** Grows the memory to at least `bytes`; false if that is past the limit or cannot be had. */
@@ -82,9 +128,39 @@ export class WasmGemm {
   }
 
   /**
+   * The arena slot for B's panels (`size` elements), valid or to be filled: the entry already kept
+   * for this storage when it fits, else a new one. Null when the arena cannot hold it.
+   */
+  private slot(b: Float32Array, size: number): PackedB | null {
+    const old = this.packed.get(b);
+    if (old !== undefined && old.size === size) return old;
+    if (size * 4 > this.arenaBytes) return null;
+    if ((this.arenaUsed + size) * 4 > this.arenaBytes) this.clearPacked();
+    const entry: PackedB = { at: this.arenaUsed, size, bOffset: -1, transB: false, n: 0, k: 0, version: -1, samples: new Float32Array(SAMPLES) };
+    this.arenaUsed += size;
+    this.arenaSize = Math.max(this.arenaSize, this.arenaUsed);
+    this.packed.set(b, entry);
+    return entry;
+  }
+
+  /** Whether `entry` holds B's panels as they are now. */
+  private valid(entry: PackedB, b: Float32Array, bOffset: number, transB: boolean, n: number, k: number, version: number): boolean {
+    if (entry.version !== version || entry.bOffset !== bOffset || entry.transB !== transB || entry.n !== n || entry.k !== k) return false;
+    const len = n * k;
+    const samples = entry.samples;
+    for (let i = 0; i < SAMPLES; i++) if (!sameFloat(samples[i]!, b[samplePosition(bOffset, len, i)]!)) return false;
+    return true;
+  }
+
+  /**
    * Same contract as `gemm` in ../gemm.ts (the epilogue as three arguments), float32 only,
    * m, n, k ≥ 1. Returns false, having done nothing, when the problem does not fit in WebAssembly
    * memory (2 GiB here, for signed i32 addresses), so that the caller can fall back to TypeScript.
+   *
+   * With `bVersion` ≥ 0 (the version of B's storage, see ../../version.ts), B is a weight that
+   * later calls will multiply by again: its packed panels stay in the arena, keyed by B's storage,
+   * and are reused while the version (and a sample of B's elements) is unchanged.
+   * Products of one to three rows use `computeRows` (identical results, a quarter of the work).
    */
   gemm(
     m: number,
@@ -102,22 +178,27 @@ export class WasmGemm {
     bias: Float32Array | null = null,
     biasOffset = 0,
     relu = false,
+    bVersion = -1,
   ): boolean {
     if (!(m >= 1 && n >= 1 && k >= 1)) throw new RangeError(`WasmGemm needs m, n, k ≥ 1, not ${m}, ${n}, ${k}`);
     const { mr, nr } = this;
     const mPanels = Math.ceil(m / mr);
     const nPanels = Math.ceil(n / nr);
     const ldc = nPanels * nr; // elements
+    const packedSize = nPanels * nr * k;
+    let entry = bVersion >= 0 ? this.slot(b, packedSize) : null;
+    const reuse = entry !== null && this.valid(entry, b, bOffset, transB, n, k, bVersion);
+    if (entry !== null && !reuse && !this.reserve(this.arenaSize * 4)) entry = null;
     // Element offsets into the heap, each 16-byte aligned: the panels and the bias, then a scratch
     // area that first holds the raw copies of A and B and, once they are packed, C.
-    const packA = 0;
-    const packB = packA + mPanels * mr * k;
-    const biasAt = packB + nPanels * nr * k;
+    const packA = this.arenaSize;
+    const packB = entry !== null ? entry.at : packA + mPanels * mr * k;
+    const biasAt = (entry !== null ? packA + mPanels * mr * k : packB + packedSize);
     const scratch = biasAt + ldc;
     const rawA = scratch;
     const rawB = rawA + roundUp4(m * k);
     const cw = scratch;
-    if (!this.reserve(Math.max(rawB + k * n, cw + mPanels * mr * ldc) * 4)) return false;
+    if (!this.reserve(Math.max(rawB + (reuse ? 0 : k * n), cw + mPanels * mr * ldc) * 4)) return false;
     const heap = this.heap;
     if (bias) {
       copy(heap, biasAt, bias, biasOffset, n);
@@ -125,18 +206,29 @@ export class WasmGemm {
     }
 
     copy(heap, rawA, a, aOffset, m * k);
-    copy(heap, rawB, b, bOffset, k * n);
     // A(i, p) sits at i·k + p, or p·m + i when stored transposed; B(j, p) at p·n + j, or j·k + p
     this.fn.packA(rawA * 4, transA ? 4 : k * 4, transA ? m * 4 : 4, m, k, packA * 4);
-    this.fn.packB(rawB * 4, transB ? k * 4 : 4, transB ? 4 : n * 4, n, k, packB * 4);
+    if (reuse) this.stats.hits++;
+    else {
+      copy(heap, rawB, b, bOffset, k * n);
+      this.fn.packB(rawB * 4, transB ? k * 4 : 4, transB ? 4 : n * 4, n, k, packB * 4);
+      if (entry !== null) {
+        this.stats.packs++;
+        Object.assign(entry, { bOffset, transB, n, k, version: bVersion });
+        for (let i = 0; i < SAMPLES; i++) entry.samples[i] = b[samplePosition(bOffset, n * k, i)]!;
+      }
+    }
     if (accumulate) {
       if (ldc === n) copy(heap, cw, c, cOffset, m * n);
       else for (let i = 0; i < m; i++) copy(heap, cw + i * ldc, c, cOffset + i * n, n);
     }
     const flags = (accumulate ? ACCUMULATE : 0) | (bias ? BIAS : 0) | (relu ? RELU : 0);
-    this.fn.compute(packA * 4, packB * 4, cw * 4, mPanels, nPanels, k, ldc * 4, flags, biasAt * 4);
-    if (ldc === n) copy(c, cOffset, heap, cw, m * n);
-    else for (let i = 0; i < m; i++) copy(c, cOffset + i * n, heap, cw + i * ldc, n);
+    if (m < mr) this.fn.computeRows(packA * 4, packB * 4, cw * 4, m, nPanels, k, ldc * 4, flags, biasAt * 4);
+    else this.fn.compute(packA * 4, packB * 4, cw * 4, mPanels, nPanels, k, ldc * 4, flags, biasAt * 4);
+    // C's rows are padded to ldc: moved together in WebAssembly first, so that one copy takes C
+    // out (row by row, each copy a subarray and a memcpy call, costs ~60 ns a row)
+    if (ldc !== n && m > 1) this.fn.compact(cw * 4, m, ldc * 4, n * 4);
+    copy(c, cOffset, heap, cw, m * n);
     return true;
   }
 }

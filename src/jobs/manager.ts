@@ -45,7 +45,7 @@ interface RunningJob {
 
 const now = (): string => new Date().toISOString();
 /** Minimum time between two writes of a running job's events. */
-const FLUSH_INTERVAL_MS = 25;
+const FLUSH_INTERVAL_MS = 100;
 /** Minimum time between two rewrites of a running job's progress and metrics. */
 const ROW_UPDATE_INTERVAL_MS = 500;
 const statusEvent = (status: JobStatus): NewEvent => ({ type: "status", data: { status } });

@@ -1,4 +1,4 @@
-import { kernels, Tensor, defaultGenerator, fillBernoulli, type Generator, type FloatStorage } from "../../tensor/index.js";
+import { Tensor, defaultGenerator, fillBernoulli, type Generator, type FloatStorage } from "../../tensor/index.js";
 import { mul } from "../../autograd/index.js";
 
 export {
@@ -25,7 +25,8 @@ export function dropout(input: Tensor, p = 0.5, training = true, generator: Gene
   if (p < 1) fillBernoulli(generator, keep, p);
   const noise = Tensor.empty(input.shape, input.dtype === "float64" ? "float64" : "float32");
   const nd = noise.data as FloatStorage;
-  const scale = p < 1 ? 1 / (1 - p) : 0;
+  // PyTorch divides the float32 mask by (1 - p) cast to float32
+  const scale = p === 1 ? 0 : noise.dtype === "float32" ? 1 / Math.fround(1 - p) : 1 / (1 - p);
   for (let i = 0; i < nd.length; i++) nd[i] = keep[i]! * scale;
-  return mul(input, kernels.cast(noise, noise.dtype));
+  return mul(input, noise);
 }

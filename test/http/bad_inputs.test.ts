@@ -5,18 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fromTypedArray, safetensors, type Tensor } from "../../src/tensor/index.js";
 import { buildTestApp, errorOf, type TestApp } from "./helper.js";
+import { SEED_MODEL } from "../helpers/seed.js";
 
-const SEED_MODEL = {
-  input_shape: [50],
-  layers: [
-    { type: "Linear", out_features: 30 },
-    { type: "ReLU" },
-    { type: "Linear", out_features: 20 },
-    { type: "ReLU" },
-    { type: "Linear", out_features: 3 },
-  ],
-  seed: 123,
-};
 
 const TOY = {
   features: [

@@ -2,13 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fromTypedArray, safetensors, type Tensor } from "../../src/tensor/index.js";
 import { loadFixture, type RefTensor } from "../helpers/fixtures.js";
 import { buildTestApp, errorOf, type TestApp } from "./helper.js";
+import { rows } from "../helpers/seed.js";
 
 const toy = loadFixture<{ toy_training: { X_train: RefTensor; y_train: RefTensor } }>("appendix-a.json").toy_training;
 
-const rows = (t: RefTensor): number[][] => {
-  const per = t.shape.slice(1).reduce((p, q) => p * q, 1);
-  return Array.from({ length: t.shape[0]! }, (_, i) => (t.data as number[]).slice(i * per, (i + 1) * per));
-};
 
 /** The seed's toy data: X_train [5, 2] and y_train [5] (0, 0, 0, 1, 1). */
 const TOY = { features: rows(toy.X_train), labels: toy.y_train.data as number[] };

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadFixture, type RefTensor } from "../helpers/fixtures.js";
 import { buildTestApp, errorOf, type TestApp } from "./helper.js";
+import { rows, seedLayers } from "../helpers/seed.js";
 
 interface SseEvent {
   id: number;
@@ -19,10 +20,6 @@ function parseSse(body: string): SseEvent[] {
     });
 }
 
-const rows = (t: RefTensor): number[][] => {
-  const per = t.shape.slice(1).reduce((p, q) => p * q, 1);
-  return Array.from({ length: t.shape[0]! }, (_, i) => (t.data as number[]).slice(i * per, (i + 1) * per));
-};
 
 let t: TestApp;
 beforeAll(async () => {
@@ -77,7 +74,7 @@ describe("the seed's toy training over HTTP", () => {
   const toy = loadFixture<{ toy_training: Toy }>("appendix-a.json").toy_training;
 
   it("matches PyTorch's six losses, streams them, and trains the model's weights", async () => {
-    const layers = [{ type: "Linear", out_features: 30 }, { type: "ReLU" }, { type: "Linear", out_features: 20 }, { type: "ReLU" }, { type: "Linear", out_features: 2 }];
+    const layers = seedLayers(2);
     const modelId = await createModel({ input_shape: [2], layers, seed: 123 });
     const datasetId = await createDataset(rows(toy.X_train), toy.y_train.data as number[]);
     const res = await post("/v1/jobs", {

@@ -1,30 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { manualSeed, rand } from "../../src/index.js";
 import { fromTypedArray, safetensors } from "../../src/tensor/index.js";
-import { loadFixture, type RefTensor } from "../helpers/fixtures.js";
 import { buildTestApp, errorOf, type TestApp } from "./helper.js";
+import { SEED_MODEL, seedMlp } from "../helpers/seed.js";
 
-interface Mlp {
-  repr: string;
-  num_params: number;
-  state_dict: Record<string, RefTensor>;
-  X: RefTensor;
-  logits: RefTensor;
-}
-const mlp = loadFixture<{ mlp: Mlp }>("appendix-a.json").mlp;
+const mlp = seedMlp();
 
-/** The seed's NeuralNetwork(50, 3) as a model spec. */
-const SEED_MODEL = {
-  input_shape: [50],
-  layers: [
-    { type: "Linear", out_features: 30 },
-    { type: "ReLU" },
-    { type: "Linear", out_features: 20 },
-    { type: "ReLU" },
-    { type: "Linear", out_features: 3 },
-  ],
-  seed: 123,
-};
 
 interface ModelView {
   id: string;

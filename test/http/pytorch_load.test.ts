@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadFixture, type RefTensor } from "../helpers/fixtures.js";
 import { buildTestApp, type TestApp } from "./helper.js";
+import { SEED_MODEL } from "../helpers/seed.js";
 
 const PYTHON = "/usr/bin/python3";
 const hasTorch = spawnSync(PYTHON, ["-c", "import torch"]).status === 0;
@@ -17,8 +18,8 @@ afterAll(async () => t.close());
 describe.skipIf(!hasTorch)("PyTorch loads the weights Kiln serves", () => {
   it("the seed's NeuralNetwork(50, 3) loads the safetensors file and computes Kiln's outputs", async () => {
     const mlp = loadFixture<{ mlp: { X: RefTensor } }>("appendix-a.json").mlp;
-    const layers = [{ type: "Linear", out_features: 30 }, { type: "ReLU" }, { type: "Linear", out_features: 20 }, { type: "ReLU" }, { type: "Linear", out_features: 3 }];
-    const created = await t.app.inject({ method: "POST", url: "/v1/models", payload: { input_shape: [50], layers, seed: 123 } });
+    const { layers } = SEED_MODEL;
+    const created = await t.app.inject({ method: "POST", url: "/v1/models", payload: SEED_MODEL });
     const { id } = created.json() as { id: string };
     const file = await t.app.inject({ method: "GET", url: `/v1/models/${id}/weights`, headers: { accept: "application/octet-stream" } });
     expect(file.headers["content-type"]).toBe("application/octet-stream");

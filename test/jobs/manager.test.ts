@@ -8,6 +8,7 @@ import { SqliteStore } from "../../src/store/sqlite.js";
 import { datasetFromJson, TrainingSpec, type ModelSpecInput, type TrainingSpecInput } from "../../src/spec/index.js";
 import { safetensors } from "../../src/tensor/index.js";
 import { loadFixture, type RefTensor } from "../helpers/fixtures.js";
+import { rows } from "../helpers/seed.js";
 
 interface Run {
   config: { in_features: number; layers: { type: string; out_features?: number }[]; seed: number; loss: "cross_entropy" | "mse_loss"; optimizer: Record<string, unknown>; batch_size: number; shuffle: boolean; drop_last: boolean; epochs: number };
@@ -17,10 +18,6 @@ interface Run {
 }
 const runs = loadFixture<{ runs: Run[] }>("trajectories.json").runs;
 
-const rows = (t: RefTensor): number[][] => {
-  const per = t.shape.slice(1).reduce((p, q) => p * q, 1);
-  return Array.from({ length: t.shape[0]! }, (_, i) => (t.data as number[]).slice(i * per, (i + 1) * per));
-};
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {

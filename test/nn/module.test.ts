@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import * as nn from "../../src/nn/index.js";
 import { manualSeed, rand, Tensor, tensor } from "../../src/tensor/index.js";
 import { noGrad } from "../../src/autograd/index.js";
-import { expectClose, loadFixture, type RefTensor } from "../helpers/fixtures.js";
+import { expectClose } from "../helpers/fixtures.js";
+import { seedMlp } from "../helpers/seed.js";
 
 /** The seed's NeuralNetwork: a Sequential held as `self.layers`. */
 class NeuralNetwork extends nn.Module {
@@ -19,15 +20,7 @@ class NeuralNetwork extends nn.Module {
   }
 }
 
-interface Mlp {
-  repr: string;
-  num_params: number;
-  state_dict: Record<string, RefTensor>;
-  X: RefTensor;
-  logits: RefTensor;
-  softmax: RefTensor;
-}
-const mlp = loadFixture<{ mlp: Mlp }>("appendix-a.json").mlp;
+const mlp = seedMlp();
 
 describe("nn.Module and the seed's NeuralNetwork(50, 3)", () => {
   manualSeed(123);

@@ -11,34 +11,17 @@ import {
   SpecError,
   type ModelSpecInput,
 } from "../../src/spec/index.js";
-import { expectClose, loadFixture, type RefTensor } from "../helpers/fixtures.js";
+import { expectClose } from "../helpers/fixtures.js";
+import { SEED_MODEL, seedMlp } from "../helpers/seed.js";
 
 /** A tensor's elements as numbers. */
 function values(t: { data: ArrayLike<number> | BigInt64Array }): number[] {
   return Array.from(t.data as ArrayLike<number>, Number);
 }
 
-interface Mlp {
-  repr: string;
-  num_params: number;
-  state_dict: Record<string, RefTensor>;
-  X: RefTensor;
-  logits: RefTensor;
-}
-const mlp = loadFixture<{ mlp: Mlp }>("appendix-a.json").mlp;
+const mlp = seedMlp();
 
-/** The seed's NeuralNetwork(50, 3) as a spec. */
-const seedSpec = {
-  input_shape: [50],
-  layers: [
-    { type: "Linear", out_features: 30 },
-    { type: "ReLU" },
-    { type: "Linear", out_features: 20 },
-    { type: "ReLU" },
-    { type: "Linear", out_features: 3 },
-  ],
-  seed: 123,
-} satisfies ModelSpecInput;
+const seedSpec = SEED_MODEL;
 
 /** The SpecError `fn` throws (fails the test when it throws nothing or something else). */
 function specError(fn: () => unknown): SpecError {

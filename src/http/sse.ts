@@ -19,12 +19,24 @@ export interface SseOptions {
   maxBufferedBytes?: number;
 }
 
+/** One event: its id (`null` for none), its name, and its data (sent as JSON on one line). */
+export interface SseEvent {
+  id: string | number | null;
+  event: string;
+  data: unknown;
+}
+
 export interface SseStream {
   /**
    * Writes one event; `data` is sent as JSON on one line. Returns false once the stream is closed
    * (the client left, `close()` was called, or the client fell too far behind).
    */
   writeEvent(id: string | number | null, event: string, data: unknown): boolean;
+  /**
+   * Writes several events in one write (one chunk on the wire rather than one per event: a fast
+   * job's progress arrives in batches). Returns false once the stream is closed.
+   */
+  writeEvents(events: readonly SseEvent[]): boolean;
   /** Writes a comment line (ignored by clients; keeps proxies from timing out). */
   comment(text: string): boolean;
   /**
@@ -51,6 +63,11 @@ const open = new Set<OpenStream>();
 /** One line, no CR/LF: ids and event names must not break the framing. */
 const field = (value: string): string => value.replace(/[\r\n]/g, " ");
 
+function formatEvent({ id, event, data }: SseEvent): string {
+  const head = id === null ? "" : `id: ${field(String(id))}\n`;
+  return `${head}event: ${field(event)}\ndata: ${JSON.stringify(data) ?? "null"}\n\n`;
+}
+
 /**
  * Starts an event stream as the reply: status 200, `content-type: text/event-stream`, no caching
  * or proxy buffering, then `retry:`. The handler returns `reply` and keeps writing until done.
@@ -75,10 +92,11 @@ export function startSse(request: FastifyRequest, reply: FastifyReply, options: 
   heartbeat.unref();
 
   const stream: SseStream = {
-    writeEvent(id, event, data) {
+    writeEvent: (id, event, data) => write(formatEvent({ id, event, data })),
+    writeEvents(events) {
+      if (events.length === 0) return !closed;
       let chunk = "";
-      if (id !== null) chunk += `id: ${field(String(id))}\n`;
-      chunk += `event: ${field(event)}\ndata: ${JSON.stringify(data) ?? "null"}\n\n`;
+      for (const e of events) chunk += formatEvent(e);
       return write(chunk);
     },
     comment: (text) => write(`: ${field(text)}\n\n`),

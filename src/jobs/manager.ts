@@ -8,7 +8,7 @@ import { datasetTensors, type DatasetTensorPair } from "./dataset_tensors.js";
 import { ConflictError, NotFoundError, QueueFullError } from "./errors.js";
 import type { TrainingPool } from "./pool.js";
 import { InProcessQueue, type JobQueue } from "./queue.js";
-import { CONTROL, type EpochMetrics, type TrainingMessage, type TrainingOutcome, type TrainingTask } from "./task.js";
+import { CONTROL, type EpochMetrics, type TrainingOutcome, type TrainingTask, type TrainingUpdate, type WorkerMessage } from "./task.js";
 import { jobView, type EventListener } from "./views.js";
 
 type NewEvent = Omit<JobEvent, "jobId" | "seq">;
@@ -190,8 +190,8 @@ export class JobManager {
 
   private publish(jobId: string, events: JobEvent[]): void {
     const set = this.listeners.get(jobId);
-    if (!set) return;
-    for (const e of events) for (const l of [...set]) l(e);
+    if (!set || events.length === 0) return;
+    for (const l of [...set]) l(events);
   }
 
   /** The queue's handler: one job from start (or resume) to end. */
@@ -269,7 +269,10 @@ export class JobManager {
     // the task's result can overtake its last messages; the worker's "end" message marks the last one
     let drain = (): void => {};
     const drained = new Promise<void>((resolve) => (drain = resolve));
-    channel.port1.on("message", (message: TrainingMessage) => (message.kind === "end" ? drain() : this.onMessage(id, run, message)));
+    channel.port1.on("message", (message: WorkerMessage) => {
+      if (message.kind === "end") drain();
+      else for (const update of message.updates) this.onUpdate(id, run, update);
+    });
     let outcome: TrainingOutcome;
     try {
       outcome = await this.options.pool.run(task, channel.port2);
@@ -283,26 +286,26 @@ export class JobManager {
     await this.conclude(id, run, job, model, outcome);
   }
 
-  private onMessage(id: string, run: RunningJob, message: TrainingMessage): void {
-    switch (message.kind) {
-      case "progress": {
-        const { step, epoch, batch, loss } = message;
-        run.progress = { ...run.progress, epoch, step };
-        run.lastLoss = loss;
-        run.pending.push({ type: "progress", data: { step, epoch, batch, loss } });
+  private onUpdate(id: string, run: RunningJob, update: TrainingUpdate): void {
+    switch (update.kind) {
+      case "progress_run": {
+        const { epoch, step, batch, losses } = update;
+        for (let i = 0; i < losses.length; i++) {
+          run.pending.push({ type: "progress", data: { step: step + i, epoch, batch: batch + i, loss: losses[i]! } });
+        }
+        run.progress = { ...run.progress, epoch, step: step + losses.length - 1 };
+        run.lastLoss = losses[losses.length - 1]!;
         this.scheduleFlush(id, run);
         break;
       }
       case "epoch":
-        run.epochs.push(message.metrics);
-        run.pending.push({ type: "epoch", data: message.metrics as unknown as Json });
+        run.epochs.push(update.metrics);
+        run.pending.push({ type: "epoch", data: update.metrics as unknown as Json });
         this.scheduleFlush(id, run);
-        break;
-      case "end":
         break;
       case "checkpoint": {
         const events = run.pending.splice(0);
-        const state = message.state;
+        const state = update.state;
         run.writes = run.writes.then(async () => {
           const saved = await this.options.store.saveCheckpoint(id, state, events);
           this.publishStored(id, run, events, saved.seq);

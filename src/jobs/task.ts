@@ -44,13 +44,29 @@ export interface EpochMetrics {
   val_accuracy?: number;
 }
 
-/** A message from the worker to the manager while a job runs, in order. */
+/** A message from the training loop (`runTraining`'s `emit`), in order: one `progress` per step. */
 export type TrainingMessage =
   | { kind: "progress"; step: number; epoch: number; batch: number; loss: number }
   | { kind: "epoch"; metrics: EpochMetrics }
-  | { kind: "checkpoint"; state: Uint8Array; step: number; epoch: number }
-  /** The last message of a run, sent after the others (the task's result may arrive first). */
-  | { kind: "end" };
+  | { kind: "checkpoint"; state: Uint8Array; step: number; epoch: number };
+
+/** Consecutive steps of one epoch: step `step + i` trained batch `batch + i` to loss `losses[i]`. */
+export interface ProgressRun {
+  kind: "progress_run";
+  epoch: number;
+  step: number;
+  batch: number;
+  losses: Float64Array;
+}
+
+/** A training message as the worker posts it: steps packed into runs, the others as they are. */
+export type TrainingUpdate = ProgressRun | Exclude<TrainingMessage, { kind: "progress" }>;
+
+/**
+ * What a training worker posts to the manager: batches of updates in order, then `end` after the
+ * last one (the task's result may arrive before the last batch).
+ */
+export type WorkerMessage = { kind: "updates"; updates: TrainingUpdate[] } | { kind: "end" };
 
 /** How a run ended; weights and generator state come back only on success. */
 export type TrainingOutcome =

@@ -37,4 +37,5 @@ export function jobView(job: JobRecord): JobView {
   };
 }
 
-export type EventListener = (event: JobEvent) => void;
+/** Receives a job's live events in order, a batch at a time (the events stored together). */
+export type EventListener = (events: readonly JobEvent[]) => void;

@@ -7,8 +7,8 @@ import { lastEventId, startSse, type SseStream } from "../../src/http/sse.js";
 import { buildTestApp, type TestApp } from "./helper.js";
 
 /**
- * Streams three events after the last one the client saw, then ends; `close_after_ms` ends it later,
- * `open=1` not at all.
+ * Streams three events after the last one the client saw, then ends; `batch=1` writes them in one
+ * write, `close_after_ms` ends it later, `open=1` not at all.
  */
 const events = defineRoute({
   method: "GET",
@@ -18,6 +18,7 @@ const events = defineRoute({
   tags: ["test"],
   query: z.object({
     open: z.coerce.number().optional(),
+    batch: z.coerce.number().optional(),
     close_after_ms: z.coerce.number().optional(),
     heartbeat_ms: z.coerce.number().optional(),
     last_event_id: z.string().optional(),
@@ -26,9 +27,9 @@ const events = defineRoute({
   handler: ({ raw, query }, reply) => {
     const after = Number(lastEventId(raw) ?? 0);
     const sse = startSse(raw, reply, { retryMs: 1500, ...(query.heartbeat_ms ? { heartbeatMs: query.heartbeat_ms } : {}) });
-    for (let seq = after + 1; seq <= after + 3; seq++) {
-      sse.writeEvent(seq, seq === after + 3 ? "done" : "progress", { seq, note: "line one\nline two" });
-    }
+    const three = [1, 2, 3].map((i) => ({ id: after + i, event: i === 3 ? "done" : "progress", data: { seq: after + i, note: "line one\nline two" } }));
+    if (query.batch) sse.writeEvents(three);
+    else for (const e of three) sse.writeEvent(e.id, e.event, e.data);
     if (query.open) openStreams.push(sse);
     else if (query.close_after_ms) setTimeout(() => sse.close(), query.close_after_ms);
     else sse.close();
@@ -121,6 +122,11 @@ describe("server-sent events", () => {
       { id: "2", event: "progress", data: '{"seq":2,"note":"line one\\nline two"}' },
       { id: "3", event: "done", data: '{"seq":3,"note":"line one\\nline two"}' },
     ]);
+  });
+
+  it("writes a batch of events exactly as it writes them one by one", async () => {
+    const oneByOne = await read(await fetch(`${base}/test/events`));
+    expect(await read(await fetch(`${base}/test/events?batch=1`))).toBe(oneByOne);
   });
 
   it("resumes after Last-Event-ID, or the last_event_id query parameter", async () => {

@@ -41,8 +41,8 @@ async function setup(run: Run, manager: JobManager, store: SqliteStore): Promise
 
 function waitDone(manager: JobManager, store: SqliteStore, id: string): Promise<JobRecord> {
   return new Promise((resolve, reject) => {
-    const unsubscribe = manager.subscribe(id, (e) => {
-      if (e.type === "done") {
+    const unsubscribe = manager.subscribe(id, (events) => {
+      if (events.some((e) => e.type === "done")) {
         unsubscribe();
         store.getJob(id).then((j) => resolve(j!), reject);
       }
@@ -94,7 +94,7 @@ describe("JobManager on real worker threads and a real SQLite file", () => {
     const { job } = await manager.submit(spec);
     const done = waitDone(manager, store, job.id);
     await new Promise<void>((resolve) => {
-      const off = manager.subscribe(job.id, (e) => e.type === "progress" && (off(), resolve()));
+      const off = manager.subscribe(job.id, (events) => events.some((e) => e.type === "progress") && (off(), resolve()));
     });
     await manager.cancel(job.id);
     const ended = await done;
@@ -112,7 +112,7 @@ describe("JobManager on real worker threads and a real SQLite file", () => {
     const spec = TrainingSpec.parse({ ...(await setup(run, manager, store)), epochs: 60 });
     const { job } = await manager.submit(spec);
     await new Promise<void>((resolve) => {
-      const off = manager.subscribe(job.id, (e) => e.type === "progress" && (e.data as { step: number }).step >= 20 && (off(), resolve()));
+      const off = manager.subscribe(job.id, (events) => events.some((e) => e.type === "progress" && (e.data as { step: number }).step >= 20) && (off(), resolve()));
     });
     await manager.shutdown();
     expect((await store.getJob(job.id))!.status).toBe("running");

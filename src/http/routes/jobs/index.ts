@@ -105,27 +105,34 @@ const jobEvents = defineRoute({
     let sent = after;
     let replaying = true;
     const early: JobEvent[] = [];
-    const send = (e: JobEvent): void => {
-      if (e.seq <= sent || stream.closed) return;
-      stream.writeEvent(e.seq, e.type, e.data);
-      sent = e.seq;
-      if (e.type === "done") stream.close();
+    // one write per batch: a fast job's steps arrive together and go out as one chunk
+    const send = (events: readonly JobEvent[]): void => {
+      if (stream.closed) return;
+      const fresh: JobEvent[] = [];
+      for (const e of events) {
+        if (e.seq <= sent) continue;
+        fresh.push(e);
+        sent = e.seq;
+        if (e.type === "done") break;
+      }
+      stream.writeEvents(fresh.map((e) => ({ id: e.seq, event: e.type, data: e.data })));
+      if (fresh.at(-1)?.type === "done") stream.close();
     };
     // subscribe before replaying so nothing falls between the two; `send` drops duplicates
-    const unsubscribe = ctx.jobs.subscribe(params.id, (e) => (replaying ? early.push(e) : send(e)));
+    const unsubscribe = ctx.jobs.subscribe(params.id, (events) => (replaying ? events.forEach((e) => early.push(e)) : send(events)));
     stream.signal.addEventListener("abort", unsubscribe);
     for (;;) {
       const events = await ctx.store.listEvents(params.id, sent, 1000);
-      events.forEach(send);
+      send(events);
       if (events.length < 1000 || stream.closed) break;
+      await stream.drained();
     }
     replaying = false;
-    early.forEach(send);
+    send(early);
     // a finished job whose `done` the client already saw has nothing more to say
     const job = await ctx.store.getJob(params.id);
     if (!stream.closed && job && TERMINAL_STATUSES.includes(job.status)) {
-      const rest = await ctx.store.listEvents(params.id, sent, 1000);
-      rest.forEach(send);
+      send(await ctx.store.listEvents(params.id, sent, 1000));
       stream.close();
     }
     return reply;

@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import Database from "better-sqlite3";
 import { StoreConflictError, type Store } from "./store.js";
+import { packEvents, truncateRow, unpackRow, type EventRow, type EventRowInput } from "./sqlite_event_rows.js";
 import { migrate } from "./sqlite_schema.js";
 import {
   TERMINAL_STATUSES,
@@ -9,7 +10,6 @@ import {
   type DatasetRecord,
   type DatasetSummaryRecord,
   type JobEvent,
-  type JobEventType,
   type JobRecord,
   type JobStatus,
   type Json,
@@ -92,12 +92,6 @@ interface JobRow {
   startedAt: string | null;
   finishedAt: string | null;
   updatedAt: string;
-}
-interface EventRow {
-  jobId: string;
-  seq: number;
-  type: JobEventType;
-  data: string;
 }
 interface CheckpointRow {
   jobId: string;
@@ -309,12 +303,9 @@ export class SqliteStore implements Store {
 
     /** Appends events after the job's last; returns the last seq (the current one if none). */
     const append = (jobId: string, events: readonly NewEvent[]): number => {
-      let seq = s.lastSeq.get(jobId)!.seq;
-      for (const event of events) {
-        seq += 1;
-        s.insertEvent.run({ jobId, seq, type: event.type, data: toJson(event.data) });
-      }
-      return seq;
+      const last = s.lastSeq.get(jobId)?.seq ?? 0;
+      for (const row of packEvents(jobId, events, last + 1)) s.insertEvent.run(row);
+      return last + events.length;
     };
 
     const writeJob = (job: JobRecord): void => {
@@ -468,6 +459,9 @@ export class SqliteStore implements Store {
 
     const truncateEvents = db.transaction((jobId: string, afterSeq: number): void => {
       if (!activeJobRow(jobId)) return;
+      // a row of steps that straddles afterSeq keeps its steps up to it
+      const straddling = s.eventRowAt.get(jobId, afterSeq);
+      if (straddling && straddling.seq + straddling.nEvents - 1 > afterSeq) s.replaceEventRow.run(truncateRow(straddling, afterSeq));
       s.truncateEvents.run(jobId, afterSeq);
     });
 
@@ -609,14 +603,18 @@ export class SqliteStore implements Store {
   }
 
   async listEvents(jobId: string, afterSeq = 0, limit?: number): Promise<JobEvent[]> {
-    // LIMIT -1 is SQLite for "no limit".
+    // LIMIT -1 is SQLite for "no limit"; each row holds at least one event, so `limit` rows suffice
     const max = limit === undefined ? -1 : Math.max(0, Math.floor(limit));
-    return this.s.listEvents.all(jobId, afterSeq, max).map((row) => ({
-      jobId: row.jobId,
-      seq: row.seq,
-      type: row.type,
-      data: fromJson(row.data),
-    }));
+    const events: JobEvent[] = [];
+    if (max === 0) return events;
+    for (const row of this.s.listEventRows.all({ jobId, after: afterSeq, limit: max })) {
+      for (const event of unpackRow(row)) {
+        if (event.seq <= afterSeq) continue;
+        events.push(event);
+        if (events.length === max) return events;
+      }
+    }
+    return events;
   }
 
   async saveCheckpoint(jobId: string, state: Uint8Array, events: NewEvent[]): Promise<CheckpointRecord> {
@@ -760,14 +758,26 @@ function prepareStatements(db: Database.Database) {
       `SELECT COUNT(*) AS count FROM jobs WHERE status IN (SELECT value FROM json_each(?))`,
     ),
 
+    // job_events rows hold runs of events (see sqlite_event_rows.ts): seq is a row's first event
     lastSeq: db.prepare<[string], { seq: number }>(
-      `SELECT COALESCE(MAX(seq), 0) AS seq FROM job_events WHERE job_id = ?`,
+      `SELECT seq + n_events - 1 AS seq FROM job_events WHERE job_id = ? ORDER BY seq DESC LIMIT 1`,
     ),
-    insertEvent: db.prepare<[{ jobId: string; seq: number; type: string; data: string }]>(
-      `INSERT INTO job_events (job_id, seq, type, data) VALUES (@jobId, @seq, @type, @data)`,
+    insertEvent: db.prepare<[EventRowInput]>(
+      `INSERT INTO job_events (job_id, seq, n_events, type, data) VALUES (@jobId, @seq, @nEvents, @type, @data)`,
     ),
-    listEvents: db.prepare<[string, number, number], EventRow>(
-      `SELECT job_id AS jobId, seq, type, data FROM job_events WHERE job_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
+    // from the row holding event after + 1 (the last row starting at or before it) on
+    listEventRows: db.prepare<[{ jobId: string; after: number; limit: number }], EventRow>(
+      `SELECT job_id AS jobId, seq, n_events AS nEvents, type, data FROM job_events
+       WHERE job_id = @jobId
+         AND seq >= COALESCE((SELECT MAX(seq) FROM job_events WHERE job_id = @jobId AND seq <= @after + 1), 0)
+       ORDER BY seq LIMIT @limit`,
+    ),
+    eventRowAt: db.prepare<[string, number], EventRow>(
+      `SELECT job_id AS jobId, seq, n_events AS nEvents, type, data FROM job_events
+       WHERE job_id = ? AND seq <= ? ORDER BY seq DESC LIMIT 1`,
+    ),
+    replaceEventRow: db.prepare<[EventRowInput]>(
+      `UPDATE job_events SET n_events = @nEvents, type = @type, data = @data WHERE job_id = @jobId AND seq = @seq`,
     ),
     truncateEvents: db.prepare<[string, number]>(`DELETE FROM job_events WHERE job_id = ? AND seq > ?`),
 

@@ -167,6 +167,16 @@ export const progressEvent = (step: number, loss = 1 / (step + 1)): NewEvent => 
   data: { step, epoch: 1, batch: step, loss },
 });
 
+/** A training step's event as the job manager stores it; losses that test a double's round trip. */
+export const stepEvent = (step: number, epoch: number, batch: number): NewEvent => ({
+  type: "progress",
+  data: { step, epoch, batch, loss: step % 97 === 0 ? 0 : step % 89 === 0 ? 5e-324 : Math.PI / (step + 1) + 1e-17 * step },
+});
+
+/** Steps `first`.. of one epoch, its batches counting from `batch`. */
+export const stepEvents = (first: number, count: number, epoch: number, batch = 0): NewEvent[] =>
+  Array.from({ length: count }, (_, i) => stepEvent(first + i, epoch, batch + i));
+
 /** Byte-for-byte equality of a returned blob (fast even for megabytes). */
 export function expectBytes(actual: Uint8Array | undefined | null, expected: Uint8Array): void {
   expect(actual).toBeInstanceOf(Uint8Array);
@@ -773,6 +783,67 @@ export function storeContract(
         expect((await store.listEvents(job.id)).map((e) => e.seq)).toEqual([1, 2, 3, 4]);
       });
 
+      it("keeps long runs of steps exactly, across epochs and appends, listed after any seq with any limit", async () => {
+        const { job } = await setupJob();
+        await startJob(job.id);
+        const epoch: NewEvent = { type: "epoch", data: { epoch: 1, train_loss: 0.5 } };
+        const appended = [...stepEvents(1, 300, 1), epoch, ...stepEvents(301, 150, 2)];
+        // three appends, each cut inside a run of steps
+        expect(await store.appendEvents(job.id, appended.slice(0, 120))).toBe(122);
+        expect(await store.appendEvents(job.id, appended.slice(120, 400))).toBe(402);
+        expect(await store.appendEvents(job.id, appended.slice(400))).toBe(453);
+        const all = [statusEvent("queued"), statusEvent("running"), ...appended].map((e, i) => ({ jobId: job.id, seq: i + 1, ...e }));
+        expect(await store.listEvents(job.id)).toStrictEqual(all);
+        for (const after of [0, 1, 2, 3, 121, 122, 123, 301, 302, 303, 401, 402, 452, 453, 500]) {
+          for (const limit of [1, 2, 7, 250, 1000]) {
+            expect(await store.listEvents(job.id, after, limit), `after ${after}, limit ${limit}`).toStrictEqual(all.slice(after, after + limit));
+          }
+        }
+        // the data as sent, key order included (it is streamed as JSON)
+        expect((await store.listEvents(job.id)).map((e) => JSON.stringify(e.data))).toEqual(all.map((e) => JSON.stringify(e.data)));
+      });
+
+      it("keeps progress events that are not consecutive steps exactly as given", async () => {
+        const { job } = await setupJob();
+        const given: NewEvent[] = [
+          stepEvent(1, 1, 0),
+          stepEvent(2, 1, 1),
+          stepEvent(2, 1, 1), // repeated
+          stepEvent(4, 1, 2), // a gap in steps
+          stepEvent(5, 1, 4), // a gap in batches
+          stepEvent(6, 2, 5), // another epoch
+          { type: "progress", data: { step: 7, epoch: 2, batch: 6, loss: 0.5, extra: true } },
+          { type: "progress", data: { epoch: 2, step: 8, batch: 7, loss: 0.5 } },
+          { type: "progress", data: { step: 9, epoch: 2, batch: 8, loss: "0.5" } },
+          { type: "progress", data: { step: 10.5, epoch: 2, batch: 9, loss: 0.5 } },
+          { type: "progress", data: { step: 11, epoch: 2, batch: 10, loss: null } },
+          { type: "progress", data: [11, 2, 10, 0.5] },
+          { type: "status", data: { step: 12, epoch: 2, batch: 11, loss: 0.5 } },
+          stepEvent(13, 2, 12),
+          stepEvent(14, 2, 13),
+        ];
+        await store.appendEvents(job.id, given);
+        const events = await store.listEvents(job.id, 1);
+        expect(events.map(({ type, data }) => ({ type, data }))).toStrictEqual(given);
+        expect(events.map((e) => JSON.stringify(e.data))).toEqual(given.map((e) => JSON.stringify(e.data)));
+        expect(events.map((e) => e.seq)).toEqual(given.map((_, i) => i + 2));
+      });
+
+      it("truncates inside a run of steps, keeping the steps before the cut", async () => {
+        const { job } = await setupJob();
+        await startJob(job.id);
+        const steps = stepEvents(1, 50, 1);
+        await store.appendEvents(job.id, steps); // seqs 3..52
+        await store.truncateEvents(job.id, 22);
+        expect((await store.listEvents(job.id, 2)).map(({ type, data }) => ({ type, data }))).toStrictEqual(steps.slice(0, 20));
+        expect(await store.appendEvents(job.id, stepEvents(21, 5, 1, 20))).toBe(27);
+        expect((await store.listEvents(job.id, 2)).map(({ type, data }) => ({ type, data }))).toStrictEqual([...steps.slice(0, 20), ...stepEvents(21, 5, 1, 20)]);
+        await store.truncateEvents(job.id, 3); // one step left
+        expect((await store.listEvents(job.id)).map((e) => e.seq)).toEqual([1, 2, 3]);
+        expect((await store.listEvents(job.id, 2))[0]!.data).toStrictEqual(steps[0]!.data);
+        expect(await store.appendEvents(job.id, [steps[1]!])).toBe(4);
+      });
+
       it("appends to a finished job (the `done` event follows finishJob)", async () => {
         const { job } = await setupJob();
         await startJob(job.id);
@@ -820,6 +891,18 @@ export function storeContract(
         const otherGot = await store.getCheckpoint(other.id);
         expect(otherGot!.seq).toBe(1);
         expectBytes(otherGot!.state, otherState);
+      });
+
+      it("resumes from a checkpoint taken between steps: the steps after it go, the ones before stay", async () => {
+        const { job } = await setupJob();
+        await startJob(job.id);
+        const checkpoint = await store.saveCheckpoint(job.id, randomBlob(64), stepEvents(1, 40, 1));
+        expect(checkpoint.seq).toBe(42);
+        await store.appendEvents(job.id, stepEvents(41, 60, 1, 40)); // lost by a crash
+        await store.truncateEvents(job.id, checkpoint.seq);
+        expect((await store.listEvents(job.id, 2)).map(({ type, data }) => ({ type, data }))).toStrictEqual(stepEvents(1, 40, 1));
+        expect(await store.appendEvents(job.id, stepEvents(41, 60, 1, 40))).toBe(102);
+        expect((await store.listEvents(job.id, 2)).map(({ type, data }) => ({ type, data }))).toStrictEqual(stepEvents(1, 100, 1));
       });
 
       it("supports resuming: truncate to the checkpoint's seq and regenerate", async () => {

@@ -1,12 +1,12 @@
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { SqliteStore, StoreCursorError } from "../../src/store/sqlite.js";
-import { SCHEMA_VERSION } from "../../src/store/sqlite_schema.js";
+import { MIGRATIONS, SCHEMA_VERSION } from "../../src/store/sqlite_schema.js";
 import type { Store } from "../../src/store/store.js";
 import {
   expectBytes,
@@ -16,6 +16,7 @@ import {
   sampleJob,
   sampleModel,
   statusEvent,
+  stepEvents,
   storeContract,
   timestamp,
 } from "./contract.js";
@@ -106,6 +107,51 @@ describe("SqliteStore specifics", () => {
     raw.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
     raw.close();
     expect(() => SqliteStore.open({ path })).toThrow(/newer/);
+  });
+
+  it("stores a run of training steps in one row", async () => {
+    const store = open();
+    const model = sampleModel();
+    const dataset = sampleDataset();
+    await store.createModel(model);
+    await store.createDataset(dataset);
+    const { job } = await store.createJob(sampleJob({ modelId: model.id, datasetId: dataset.id }), statusEvent("queued"));
+    await store.appendEvents(job.id, [...stepEvents(1, 1000, 1), { type: "epoch", data: { epoch: 1 } }, ...stepEvents(1001, 10, 2)]);
+    const rows = connection(store).prepare("SELECT seq, n_events AS n, type FROM job_events WHERE job_id = ? ORDER BY seq").all(job.id);
+    expect(rows).toEqual([
+      { seq: 1, n: 1, type: "status" },
+      { seq: 2, n: 1000, type: "progress" },
+      { seq: 1002, n: 1, type: "epoch" },
+      { seq: 1003, n: 10, type: "progress" },
+    ]);
+  });
+
+  it("migrates a version-1 database, whose rows hold one event each, and reads its events as before", async () => {
+    const model = sampleModel();
+    const dataset = sampleDataset();
+    const job = sampleJob({ modelId: model.id, datasetId: dataset.id });
+    const steps = stepEvents(1, 5, 1);
+    // version 1: one row per event (written before the job row, which the store adds below)
+    mkdirSync(dirname(path), { recursive: true });
+    const old = new Database(path);
+    old.pragma("foreign_keys = OFF");
+    old.exec(MIGRATIONS[0]!);
+    old.pragma("user_version = 1");
+    const insert = old.prepare("INSERT INTO job_events (job_id, seq, type, data) VALUES (?, ?, ?, ?)");
+    steps.forEach((e, i) => insert.run(job.id, i + 1, e.type, JSON.stringify(e.data)));
+    old.close();
+
+    const store = open();
+    expect(connection(store).pragma("user_version", { simple: true })).toBe(SCHEMA_VERSION);
+    await store.createModel(model);
+    await store.createDataset(dataset);
+    await store.createJob(job, statusEvent("queued")); // numbered after the old events
+    expect((await store.listEvents(job.id, 0, 5)).map(({ type, data }) => ({ type, data }))).toStrictEqual(steps);
+    expect((await store.listEvents(job.id, 2, 2)).map((e) => e.seq)).toEqual([3, 4]);
+    expect(await store.appendEvents(job.id, stepEvents(6, 3, 1, 5))).toBe(9);
+    const events = await store.listEvents(job.id);
+    expect(events.map(({ type, data }) => ({ type, data }))).toStrictEqual([...steps, statusEvent("queued"), ...stepEvents(6, 3, 1, 5)]);
+    expect(events.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
   });
 
   it("returns plain Uint8Arrays, not Buffers", async () => {

@@ -1,0 +1,103 @@
+import type { JobEvent, JobEventType, Json } from "./types.js";
+
+/**
+ * How job events map to rows of `job_events`. A row holds one event (`n_events` 1, `data` its JSON)
+ * or a run of consecutive training steps (`n_events` > 1): `progress` events of one epoch whose
+ * data is exactly `{ step, epoch, batch, loss }` with step and batch counting up by one. A run is
+ * stored as `{ step, epoch, batch, losses }` (the first step's numbers and every loss), so a fast
+ * job's 15,000 steps a second cost a few inserts instead of one each. `seq` is the row's first event.
+ */
+
+type NewEvent = Omit<JobEvent, "jobId" | "seq">;
+
+/** A row as written: `data` is JSON text. */
+export interface EventRowInput {
+  jobId: string;
+  seq: number;
+  nEvents: number;
+  type: JobEventType;
+  data: string;
+}
+
+/** A row as read. */
+export type EventRow = EventRowInput;
+
+/** At most this many steps in one row, so that a replay never parses more than it needs by much. */
+const MAX_RUN = 4096;
+
+interface Step {
+  step: number;
+  epoch: number;
+  batch: number;
+  loss: number;
+}
+
+interface StepRun {
+  step: number;
+  epoch: number;
+  batch: number;
+  losses: number[];
+}
+
+const STEP_KEYS = ["step", "epoch", "batch", "loss"];
+
+/** The event's data as a step when it has exactly a step's shape (keys in this order), else null. */
+function asStep(event: NewEvent): Step | null {
+  if (event.type !== "progress") return null;
+  const data = event.data;
+  if (data === null || typeof data !== "object" || Array.isArray(data)) return null;
+  const keys = Object.keys(data);
+  if (keys.length !== 4 || keys.some((k, i) => k !== STEP_KEYS[i])) return null;
+  const { step, epoch, batch, loss } = data;
+  if (!Number.isSafeInteger(step) || !Number.isSafeInteger(epoch) || !Number.isSafeInteger(batch)) return null;
+  if (typeof loss !== "number" || !Number.isFinite(loss)) return null;
+  return { step: step as number, epoch: epoch as number, batch: batch as number, loss };
+}
+
+/** The rows for `events` numbered from `firstSeq`: runs of steps packed, everything else one per row. */
+export function packEvents(jobId: string, events: readonly NewEvent[], firstSeq: number): EventRowInput[] {
+  const rows: EventRowInput[] = [];
+  let seq = firstSeq;
+  let i = 0;
+  while (i < events.length) {
+    const first = asStep(events[i]!);
+    const losses = first ? [first.loss] : [];
+    let j = i + 1;
+    while (first && j < events.length && j - i < MAX_RUN) {
+      const next = asStep(events[j]!);
+      const k = j - i;
+      if (!next || next.epoch !== first.epoch || next.step !== first.step + k || next.batch !== first.batch + k) break;
+      losses.push(next.loss);
+      j++;
+    }
+    if (first && losses.length > 1) {
+      const run: StepRun = { step: first.step, epoch: first.epoch, batch: first.batch, losses };
+      rows.push({ jobId, seq, nEvents: losses.length, type: "progress", data: JSON.stringify(run) });
+    } else {
+      const event = events[i]!;
+      rows.push({ jobId, seq, nEvents: 1, type: event.type, data: JSON.stringify(event.data) });
+    }
+    seq += j - i;
+    i = j;
+  }
+  return rows;
+}
+
+/** The events of a row, in order. */
+export function unpackRow(row: EventRow): JobEvent[] {
+  const { jobId, seq, type } = row;
+  if (row.nEvents === 1) return [{ jobId, seq, type, data: JSON.parse(row.data) as Json }];
+  const run = JSON.parse(row.data) as StepRun;
+  const events: JobEvent[] = new Array(run.losses.length);
+  for (let k = 0; k < run.losses.length; k++) {
+    events[k] = { jobId, seq: seq + k, type, data: { step: run.step + k, epoch: run.epoch, batch: run.batch + k, loss: run.losses[k]! } };
+  }
+  return events;
+}
+
+/** The row holding only the events of `row` up to `lastSeq` (which must be inside it). */
+export function truncateRow(row: EventRow, lastSeq: number): EventRowInput {
+  const kept = unpackRow(row).filter((e) => e.seq <= lastSeq);
+  const [only] = packEvents(row.jobId, kept, row.seq);
+  return only!;
+}

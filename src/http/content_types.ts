@@ -1,6 +1,6 @@
 /**
- * Request body parsers: JSON (Fastify's own, guarded against deep nesting), CSV as a string and
- * raw bytes as a Buffer. All within the app's body limit.
+ * Request body parsers: JSON (a route's own reader, or Fastify's parser guarded against deep
+ * nesting), CSV as a string and raw bytes as a Buffer. All within the app's body limit.
  */
 import type { FastifyInstance } from "fastify";
 import { ApiError } from "./errors.js";
@@ -37,12 +37,33 @@ export function jsonDepthExceeds(text: string, limit = MAX_JSON_DEPTH): boolean 
   return false;
 }
 
-/** Replaces Fastify's JSON parser with the same parser behind a nesting check; adds CSV and bytes. */
+/**
+ * A route's own reader for the JSON bodies it usually gets (`RouteSpec.readJson`): the body, or
+ * undefined to leave it to the standard parser.
+ */
+export type JsonReader = (body: Buffer) => unknown;
+
+declare module "fastify" {
+  interface FastifyContextConfig {
+    readJson?: JsonReader;
+  }
+}
+
+/**
+ * Replaces Fastify's JSON parser with the route's own reader when it has one and it takes the body,
+ * else the same parser behind a nesting check; adds CSV and bytes.
+ */
 export function installContentTypeParsers(app: FastifyInstance): void {
   const parseJson = app.getDefaultJsonParser("error", "error");
   app.removeContentTypeParser("application/json");
-  app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
-    const text = body as string;
+  app.addContentTypeParser("application/json", { parseAs: "buffer" }, (request, body, done) => {
+    const bytes = body as Buffer;
+    const read = request.routeOptions.config.readJson?.(bytes);
+    if (read !== undefined) {
+      done(null, read);
+      return;
+    }
+    const text = bytes.toString("utf8");
     if (jsonDepthExceeds(text)) {
       done(new ApiError("malformed_json", `The request body nests arrays or objects deeper than ${MAX_JSON_DEPTH} levels`), undefined);
       return;

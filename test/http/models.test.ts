@@ -310,6 +310,21 @@ describe("POST /v1/models/:id/predict", () => {
     expect(after.predictions).toEqual([2, 2, 2]);
   });
 
+  it("reads inputs as float32, whether predict's own reader or the standard JSON parser reads the body", async () => {
+    const { id } = await createModel();
+    // doubles of 17 significant digits, as a client computing in float64 sends them
+    const row = (mlp.X.data as number[]).map((v, i) => v + (i % 7) * 1e-9);
+    const body = JSON.stringify({ inputs: [row] });
+    const post = (payload: string) => inject("POST", `/v1/models/${id}/predict`, payload, { "content-type": "application/json" });
+    const read = await post(body);
+    // an escaped key is the same JSON, but predict's reader leaves it to the standard parser
+    const parsed = await post(body.replace('"inputs"', '"inp\\u0075ts"'));
+    const rounded = await post(JSON.stringify({ inputs: [row.map(Math.fround)] }));
+    expect(read.statusCode, read.body).toBe(200);
+    expect(read.json()).toEqual(parsed.json());
+    expect(read.json()).toEqual(rounded.json());
+  });
+
   it("leaves out predictions for a model with one output", async () => {
     const { id } = await createModel({ input_shape: [2], layers: [{ type: "Linear", out_features: 1 }], seed: 1 });
     const res = await inject("POST", `/v1/models/${id}/predict`, { inputs: [[1, 2], [3, 4]] });

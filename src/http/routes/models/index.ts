@@ -4,6 +4,7 @@ import { fromTypedArray, safetensors, type Tensor } from "../../../tensor/index.
 import { defineRoute, type RouteDef } from "../../route.js";
 import { unprocessable } from "../../errors.js";
 import { IdParams, PageQuery, pageOf } from "../common.js";
+import { readPredictBody } from "./predict_body.js";
 import { ModelView, PredictRequest, PredictResponse, WeightsJson } from "./schemas.js";
 
 const tags = ["models"];
@@ -135,6 +136,7 @@ const predict = defineRoute({
   tags,
   params: IdParams,
   body: PredictRequest,
+  readJson: readPredictBody,
   responses: { 200: { description: "Outputs, and argmax predictions for classifiers", schema: PredictResponse }, 404: { description: "No such resource" }, 422: { description: "Valid JSON that does not fit (the details name the field)" } },
   handler: async ({ params, body, ctx }) => ctx.models.predict(params.id, body.inputs),
 });

@@ -172,34 +172,56 @@ export class ModelService {
   }
 }
 
-/** Stacks samples of shape `sampleShape` into one float32 batch, naming the first bad sample. */
+/**
+ * Stacks samples of shape `sampleShape` into one float32 batch. A sample of another shape is named
+ * (`inputs[1]`), a value that is not a finite float32 by its place (`inputs[1][3]`).
+ */
 function toBatch(inputs: readonly NestedValue[], sampleShape: readonly number[]): Tensor {
-  const per = numel(sampleShape);
-  // every sample is checked before the batch is allocated: a model's input_shape may be far larger
-  // than any request body, and a wrong sample must not cost an allocation of that size
-  const samples = inputs.map((sample, i) => {
-    const values: number[] = [];
-    const shape: number[] = [];
-    const walk = (v: NestedValue, depth: number): void => {
-      if (Array.isArray(v)) {
-        if (shape[depth] === undefined) shape[depth] = v.length;
-        else if (shape[depth] !== v.length) throw new SpecError(`sample ${i} is ragged at depth ${depth}`, ["inputs", i]);
-        for (const x of v) walk(x, depth + 1);
-      } else if (typeof v === "number" && Number.isFinite(v)) {
-        if (depth !== sampleShape.length) throw new SpecError(`sample ${i} does not have the model's input shape ${formatShape(sampleShape)}`, ["inputs", i]);
-        values.push(v);
-      } else {
-        throw new SpecError(`sample ${i} holds ${JSON.stringify(v)}, not a finite number`, ["inputs", i]);
-      }
-    };
-    walk(sample, 0);
-    if (!sameShape(shape, sampleShape) || values.length !== per) {
-      throw new SpecError(`sample ${i} has shape ${formatShape(shape)}, but the model's input_shape is ${formatShape(sampleShape)}`, ["inputs", i]);
-    }
-    return values;
-  });
+  // every sample's shape is checked before the batch is allocated: a model's input_shape may be far
+  // larger than any request body, and a wrong sample must not cost an allocation of that size
+  inputs.forEach((sample, i) => checkShape(sample, sampleShape, i));
   const batch = Tensor.empty([inputs.length, ...sampleShape], "float32");
   const out = batch.data as Float32Array;
-  samples.forEach((values, i) => out.set(values, i * per));
+  const per = numel(sampleShape);
+  inputs.forEach((sample, i) => copyValues(sample, out, i * per, ["inputs", i]));
   return batch;
+}
+
+/** The shape of `value` read along its first elements: `[[1, 2], [3]]` → [2, 2]. */
+function firstShape(value: NestedValue): number[] {
+  const shape: number[] = [];
+  for (let v = value; Array.isArray(v); v = v[0]!) shape.push(v.length);
+  return shape;
+}
+
+function checkShape(sample: NestedValue, sampleShape: readonly number[], i: number): void {
+  const fits = (v: NestedValue, depth: number): boolean => {
+    if (depth === sampleShape.length) return !Array.isArray(v);
+    if (!Array.isArray(v) || v.length !== sampleShape[depth]) return false;
+    if (depth === sampleShape.length - 1) return v.every((x) => !Array.isArray(x));
+    return v.every((x) => fits(x, depth + 1));
+  };
+  if (fits(sample, 0)) return;
+  const shape = firstShape(sample);
+  const what = sameShape(shape, sampleShape) ? "is ragged" : `has shape ${formatShape(shape)}`;
+  throw new SpecError(`sample ${i} ${what}, but the model's input_shape is ${formatShape(sampleShape)}`, ["inputs", i]);
+}
+
+/** Copies the values of `value` (of a checked shape) into `out` from `at`; returns where it stopped. */
+function copyValues(value: NestedValue, out: Float32Array, at: number, path: (string | number)[]): number {
+  if (Array.isArray(value) && Array.isArray(value[0])) {
+    value.forEach((v, j) => (at = copyValues(v, out, at, [...path, j])));
+    return at;
+  }
+  const values = Array.isArray(value) ? value : [value]; // a sample of shape []
+  for (let j = 0; j < values.length; j++) {
+    const v = values[j];
+    out[at + j] = typeof v === "number" ? v : NaN;
+    // also catches finite doubles beyond float32's range, which would become ±Infinity
+    if (!Number.isFinite(out[at + j]!)) {
+      const why = typeof v === "number" && Number.isFinite(v) ? `${v} is outside float32's range` : `${JSON.stringify(v)} is not a finite number`;
+      throw new SpecError(why, Array.isArray(value) ? [...path, j] : path);
+    }
+  }
+  return at + values.length;
 }

@@ -24,6 +24,8 @@ export {
   randnLike,
   randintLike,
   bumpVersion,
+  setNumThreads,
+  getNumThreads,
   type DType,
   type SharedTensor,
   type TensorOptions,

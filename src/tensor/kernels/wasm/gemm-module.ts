@@ -1,4 +1,4 @@
-import { Code, encodeModule, I32, V128, type Local } from "./encoder.js";
+import { Code, encodeModule, I32, V128, type Local, type MemoryImport } from "./encoder.js";
 
 /**
  * The float32 matmul kernels in WebAssembly SIMD, emitted by `encoder.ts` when the module is first
@@ -454,14 +454,14 @@ function compactFunction(): Code {
  * The module's bytes: exports `packA` (MR-row panels), `packB` (NR-column panels), `compute`,
  * `computeRows` and `compact`.
  */
-export function gemmModuleBytes(shape: GemmKernelShape = DEFAULT_SHAPE): Uint8Array {
+export function gemmModuleBytes(shape: GemmKernelShape = DEFAULT_SHAPE, memory: MemoryImport = {}): Uint8Array {
   return encodeModule([
     { name: "packA", code: packFunction(shape.mr) },
     { name: "packB", code: packFunction(4 * shape.nv) },
     { name: "compute", code: computeFunction(shape) },
     { name: "computeRows", code: computeRowsFunction(shape) },
     { name: "compact", code: compactFunction() },
-  ]);
+  ], memory);
 }
 
 export interface GemmExports {

@@ -1,12 +1,14 @@
+import { getNumThreads } from "../../threads.js";
+import { GemmHelper } from "./gemm-helper.js";
 import { ACCUMULATE, BIAS, DEFAULT_SHAPE, gemmModuleBytes, RELU, type GemmExports, type GemmKernelShape } from "./gemm-module.js";
 
 /** The part of the WebAssembly JS API used here (the project's `lib`/`types` do not declare it). */
 interface WasmMemory {
-  readonly buffer: ArrayBuffer;
+  readonly buffer: SharedArrayBuffer;
   grow(pages: number): number;
 }
 interface WasmApi {
-  Memory: new (descriptor: { initial: number }) => WasmMemory;
+  Memory: new (descriptor: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { readonly exports: object };
 }
@@ -14,6 +16,19 @@ const WebAssembly = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssem
 
 const PAGE = 65536;
 const MAX_BYTES = 2 ** 31 - PAGE;
+/** The memory every instance imports: shared (a helper thread computes in it too), up to MAX_BYTES. */
+const MEMORY_IMPORT = { minPages: 1, shared: { maxPages: MAX_BYTES / PAGE } };
+
+/**
+ * Products of at least this many multiply-adds (m·n·k, ~190 µs on one thread) are split between the
+ * calling thread and a helper thread when getNumThreads() ≥ 2. Measured on the benchmark's 2-core
+ * KVM guest: Atomics.notify alone costs ~11 µs when the helper sleeps, and waking it ~10–60 µs more,
+ * so a split only pays well past twice that. W2's 64×784·784×256 layer and its weight gradient
+ * (12.8M) and W4's batch of 1024 are split; W2's 64×256·256×128 products (2.1M, ~100 µs) are not.
+ */
+export const GEMM_SPLIT_MIN_WORK = 1 << 22;
+/** How many chunks a split product is cut into, for the two threads to take in turn (see gemm-helper-source.ts). */
+const SPLIT_CHUNKS = 8;
 
 function roundUp4(x: number): number {
   return Math.ceil(x / 4) * 4;
@@ -67,6 +82,8 @@ function samplePosition(offset: number, len: number, i: number): number {
 export class WasmGemm {
   private readonly memory: WasmMemory;
   private readonly fn: GemmExports;
+  /** [compute, computeRows], as a split job names them */
+  private readonly fns: readonly [GemmExports["compute"], GemmExports["computeRows"]];
   private heap: Float32Array;
   readonly mr: number;
   readonly nr: number;
@@ -75,17 +92,28 @@ export class WasmGemm {
   /** elements of the arena in use, and reserved (the scratch starts there) */
   private arenaUsed = 0;
   private arenaSize = 0;
-  /** counters, for tests: products that reused a packed B, and that packed one into the arena */
-  readonly stats = { hits: 0, packs: 0 };
+  /** counters, for tests: products that reused a packed B, that packed one into the arena, and that were split */
+  readonly stats = { hits: 0, packs: 0, splits: 0 };
+  private readonly module: object;
+  /** the second thread, once a product was large enough to want it; null if it cannot be started */
+  private helper: GemmHelper | null | undefined;
 
-  /** `arenaBytes`: most bytes of packed B kept (PACKED_B_ARENA_BYTES; tests use less). */
-  constructor(shape: GemmKernelShape = DEFAULT_SHAPE, private readonly arenaBytes = PACKED_B_ARENA_BYTES) {
+  /**
+   * `arenaBytes`: most bytes of packed B kept (PACKED_B_ARENA_BYTES; tests use less);
+   * `splitMinWork`: the smallest product split between threads (GEMM_SPLIT_MIN_WORK; tests use less).
+   */
+  constructor(
+    shape: GemmKernelShape = DEFAULT_SHAPE,
+    private readonly arenaBytes = PACKED_B_ARENA_BYTES,
+    private readonly splitMinWork = GEMM_SPLIT_MIN_WORK,
+  ) {
     this.mr = shape.mr;
     this.nr = 4 * shape.nv;
-    this.memory = new WebAssembly.Memory({ initial: 16 });
-    const module = new WebAssembly.Module(gemmModuleBytes(shape));
-    const instance = new WebAssembly.Instance(module, { env: { memory: this.memory } });
+    this.memory = new WebAssembly.Memory({ initial: 16, maximum: MAX_BYTES / PAGE, shared: true });
+    this.module = new WebAssembly.Module(gemmModuleBytes(shape, MEMORY_IMPORT));
+    const instance = new WebAssembly.Instance(this.module, { env: { memory: this.memory } });
     this.fn = instance.exports as unknown as GemmExports;
+    this.fns = [this.fn.compute, this.fn.computeRows];
     this.heap = new Float32Array(this.memory.buffer);
     this.warmUp();
   }
@@ -100,6 +128,28 @@ export class WasmGemm {
     const y = new Float32Array(32 * 32);
     for (let i = 0; i < 8; i++) this.gemm(32, 32, 64, x, 0, i % 2 === 1, x, 0, i % 4 >= 2, y, 0, i % 3 === 0);
     for (let i = 0; i < 8; i++) this.gemm(1 + (i % 3), 32, 64, x, 0, i % 2 === 1, x, 0, i % 4 >= 2, y, 0, i % 3 === 0);
+  }
+
+  /**
+   * The helper thread, started at the first product that wants one; null until it can take jobs
+   * (it starts in the background: meanwhile products run on the calling thread alone).
+   */
+  private readyHelper(): GemmHelper | null {
+    if (this.helper === undefined) this.helper = GemmHelper.start(this.module, this.memory);
+    return this.helper?.ready ? this.helper : null;
+  }
+
+  /** Starts the helper thread now; resolves true once it takes jobs (for tests). */
+  startHelper(): Promise<boolean> {
+    if (this.helper === undefined) this.helper = GemmHelper.start(this.module, this.memory);
+    return this.helper?.started ?? Promise.resolve(false);
+  }
+
+  /** Stops the helper thread, if any; later products run on the calling thread alone. */
+  async close(): Promise<void> {
+    const helper = this.helper;
+    this.helper = null;
+    await helper?.close();
   }
 
   /** Bytes of WebAssembly memory in use (it never shrinks). */
@@ -223,12 +273,43 @@ export class WasmGemm {
       else for (let i = 0; i < m; i++) copy(heap, cw + i * ldc, c, cOffset + i * n, n);
     }
     const flags = (accumulate ? ACCUMULATE : 0) | (bias ? BIAS : 0) | (relu ? RELU : 0);
-    if (m < mr) this.fn.computeRows(packA * 4, packB * 4, cw * 4, m, nPanels, k, ldc * 4, flags, biasAt * 4);
-    else this.fn.compute(packA * 4, packB * 4, cw * 4, mPanels, nPanels, k, ldc * 4, flags, biasAt * 4);
+    const rows = m < mr;
+    this.compute(rows, rows ? m : mPanels, nPanels, packA * 4, packB * 4, cw * 4, k, ldc * 4, flags, biasAt * 4, m * n * k);
     // C's rows are padded to ldc: moved together in WebAssembly first, so that one copy takes C
     // out (row by row, each copy a subarray and a memcpy call, costs ~60 ns a row)
     if (ldc !== n && m > 1) this.fn.compact(cw * 4, m, ldc * 4, n * 4);
     copy(c, cOffset, heap, cw, m * n);
     return true;
+  }
+
+  /**
+   * `compute` (or `computeRows` for `rows`) over panels already packed (byte addresses), on this
+   * thread alone or, for products of at least splitMinWork when getNumThreads() ≥ 2, shared with
+   * the helper thread, cut into about SPLIT_CHUNKS chunks of B panels (an even number of panels
+   * each, so that the two threads never write the same 64-byte line of C). Each element of C is
+   * summed in the same order either way, so the results are identical whatever the thread count.
+   */
+  private compute(
+    rows: boolean,
+    m: number,
+    nPanels: number,
+    pa: number,
+    pb: number,
+    c: number,
+    k: number,
+    ldc: number,
+    flags: number,
+    bias: number,
+    work: number,
+  ): void {
+    const fns = this.fns;
+    const helper = work >= this.splitMinWork && nPanels >= 4 && getNumThreads() >= 2 ? this.readyHelper() : null;
+    if (helper === null) {
+      fns[rows ? 1 : 0](pa, pb, c, m, nPanels, k, ldc, flags, bias);
+      return;
+    }
+    const chunkPanels = 2 * Math.ceil(nPanels / (2 * SPLIT_CHUNKS));
+    helper.run(fns, { rows, pa, pb, c, m, nPanels, k, ldc, flags, bias, panelBytes: this.nr * 4, chunkPanels });
+    this.stats.splits++;
   }
 }

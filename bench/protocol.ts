@@ -24,6 +24,9 @@ export interface MlpSpec {
   readonly sizes: readonly number[];
 }
 
+/** "one": a single thread; "all": every core the engine can use. */
+export type Threads = "one" | "all";
+
 /** What one engine has to build for one measured case. */
 export type CaseSpec =
   | {
@@ -35,13 +38,14 @@ export type CaseSpec =
       readonly batchSize: number;
       readonly data: DataRef;
       readonly seed: number;
+      /** As for "matmul"; absent means "one". */
+      readonly threads?: Threads;
     }
   | {
       /** One iteration = one float32 n×n · n×n matmul. */
       readonly kind: "matmul";
       readonly n: number;
-      /** "one": a single thread; "all": every core the engine can use. */
-      readonly threads: "one" | "all";
+      readonly threads: Threads;
       readonly seed: number;
     }
   | {
@@ -51,6 +55,8 @@ export type CaseSpec =
       readonly batchSize: number;
       readonly data: DataRef;
       readonly seed: number;
+      /** As for "matmul"; absent means "one". */
+      readonly threads?: Threads;
     };
 
 export interface EngineInfo {

@@ -6,8 +6,9 @@ this process prints goes to stderr). The requests and the cases are described in
 this file mirrors bench/engines/kiln.ts: the seed's NeuralNetwork, DataLoader(TensorDataset, shuffle),
 F.cross_entropy, optim.SGD / optim.Adam, torch.no_grad, a @ b.
 
-Single-thread numbers: torch.set_num_threads(1) and, when the BLAS is OpenBLAS, openblas_set_num_threads(1)
-(Debian's torch calls the system libblas.so.3, whose OpenBLAS would otherwise use every core).
+Every case sets its thread count: torch.set_num_threads(1) and, when the BLAS is OpenBLAS,
+openblas_set_num_threads(1) (Debian's torch calls the system libblas.so.3, whose OpenBLAS would otherwise
+use every core); both at the machine's cores for "N threads" rows (threads "all").
 """
 import ctypes
 import json
@@ -79,6 +80,16 @@ def set_threads(n):
 set_threads(1)
 
 
+def use_threads(spec):
+    """A case's thread count: every core for "all" rows (skipped on one core), else one."""
+    if spec.get("threads") == "all":
+        if CORES < 2:
+            raise Skip("one core")
+        set_threads(CORES)
+    else:
+        set_threads(1)
+
+
 def info():
     warnings = []
     if BLAS["name"] != "OpenBLAS":
@@ -89,7 +100,7 @@ def info():
         )
     return {
         "engine": "torch",
-        "description": f"PyTorch {torch.__version__} + {BLAS['name']} (1 thread)",
+        "description": f"PyTorch {torch.__version__} + {BLAS['name']} (1 thread, or {CORES} in \"N threads\" rows)",
         "details": {
             "version": torch.__version__,
             "numpy": np.__version__,
@@ -129,6 +140,7 @@ class NeuralNetwork(nn.Module):
 
 class TrainRunner:
     def __init__(self, spec):
+        use_threads(spec)
         x, y = load(spec["data"])
         torch.manual_seed(spec["seed"])
         self.model = NeuralNetwork(spec["mlp"]["sizes"])
@@ -160,11 +172,7 @@ class TrainRunner:
 
 class MatmulRunner:
     def __init__(self, spec):
-        self.threads = spec["threads"]
-        if self.threads == "all":
-            if CORES < 2:
-                raise Skip("one core")
-            set_threads(CORES)
+        use_threads(spec)
         g = torch.Generator().manual_seed(spec["seed"])
         n = spec["n"]
         self.a = torch.randn(n, n, generator=g)
@@ -178,12 +186,12 @@ class MatmulRunner:
         return {"seconds": time.perf_counter() - t0}
 
     def dispose(self):
-        if self.threads == "all":
-            set_threads(1)
+        pass
 
 
 class InferRunner:
     def __init__(self, spec):
+        use_threads(spec)
         self.x, _ = load(spec["data"])
         self.b = spec["batchSize"]
         self.blocks = spec["data"]["n"] // self.b

@@ -4,11 +4,10 @@
  */
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import * as kiln from "../../src/index.js";
-import { F, data, fromTypedArray, manualSeed, matmul, nn, noGrad, optim, randn, type Tensor } from "../../src/index.js";
+import { F, data, fromTypedArray, getNumThreads, manualSeed, matmul, nn, noGrad, optim, randn, setNumThreads, type Tensor } from "../../src/index.js";
 import { readClassification } from "../data.js";
-import type { CaseSpec, EngineInfo } from "../protocol.js";
-import { now, Skip, type NodeEngine, type Runner } from "./types.js";
+import type { CaseSpec, EngineInfo, Threads } from "../protocol.js";
+import { now, type NodeEngine, type Runner } from "./types.js";
 
 /** The seed's NeuralNetwork, generalised to any layer sizes. */
 class Mlp extends nn.Module {
@@ -27,9 +26,13 @@ class Mlp extends nn.Module {
   }
 }
 
-/** Optional thread control, used by W3 "all cores" once the public API grows it. */
-type ThreadApi = { setNumThreads?: (n: number) => void; getNumThreads?: () => number };
-const threadApi = kiln as unknown as ThreadApi;
+/**
+ * Every row sets Kiln's thread count (torch.set_num_threads): 1 for "1 thread" rows, whatever their
+ * workload (Kiln's default is every core), the machine's cores for "N threads" rows.
+ */
+function useThreads(threads: Threads | undefined): void {
+  setNumThreads(threads === "all" ? availableParallelism() : 1);
+}
 
 function loadTensors(ref: CaseSpec & { kind: "train" | "infer" }): { x: Tensor; y: Tensor; raw: Float32Array } {
   const { x, y } = readClassification(ref.data);
@@ -40,6 +43,7 @@ function loadTensors(ref: CaseSpec & { kind: "train" | "infer" }): { x: Tensor; 
 }
 
 function trainRunner(spec: CaseSpec & { kind: "train" }): Runner {
+  useThreads(spec.threads);
   const { x, y } = loadTensors(spec);
   manualSeed(spec.seed);
   const model = new Mlp(spec.mlp.sizes);
@@ -73,10 +77,7 @@ function trainRunner(spec: CaseSpec & { kind: "train" }): Runner {
 }
 
 function matmulRunner(spec: CaseSpec & { kind: "matmul" }): Runner {
-  if (spec.threads === "all") {
-    if (typeof threadApi.setNumThreads !== "function") throw new Skip("single-threaded (no setNumThreads)");
-    threadApi.setNumThreads(availableParallelism());
-  }
+  useThreads(spec.threads);
   manualSeed(spec.seed);
   const a = randn([spec.n, spec.n]);
   const b = randn([spec.n, spec.n]);
@@ -89,13 +90,12 @@ function matmulRunner(spec: CaseSpec & { kind: "matmul" }): Runner {
       if (sink !== iters * spec.n * spec.n) throw new Error("matmul produced a wrong shape");
       return { seconds };
     },
-    dispose() {
-      if (spec.threads === "all") threadApi.setNumThreads?.(1);
-    },
+    dispose() {},
   };
 }
 
 function inferRunner(spec: CaseSpec & { kind: "infer" }): Runner {
+  useThreads(spec.threads);
   const { raw } = loadTensors(spec);
   const f = spec.data.features;
   const b = spec.batchSize;
@@ -133,11 +133,10 @@ function version(): string {
 export function createKiln(): NodeEngine {
   return {
     info(): EngineInfo {
-      const threads = typeof threadApi.getNumThreads === "function" ? threadApi.getNumThreads() : 1;
       return {
         engine: "kiln",
-        description: `Kiln ${version()} (Node ${process.versions.node}, ${threads} thread${threads === 1 ? "" : "s"})`,
-        details: { version: version(), node: process.versions.node, v8: process.versions.v8, threads, setNumThreads: typeof threadApi.setNumThreads === "function" },
+        description: `Kiln ${version()} (Node ${process.versions.node}; 1 thread, or up to ${getNumThreads()} in "N threads" rows)`,
+        details: { version: version(), node: process.versions.node, v8: process.versions.v8, defaultThreads: getNumThreads() },
         warnings: [],
       };
     },

@@ -78,7 +78,8 @@ export interface GemmEpilogue {
  * float32 products of at least WASM_GEMM_MIN_WORK multiply-adds run in WebAssembly SIMD (float32
  * accumulation, in a different order than the TypeScript loops: results differ at the ~1e-6
  * relative level; products of one to three rows take a matrix-vector kernel with the same
- * numbers as the general one); everything else runs `gemmTs`. An optional epilogue adds a bias to
+ * numbers as the general one), the largest split between getNumThreads() threads with the same
+ * results (see ./wasm/gemm-wasm.ts); everything else runs `gemmTs`. An optional epilogue adds a bias to
  * every row and applies ReLU in the same pass, and `cacheB` keeps a weight's packed panels.
  */
 export function gemm(

@@ -452,7 +452,8 @@ function compactFunction(): Code {
 
 /**
  * The module's bytes: exports `packA` (MR-row panels), `packB` (NR-column panels), `compute`,
- * `computeRows` and `compact`.
+ * `computeRows` and `compact`, and imports `env.memory` as `memory` describes (WasmGemm's is
+ * shared, so that a helper thread can compute in it too).
  */
 export function gemmModuleBytes(shape: GemmKernelShape = DEFAULT_SHAPE, memory: MemoryImport = {}): Uint8Array {
   return encodeModule([

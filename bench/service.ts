@@ -267,30 +267,35 @@ export class HttpClient {
         res.on("data", (chunk: string) => {
           const at = performance.now();
           buffer += chunk;
+          // one pass over the text with a cursor: a chunk carries a job's steps by the thousand, and
+          // this process's CPU is taken from the server's while 4 jobs run
+          let start = 0;
           for (;;) {
-            const end = buffer.indexOf("\n\n");
+            const end = buffer.indexOf("\n\n", start);
             if (end < 0) break;
-            const block = buffer.slice(0, end);
-            buffer = buffer.slice(end + 2);
             let id: string | null = null;
             let event = "message";
-            let data = "";
-            let any = false;
-            for (const line of block.split("\n")) {
-              if (line.startsWith(":")) continue;
-              const colon = line.indexOf(":");
-              const field = colon < 0 ? line : line.slice(0, colon);
-              const value = colon < 0 ? "" : line.slice(colon + 1).replace(/^ /, "");
-              if (field === "id") id = value;
-              else if (field === "event") event = value;
-              else if (field === "data") {
-                data += data === "" ? value : `\n${value}`;
-                any = true;
+            let data: string | null = null;
+            for (let line = start; line < end; ) {
+              let eol = buffer.indexOf("\n", line);
+              if (eol < 0 || eol > end) eol = end;
+              if (buffer.charCodeAt(line) !== 58 /* ":" starts a comment */) {
+                let colon = buffer.indexOf(":", line);
+                if (colon < 0 || colon > eol) colon = eol;
+                const field = buffer.slice(line, colon);
+                const from = colon < eol && buffer.charCodeAt(colon + 1) === 32 ? colon + 2 : Math.min(colon + 1, eol);
+                const value = buffer.slice(from, eol);
+                if (field === "id") id = value;
+                else if (field === "event") event = value;
+                else if (field === "data") data = data === null ? value : `${data}\n${value}`;
               }
+              line = eol + 1;
             }
-            if (!any) continue; // retry:, comments
+            start = end + 2;
+            if (data === null) continue; // retry:, comments
             onEvent({ id, event, data: JSON.parse(data) as unknown, at });
           }
+          buffer = buffer.slice(start);
         });
         res.on("end", () => resolve());
         res.on("error", reject);

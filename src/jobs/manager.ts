@@ -320,9 +320,10 @@ export class JobManager {
     if (run.flushScheduled) return;
     run.flushScheduled = true;
     // Events are written in batches: right away when none were written for FLUSH_INTERVAL_MS
-    // (so the first loss streams at once), else at the end of the interval. A fast job then costs
-    // the API thread a few writes per interval rather than two per step, and the job row (progress,
-    // metrics) is rewritten only every ROW_UPDATE_INTERVAL_MS.
+    // (so the first loss streams at once), else at the end of the interval. Workers already post
+    // their steps in batches; this also bounds the writes of a job whose epochs are a few steps
+    // long (an epoch event each), and the job row (progress, metrics) is rewritten only every
+    // ROW_UPDATE_INTERVAL_MS.
     const wait = Math.max(0, run.lastFlush + FLUSH_INTERVAL_MS - Date.now());
     const flush = (): void => {
       run.writes = run.writes.then(async () => {

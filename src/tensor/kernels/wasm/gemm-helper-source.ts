@@ -19,7 +19,7 @@ export const SLOT = {
   NEXT: 2,
   /** chunks of the current job finished */
   FINISHED: 3,
-  /** 1 once a chunk threw on the helper (the caller reports it) */
+  /** 1 if a chunk of the current job threw on the helper (the caller reports it) */
   FAILED: 4,
   /** the job: FN_COMPUTE or FN_COMPUTE_ROWS, then the arguments below */
   FN: 5,

@@ -90,7 +90,9 @@ export class GemmHelper {
     ctl[SLOT.PANEL_BYTES] = job.panelBytes;
     ctl[SLOT.CHUNK_PANELS] = job.chunkPanels;
     const seq = (this.seq = (this.seq + 1) & SEQ_MASK);
+    // no chunk of an earlier job runs now (the caller waited for them all): safe to reset
     Atomics.store(ctl, SLOT.FINISHED, 0);
+    Atomics.store(ctl, SLOT.FAILED, 0);
     Atomics.store(ctl, SLOT.NEXT, (seq << 8) | chunks);
     Atomics.store(ctl, SLOT.SEQ, seq);
     Atomics.notify(ctl, SLOT.SEQ);

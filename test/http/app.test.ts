@@ -78,4 +78,10 @@ describe("requestId", () => {
     expect(requestId("x".repeat(129))).toMatch(/^req_/);
     expect(requestId("a b")).toMatch(/^req_/);
   });
+
+  it("makes distinct ids, also across refills of its random pool", () => {
+    const ids = Array.from({ length: 2000 }, () => requestId(undefined));
+    for (const id of ids) expect(id).toMatch(/^req_[0-9a-f]{16}$/);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
 });

@@ -78,6 +78,9 @@ function samplePosition(offset: number, len: number, i: number): number {
  *
  * Memory layout: [packed-B arena | per-call scratch]. The arena, at the bottom, keeps the packed
  * panels of weights across calls (`cacheB`); the scratch above it is rebuilt by every call.
+ *
+ * The memory is shared: large products are computed by this thread and a helper thread of this
+ * WasmGemm's own, each running the module over the same memory (see `compute`).
  */
 export class WasmGemm {
   private readonly memory: WasmMemory;
@@ -286,8 +289,9 @@ export class WasmGemm {
    * `compute` (or `computeRows` for `rows`) over panels already packed (byte addresses), on this
    * thread alone or, for products of at least splitMinWork when getNumThreads() ≥ 2, shared with
    * the helper thread, cut into about SPLIT_CHUNKS chunks of B panels (an even number of panels
-   * each, so that the two threads never write the same 64-byte line of C). Each element of C is
-   * summed in the same order either way, so the results are identical whatever the thread count.
+   * each: 64 bytes of every row of C, so that the two threads share few cache lines of C). Each
+   * element of C is summed in the same order either way, so the results are identical whatever the
+   * thread count.
    */
   private compute(
     rows: boolean,

@@ -349,7 +349,7 @@ export class JobManager {
   private publishStored(id: string, run: RunningJob, events: NewEvent[], lastSeq: number): void {
     const first = lastSeq - events.length + 1;
     run.lastSeq = lastSeq;
-    this.publish(id, events.map((e, i) => ({ jobId: id, seq: first + i, ...e })));
+    this.publish(id, events.map((e, i) => ({ jobId: id, seq: first + i, type: e.type, data: e.data })));
   }
 
   private metrics(run: RunningJob): Json {

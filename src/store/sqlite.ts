@@ -2,7 +2,7 @@ import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import Database from "better-sqlite3";
 import { StoreConflictError, type Store } from "./store.js";
-import { packEvents, truncateRow, unpackRow, type EventRow, type EventRowInput } from "./sqlite_event_rows.js";
+import { packEvents, truncateRow, unpackRow, type EventRow } from "./sqlite_event_rows.js";
 import { migrate } from "./sqlite_schema.js";
 import {
   TERMINAL_STATUSES,
@@ -762,7 +762,7 @@ function prepareStatements(db: Database.Database) {
     lastSeq: db.prepare<[string], { seq: number }>(
       `SELECT seq + n_events - 1 AS seq FROM job_events WHERE job_id = ? ORDER BY seq DESC LIMIT 1`,
     ),
-    insertEvent: db.prepare<[EventRowInput]>(
+    insertEvent: db.prepare<[EventRow]>(
       `INSERT INTO job_events (job_id, seq, n_events, type, data) VALUES (@jobId, @seq, @nEvents, @type, @data)`,
     ),
     // from the row holding event after + 1 (the last row starting at or before it) on
@@ -776,7 +776,7 @@ function prepareStatements(db: Database.Database) {
       `SELECT job_id AS jobId, seq, n_events AS nEvents, type, data FROM job_events
        WHERE job_id = ? AND seq <= ? ORDER BY seq DESC LIMIT 1`,
     ),
-    replaceEventRow: db.prepare<[EventRowInput]>(
+    replaceEventRow: db.prepare<[EventRow]>(
       `UPDATE job_events SET n_events = @nEvents, type = @type, data = @data WHERE job_id = @jobId AND seq = @seq`,
     ),
     truncateEvents: db.prepare<[string, number]>(`DELETE FROM job_events WHERE job_id = ? AND seq > ?`),

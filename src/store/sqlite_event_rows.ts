@@ -12,17 +12,14 @@ import type { JobEvent, JobEventType, Json } from "./types.js";
 
 type NewEvent = Omit<JobEvent, "jobId" | "seq">;
 
-/** A row as written: `data` is JSON text. */
-export interface EventRowInput {
+/** A row of `job_events` (column aliases match these names); `data` is JSON text. */
+export interface EventRow {
   jobId: string;
   seq: number;
   nEvents: number;
   type: JobEventType;
   data: string;
 }
-
-/** A row as read. */
-export type EventRow = EventRowInput;
 
 /** At most this many steps in one row, so that a replay never parses more than it needs by much. */
 const MAX_RUN = 4096;
@@ -65,8 +62,8 @@ function asStep(event: NewEvent): Step | null {
 }
 
 /** The rows for `events` numbered from `firstSeq`: runs of steps packed, everything else one per row. */
-export function packEvents(jobId: string, events: readonly NewEvent[], firstSeq: number): EventRowInput[] {
-  const rows: EventRowInput[] = [];
+export function packEvents(jobId: string, events: readonly NewEvent[], firstSeq: number): EventRow[] {
+  const rows: EventRow[] = [];
   let seq = firstSeq;
   let i = 0;
   while (i < events.length) {
@@ -107,7 +104,7 @@ export function unpackRow(row: EventRow): JobEvent[] {
 }
 
 /** The row holding only the events of `row` up to `lastSeq` (which must be inside it). */
-export function truncateRow(row: EventRow, lastSeq: number): EventRowInput {
+export function truncateRow(row: EventRow, lastSeq: number): EventRow {
   const kept = unpackRow(row).filter((e) => e.seq <= lastSeq);
   const [only] = packEvents(row.jobId, kept, row.seq);
   return only!;

@@ -35,6 +35,12 @@ export const Config = z.object({
   dataDir: z.string().min(1).default("./data"),
   /** Worker threads that train jobs. */
   workers: int(1, 1024).default(() => availableParallelism()),
+  /**
+   * Threads each training worker's kernels use (its own `setNumThreads`). Unset: the cores shared
+   * out between the workers, at least one each, so that busy workers never ask for more threads
+   * than the machine has.
+   */
+  threadsPerWorker: int(1, 1024).optional(),
   logLevel: z.enum(LOG_LEVELS).default("info"),
   /** Minimum time between two checkpoints of a running job: the most work a crash can undo. */
   checkpointIntervalMs: int(0, 3_600_000).default(1000),
@@ -51,6 +57,7 @@ export const ENV_VARS = {
   HOST: ["host"],
   KILN_DATA_DIR: ["dataDir"],
   KILN_WORKERS: ["workers"],
+  KILN_THREADS_PER_WORKER: ["threadsPerWorker"],
   LOG_LEVEL: ["logLevel"],
   KILN_CHECKPOINT_INTERVAL_MS: ["checkpointIntervalMs"],
   KILN_DATABASE_URL: ["databaseUrl"],

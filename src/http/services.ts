@@ -21,7 +21,7 @@ export async function startServices(
 ): Promise<StartedServices> {
   const jobs = new JobManager({
     store,
-    pool: createTrainingPool(config.workers),
+    pool: createTrainingPool(config.workers, config.threadsPerWorker),
     concurrency: config.workers,
     maxQueuedJobs: config.limits.maxQueuedJobs,
     maxEpochs: config.limits.maxEpochs,

@@ -1,4 +1,5 @@
 import { Piscina } from "piscina";
+import { availableParallelism } from "node:os";
 import type { MessagePort } from "node:worker_threads";
 import type { TrainingOutcome, TrainingTask } from "./task.js";
 
@@ -8,11 +9,20 @@ export interface TrainingPool {
   destroy(): Promise<void>;
 }
 
+/** Kernel threads per worker when not given: the machine's cores shared out, at least one each. */
+export function defaultThreadsPerWorker(workers: number): number {
+  return Math.max(1, Math.floor(availableParallelism() / workers));
+}
+
 /**
  * A Piscina pool of `threads` workers running `workers/train`. From sources (tests, tsx) the
  * worker is the .ts file loaded through tsx; from the build it is the compiled .js beside this one.
+ *
+ * Each worker's kernels use `threadsPerWorker` threads (src/tensor/threads.ts reads
+ * KILN_NUM_THREADS when the worker loads it): left at the library's default, every worker would
+ * start a matmul helper of its own and two busy workers on two cores would run four threads.
  */
-export function createTrainingPool(threads: number): TrainingPool {
+export function createTrainingPool(threads: number, threadsPerWorker = defaultThreadsPerWorker(threads)): TrainingPool {
   const fromSource = import.meta.url.endsWith(".ts");
   const filename = new URL(`../../workers/train.${fromSource ? "ts" : "js"}`, import.meta.url).href;
   const pool = new Piscina({
@@ -21,6 +31,7 @@ export function createTrainingPool(threads: number): TrainingPool {
     maxThreads: threads,
     idleTimeout: 60_000,
     execArgv: fromSource ? ["--import", "tsx"] : [],
+    env: { ...process.env, KILN_NUM_THREADS: String(threadsPerWorker) },
   });
   return {
     run: (task, port) => pool.run({ task, port }, { transferList: [port] }) as Promise<TrainingOutcome>,

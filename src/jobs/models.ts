@@ -155,14 +155,15 @@ export class ModelService {
   }
 
   private async module(id: string): Promise<BuiltModel> {
-    // the cached module serves as long as the stored version is the one it was built from
-    const summary = await this.store.getModelSummary(id);
-    if (!summary) {
+    // the cached module serves as long as the stored version is the one it was built from: one
+    // indexed read of an integer per request, right even when another process writes the weights
+    const version = await this.store.getModelVersion(id);
+    if (version === null) {
       this.cache.delete(id);
       throw new NotFoundError("model", id);
     }
     const cached = this.cache.get(id);
-    if (cached && cached.version === summary.version) return cached.built;
+    if (cached && cached.version === version) return cached.built;
     const record = await this.get(id);
     const built = buildModel(record.spec as unknown as ModelSpec, { generator: new Generator(), maxParams: Number.MAX_SAFE_INTEGER });
     built.module.loadStateDict(safetensors.parse(record.weights).tensors);

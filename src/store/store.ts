@@ -31,8 +31,8 @@ export class StoreConflictError extends Error {
 export interface Store {
   createModel(model: ModelRecord): Promise<void>;
   getModel(id: string): Promise<ModelRecord | null>;
-  /** The model without its weights and generator state (cheap: for version checks and listings). */
-  getModelSummary(id: string): Promise<ModelSummaryRecord | null>;
+  /** The model's weights version, or null if there is no such model: what a cache of it checks. */
+  getModelVersion(id: string): Promise<number | null>;
   listModels(options?: ListOptions): Promise<Page<ModelSummaryRecord>>;
   /** Deletes a model; StoreConflictError("model_in_use") while a queued or running job uses it. Returns false if absent. */
   deleteModel(id: string): Promise<boolean>;

@@ -257,16 +257,17 @@ export function storeContract(
 
       it("returns null for an unknown id", async () => {
         expect(await store.getModel("mdl_missing")).toBeNull();
-        expect(await store.getModelSummary("mdl_missing")).toBeNull();
+        expect(await store.getModelVersion("mdl_missing")).toBeNull();
       });
 
-      it("gets a model's summary without its blobs, with the current version", async () => {
+      it("gets a model's current weights version, and null once it is deleted", async () => {
         const model = sampleModel();
         await store.createModel(model);
-        const { weights: _w, generatorState: _g, ...summary } = model;
-        expect(await store.getModelSummary(model.id)).toStrictEqual(summary);
+        expect(await store.getModelVersion(model.id)).toBe(model.version);
         await store.updateModelWeights(model.id, sampleWeights(), model.generatorState);
-        expect((await store.getModelSummary(model.id))!.version).toBe(model.version + 1);
+        expect(await store.getModelVersion(model.id)).toBe(model.version + 1);
+        await store.deleteModel(model.id);
+        expect(await store.getModelVersion(model.id)).toBeNull();
       });
 
       it("rejects a duplicate id and keeps the first model", async () => {

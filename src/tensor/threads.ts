@@ -3,7 +3,8 @@ import { availableParallelism } from "node:os";
 /**
  * How many threads Kiln's kernels may use in this thread (PyTorch's intra-op thread count): today
  * the float32 matmul, which splits large products between the calling thread and one helper
- * thread of its own. Each thread that computes (the main thread, every Piscina worker) has its own
+ * thread of its own, and the float32 vector kernels (the optimizers' updates), which share large
+ * runs with that helper. Each thread that computes (the main thread, every Piscina worker) has its own
  * setting and its own helper.
  */
 

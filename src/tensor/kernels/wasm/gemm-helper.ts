@@ -1,17 +1,48 @@
-import { Worker } from "node:worker_threads";
-import { CONTROL_INTS, FN_COMPUTE, FN_COMPUTE_ROWS, HELPER_SOURCE, MAX_CHUNKS, RUN_CHUNKS_SOURCE, SEQ_MASK, SLOT } from "./gemm-helper-source.js";
+import { MessageChannel, Worker, type MessagePort } from "node:worker_threads";
+import {
+  CONTROL_INTS,
+  FN_COMPUTE,
+  FN_COMPUTE_ROWS,
+  FN_VECTOR,
+  GEMM_CHUNK_SOURCE,
+  HELPER_SOURCE,
+  MAX_ARRAYS,
+  MAX_CHUNKS,
+  MAX_VECTOR_ARGS,
+  RUN_CHUNKS_SOURCE,
+  SEQ_MASK,
+  SLOT,
+  VECTOR_PART_SOURCE,
+} from "./gemm-helper-source.js";
 import type { GemmExports } from "./gemm-module.js";
 
+/** How many SharedArrayBuffers of vector kernels' arrays the helper holds (see `bufferSlot`). */
+const BUFFER_SLOTS = 8;
 /** How long the caller polls for the helper's last chunk before it sleeps in Atomics.wait, in ms. */
 const JOIN_SPIN_MS = 0.05;
 
 type ComputeFn = GemmExports["compute"];
-/** The caller's copy of the helper's chunk loop (the same source, see gemm-helper-source.ts). */
+/** A vector kernel's run(start, end, pointers..., scalars...) (see vector.ts). */
+export type VectorRunFn = (...args: number[]) => void;
+/** The caller's copies of the helper's chunk loop and chunk runners (the same source, see gemm-helper-source.ts). */
 const runChunks = new Function(`${RUN_CHUNKS_SOURCE}; return runChunks;`)() as (
   ctl: Int32Array,
-  fns: readonly [ComputeFn, ComputeFn],
+  runChunk: (j: number) => void,
   seq: number,
 ) => boolean;
+const gemmChunk = new Function(`${GEMM_CHUNK_SOURCE}; return gemmChunk;`)() as (
+  ctl: Int32Array,
+  fns: readonly [ComputeFn, ComputeFn],
+  j: number,
+) => void;
+const vectorPart = new Function(`${VECTOR_PART_SOURCE}; return vectorPart;`)() as (
+  ctl: Int32Array,
+  f32: Float32Array,
+  run: VectorRunFn,
+  heap: Float32Array,
+  views: readonly (Float32Array | null)[],
+  j: number,
+) => void;
 
 /** A `compute` / `computeRows` call over nPanels panels of B, to be cut into chunks of B panels. */
 export interface SplitJob {
@@ -31,6 +62,25 @@ export interface SplitJob {
   readonly chunkPanels: number;
 }
 
+/** A vector kernel's run over n elements, cut in two parts, one for each thread (see VECTOR_PART_SOURCE). */
+export interface VectorSplitJob {
+  /** the caller's instance of the kernel, its registered id and its memory's chunk regions (both sets) */
+  readonly run: VectorRunFn;
+  readonly id: number;
+  readonly heap: Float32Array;
+  readonly n: number;
+  /** where part 1 starts (a multiple of 16) */
+  readonly half: number;
+  /** the kernel's arrays: those copied in or out are views of SharedArrayBuffers */
+  readonly arrays: readonly (Float32Array | null)[];
+  /** bit masks of the arrays copied in and out */
+  readonly reads: number;
+  readonly writes: number;
+  /** the resident arrays' byte addresses */
+  readonly pointers: readonly number[];
+  readonly scalars: readonly number[];
+}
+
 /**
  * A second thread that shares a WasmGemm's `compute` calls over the same shared WebAssembly memory
  * (the protocol is described in gemm-helper-source.ts). It starts in the background; until it is
@@ -39,12 +89,32 @@ export interface SplitJob {
  */
 export class GemmHelper {
   private readonly control: Int32Array;
+  private readonly f32: Float32Array;
   private seq = 0;
+  /** registration messages posted to the helper, and ids given to vector kernel instances */
+  private messages = 0;
+  private nextId = 0;
+  private readonly vectorIds = new WeakMap<object, WeakMap<object, number>>();
+  /**
+   * The SharedArrayBuffers the helper holds, slot by slot (the most recently used BUFFER_SLOTS: a
+   * parameter's stays, a gradient's is new at every step), and when each was last used. Only
+   * these are held, so that the helper keeps no buffer alive for long.
+   */
+  private readonly buffers = new Array<SharedArrayBuffer | null>(BUFFER_SLOTS).fill(null);
+  private readonly lastUse = new Array<number>(BUFFER_SLOTS).fill(0);
+  private uses = 0;
+  /** drops the helper's kernel instance once the memory it runs over is collected */
+  private readonly dropped = new FinalizationRegistry<number>((id) => this.post({ kind: "drop-kernel", id }));
   /** Resolves true once the helper can take jobs, false if it failed to start. */
   readonly started: Promise<boolean>;
 
-  private constructor(private readonly worker: Worker, control: SharedArrayBuffer) {
+  private constructor(
+    private readonly worker: Worker,
+    control: SharedArrayBuffer,
+    private readonly port: MessagePort,
+  ) {
     this.control = new Int32Array(control);
+    this.f32 = new Float32Array(control);
     worker.unref();
     this.started = new Promise((resolve) => {
       worker.once("message", () => resolve(true));
@@ -56,10 +126,17 @@ export class GemmHelper {
   /** A helper over `module` instantiated on `memory` (shared), or null if no thread can be started here. */
   static start(module: object, memory: object): GemmHelper | null {
     const control = new SharedArrayBuffer(CONTROL_INTS * 4);
+    const { port1, port2 } = new MessageChannel();
     try {
       // execArgv: []: the helper needs no loader (tsx) or flags of the caller's, and starts faster
-      const worker = new Worker(HELPER_SOURCE, { eval: true, workerData: { module, memory, control }, execArgv: [] });
-      return new GemmHelper(worker, control);
+      const worker = new Worker(HELPER_SOURCE, {
+        eval: true,
+        workerData: { module, memory, control, port: port2 },
+        transferList: [port2],
+        execArgv: [],
+      });
+      port1.unref();
+      return new GemmHelper(worker, control, port1);
     } catch {
       return null;
     }
@@ -89,6 +166,80 @@ export class GemmHelper {
     ctl[SLOT.BIAS] = job.bias;
     ctl[SLOT.PANEL_BYTES] = job.panelBytes;
     ctl[SLOT.CHUNK_PANELS] = job.chunkPanels;
+    if (!this.share(chunks, (j) => gemmChunk(ctl, fns, j))) throw new Error("a split gemm job failed");
+  }
+
+  /**
+   * The id under which the helper knows `module` instantiated over `memory` (a vector kernel's
+   * module and a VectorMemory's shared memory), registering it on first use. `owner` is the object
+   * whose collection ends the memory's use (the VectorMemory): the helper then drops its instance.
+   */
+  vectorId(module: object, memory: object, owner: object): number {
+    let byMemory = this.vectorIds.get(module);
+    if (byMemory === undefined) this.vectorIds.set(module, (byMemory = new WeakMap()));
+    let id = byMemory.get(owner);
+    if (id === undefined) {
+      id = this.nextId++;
+      byMemory.set(owner, id);
+      this.post({ kind: "kernel", id, module, memory });
+      this.dropped.register(owner, id);
+    }
+    return id;
+  }
+
+  /** The helper's slot holding `buffer` (an array a vector kernel copies), posting it there if it is not held. */
+  private bufferSlot(buffer: SharedArrayBuffer): number {
+    let slot = this.buffers.indexOf(buffer);
+    if (slot < 0) {
+      slot = this.lastUse.indexOf(Math.min(...this.lastUse));
+      this.buffers[slot] = buffer;
+      this.post({ kind: "buffer", id: slot, buffer });
+    }
+    this.lastUse[slot] = ++this.uses;
+    return slot;
+  }
+
+  /** Posts a message; the helper reads it (synchronously) before its next job. */
+  private post(message: { kind: string; id: number; module?: object; memory?: object; buffer?: SharedArrayBuffer }): void {
+    this.port.postMessage(message);
+    Atomics.store(this.control, SLOT.MESSAGES, ++this.messages);
+  }
+
+  /**
+   * Runs both parts of `job` with the helper (call only when `ready`); returns once both are done.
+   * Every array copied in or out must be a view of a SharedArrayBuffer.
+   */
+  runVector(job: VectorSplitJob): void {
+    const ctl = this.control;
+    const f32 = this.f32;
+    const count = job.pointers.length + job.scalars.length;
+    if (count > MAX_VECTOR_ARGS) throw new RangeError(`a vector job has at most ${MAX_VECTOR_ARGS} pointers and scalars, not ${count}`);
+    for (let r = 0; r < MAX_ARRAYS; r++) {
+      const a = job.arrays[r] ?? null;
+      const copied = a !== null && ((job.reads | job.writes) & (1 << r)) !== 0;
+      ctl[SLOT.V_BUFFERS + r] = copied ? this.bufferSlot(a.buffer as SharedArrayBuffer) : -1;
+      ctl[SLOT.V_OFFSETS + r] = copied ? a.byteOffset : 0;
+    }
+    ctl[SLOT.FN] = FN_VECTOR;
+    ctl[SLOT.V_ID] = job.id;
+    ctl[SLOT.V_N] = job.n;
+    ctl[SLOT.V_HALF] = job.half;
+    ctl[SLOT.V_READS] = job.reads;
+    ctl[SLOT.V_WRITES] = job.writes;
+    ctl[SLOT.V_POINTERS] = job.pointers.length;
+    ctl[SLOT.V_SCALARS] = job.scalars.length;
+    for (let i = 0; i < job.pointers.length; i++) ctl[SLOT.V_ARGS + i] = job.pointers[i]!;
+    for (let i = 0; i < job.scalars.length; i++) f32[SLOT.V_ARGS + job.pointers.length + i] = job.scalars[i]!;
+    const ok = this.share(2, (j) => vectorPart(ctl, f32, job.run, job.heap, job.arrays, j));
+    if (!ok) throw new Error("a split vector job failed");
+  }
+
+  /**
+   * Publishes the job written in the control block as `chunks` chunks, takes chunks with the helper
+   * (`runChunk` running one on this thread) and returns once all are finished: false if one threw.
+   */
+  private share(chunks: number, runChunk: (j: number) => void): boolean {
+    const ctl = this.control;
     const seq = (this.seq = (this.seq + 1) & SEQ_MASK);
     // no chunk of an earlier job runs now (the caller waited for them all): safe to reset
     Atomics.store(ctl, SLOT.FINISHED, 0);
@@ -96,7 +247,7 @@ export class GemmHelper {
     Atomics.store(ctl, SLOT.NEXT, (seq << 8) | chunks);
     Atomics.store(ctl, SLOT.SEQ, seq);
     Atomics.notify(ctl, SLOT.SEQ);
-    const ok = runChunks(ctl, fns, seq);
+    const ok = runChunks(ctl, runChunk, seq);
     const deadline = performance.now() + JOIN_SPIN_MS;
     for (;;) {
       // sleep only on the value just seen: if it changed since, wait returns at once
@@ -104,7 +255,7 @@ export class GemmHelper {
       if (finished === chunks) break;
       if (performance.now() > deadline) Atomics.wait(ctl, SLOT.FINISHED, finished);
     }
-    if (!ok || Atomics.load(ctl, SLOT.FAILED) !== 0) throw new Error("a split gemm job failed");
+    return ok && Atomics.load(ctl, SLOT.FAILED) === 0;
   }
 
   /** Stops the thread (for a WasmGemm that is dropped while the process goes on). */

@@ -134,10 +134,11 @@ export class WasmGemm {
   }
 
   /**
-   * The helper thread, started at the first product that wants one; null until it can take jobs
-   * (it starts in the background: meanwhile products run on the calling thread alone).
+   * The helper thread, started at the first product (or vector kernel run, see vector.ts) that
+   * wants one; null until it can take jobs (it starts in the background: meanwhile work runs on
+   * the calling thread alone).
    */
-  private readyHelper(): GemmHelper | null {
+  readyHelper(): GemmHelper | null {
     if (this.helper === undefined) this.helper = GemmHelper.start(this.module, this.memory);
     return this.helper?.ready ? this.helper : null;
   }

@@ -1,4 +1,7 @@
+import { getNumThreads } from "../../threads.js";
+import { wasmKernel } from "../gemm.js";
 import { Code, encodeModule, F32, I32, V128, type Local } from "./encoder.js";
+import { MAX_ARRAYS as ARRAYS, VECTOR_CHUNK } from "./gemm-helper-source.js";
 
 /**
  * Elementwise float32 kernels in WebAssembly SIMD (f32x4) that compute exactly what the equivalent
@@ -31,13 +34,23 @@ import { Code, encodeModule, F32, I32, V128, type Local } from "./encoder.js";
  */
 
 /** Elements per array per chunk. */
-export const CHUNK = 8192;
+export const CHUNK = VECTOR_CHUNK;
 const CHUNK_BYTES = CHUNK * 4;
 /** Copies of the body per loop iteration: each step covers 4·UNROLL elements. */
 const UNROLL = 1; // 2 and 4 measured no faster: the loop is bound by its ~45 vector instructions
 const STEP = 4 * UNROLL;
 /** At most this many arrays per kernel (regions of CHUNK floats each). */
-export const MAX_ARRAYS = 6;
+export const MAX_ARRAYS = ARRAYS;
+/**
+ * Runs over at least this many elements are shared with the matmul's helper thread when
+ * getNumThreads() ≥ 2: cut in two parts, one per thread (each element is computed the same way on
+ * either, so results do not depend on the split). Measured on the benchmark's 2-core guest, Adam
+ * with the helper awake: 32,768 elements 60 µs on one thread, 35–53 µs on two; W2's 200,704-element
+ * weight 420–620 µs, 310 µs.
+ */
+export const VECTOR_SPLIT_MIN_ELEMENTS = 32768;
+/** Counters, for tests: runs shared with the helper thread. */
+export const vectorStats = { splits: 0 };
 
 /** A value of the kernel: four float32 lanes, or a scalar argument broadcast to them. */
 export class Vec {
@@ -206,17 +219,18 @@ export interface VectorKernelSpec {
 }
 
 /**
- * run(bytes, p0, p1, ..., s0, s1, ...): the body over bytes/16 steps of four elements, from offset
- * 0 of every copied array's region and from byte address p_i of every resident array (in the
- * order of the arrays); bytes a positive multiple of 16.
+ * run(start, end, p0, p1, ..., s0, s1, ...): the body over bytes [start, end) — (end − start)/16
+ * steps of four elements — of every copied array's region and from byte address p_i of every
+ * resident array (in the order of the arrays); start < end, both multiples of 16.
  */
 function kernelFunction(spec: VectorKernelSpec): Code {
   const residents = spec.arrays.filter((a) => a.resident).length;
-  const c = new Code([I32, ...new Array<typeof I32>(residents).fill(I32), ...new Array<typeof F32>(spec.scalars).fill(F32)]);
-  const bytes = c.param(0);
-  let next = 1;
+  const c = new Code([I32, I32, ...new Array<typeof I32>(residents).fill(I32), ...new Array<typeof F32>(spec.scalars).fill(F32)]);
+  const [start, bytes] = [c.param(0), c.param(1)];
+  let next = 2;
   const pointers = spec.arrays.map((a) => (a.resident ? c.param(next++) : null));
   const offset = c.local(I32);
+  c.get(start).set(offset);
   const scalars: Vec[] = [];
   for (let i = 0; i < spec.scalars; i++) {
     const f32 = c.local(V128);
@@ -248,8 +262,8 @@ interface WasmApi {
 const WebAssembly = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
 
 const PAGE = 65536;
-/** The chunk regions, at the bottom of every VectorMemory. */
-const SCRATCH_BYTES = MAX_ARRAYS * CHUNK_BYTES;
+/** The chunk regions, at the bottom of every VectorMemory: a set for each of the two threads. */
+const SCRATCH_BYTES = 2 * MAX_ARRAYS * CHUNK_BYTES;
 /** A resident memory never grows past this (then `allocate` says null and the caller copies). */
 const RESIDENT_MAX_BYTES = 1 << 30;
 /** What every kernel module imports: a shared memory of up to RESIDENT_MAX_BYTES. */
@@ -264,8 +278,9 @@ const MEMORY_IMPORT = { minPages: 1, shared: { maxPages: RESIDENT_MAX_BYTES / PA
  * one by one: the whole memory goes when the last view of it and its owner are collected.
  */
 export class VectorMemory {
+  /** both sets of chunk regions */
   readonly heap: Float32Array;
-  /** heap views of whole regions, for copying full chunks out without a new subarray each time */
+  /** heap views of set 0's whole regions, for copying full chunks out without a new subarray each time */
   readonly regions: readonly Float32Array[];
   private used = SCRATCH_BYTES;
   /** every SharedArrayBuffer object this memory has handed views of (growing gives a new one) */
@@ -383,14 +398,16 @@ export class VectorKernel {
     const mem = memory ?? sharedMemory()!;
     const { reads, writes, residents } = this;
     const fn = this.instance(mem);
-    const { heap, regions } = mem;
-    const args = new Array<number>(1 + residents.length + scalars.length);
-    for (let i = 0; i < scalars.length; i++) args[1 + residents.length + i] = scalars[i]!;
     const base = residents.map((r) => {
       const at = mem.addressOf(arrays[r]!);
       if (at < 0) throw new Error(`array ${r} is not a resident buffer of the kernel's memory`);
       return at;
     });
+    if (n >= VECTOR_SPLIT_MIN_ELEMENTS && getNumThreads() >= 2 && this.split(n, arrays, scalars, mem, fn, base)) return;
+    const { heap, regions } = mem;
+    const args = new Array<number>(2 + residents.length + scalars.length);
+    for (let i = 0; i < scalars.length; i++) args[2 + residents.length + i] = scalars[i]!;
+    args[0] = 0;
     for (let off = 0; off < n; off += CHUNK) {
       const len = Math.min(CHUNK, n - off);
       const whole = off === 0 && len === n;
@@ -399,14 +416,44 @@ export class VectorKernel {
         const a = arrays[r]!;
         heap.set(whole && a.length === n ? a : a.subarray(off, off + len), r * CHUNK);
       }
-      args[0] = ((len + STEP - 1) & -STEP) * 4;
-      for (let i = 0; i < residents.length; i++) args[1 + i] = base[i]! + off * 4;
+      args[1] = ((len + STEP - 1) & -STEP) * 4;
+      for (let i = 0; i < residents.length; i++) args[2 + i] = base[i]! + off * 4;
       fn(...args);
       for (let i = 0; i < writes.length; i++) {
         const r = writes[i]!;
         arrays[r]!.set(len === CHUNK ? regions[r]! : heap.subarray(r * CHUNK, r * CHUNK + len), off);
       }
     }
+  }
+
+  /**
+   * The run shared with the matmul's helper thread, if it is ready and every copied array is a
+   * SharedArrayBuffer view (the helper reads and writes them itself); false, having done nothing,
+   * otherwise. Each thread copies its own half in and out through its own set of chunk regions:
+   * copying both halves on one thread measured no faster than one thread alone (the helper's half
+   * then crosses between the cores' caches twice).
+   */
+  private split(
+    n: number,
+    arrays: readonly (Float32Array | null)[],
+    scalars: readonly number[],
+    mem: VectorMemory,
+    run: RunFn,
+    pointers: readonly number[],
+  ): boolean {
+    const helper = wasmKernel()?.readyHelper() ?? null;
+    if (helper === null) return false;
+    let readMask = 0;
+    let writeMask = 0;
+    for (const r of this.reads) readMask |= 1 << r;
+    for (const r of this.writes) writeMask |= 1 << r;
+    for (const r of [...this.reads, ...this.writes]) if (!(arrays[r]!.buffer instanceof SharedArrayBuffer)) return false;
+    const id = helper.vectorId(this.module, mem.memory, mem);
+    // part 1 starts on a 64-byte line of every array, so the threads share no cache line
+    const half = (n >> 5) << 4;
+    helper.runVector({ run, id, heap: mem.heap, n, half, arrays, reads: readMask, writes: writeMask, pointers, scalars });
+    vectorStats.splits++;
+    return true;
   }
 }
 

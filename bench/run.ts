@@ -194,6 +194,13 @@ async function startEngines(ids: readonly EngineId[], clientOptions: ClientOptio
   return states;
 }
 
+/**
+ * Pause before each measured repetition. Threads an engine leaves spinning after its work would
+ * take a core from the next engine: OpenBLAS's workers busy-wait for a while (~0.1 s) before they
+ * sleep, Kiln's matmul helper 0.5 ms.
+ */
+const SETTLE_MS = 300;
+
 /** One case on every engine: prepare all, warm up all, then repetitions in rotating engine order. */
 async function runCase(def: CaseDef, engines: EngineState[], o: Options): Promise<CaseResult> {
   const results: Partial<Record<EngineId, Outcome>> = {};
@@ -252,6 +259,7 @@ async function runCase(def: CaseDef, engines: EngineState[], o: Options): Promis
       const a = active[(k + rep) % active.length]!;
       if (failed.has(a.state.id)) continue;
       try {
+        await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
         const r = await a.client.request({ op: "run", id: def.id, iters: a.iters, phase: "measure" });
         ok(r, "run");
         const run = runs.get(a.state.id)!;

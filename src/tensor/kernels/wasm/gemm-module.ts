@@ -66,6 +66,19 @@ function addLocal(c: Code, l: Local, d: Local): void {
 }
 
 /**
+ * The start of the k-block at `pc`, shared by both compute functions: kc = min(KC, k - pc);
+ * add = pc > 0 || ACCUMULATE (later blocks add to the tile); addBias = pc == 0 && BIAS;
+ * relu = pc + kc == k && RELU (only the last block applies it).
+ */
+function kBlock(c: Code, KC: number, l: { k: Local; pc: Local; flags: Local; kc: Local; add: Local; addBias: Local; relu: Local }): void {
+  const { k, pc, flags, kc, add, addBias, relu } = l;
+  c.get(k).get(pc).i32Sub().tee(kc).i32Const(KC).get(kc).i32Const(KC).i32LtS().select().set(kc);
+  c.get(pc).i32Const(0).i32GtS().get(flags).i32Const(ACCUMULATE).i32And().i32Or().set(add);
+  c.get(pc).i32Eqz().get(flags).i32Const(BIAS).i32And().i32Const(0).i32Ne().i32And().set(addBias);
+  c.get(pc).get(kc).i32Add().get(k).i32Eq().get(flags).i32Const(RELU).i32And().i32Const(0).i32Ne().i32And().set(relu);
+}
+
+/**
  * pack(src, rs, ps, rows, k, dst): panels of R rows, element (i, p) read at src + i·rs + p·ps
  * (strides in bytes), written as described above, rows past `rows` zero-filled. Panels whose rows
  * are consecutive in memory (rs = 4) are copied a vector at a time, panels whose p is consecutive
@@ -223,12 +236,7 @@ function computeFunction(shape: GemmKernelShape): Code {
     c,
     () => c.get(pc).get(k).i32LtS(),
     () => {
-      // kc = min(KC, k - pc)
-      c.get(k).get(pc).i32Sub().tee(kc).i32Const(KC).get(kc).i32Const(KC).i32LtS().select().set(kc);
-      // add = pc > 0 || ACCUMULATE; addBias = pc == 0 && BIAS; relu = pc + kc == k && RELU
-      c.get(pc).i32Const(0).i32GtS().get(flags).i32Const(ACCUMULATE).i32And().i32Or().set(add);
-      c.get(pc).i32Eqz().get(flags).i32Const(BIAS).i32And().i32Const(0).i32Ne().i32And().set(addBias);
-      c.get(pc).get(kc).i32Add().get(k).i32Eq().get(flags).i32Const(RELU).i32And().i32Const(0).i32Ne().i32And().set(relu);
+      kBlock(c, KC, { k, pc, flags, kc, add, addBias, relu });
       c.i32Const(0).set(ic);
       whileLoop(
         c,
@@ -387,10 +395,7 @@ function computeRowsFunction(shape: GemmKernelShape): Code {
     c,
     () => c.get(pc).get(k).i32LtS(),
     () => {
-      c.get(k).get(pc).i32Sub().tee(kc).i32Const(KC).get(kc).i32Const(KC).i32LtS().select().set(kc);
-      c.get(pc).i32Const(0).i32GtS().get(flags).i32Const(ACCUMULATE).i32And().i32Or().set(add);
-      c.get(pc).i32Eqz().get(flags).i32Const(BIAS).i32And().i32Const(0).i32Ne().i32And().set(addBias);
-      c.get(pc).get(kc).i32Add().get(k).i32Eq().get(flags).i32Const(RELU).i32And().i32Const(0).i32Ne().i32And().set(relu);
+      kBlock(c, KC, { k, pc, flags, kc, add, addBias, relu });
       c.i32Const(0).set(jb);
       const group = (g: number): void =>
         whileLoop(

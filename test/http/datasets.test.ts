@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fromTypedArray, safetensors, type Tensor } from "../../src/tensor/index.js";
 import { loadFixture, type RefTensor } from "../helpers/fixtures.js";
+import type { DatasetView } from "../../src/jobs/index.js";
 import { buildTestApp, errorOf, type TestApp } from "./helper.js";
 import { rows } from "../helpers/seed.js";
 
@@ -9,17 +10,6 @@ const toy = loadFixture<{ toy_training: { X_train: RefTensor; y_train: RefTensor
 
 /** The seed's toy data: X_train [5, 2] and y_train [5] (0, 0, 0, 1, 1). */
 const TOY = { features: rows(toy.X_train), labels: toy.y_train.data as number[] };
-
-interface DatasetView {
-  id: string;
-  name: string | null;
-  num_samples: number;
-  feature_shape: number[];
-  label_shape: number[];
-  label_dtype: "int64" | "float32";
-  num_classes: number | null;
-  created_at: string;
-}
 
 let t: TestApp;
 beforeAll(async () => {

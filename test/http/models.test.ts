@@ -1,26 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { manualSeed, rand } from "../../src/index.js";
 import { fromTypedArray, safetensors } from "../../src/tensor/index.js";
+import type { ModelView } from "../../src/jobs/index.js";
 import { buildTestApp, errorOf, type TestApp } from "./helper.js";
 import { SEED_MODEL, seedMlp } from "../helpers/seed.js";
 
 const mlp = seedMlp();
 
-
-interface ModelView {
-  id: string;
-  name: string | null;
-  input_shape: number[];
-  output_shape: number[];
-  layers: (Record<string, unknown> & { type: string; output_shape: number[]; num_params: number })[];
-  num_params: number;
-  trainable_params: number;
-  summary: string;
-  seed: number | null;
-  version: number;
-  created_at: string;
-  updated_at: string;
-}
 
 interface WeightsJson {
   tensors: Record<string, { shape: number[]; dtype: string; data: number[] }>;

@@ -354,14 +354,23 @@ export class VectorKernel {
   private readonly reads: number[] = [];
   private readonly writes: number[] = [];
   private readonly residents: number[] = [];
+  /** the same read and written arrays as bit masks, as a split run tells the helper thread */
+  private readMask = 0;
+  private writeMask = 0;
 
   private constructor(spec: VectorKernelSpec) {
     this.module = new WebAssembly!.Module(encodeModule([{ name: "run", code: kernelFunction(spec) }], MEMORY_IMPORT));
     spec.arrays.forEach((a, i) => {
       if (a.resident) this.residents.push(i);
       else {
-        if (a.read) this.reads.push(i);
-        if (a.write) this.writes.push(i);
+        if (a.read) {
+          this.reads.push(i);
+          this.readMask |= 1 << i;
+        }
+        if (a.write) {
+          this.writes.push(i);
+          this.writeMask |= 1 << i;
+        }
       }
     });
   }
@@ -443,15 +452,13 @@ export class VectorKernel {
   ): boolean {
     const helper = wasmKernel()?.readyHelper() ?? null;
     if (helper === null) return false;
-    let readMask = 0;
-    let writeMask = 0;
-    for (const r of this.reads) readMask |= 1 << r;
-    for (const r of this.writes) writeMask |= 1 << r;
-    for (const r of [...this.reads, ...this.writes]) if (!(arrays[r]!.buffer instanceof SharedArrayBuffer)) return false;
+    for (let r = 0; r < arrays.length; r++) {
+      if ((this.readMask | this.writeMask) & (1 << r) && !(arrays[r]!.buffer instanceof SharedArrayBuffer)) return false;
+    }
     const id = helper.vectorId(this.module, mem.memory, mem);
     // part 1 starts on a 64-byte line of every array, so the threads share no cache line
     const half = (n >> 5) << 4;
-    helper.runVector({ run, id, heap: mem.heap, n, half, arrays, reads: readMask, writes: writeMask, pointers, scalars });
+    helper.runVector({ run, id, heap: mem.heap, n, half, arrays, reads: this.readMask, writes: this.writeMask, pointers, scalars });
     vectorStats.splits++;
     return true;
   }

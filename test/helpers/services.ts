@@ -1,0 +1,42 @@
+/**
+ * The Postgres and Redis that tests of the scale-out mode run against: real servers, at
+ * KILN_TEST_DATABASE_URL and KILN_TEST_REDIS_URL (default: this machine's standard local ports).
+ * On a machine without them those tests are skipped, saying why; with KILN_TEST_SERVICES=required
+ * (what `.ci/run` sets, after starting both) a missing server fails the run instead.
+ */
+import { connect } from "node:net";
+
+export const TEST_DATABASE_URL = process.env.KILN_TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+export const TEST_REDIS_URL = process.env.KILN_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
+
+const REQUIRED = process.env.KILN_TEST_SERVICES === "required";
+
+/** Whether a TCP connection to the URL's host and port opens within a second. */
+function reachable(url: string, defaultPort: number): Promise<boolean> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = connect({ host: hostname.replace(/^\[|\]$/g, ""), port: Number(port || defaultPort) });
+    const done = (ok: boolean): void => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(1000, () => done(false));
+    socket.once("connect", () => done(true));
+    socket.once("error", () => done(false));
+  });
+}
+
+/**
+ * True when the service answers; false (the caller skips its tests) when it does not and the run
+ * does not require it; throws when it is required.
+ */
+async function available(name: string, url: string, defaultPort: number): Promise<boolean> {
+  if (await reachable(url, defaultPort)) return true;
+  const message = `${name} is not reachable at ${url}`;
+  if (REQUIRED) throw new Error(`${message}, and KILN_TEST_SERVICES=required`);
+  process.stderr.write(`skipping ${name} tests: ${message} (set KILN_TEST_SERVICES=required to fail instead)\n`);
+  return false;
+}
+
+export const postgresAvailable = (): Promise<boolean> => available("Postgres", TEST_DATABASE_URL, 5432);
+export const redisAvailable = (): Promise<boolean> => available("Redis", TEST_REDIS_URL, 6379);

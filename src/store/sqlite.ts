@@ -1,48 +1,40 @@
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import Database from "better-sqlite3";
-import { StoreConflictError, type Store } from "./store.js";
-import { packEvents, truncateRow, unpackRow, type EventRow } from "./sqlite_event_rows.js";
-import { migrate } from "./sqlite_schema.js";
 import {
-  TERMINAL_STATUSES,
-  type CheckpointRecord,
-  type DatasetRecord,
-  type DatasetSummaryRecord,
-  type JobEvent,
-  type JobRecord,
-  type JobStatus,
-  type Json,
-  type ListOptions,
-  type ModelRecord,
-  type ModelSummaryRecord,
-  type Page,
+  applyPatch,
+  bytes,
+  clampLimit,
+  isTerminal,
+  now,
+  page,
+  StoreCursorError,
+  type JobPatch,
+  type NewEvent,
+} from "./common.js";
+import { packEvents, truncateRow, unpackRow, type EventRow } from "./event_rows.js";
+import { migrate } from "./sqlite_schema.js";
+import { StoreConflictError, type Store } from "./store.js";
+import type {
+  CheckpointRecord,
+  DatasetRecord,
+  DatasetSummaryRecord,
+  JobEvent,
+  JobRecord,
+  JobStatus,
+  Json,
+  ListOptions,
+  ModelRecord,
+  ModelSummaryRecord,
+  Page,
 } from "./types.js";
+
+export { StoreCursorError };
 
 export interface SqliteStoreOptions {
   /** Database file (parent directories are created), or ":memory:" for a throwaway store. */
   path: string;
 }
-
-/**
- * A listing's `after` names no item that ever existed. A RangeError carrying HTTP status 400, so
- * the API answers `bad_request` with this message instead of a 500.
- */
-export class StoreCursorError extends RangeError {
-  override name = "StoreCursorError";
-  readonly statusCode = 400;
-  constructor(readonly cursor: string) {
-    super(`unknown cursor: ${cursor}`);
-  }
-}
-
-const DEFAULT_LIMIT = 50;
-const MAX_LIMIT = 500;
-
-type NewEvent = Omit<JobEvent, "jobId" | "seq">;
-type JobPatch = Partial<
-  Pick<JobRecord, "status" | "progress" | "metrics" | "error" | "startedAt" | "finishedAt" | "cancelRequested">
->;
 
 // ---- Row shapes (column aliases match these names) ----
 
@@ -114,25 +106,8 @@ const ACTIVE = `status IN ('queued', 'running')`;
 
 // ---- Conversions ----
 
-const now = (): string => new Date().toISOString();
 const toJson = (value: Json): string => JSON.stringify(value);
 const fromJson = <T = Json>(text: string): T => JSON.parse(text) as T;
-
-/**
- * A plain Uint8Array with its own memory. better-sqlite3 already copies a BLOB out of SQLite into
- * a fresh Buffer that owns its whole ArrayBuffer, so viewing that ArrayBuffer is a copy-free way
- * to drop the Buffer prototype; anything else (a pooled slice) is copied.
- */
-function bytes(buffer: Buffer): Uint8Array {
-  if (buffer.byteOffset === 0 && buffer.byteLength === buffer.buffer.byteLength) {
-    return new Uint8Array(buffer.buffer, 0, buffer.byteLength);
-  }
-  return new Uint8Array(buffer);
-}
-
-function isTerminal(status: JobStatus): boolean {
-  return TERMINAL_STATUSES.includes(status);
-}
 
 function modelSummaryFromRow(row: ModelSummaryRow): ModelSummaryRecord {
   return {
@@ -206,24 +181,6 @@ function jobParams(job: JobRecord) {
     finishedAt: job.finishedAt,
     updatedAt: job.updatedAt,
   };
-}
-
-function clampLimit(limit: number | undefined): number {
-  if (limit === undefined || !Number.isFinite(limit)) return DEFAULT_LIMIT;
-  return Math.min(MAX_LIMIT, Math.max(1, Math.floor(limit)));
-}
-
-/** Applies the keys of `patch` that are present (not undefined) to `job`. */
-function applyPatch(job: JobRecord, patch: JobPatch, updatedAt: string): JobRecord {
-  const next: JobRecord = { ...job, updatedAt };
-  if (patch.status !== undefined) next.status = patch.status;
-  if (patch.progress !== undefined) next.progress = patch.progress;
-  if (patch.metrics !== undefined) next.metrics = patch.metrics;
-  if (patch.error !== undefined) next.error = patch.error;
-  if (patch.startedAt !== undefined) next.startedAt = patch.startedAt;
-  if (patch.finishedAt !== undefined) next.finishedAt = patch.finishedAt;
-  if (patch.cancelRequested !== undefined) next.cancelRequested = patch.cancelRequested;
-  return next;
 }
 
 /**
@@ -321,12 +278,6 @@ export class SqliteStore implements Store {
       const row = live ?? (kind === "job" ? undefined : s.deletedSeq.get(kind, after));
       if (!row) throw new StoreCursorError(after);
       return row.seq;
-    };
-
-    const page = <R extends { seq: number; id: string }, T>(rows: R[], limit: number, map: (row: R) => T): Page<T> => {
-      const more = rows.length > limit;
-      const items = more ? rows.slice(0, limit) : rows;
-      return { items: items.map(map), nextCursor: more ? items[items.length - 1]!.id : null };
     };
 
     const listModels = db.transaction((options: ListOptions) => {

@@ -105,7 +105,7 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (kind, id)
   ) STRICT, WITHOUT ROWID;
   `,
-  // 1 -> 2: a job_events row may hold a run of consecutive training steps (sqlite_event_rows.ts);
+  // 1 -> 2: a job_events row may hold a run of consecutive training steps (event_rows.ts);
   // its seq is then the run's first event. Existing rows hold one event each.
   `
   ALTER TABLE job_events ADD COLUMN n_events INTEGER NOT NULL DEFAULT 1 CHECK (n_events >= 1);

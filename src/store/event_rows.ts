@@ -1,13 +1,13 @@
 import type { JobEvent, JobEventType, Json } from "./types.js";
 
 /**
- * How job events map to rows of `job_events`. A row holds one event (`n_events` 1, `data` its JSON)
- * or a run of consecutive training steps (`n_events` > 1): `progress` events of one epoch whose
- * data is exactly `{ step, epoch, batch, loss }` with step and batch counting up by one. A run is
- * stored as `{ step, epoch, batch, losses }`: the first step's numbers and every loss as float64
- * little-endian bytes in base64 (exact, and without writing each loss as decimal text, which costs
- * a microsecond a number). A fast job's 15,000 steps a second then cost a few inserts instead of
- * one each. `seq` is the row's first event.
+ * How job events map to rows of `job_events`, in every SQL store (SQLite and Postgres). A row holds
+ * one event (`n_events` 1, `data` its JSON) or a run of consecutive training steps (`n_events` > 1):
+ * `progress` events of one epoch whose data is exactly `{ step, epoch, batch, loss }` with step and
+ * batch counting up by one. A run is stored as `{ step, epoch, batch, losses }`: the first step's
+ * numbers and every loss as float64 little-endian bytes in base64 (exact, and without writing each
+ * loss as decimal text, which costs a microsecond a number). A fast job's 15,000 steps a second
+ * then cost a few inserts instead of one each. `seq` is the row's first event.
  */
 
 type NewEvent = Omit<JobEvent, "jobId" | "seq">;

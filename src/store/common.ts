@@ -1,0 +1,70 @@
+/**
+ * What every Store implementation shares beyond the interface: the listing limits, the cursor
+ * error, how a patch applies to a job, and how a stored blob becomes a plain Uint8Array.
+ */
+import { TERMINAL_STATUSES, type JobEvent, type JobRecord, type JobStatus, type Page } from "./types.js";
+
+/**
+ * A listing's `after` names no item that ever existed. A RangeError carrying HTTP status 400, so
+ * the API answers `bad_request` with this message instead of a 500.
+ */
+export class StoreCursorError extends RangeError {
+  override name = "StoreCursorError";
+  readonly statusCode = 400;
+  constructor(readonly cursor: string) {
+    super(`unknown cursor: ${cursor}`);
+  }
+}
+
+export type NewEvent = Omit<JobEvent, "jobId" | "seq">;
+export type JobPatch = Partial<
+  Pick<JobRecord, "status" | "progress" | "metrics" | "error" | "startedAt" | "finishedAt" | "cancelRequested">
+>;
+
+const DEFAULT_LIMIT = 50;
+const MAX_LIMIT = 500;
+
+/** A listing's page size: 50 by default, clamped to [1, 500]. */
+export function clampLimit(limit: number | undefined): number {
+  if (limit === undefined || !Number.isFinite(limit)) return DEFAULT_LIMIT;
+  return Math.min(MAX_LIMIT, Math.max(1, Math.floor(limit)));
+}
+
+/** A page from `limit + 1` rows in order: the extra row only says that there is a next page. */
+export function page<R extends { id: string }, T>(rows: R[], limit: number, map: (row: R) => T): Page<T> {
+  const more = rows.length > limit;
+  const items = more ? rows.slice(0, limit) : rows;
+  return { items: items.map(map), nextCursor: more ? items[items.length - 1]!.id : null };
+}
+
+/** Store-set timestamps (ISO-8601 UTC, the format the records use). */
+export const now = (): string => new Date().toISOString();
+
+export function isTerminal(status: JobStatus): boolean {
+  return TERMINAL_STATUSES.includes(status);
+}
+
+/** Applies the keys of `patch` that are present (not undefined) to `job`. */
+export function applyPatch(job: JobRecord, patch: JobPatch, updatedAt: string): JobRecord {
+  const next: JobRecord = { ...job, updatedAt };
+  if (patch.status !== undefined) next.status = patch.status;
+  if (patch.progress !== undefined) next.progress = patch.progress;
+  if (patch.metrics !== undefined) next.metrics = patch.metrics;
+  if (patch.error !== undefined) next.error = patch.error;
+  if (patch.startedAt !== undefined) next.startedAt = patch.startedAt;
+  if (patch.finishedAt !== undefined) next.finishedAt = patch.finishedAt;
+  if (patch.cancelRequested !== undefined) next.cancelRequested = patch.cancelRequested;
+  return next;
+}
+
+/**
+ * A plain Uint8Array with its own memory. Drivers return a blob as a Buffer; one that owns its
+ * whole ArrayBuffer is viewed without copying (dropping the Buffer prototype), anything else (a
+ * slice of Node's shared pool) is copied.
+ */
+export function bytes(buffer: Buffer): Uint8Array {
+  if (buffer.byteOffset === 0 && buffer.byteLength === buffer.buffer.byteLength) {
+    return new Uint8Array(buffer.buffer, 0, buffer.byteLength);
+  }
+  return new Uint8Array(buffer);
+}

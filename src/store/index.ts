@@ -1,3 +1,5 @@
 export * from "./types.js";
 export * from "./store.js";
+export { StoreCursorError } from "./common.js";
 export { SqliteStore, type SqliteStoreOptions } from "./sqlite.js";
+export { PostgresStore, type PostgresStoreOptions } from "./postgres.js";

@@ -1,0 +1,239 @@
+/**
+ * PostgresStore against a real Postgres (test/helpers/services.ts): the Store contract, each test in
+ * a fresh schema dropped afterwards, and what only a shared database has to get right — several
+ * processes (here: several stores, each with its own pool) writing at once.
+ */
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { fileURLToPath } from "node:url";
+import pg from "pg";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { PostgresStore } from "../../src/store/postgres.js";
+import { SCHEMA_VERSION } from "../../src/store/postgres_schema.js";
+import type { JobEvent } from "../../src/store/types.js";
+import { postgresAvailable, TEST_DATABASE_URL } from "../helpers/services.js";
+import {
+  expectBytes,
+  expectConflict,
+  sampleDataset,
+  sampleJob,
+  sampleModel,
+  statusEvent,
+  stepEvents,
+  storeContract,
+  timestamp,
+} from "./contract.js";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const STORE_MODULE = new URL("../../src/store/postgres.ts", import.meta.url).href;
+
+const available = await postgresAvailable();
+
+const freshSchema = (): string => `kiln_test_${randomBytes(6).toString("hex")}`;
+
+/** Runs `sql` on a connection of its own (not a store's). */
+async function admin<R extends pg.QueryResultRow>(sql: string, values: unknown[] = []): Promise<R[]> {
+  const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+  await client.connect();
+  try {
+    return (await client.query<R>(sql, values)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+/** Stores opened on one schema, closed and the schema dropped by `cleanup`. */
+function schemaStores() {
+  const schema = freshSchema();
+  const opened: PostgresStore[] = [];
+  return {
+    schema,
+    open: async (): Promise<PostgresStore> => {
+      const store = await PostgresStore.open({ url: TEST_DATABASE_URL, schema });
+      opened.push(store);
+      return store;
+    },
+    cleanup: async (): Promise<void> => {
+      for (const store of opened.splice(0)) await store.close();
+      await admin(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    },
+  };
+}
+
+describe.skipIf(!available)("PostgresStore", () => {
+  storeContract("PostgresStore", async () => {
+    const stores = schemaStores();
+    return { store: await stores.open(), reopen: stores.open, cleanup: stores.cleanup };
+  });
+
+  describe("PostgresStore specifics", () => {
+    let stores: ReturnType<typeof schemaStores>;
+    beforeEach(() => {
+      stores = schemaStores();
+    });
+    afterEach(async () => {
+      await stores.cleanup();
+    });
+
+    /** A queued job (and its model and dataset) written through `store`. */
+    async function setupJob(store: PostgresStore) {
+      const model = sampleModel();
+      const dataset = sampleDataset();
+      await store.createModel(model);
+      await store.createDataset(dataset);
+      const { job } = await store.createJob(sampleJob({ modelId: model.id, datasetId: dataset.id }), statusEvent("queued"));
+      return { model, dataset, job };
+    }
+
+    it("migrates a fresh schema once when several processes open it at once", async () => {
+      const opened = await Promise.all(Array.from({ length: 4 }, () => stores.open()));
+      const versions = await admin<{ version: number }>(`SELECT version FROM ${stores.schema}.schema_version`);
+      expect(versions).toEqual([{ version: SCHEMA_VERSION }]);
+      const model = sampleModel();
+      await opened[0]!.createModel(model);
+      expect(await opened[3]!.getModel(model.id)).toStrictEqual(model);
+    });
+
+    it("refuses a schema written by a newer version", async () => {
+      await stores.open();
+      await admin(`UPDATE ${stores.schema}.schema_version SET version = $1`, [SCHEMA_VERSION + 1]);
+      await expect(stores.open()).rejects.toThrow(/newer/);
+    });
+
+    it("refuses a schema name that would need quoting", async () => {
+      const open = PostgresStore.open({ url: TEST_DATABASE_URL, schema: "x; DROP TABLE jobs" });
+      await expect(open).rejects.toBeInstanceOf(RangeError);
+    });
+
+    it("numbers events of one job appended by two processes at once without gaps or collisions", async () => {
+      const [a, b] = [await stores.open(), await stores.open()];
+      const { job } = await setupJob(a);
+      const tagged = (writer: string, batch: number): Omit<JobEvent, "jobId" | "seq">[] =>
+        Array.from({ length: 5 }, (_, i) => ({ type: "epoch", data: { writer, batch, i } }));
+      const writes = [a, b].flatMap((store, w) =>
+        Array.from({ length: 25 }, (_, batch) => store.appendEvents(job.id, tagged(w === 0 ? "a" : "b", batch))),
+      );
+      const lasts = await Promise.all(writes);
+      expect(new Set(lasts).size).toBe(lasts.length);
+      expect(Math.max(...lasts)).toBe(1 + 2 * 25 * 5);
+
+      const events = await b.listEvents(job.id);
+      expect(events.map((e) => e.seq)).toEqual(Array.from({ length: 1 + 2 * 25 * 5 }, (_, i) => i + 1));
+      // each batch landed whole, in order, ending at the seq its append returned
+      for (const [k, last] of lasts.entries()) {
+        const batch = events.slice(last - 5, last).map((e) => e.data);
+        expect(batch).toStrictEqual(tagged(k < 25 ? "a" : "b", k % 25).map((e) => e.data));
+      }
+    });
+
+    it("creates one job for one idempotency key sent to two processes at once", async () => {
+      const [a, b] = [await stores.open(), await stores.open()];
+      const model = sampleModel();
+      const dataset = sampleDataset();
+      await a.createModel(model);
+      await a.createDataset(dataset);
+      const key = "key-raced";
+      const results = await Promise.all(
+        [a, b, a, b].map((store) =>
+          store.createJob(sampleJob({ modelId: model.id, datasetId: dataset.id }, { idempotencyKey: key }), statusEvent("queued")),
+        ),
+      );
+      expect(results.filter((r) => r.created)).toHaveLength(1);
+      expect(new Set(results.map((r) => r.job.id)).size).toBe(1);
+      expect(await b.countJobs(["queued"])).toBe(1);
+      expect((await a.listEvents(results[0]!.job.id)).map((e) => e.seq)).toEqual([1]);
+    });
+
+    it("never leaves a queued job without its model when a delete races the job's creation", async () => {
+      const [a, b] = [await stores.open(), await stores.open()];
+      for (let round = 0; round < 10; round++) {
+        const model = sampleModel();
+        const dataset = sampleDataset();
+        await a.createModel(model);
+        await a.createDataset(dataset);
+        const job = sampleJob({ modelId: model.id, datasetId: dataset.id });
+        const [created, deleted] = await Promise.allSettled([
+          a.createJob(job, statusEvent("queued")),
+          b.deleteModel(model.id),
+        ]);
+        if (created.status === "fulfilled") {
+          expect(deleted.status).toBe("rejected");
+          await expectConflict(b.deleteModel(model.id), "model_in_use");
+          expect(await b.getModel(model.id)).not.toBeNull();
+        } else {
+          expect(deleted).toEqual({ status: "fulfilled", value: true });
+          expect(await b.getJob(job.id)).toBeNull();
+        }
+      }
+    });
+
+    it("stores a run of training steps in one row", async () => {
+      const store = await stores.open();
+      const { job } = await setupJob(store);
+      const epoch = { type: "epoch" as const, data: { epoch: 1 } };
+      await store.appendEvents(job.id, [...stepEvents(1, 1000, 1), epoch, ...stepEvents(1001, 10, 2)]);
+      const sql = `SELECT seq, n_events AS n, type FROM ${stores.schema}.job_events WHERE job_id = $1 ORDER BY seq`;
+      const rows = await admin(sql, [job.id]);
+      expect(rows).toEqual([
+        { seq: "1", n: 1, type: "status" },
+        { seq: "2", n: 1000, type: "progress" },
+        { seq: "1002", n: 1, type: "epoch" },
+        { seq: "1003", n: 10, type: "progress" },
+      ]);
+    });
+
+    it("keeps writes that resolved before a process was killed with SIGKILL", async () => {
+      const store = await stores.open();
+      const { model, dataset } = await setupJob(store);
+      const finished = sampleJob({ modelId: model.id, datasetId: dataset.id });
+      const running = sampleJob({ modelId: model.id, datasetId: dataset.id });
+      const stamp = timestamp();
+      const script = `
+        const { PostgresStore } = await import(process.env.KILN_STORE_MODULE);
+        const input = JSON.parse(process.env.KILN_INPUT);
+        const bytes = (n, k) => Uint8Array.from({ length: n }, (_, i) => (i * k + 3) & 255);
+        const store = await PostgresStore.open({ url: input.url, schema: input.schema });
+        const status = (status) => ({ type: "status", data: { status } });
+        for (const job of [input.finished, input.running]) {
+          await store.createJob(job, status("queued"));
+          await store.updateJob(job.id, { status: "running", startedAt: input.stamp }, [status("running")]);
+        }
+        await store.finishJob(
+          input.finished.id,
+          { status: "succeeded", metrics: { loss: 0.25, epochs: [] }, error: null, finishedAt: input.stamp },
+          [status("succeeded")],
+          { modelId: input.modelId, weights: bytes(4096, 7), generatorState: bytes(5056, 13) },
+        );
+        await store.saveCheckpoint(input.running.id, bytes(2048, 11), [{ type: "progress", data: { step: 1 } }]);
+        process.kill(process.pid, "SIGKILL");
+      `;
+      const input = { url: TEST_DATABASE_URL, schema: stores.schema, finished, running, stamp, modelId: model.id };
+      const { signal, stderr } = await new Promise<{ signal: NodeJS.Signals | null; stderr: string }>((resolve, reject) => {
+        const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+          cwd: ROOT,
+          env: { ...process.env, KILN_STORE_MODULE: STORE_MODULE, KILN_INPUT: JSON.stringify(input) },
+          stdio: ["ignore", "ignore", "pipe"],
+        });
+        let stderr = "";
+        child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+        child.on("error", reject);
+        child.on("exit", (_code, signal) => resolve({ signal, stderr }));
+      });
+      expect(stderr).toBe("");
+      expect(signal).toBe("SIGKILL");
+
+      await store.close();
+      const reopened = await stores.open();
+      const bytes = (n: number, k: number) => Uint8Array.from({ length: n }, (_, i) => (i * k + 3) & 255);
+      expect(await reopened.getJob(finished.id)).toMatchObject({ status: "succeeded", finishedAt: stamp });
+      const updated = (await reopened.getModel(model.id))!;
+      expect(updated.version).toBe(model.version + 1);
+      expectBytes(updated.weights, bytes(4096, 7));
+      const checkpoint = (await reopened.getCheckpoint(running.id))!;
+      expect(checkpoint.seq).toBe(3);
+      expectBytes(checkpoint.state, bytes(2048, 11));
+      expect((await reopened.listEvents(running.id)).map((e) => e.type)).toEqual(["status", "status", "progress"]);
+      expect(await reopened.countJobs(["running"])).toBe(1);
+    });
+  });
+});

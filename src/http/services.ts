@@ -29,8 +29,8 @@ export async function startServices(
     ...options,
   });
   await jobs.start();
-  metrics?.registerGauge("kiln_jobs_active", "Jobs queued or running in this process", () => {
-    const { queued, running } = jobs.stats();
+  metrics?.registerGauge("kiln_jobs_active", "Jobs queued (in the shared queue, when there is one) or running in this process", async () => {
+    const { queued, running } = await jobs.stats();
     return { queued, running };
   });
   return { models: new ModelService(store, { maxParams: config.limits.maxParams }), jobs };

@@ -175,8 +175,8 @@ export class JobManager {
     };
   }
 
-  stats(): { queued: number; running: number } {
-    const { waiting, active } = this.queue.counts();
+  async stats(): Promise<{ queued: number; running: number }> {
+    const { waiting, active } = await this.queue.counts();
     return { queued: waiting, running: active };
   }
 

@@ -15,9 +15,17 @@ export interface JobQueue {
    * when the handler's promise settles. Call once.
    */
   consume(handler: (jobId: string) => Promise<void>, concurrency: number): void;
-  /** How many ids wait and how many handlers run. */
-  counts(): { waiting: number; active: number };
-  /** Stops handing out ids and resolves once every running handler has settled. */
+  /**
+   * How many ids wait (in the whole queue, when it is shared) and how many handlers run in this
+   * process. Asynchronous because a shared queue has to ask its server.
+   */
+  counts(): Promise<{ waiting: number; active: number }>;
+  /**
+   * Stops handing out ids and resolves once every running handler has settled. A handler that
+   * settles after this began may have suspended its job rather than ended it: a shared queue keeps
+   * such ids for another consumer (the in-process queue ends with its process, and the next start
+   * re-enqueues them from the store).
+   */
   close(): Promise<void>;
 }
 
@@ -50,7 +58,7 @@ export class InProcessQueue implements JobQueue {
     this.dispatch();
   }
 
-  counts(): { waiting: number; active: number } {
+  async counts(): Promise<{ waiting: number; active: number }> {
     return { waiting: this.waiting.length, active: this.active.size };
   }
 

@@ -1,7 +1,22 @@
 import { describe, expect, it } from "vitest";
 import type { JobQueue } from "../../src/jobs/queue.js";
 
-const tick = (ms = 5) => new Promise((r) => setTimeout(r, ms));
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `check` until it returns true; a queue on a server takes a few round trips to react. */
+export async function waitUntil(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await sleep(5);
+  }
+}
+
+/**
+ * How long a queue that is not going to hand out an id is given to (wrongly) hand it out: enough
+ * for a few round trips to a local server.
+ */
+const SETTLE_MS = 200;
 
 /** What every JobQueue must do; run it for each implementation. */
 export function queueContract(name: string, make: () => Promise<{ queue: JobQueue; cleanup: () => Promise<void> }>): void {
@@ -19,20 +34,22 @@ export function queueContract(name: string, make: () => Promise<{ queue: JobQueu
         running--;
       }, 2);
       for (const id of ["a", "b", "c", "d"]) await queue.enqueue(id);
-      await tick();
+      await waitUntil(() => release.size === 2, "two ids run");
+      await sleep(SETTLE_MS);
       expect(started).toEqual(["a", "b"]);
-      expect(queue.counts()).toEqual({ waiting: 2, active: 2 });
+      expect(await queue.counts()).toEqual({ waiting: 2, active: 2 });
       release.get("b")!();
-      await tick();
+      await waitUntil(() => release.has("c"), "c runs");
+      await sleep(SETTLE_MS);
       expect(started).toEqual(["a", "b", "c"]);
       release.get("a")!();
       release.get("c")!();
-      await tick();
+      await waitUntil(() => release.has("d"), "d runs");
       release.get("d")!();
-      await tick();
+      await waitUntil(async () => (await queue.counts()).active === 0, "every handler settled");
       expect(started).toEqual(["a", "b", "c", "d"]);
       expect(peak).toBe(2);
-      expect(queue.counts()).toEqual({ waiting: 0, active: 0 });
+      expect(await queue.counts()).toEqual({ waiting: 0, active: 0 });
       await cleanup();
     });
 
@@ -47,12 +64,12 @@ export function queueContract(name: string, make: () => Promise<{ queue: JobQueu
       await queue.enqueue("x");
       await queue.enqueue("y");
       await queue.enqueue("z");
-      await tick();
+      await waitUntil(() => started.length === 1, "x runs");
       expect(await queue.remove("y")).toBe(true);
       expect(await queue.remove("x")).toBe(false);
       expect(await queue.remove("nope")).toBe(false);
       finish();
-      await tick();
+      await waitUntil(() => started.length === 2, "the next id runs");
       expect(started).toEqual(["x", "z"]);
       finish();
       await cleanup();
@@ -67,7 +84,7 @@ export function queueContract(name: string, make: () => Promise<{ queue: JobQueu
       }, 1);
       await queue.enqueue("bad");
       await queue.enqueue("good");
-      await tick(20);
+      await waitUntil(() => seen.length === 2, "both ids ran");
       expect(seen).toEqual(["bad", "good"]);
       await cleanup();
     });
@@ -78,15 +95,15 @@ export function queueContract(name: string, make: () => Promise<{ queue: JobQueu
       let finished = false;
       queue.consume(async (id) => {
         seen.push(id);
-        await tick(30);
+        await sleep(30);
         finished = true;
       }, 1);
       await queue.enqueue("first");
       await queue.enqueue("second");
-      await tick();
+      await waitUntil(() => seen.length === 1, "first runs");
       await queue.close();
       expect(finished).toBe(true);
-      await tick(40);
+      await sleep(SETTLE_MS);
       expect(seen).toEqual(["first"]);
       await cleanup();
     });

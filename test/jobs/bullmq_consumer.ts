@@ -1,0 +1,13 @@
+/**
+ * A consumer process for test/jobs/bullmq_queue.test.ts: takes ids from the queue given in argv,
+ * prints each one it starts and never finishes it. The test kills it to play a crashed machine.
+ */
+import { BullMQQueue } from "../../src/jobs/bullmq_queue.js";
+
+const [url, prefix, lockDurationMs, stalledIntervalMs] = process.argv.slice(2);
+if (!url || !prefix) throw new Error("usage: bullmq_consumer.ts <redis url> <prefix> <lock ms> <stalled ms>");
+const queue = new BullMQQueue({ url, prefix, lockDurationMs: Number(lockDurationMs), stalledIntervalMs: Number(stalledIntervalMs) });
+queue.consume(async (id) => {
+  process.stdout.write(`started ${id}\n`);
+  await new Promise<never>(() => {});
+}, 1);

@@ -10,6 +10,7 @@
  *   class indices, anything else float32), else float32 [N] or [N, k] targets.
  */
 import { z } from "zod";
+import { text } from "./text.js";
 import { allocate, formatShape, kernels, safetensors, sameShape, Tensor } from "../tensor/index.js";
 import { SpecError, type SpecPath } from "./errors.js";
 import { MAX_INPUT_DIMS } from "./model.js";
@@ -45,7 +46,7 @@ const num = z.number();
 
 export const JsonDataset = z
   .object({
-    name: z.string().min(1).max(200).optional().describe("A name for the dataset, 1 to 200 characters."),
+    name: text(200).optional().describe("A name for the dataset, 1 to 200 characters."),
     features: z
       .array(
         z

@@ -73,3 +73,4 @@ export {
   type ModelShapes,
   type DatasetShapes,
 } from "./dataset.js";
+export { text } from "./text.js";

@@ -6,6 +6,7 @@
  * its state-dict keys (`layers.0.weight`, ...) and repr are PyTorch's for the same layers.
  */
 import { z } from "zod";
+import { text } from "./text.js";
 import { defaultGenerator, Generator, type Tensor } from "../tensor/index.js";
 import * as nn from "../nn/index.js";
 import { parseSpec, SpecError } from "./errors.js";
@@ -20,7 +21,7 @@ export const DEFAULT_MAX_PARAMS = 10_000_000;
 
 export const ModelSpec = z
   .object({
-    name: z.string().min(1).max(200).optional().describe("A name for the model, 1 to 200 characters."),
+    name: text(200).optional().describe("A name for the model, 1 to 200 characters."),
     input_shape: z
       .array(z.number().int().min(1).describe("A dimension's size, ≥ 1."))
       .min(1)

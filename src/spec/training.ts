@@ -4,6 +4,7 @@
  * `torch.nn.functional`, optimizers as in `torch.optim` with their snake_case arguments.
  */
 import { z } from "zod";
+import { text } from "./text.js";
 import { kernels, Tensor, isFloating } from "../tensor/index.js";
 import * as nn from "../nn/index.js";
 import * as optim from "../optim/index.js";
@@ -204,7 +205,7 @@ export const EarlyStopping = z
   .describe("Stops training when the validation loss (the training loss when there is no validation data) stops improving.");
 export type EarlyStopping = z.infer<typeof EarlyStopping>;
 
-const id = (what: string) => z.string().min(1).max(200).describe(what);
+const id = (what: string) => text(200).describe(what);
 
 export const TrainingSpec = z
   .object({

@@ -291,6 +291,16 @@ describe("unknown ids", () => {
   });
 });
 
+describe("the NUL character, which Postgres text cannot store", () => {
+  it("answers it in a name, an id or a cursor with 400 naming the field", async () => {
+    expectError(await model400({ ...TOY_MODEL, name: "a\u0000b" }), 400, "validation_error", "name");
+    expectError(await send("POST", "/v1/datasets", { ...TOY, name: "\u0000" }), 400, "validation_error", "name");
+    expectError(await send("POST", "/v1/jobs", { ...JOB, model_id: "mdl_\u0000", dataset_id: dataset.id }), 400, "validation_error", "model_id");
+    expectError(await send("GET", "/v1/models/mdl_%00"), 400, "validation_error", "params.id");
+    expectError(await send("GET", "/v1/jobs?after=job_%00"), 400, "validation_error", "query.after");
+  });
+});
+
 describe("datasets: ragged rows, mismatched labels, bad values", () => {
   const ds = (body: unknown) => send("POST", "/v1/datasets", body as object);
 

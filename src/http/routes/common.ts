@@ -1,12 +1,13 @@
 import { z } from "zod";
+import { text } from "../../spec/index.js";
 
 /** A resource id in the path. */
-export const IdParams = z.object({ id: z.string().min(1).max(100).describe("The resource's id.") });
+export const IdParams = z.object({ id: text(100).describe("The resource's id.") });
 
 /** Cursor pagination: items in creation order, `after` = the previous page's `next_cursor`. */
 export const PageQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50).describe("The most items to return (1 to 500)."),
-  after: z.string().min(1).max(100).optional().describe("Continue after this id: the `next_cursor` of the previous page."),
+  after: text(100).optional().describe("Continue after this id: the `next_cursor` of the previous page."),
 });
 
 /** A page of items of `item`. */

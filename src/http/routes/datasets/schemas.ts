@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { text } from "../../../spec/index.js";
 
 export const DatasetView = z.object({
   id: z.string(),
@@ -12,6 +13,6 @@ export const DatasetView = z.object({
 });
 
 export const CreateDatasetQuery = z.object({
-  name: z.string().min(1).max(200).optional().describe("A name, for CSV and safetensors uploads (JSON bodies carry `name`)."),
+  name: text(200).optional().describe("A name, for CSV and safetensors uploads (JSON bodies carry `name`)."),
   label_column: z.string().min(1).max(200).optional().describe("CSV only: the header of the label column (default: the last column)."),
 });

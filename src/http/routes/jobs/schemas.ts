@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { PageQuery } from "../common.js";
 
 const EpochMetrics = z.object({
   epoch: z.number().int(),
@@ -42,9 +43,7 @@ export const JobHeaders = z.object({
     .describe("Makes retries safe: a second POST with the same key returns the job the first one created."),
 });
 
-export const JobListQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-  after: z.string().min(1).max(100).optional(),
+export const JobListQuery = PageQuery.extend({
   status: z.enum(["queued", "running", "succeeded", "failed", "cancelled"]).optional().describe("Only jobs in this status."),
 });
 

@@ -33,8 +33,11 @@ export const Config = z.object({
   host: z.string().min(1).default("127.0.0.1"),
   /** Where the SQLite database (kiln.db) lives. */
   dataDir: z.string().min(1).default("./data"),
-  /** Worker threads that train jobs. */
-  workers: int(1, 1024).default(() => availableParallelism()),
+  /**
+   * Worker threads that train jobs. 0 makes an API-only process, which needs a shared queue
+   * (redisUrl) whose jobs other processes train.
+   */
+  workers: int(0, 1024).default(() => availableParallelism()),
   /**
    * Threads each training worker's kernels use (its own `setNumThreads`). Unset: the cores shared
    * out between the workers, at least one each, so that busy workers never ask for more threads
@@ -45,9 +48,22 @@ export const Config = z.object({
   /** Minimum time between two checkpoints of a running job: the most work a crash can undo. */
   checkpointIntervalMs: int(0, 3_600_000).default(1000),
   /** A Postgres store, when set (the SQLite store in dataDir otherwise). */
-  databaseUrl: z.url().optional(),
-  redisUrl: z.url().optional(),
+  databaseUrl: z.url({ protocol: /^postgres(ql)?$/, error: "expected a postgres:// or postgresql:// URL" }).optional(),
+  /**
+   * A job queue on Redis (BullMQ) shared by every process of a deployment, when set (a queue in
+   * this process otherwise). Needs databaseUrl: the processes must share the store too.
+   */
+  redisUrl: z.url({ protocol: /^rediss?$/, error: "expected a redis:// or rediss:// URL" }).optional(),
+  /** The shared queue's name: deployments sharing one Redis keep apart by it. */
+  queueName: z.string().regex(/^[A-Za-z0-9_-]{1,100}$/, "expected 1 to 100 letters, digits, - or _").default("kiln-jobs"),
   limits: Limits.prefault({}),
+}).superRefine((c, ctx) => {
+  if (c.redisUrl !== undefined && c.databaseUrl === undefined) {
+    ctx.addIssue({ code: "custom", path: ["redisUrl"], message: "a shared queue needs a shared store: set KILN_DATABASE_URL too" });
+  }
+  if (c.workers === 0 && c.redisUrl === undefined) {
+    ctx.addIssue({ code: "custom", path: ["workers"], message: "0 (an API-only process) needs a shared queue (KILN_REDIS_URL) whose jobs other processes train" });
+  }
 });
 export type Config = z.output<typeof Config>;
 
@@ -62,6 +78,7 @@ export const ENV_VARS = {
   KILN_CHECKPOINT_INTERVAL_MS: ["checkpointIntervalMs"],
   KILN_DATABASE_URL: ["databaseUrl"],
   KILN_REDIS_URL: ["redisUrl"],
+  KILN_QUEUE_NAME: ["queueName"],
   KILN_MAX_BODY_BYTES: ["limits", "maxBodyBytes"],
   KILN_MAX_PARAMS: ["limits", "maxParams"],
   KILN_MAX_SAMPLES: ["limits", "maxSamples"],

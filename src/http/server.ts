@@ -10,6 +10,7 @@ import { pathToFileURL } from "node:url";
 import type { FastifyInstance } from "fastify";
 import { pino } from "pino";
 import type { Store } from "../store/store.js";
+import { PostgresStore } from "../store/postgres.js";
 import { SqliteStore } from "../store/sqlite.js";
 import { buildApp, type AppDeps } from "./app.js";
 import { ConfigError, loadConfig, type Config } from "./config.js";
@@ -52,18 +53,24 @@ function readConfig(): Config {
   }
 }
 
+/** Postgres when KILN_DATABASE_URL is set (shared by a deployment's processes), else SQLite in KILN_DATA_DIR. */
 async function openStore(config: Config): Promise<Store> {
-  // Postgres and a Redis queue will sit behind the same Store and JobQueue contracts; until they
-  // exist, refusing their settings beats silently storing somewhere else than asked.
-  if (config.databaseUrl || config.redisUrl) {
-    throw new Error("KILN_DATABASE_URL and KILN_REDIS_URL are not supported yet: unset them to store in SQLite under KILN_DATA_DIR");
-  }
+  if (config.databaseUrl !== undefined) return PostgresStore.open({ url: config.databaseUrl });
   return SqliteStore.open({ path: join(config.dataDir, "kiln.db") });
+}
+
+/** A URL fit for the log: its password replaced by "***". */
+function withoutPassword(url: string): string {
+  const u = new URL(url);
+  if (u.password !== "") u.password = "***";
+  return u.toString();
 }
 
 async function listen(app: FastifyInstance, config: Config): Promise<void> {
   const address = await app.listen({ port: config.port, host: config.host });
-  app.log.info({ address, dataDir: config.dataDir, workers: config.workers }, `kiln listening on ${address}`);
+  const store = config.databaseUrl !== undefined ? withoutPassword(config.databaseUrl) : join(config.dataDir, "kiln.db");
+  const queue = config.redisUrl !== undefined ? `${withoutPassword(config.redisUrl)} (${config.queueName})` : "in-process";
+  app.log.info({ address, store, queue, workers: config.workers }, `kiln listening on ${address}`);
 }
 
 /** Stops in order: the app (stop accepting, finish in-flight requests), the hooks, the store. */

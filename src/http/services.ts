@@ -1,7 +1,13 @@
-import { createTrainingPool, JobManager, ModelService, type JobManagerOptions } from "../jobs/index.js";
+import { BullMQQueue, createTrainingPool, JobManager, ModelService, type JobManagerOptions } from "../jobs/index.js";
 import type { Store } from "../store/index.js";
 import type { Config } from "./config.js";
 import type { Metrics } from "./metrics.js";
+
+/**
+ * How often a subscriber of a job trained by another process reads its new events from the store
+ * (the training process stores them every ~100 ms).
+ */
+const SHARED_EVENT_POLL_MS = 100;
 
 export interface StartedServices {
   models: ModelService;
@@ -19,10 +25,14 @@ export async function startServices(
   metrics?: Metrics,
   options: { checkpointIntervalMs?: number; log?: JobManagerOptions["log"] } = {},
 ): Promise<StartedServices> {
+  // a shared queue: other processes may train this process's jobs, and this one theirs
+  const queue = config.redisUrl !== undefined ? new BullMQQueue({ url: config.redisUrl, name: config.queueName, ...(options.log ? { log: options.log } : {}) }) : undefined;
   const jobs = new JobManager({
     store,
-    pool: createTrainingPool(config.workers, config.threadsPerWorker),
+    // an API-only process (0 workers) trains nothing: no pool, and it takes no job from the queue
+    pool: config.workers > 0 ? createTrainingPool(config.workers, config.threadsPerWorker) : null,
     concurrency: config.workers,
+    ...(queue ? { queue, eventPollMs: SHARED_EVENT_POLL_MS } : {}),
     maxQueuedJobs: config.limits.maxQueuedJobs,
     maxEpochs: config.limits.maxEpochs,
     checkpointIntervalMs: config.checkpointIntervalMs,

@@ -9,17 +9,24 @@ import { ConflictError, NotFoundError, QueueFullError } from "./errors.js";
 import type { TrainingPool } from "./pool.js";
 import { InProcessQueue, type JobQueue } from "./queue.js";
 import { CONTROL, type EpochMetrics, type TrainingOutcome, type TrainingTask, type TrainingUpdate, type WorkerMessage } from "./task.js";
+import { EventTail } from "./event_tail.js";
 import { jobView, type EventListener } from "./views.js";
 
 type NewEvent = Omit<JobEvent, "jobId" | "seq">;
 
 export interface JobManagerOptions {
   store: Store;
-  pool: TrainingPool;
+  /** The worker threads that train; null in a process that trains nothing (jobs run elsewhere). */
+  pool: TrainingPool | null;
   /** Where queued jobs wait (default: an in-process queue). */
   queue?: JobQueue;
-  /** Jobs trained at once (one per worker thread). */
+  /** Jobs trained at once (one per worker thread); 0 with no pool. */
   concurrency: number;
+  /**
+   * Set when the queue is shared with other processes: subscribers of a job that runs elsewhere
+   * get its events from the store, read this often (ms).
+   */
+  eventPollMs?: number;
   maxQueuedJobs: number;
   maxEpochs: number;
   /** Minimum time between periodic checkpoints of a running job. */
@@ -33,7 +40,11 @@ interface RunningJob {
   pending: NewEvent[];
   /** Serialises this job's store writes so events keep their order. */
   writes: Promise<unknown>;
+  /** Writes chained on `writes` and not finished yet. */
+  writesInFlight: number;
   flushScheduled: boolean;
+  /** A flush came due while writes were in flight: it runs when they are done. */
+  flushWhenIdle: boolean;
   /** When events were last written, and when the job row's progress was. */
   lastFlush: number;
   lastRowUpdate: number;
@@ -73,7 +84,8 @@ export class JobManager {
       if (page.nextCursor === null) break;
       after = page.nextCursor;
     }
-    this.queue.consume((id) => this.run(id), this.options.concurrency);
+    const { pool, concurrency } = this.options;
+    if (pool !== null && concurrency > 0) this.queue.consume((id) => this.run(id, pool), concurrency);
   }
 
   /** Validates a training spec against its model and data, stores the job and queues it. */
@@ -160,16 +172,25 @@ export class JobManager {
       Atomics.store(run.control, 0, CONTROL.cancel);
       return (await store.updateJob(id, { cancelRequested: true })) ?? job;
     }
-    await this.queue.remove(id);
-    return this.finish(id, null, { status: "cancelled", metrics: job.metrics, error: null, finishedAt: now() });
+    if (await this.queue.remove(id)) return this.finish(id, null, { status: "cancelled", metrics: job.metrics, error: null, finishedAt: now() });
+    // taken from a shared queue by another process (or about to start): whoever runs it sees the
+    // request when it starts the job, or at its next progress write, and stops at the next step
+    return (await store.updateJob(id, { cancelRequested: true })) ?? job;
   }
 
-  /** Live events of a job from now on; returns the function that unsubscribes. */
-  subscribe(jobId: string, listener: EventListener): () => void {
+  /**
+   * Live events of a job from now on; returns the function that unsubscribes. With a shared queue
+   * the job may run in another process: then they come from the store, read after `lastSeq()` (the
+   * last event the subscriber has), and may repeat events it has (listeners drop those by seq).
+   */
+  subscribe(jobId: string, listener: EventListener, lastSeq: () => number = () => 0): () => void {
     let set = this.listeners.get(jobId);
     if (!set) this.listeners.set(jobId, (set = new Set()));
     set.add(listener);
+    const poll = this.options.eventPollMs;
+    const tail = poll === undefined ? null : new EventTail(this.options.store, jobId, listener, poll, () => this.running.has(jobId), lastSeq);
     return () => {
+      tail?.stop();
       set.delete(listener);
       if (set.size === 0) this.listeners.delete(jobId);
     };
@@ -185,7 +206,7 @@ export class JobManager {
     const closed = this.queue.close();
     for (const run of this.running.values()) Atomics.store(run.control, 0, CONTROL.suspend);
     await closed;
-    await this.options.pool.destroy();
+    await this.options.pool?.destroy();
   }
 
   private publish(jobId: string, events: JobEvent[]): void {
@@ -195,12 +216,14 @@ export class JobManager {
   }
 
   /** The queue's handler: one job from start (or resume) to end. */
-  private async run(id: string): Promise<void> {
+  private async run(id: string, pool: TrainingPool): Promise<void> {
     const run: RunningJob = {
       control: new Int32Array(new SharedArrayBuffer(4)),
       pending: [],
       writes: Promise.resolve(),
+      writesInFlight: 0,
       flushScheduled: false,
+      flushWhenIdle: false,
       lastFlush: 0,
       lastRowUpdate: 0,
       lastSeq: 0,
@@ -210,7 +233,7 @@ export class JobManager {
     };
     this.running.set(id, run);
     try {
-      await this.execute(id, run);
+      await this.execute(id, run, pool);
     } catch (error) {
       this.options.log?.error({ err: error, jobId: id }, "job failed to run");
     } finally {
@@ -218,7 +241,7 @@ export class JobManager {
     }
   }
 
-  private async execute(id: string, run: RunningJob): Promise<void> {
+  private async execute(id: string, run: RunningJob, pool: TrainingPool): Promise<void> {
     const { store } = this.options;
     let job = await store.getJob(id);
     if (!job || (job.status !== "queued" && job.status !== "running")) return;
@@ -275,7 +298,7 @@ export class JobManager {
     });
     let outcome: TrainingOutcome;
     try {
-      outcome = await this.options.pool.run(task, channel.port2);
+      outcome = await pool.run(task, channel.port2);
       await drained;
     } catch (error) {
       outcome = { status: "failed", code: "training_error", message: (error as Error).message, step: run.progress.step, epochs: run.epochs };
@@ -306,10 +329,10 @@ export class JobManager {
       case "checkpoint": {
         const events = run.pending.splice(0);
         const state = update.state;
-        run.writes = run.writes.then(async () => {
+        this.write(id, run, async () => {
           const saved = await this.options.store.saveCheckpoint(id, state, events);
           this.publishStored(id, run, events, saved.seq);
-          await this.options.store.updateJob(id, { progress: run.progress, metrics: this.metrics(run) });
+          this.noticeCancel(run, await this.options.store.updateJob(id, { progress: run.progress, metrics: this.metrics(run) }));
         });
         break;
       }
@@ -325,24 +348,53 @@ export class JobManager {
     // long (an epoch event each), and the job row (progress, metrics) is rewritten only every
     // ROW_UPDATE_INTERVAL_MS.
     const wait = Math.max(0, run.lastFlush + FLUSH_INTERVAL_MS - Date.now());
-    const flush = (): void => {
-      run.writes = run.writes.then(async () => {
-        run.flushScheduled = false;
-        run.lastFlush = Date.now();
-        const events = run.pending.splice(0);
-        if (events.length === 0) return;
-        const last = await this.options.store.appendEvents(id, events);
-        this.publishStored(id, run, events, last);
-        if (run.lastFlush - run.lastRowUpdate >= ROW_UPDATE_INTERVAL_MS) {
-          run.lastRowUpdate = run.lastFlush;
-          await this.options.store.updateJob(id, { progress: run.progress, metrics: this.metrics(run) });
-        }
-      });
-    };
+    const flush = (): void => this.flush(id, run);
     // setImmediate, not a microtask: Node hands a worker's queued messages over in long runs
     // without turning the event loop, so this batches the messages at hand
     if (wait === 0) setImmediate(flush);
     else setTimeout(flush, wait);
+  }
+
+  /**
+   * Writes the events received so far. They are taken at once, not when the writes before have
+   * finished: a checkpoint arriving meanwhile takes the events before it, and the store must get
+   * them in the order they came. While writes are in flight (a slow store) the flush waits for
+   * them instead, so that one write takes everything that arrived meanwhile.
+   */
+  private flush(id: string, run: RunningJob): void {
+    if (run.writesInFlight > 0) {
+      run.flushWhenIdle = true;
+      return;
+    }
+    run.flushScheduled = false;
+    run.lastFlush = Date.now();
+    const events = run.pending.splice(0);
+    if (events.length === 0) return;
+    this.write(id, run, async () => {
+      const last = await this.options.store.appendEvents(id, events);
+      this.publishStored(id, run, events, last);
+      const at = Date.now();
+      if (at - run.lastRowUpdate >= ROW_UPDATE_INTERVAL_MS) {
+        run.lastRowUpdate = at;
+        this.noticeCancel(run, await this.options.store.updateJob(id, { progress: run.progress, metrics: this.metrics(run) }));
+      }
+    });
+  }
+
+  /** Chains `write` after the job's other writes. */
+  private write(id: string, run: RunningJob, write: () => Promise<void>): void {
+    run.writesInFlight++;
+    run.writes = run.writes.then(write).finally(() => {
+      if (--run.writesInFlight === 0 && run.flushWhenIdle) {
+        run.flushWhenIdle = false;
+        this.flush(id, run);
+      }
+    });
+  }
+
+  /** A cancel asked through another process reaches the running job through its stored row. */
+  private noticeCancel(run: RunningJob, row: JobRecord | null): void {
+    if (row?.cancelRequested) Atomics.store(run.control, 0, CONTROL.cancel);
   }
 
   /** Numbers freshly stored events (the store numbers them consecutively) and tells subscribers. */

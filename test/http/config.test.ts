@@ -11,6 +11,7 @@ describe("loadConfig", () => {
       workers: availableParallelism(),
       logLevel: "info",
       checkpointIntervalMs: 1000,
+      queueName: "kiln-jobs",
       limits: {
         maxBodyBytes: 64 * 1024 * 1024,
         maxParams: 10_000_000,
@@ -32,6 +33,7 @@ describe("loadConfig", () => {
       KILN_CHECKPOINT_INTERVAL_MS: "250",
       KILN_DATABASE_URL: "postgres://kiln:secret@db:5432/kiln",
       KILN_REDIS_URL: "redis://cache:6379",
+      KILN_QUEUE_NAME: "kiln-staging",
       KILN_MAX_BODY_BYTES: "1048576",
       KILN_MAX_PARAMS: "1000",
       KILN_MAX_SAMPLES: "500",
@@ -48,6 +50,7 @@ describe("loadConfig", () => {
       checkpointIntervalMs: 250,
       databaseUrl: "postgres://kiln:secret@db:5432/kiln",
       redisUrl: "redis://cache:6379",
+      queueName: "kiln-staging",
       limits: { maxBodyBytes: 1048576, maxParams: 1000, maxSamples: 500, maxEpochs: 7, maxQueuedJobs: 2 },
     });
   });
@@ -66,7 +69,7 @@ describe("loadConfig", () => {
   it("lists every bad variable in one error", () => {
     const env = {
       PORT: "eighty",
-      KILN_WORKERS: "0",
+      KILN_WORKERS: "-1",
       LOG_LEVEL: "loud",
       KILN_MAX_BODY_BYTES: "-1",
       KILN_MAX_EPOCHS: "1.5",
@@ -89,6 +92,28 @@ describe("loadConfig", () => {
     expect(message).toContain('LOG_LEVEL="loud"');
     expect(message).toContain('KILN_MAX_BODY_BYTES="-1"');
     expect(message).not.toContain("HOST");
+  });
+
+  it("takes a shared store and queue only together, and an API-only process only with a shared queue", () => {
+    const problems = (env: Record<string, string>): string[] => {
+      try {
+        loadConfig(env);
+        return [];
+      } catch (e) {
+        return (e as ConfigError).problems.map((p) => `${p.variable}: ${p.message}`);
+      }
+    };
+    const postgres = "postgres://kiln@db/kiln";
+    const redis = "redis://cache:6379";
+    expect(problems({ KILN_REDIS_URL: redis })).toEqual(["KILN_REDIS_URL: a shared queue needs a shared store: set KILN_DATABASE_URL too"]);
+    expect(problems({ KILN_WORKERS: "0" })).toEqual([
+      "KILN_WORKERS: 0 (an API-only process) needs a shared queue (KILN_REDIS_URL) whose jobs other processes train",
+    ]);
+    expect(problems({ KILN_DATABASE_URL: postgres })).toEqual([]); // one process on Postgres, its own queue
+    expect(loadConfig({ KILN_DATABASE_URL: postgres, KILN_REDIS_URL: redis, KILN_WORKERS: "0" }).workers).toBe(0);
+    expect(problems({ KILN_DATABASE_URL: "mysql://db/kiln" })).toEqual(["KILN_DATABASE_URL: expected a postgres:// or postgresql:// URL"]);
+    expect(problems({ KILN_DATABASE_URL: postgres, KILN_REDIS_URL: "http://cache" })).toEqual(["KILN_REDIS_URL: expected a redis:// or rediss:// URL"]);
+    expect(problems({ KILN_QUEUE_NAME: "jobs:staging" })).toEqual(["KILN_QUEUE_NAME: expected 1 to 100 letters, digits, - or _"]);
   });
 
   it("rejects ports out of range", () => {

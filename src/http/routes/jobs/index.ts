@@ -119,7 +119,11 @@ const jobEvents = defineRoute({
       if (fresh.at(-1)?.type === "done") stream.close();
     };
     // subscribe before replaying so nothing falls between the two; `send` drops duplicates
-    const unsubscribe = ctx.jobs.subscribe(params.id, (events) => (replaying ? events.forEach((e) => early.push(e)) : send(events)));
+    const unsubscribe = ctx.jobs.subscribe(
+      params.id,
+      (events) => (replaying ? events.forEach((e) => early.push(e)) : send(events)),
+      () => sent,
+    );
     stream.signal.addEventListener("abort", unsubscribe);
     for (;;) {
       const events = await ctx.store.listEvents(params.id, sent, 1000);

@@ -1,0 +1,176 @@
+/**
+ * The scale-out deployment through real processes: an API-only server (KILN_WORKERS=0) and
+ * training servers sharing a real Postgres (the store) and a BullMQ queue on a real Redis. A job
+ * posted to the API process is trained by another process, streamed live by the API process, and
+ * ends with the same per-step losses and weights, bit for bit, as the same job on the embedded
+ * SQLite server.
+ */
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Redis } from "ioredis";
+import pg from "pg";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { postgresAvailable, redisAvailable, TEST_DATABASE_URL, TEST_REDIS_URL } from "../helpers/services.js";
+import { Api, lossesOf, type EventStream, type SseEvent } from "./support/api.js";
+import { killServers, startServer, type ServerProcess } from "./support/server_process.js";
+
+const TIMEOUT_MS = 60_000;
+const servicesUp = (await postgresAvailable()) && (await redisAvailable());
+
+const dirs: string[] = [];
+function dataDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "kiln-scale-"));
+  dirs.push(dir);
+  return dir;
+}
+const streams: EventStream[] = [];
+afterEach(async () => {
+  await Promise.all(streams.splice(0).map((s) => s.cancel()));
+  await killServers();
+});
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A Postgres schema and a queue name of this file's own, dropped at the end. */
+const schema = `kiln_scale_${randomUUID().replaceAll("-", "").slice(0, 12)}`;
+const queueName = `kiln-scale-${randomUUID().slice(0, 8)}`;
+const databaseUrl = (() => {
+  const url = new URL(TEST_DATABASE_URL);
+  url.searchParams.set("options", `-c search_path=${schema}`);
+  return url.toString();
+})();
+
+describe.skipIf(!servicesUp)("API and trainer processes sharing Postgres and Redis", () => {
+  beforeAll(async () => {
+    const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+    await client.connect();
+    await client.query(`CREATE SCHEMA ${schema}`);
+    await client.end();
+  });
+  afterAll(async () => {
+    const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+    await client.connect();
+    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await client.end();
+    const redis = new Redis(TEST_REDIS_URL);
+    const keys = await redis.keys(`bull:${queueName}:*`);
+    if (keys.length > 0) await redis.del(...keys);
+    redis.disconnect();
+  });
+
+  const sharedEnv = { KILN_DATABASE_URL: databaseUrl, KILN_REDIS_URL: TEST_REDIS_URL, KILN_QUEUE_NAME: queueName };
+  const shared = (workers: number): Promise<ServerProcess> => startServer({ dataDir: dataDir(), workers, env: sharedEnv });
+
+  const MODEL = {
+    input_shape: [5],
+    seed: 7,
+    layers: [{ type: "Linear", out_features: 12 }, { type: "Tanh" }, { type: "Linear", out_features: 8 }, { type: "Tanh" }, { type: "Linear", out_features: 4 }],
+  };
+  const DATASET = (() => {
+    const features = Array.from({ length: 96 }, (_, i) => Array.from({ length: 5 }, (_, j) => Math.round(1000 * Math.sin(0.37 * i + 1.3 * j + 0.1 * i * j)) / 1000));
+    return { features, labels: features.map(([a, b, c]) => (a! + b! > 0 ? 1 : 0) + (c! > 0.2 ? 2 : 0)) };
+  })();
+  const job = (modelId: string, datasetId: string, epochs: number) => ({
+    model_id: modelId,
+    dataset_id: datasetId,
+    loss: "cross_entropy",
+    optimizer: { type: "Adam", lr: 0.01 },
+    epochs,
+    batch_size: 8,
+    shuffle: true,
+  });
+
+  /** Posts the model, dataset and job to `api`; returns the ids. */
+  async function submit(api: Api, epochs: number): Promise<{ model: string; job: string }> {
+    const model = (await api.create("/v1/models", MODEL)).id;
+    const dataset = (await api.create("/v1/datasets", DATASET)).id;
+    return { model, job: (await api.create("/v1/jobs", job(model, dataset, epochs), 202)).id };
+  }
+
+  /** Whether `server` logged `msg` about the job (its log is written every 250 ms: wait for it). */
+  async function logged(server: ServerProcess, jobId: string, msg: string): Promise<boolean> {
+    const deadline = Date.now() + 2000;
+    for (;;) {
+      if (server.logs.some((l) => l.jobId === jobId && l.msg === msg)) return true;
+      if (Date.now() > deadline) return false;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  it("the API process queues the job, a trainer trains it, the API process streams it live", async () => {
+    const trainer = await shared(1);
+    const api = await shared(0);
+    const front = new Api(api.baseUrl);
+    const ids = await submit(front, 6);
+    const stream = await front.events(ids.job);
+    streams.push(stream);
+    const events = await stream.readToEnd();
+
+    expect(events.at(-1)).toMatchObject({ event: "done", data: { id: ids.job, status: "succeeded" } });
+    expect(events.map((e) => e.id)).toEqual(events.map((_, i) => i + 1));
+    expect(await logged(trainer, ids.job, "job started")).toBe(true);
+    expect(api.logs.some((l) => l.jobId === ids.job)).toBe(false);
+
+    // the same job on the embedded single-process server: the same losses and weights, bit for bit
+    const embedded = await startServer({ dataDir: dataDir(), workers: 1 });
+    const local = new Api(embedded.baseUrl);
+    const reference = await submit(local, 6);
+    const referenceEvents = await local.allEvents(reference.job);
+    expect(lossesOf(events)).toHaveLength(6 * 12);
+    expect(lossesOf(events)).toEqual(lossesOf(referenceEvents));
+    const weights = (api: Api, id: string) => api.get<{ tensors: unknown }>(`/v1/models/${id}/weights`);
+    expect((await weights(front, ids.model)).tensors).toEqual((await weights(local, reference.model)).tensors);
+    // and the trainer serves what the API process serves: one store
+    expect(await new Api(trainer.baseUrl).get(`/v1/jobs/${ids.job}`)).toEqual(await front.get(`/v1/jobs/${ids.job}`));
+  }, TIMEOUT_MS);
+
+  it("a trainer that stops hands its job over: another trainer resumes it and ends as the uninterrupted run", async () => {
+    const env = { KILN_CHECKPOINT_INTERVAL_MS: "100" };
+    const first = await startServer({ dataDir: dataDir(), workers: 1, env: { ...sharedEnv, ...env } });
+    const api = await shared(0);
+    const front = new Api(api.baseUrl);
+    const ids = await submit(front, 600);
+    const stream = await front.events(ids.job);
+    streams.push(stream);
+    expect(await stream.until((events: SseEvent[]) => lossesOf(events).length >= 300)).toBe(true);
+    expect((await first.stop()).code).toBe(0); // SIGTERM: checkpoint, suspend, back to the queue
+    // the job waits in the queue, its stream open on the API process, until a trainer comes
+    const second = await startServer({ dataDir: dataDir(), workers: 1, env: { ...sharedEnv, ...env } });
+    const events = await stream.readToEnd(TIMEOUT_MS);
+    expect(await logged(first, ids.job, "job suspended for shutdown")).toBe(true);
+    expect(await logged(second, ids.job, "job resumed")).toBe(true);
+
+    const embedded = await startServer({ dataDir: dataDir(), workers: 1 });
+    const local = new Api(embedded.baseUrl);
+    const reference = await submit(local, 600);
+    const referenceEvents = await local.allEvents(reference.job);
+    expect(events.at(-1)).toMatchObject({ event: "done", data: { status: "succeeded" } });
+    expect(events.map((e) => e.id)).toEqual(events.map((_, i) => i + 1));
+    expect(lossesOf(events)).toEqual(lossesOf(referenceEvents));
+    const weights = (api: Api, id: string) => api.get<{ tensors: unknown }>(`/v1/models/${id}/weights`);
+    expect((await weights(front, ids.model)).tensors).toEqual((await weights(local, reference.model)).tensors);
+  }, TIMEOUT_MS);
+
+  it("a cancel sent to the API process stops the job on the trainer; the weights stay as they were", async () => {
+    await shared(1);
+    const api = await shared(0);
+    const front = new Api(api.baseUrl);
+    const ids = await submit(front, 2000);
+    const before = await front.get(`/v1/models/${ids.model}/weights`);
+    const stream = await front.events(ids.job);
+    streams.push(stream);
+    expect(await stream.until((events: SseEvent[]) => lossesOf(events).length >= 5)).toBe(true);
+    const asked = Date.now();
+    expect((await front.request("POST", `/v1/jobs/${ids.job}/cancel`)).status).toBe(202);
+    const ended = await front.waitForJob(ids.job);
+    expect(ended.status).toBe("cancelled");
+    expect(Date.now() - asked).toBeLessThan(5_000);
+    expect(ended.progress.step).toBeLessThan(ended.progress.total_steps);
+    expect(await front.get(`/v1/models/${ids.model}/weights`)).toEqual(before);
+    const events = await stream.readToEnd();
+    expect(events.at(-1)).toMatchObject({ event: "done", data: { status: "cancelled" } });
+  }, TIMEOUT_MS);
+});

@@ -5,12 +5,14 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
+import { loadConfig } from "../../src/http/config.js";
 import { buildTestApp, type TestApp } from "./helper.js";
 
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, "..", "..");
 const DOCKERFILE = join(ROOT, "docker", "Dockerfile");
 const COMPOSE = join(ROOT, "docker", "docker-compose.yml");
+const SCALE_OUT = join(ROOT, "docker", "docker-compose.scale-out.yml");
 
 interface Instruction {
   keyword: string;
@@ -163,6 +165,42 @@ describe("docker/docker-compose.yml", () => {
     const { stdout } = await run("docker", ["compose", "-f", COMPOSE, "config", "--format", "json"], { timeout: 30_000 });
     const resolved = JSON.parse(stdout) as { services: Record<string, { volumes: { type: string; target: string }[] }> };
     expect(resolved.services.kiln!.volumes).toContainEqual(expect.objectContaining({ type: "volume", target: "/data" }));
+  });
+});
+
+describe("docker/docker-compose.scale-out.yml", () => {
+  interface ScaleOutService extends Partial<ComposeService> {
+    image: string;
+    depends_on?: Record<string, { condition: string }>;
+  }
+  const scaleOut = parseYaml(readFileSync(SCALE_OUT, "utf8"), { merge: true }) as { services: Record<string, ScaleOutService>; volumes: Record<string, unknown> };
+  const { api, trainer, postgres, redis } = scaleOut.services;
+
+  it("runs the Dockerfile's image as an API-only process and as trainers, after Postgres and Redis are healthy", () => {
+    for (const s of [api!, trainer!]) {
+      expect(join(ROOT, "docker", s.build!.context, s.build!.dockerfile)).toBe(DOCKERFILE);
+      expect(s.depends_on).toEqual({ postgres: { condition: "service_healthy" }, redis: { condition: "service_healthy" } });
+      expect(s.healthcheck!.test.join(" ")).toContain("/healthz");
+    }
+    expect(api!.ports).toContain(`3000:${last(runtime, "EXPOSE")}`);
+    expect(api!.environment!.KILN_WORKERS).toBe("0");
+    expect(trainer!.environment!.KILN_WORKERS).toBeUndefined(); // the container's CPUs
+    expect(postgres!.image).toMatch(/^postgres:/);
+    expect(redis!.image).toMatch(/^redis:/);
+    for (const s of [postgres!, redis!]) expect(s.healthcheck!.test[0]).toBe("CMD");
+  });
+
+  it("gives both the same store and queue, in settings the service accepts", () => {
+    const apiConfig = loadConfig(api!.environment!);
+    const trainerConfig = loadConfig(trainer!.environment!);
+    expect(apiConfig.databaseUrl).toMatch(/^postgres:\/\/[^@]+@postgres:5432\//);
+    expect(apiConfig.redisUrl).toBe("redis://redis:6379");
+    expect(trainerConfig.databaseUrl).toBe(apiConfig.databaseUrl);
+    expect(trainerConfig.redisUrl).toBe(apiConfig.redisUrl);
+    expect(trainerConfig.queueName).toBe(apiConfig.queueName);
+    // the database the URL names is the one Postgres creates
+    const url = new URL(apiConfig.databaseUrl!);
+    expect(postgres!.environment).toMatchObject({ POSTGRES_USER: url.username, POSTGRES_PASSWORD: url.password, POSTGRES_DB: url.pathname.slice(1) });
   });
 });
 

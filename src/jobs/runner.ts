@@ -161,7 +161,9 @@ export function runTraining(task: TrainingTask, emit: (message: TrainingMessage)
       }
     }
     if (stop) return succeeded(model, history, step, true);
-    if (epoch + 1 < spec.epochs) checkpoint(snapshot(epoch + 1, 0, null, [0, 0, 0]));
+    // at an epoch's end as inside one, only once the interval has passed: a job of many short
+    // epochs would otherwise spend most of its time copying and storing its state
+    if (epoch + 1 < spec.epochs && Date.now() - lastCheckpoint >= task.checkpointIntervalMs) checkpoint(snapshot(epoch + 1, 0, null, [0, 0, 0]));
   }
   return succeeded(model, history, step, false);
 }

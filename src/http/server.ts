@@ -126,7 +126,9 @@ export async function main(): Promise<void> {
   const log = pino({ level: config.logLevel }, pino.destination(LOG_DESTINATION));
   const { models, jobs } = await startServices(store, config, metrics, { log: log.child({ component: "jobs" }) });
   onShutdown(() => jobs.shutdown());
-  const deps: AppDeps = { store, config, metrics, models, jobs, readiness: [], loggerInstance: log };
+  // /readyz checks the store and the queue (the check's name is the function's)
+  const readiness = [async function queue(): Promise<void> { await jobs.pingQueue(); }];
+  const deps: AppDeps = { store, config, metrics, models, jobs, readiness, loggerInstance: log };
 
   const app = await buildApp(deps);
   handleSignals(app, store);

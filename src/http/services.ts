@@ -8,6 +8,8 @@ import type { Metrics } from "./metrics.js";
  * (the training process stores them every ~100 ms).
  */
 const SHARED_EVENT_POLL_MS = 100;
+/** How often a process queues again the stored jobs that should be in a shared queue. */
+const SHARED_REQUEUE_MS = 5000;
 
 export interface StartedServices {
   models: ModelService;
@@ -32,7 +34,7 @@ export async function startServices(
     // an API-only process (0 workers) trains nothing: no pool, and it takes no job from the queue
     pool: config.workers > 0 ? createTrainingPool(config.workers, config.threadsPerWorker) : null,
     concurrency: config.workers,
-    ...(queue ? { queue, eventPollMs: SHARED_EVENT_POLL_MS } : {}),
+    ...(queue ? { queue, eventPollMs: SHARED_EVENT_POLL_MS, requeueIntervalMs: SHARED_REQUEUE_MS } : {}),
     maxQueuedJobs: config.limits.maxQueuedJobs,
     maxEpochs: config.limits.maxEpochs,
     checkpointIntervalMs: config.checkpointIntervalMs,

@@ -55,8 +55,9 @@ export class BullMQQueue implements JobQueue {
   private closed: Promise<void> | null = null;
 
   constructor(private readonly options: BullMQQueueOptions) {
-    // fails requests while Redis is down instead of holding an HTTP request forever
-    this.connection = new Redis(options.url);
+    // fails at once while Redis is down, instead of holding an HTTP request until it is back (the
+    // job is stored: the manager's periodic requeue queues it then)
+    this.connection = new Redis(options.url, { enableOfflineQueue: false });
     this.queue = new Queue(options.name ?? "kiln-jobs", { connection: this.connection, prefix: options.prefix });
     this.queue.on("error", (error) => this.error(error, "job queue error"));
   }
@@ -94,6 +95,12 @@ export class BullMQQueue implements JobQueue {
   /** `waiting`: ids waiting in the shared queue; `active`: handlers running in this process. */
   async counts(): Promise<{ waiting: number; active: number }> {
     return { waiting: await this.queue.count(), active: this.active };
+  }
+
+  async ping(): Promise<void> {
+    // once connected (a command before that fails: no offline queue); then Redis must answer
+    await this.queue.waitUntilReady();
+    await this.connection.ping();
   }
 
   close(): Promise<void> {

@@ -27,6 +27,12 @@ export interface JobManagerOptions {
    * get its events from the store, read this often (ms).
    */
   eventPollMs?: number;
+  /**
+   * Set when the queue is shared (it ignores ids it already holds): every job the store says is
+   * queued or running is queued again this often (ms), so that a job whose enqueue failed (Redis
+   * down) or that Redis lost still runs.
+   */
+  requeueIntervalMs?: number;
   maxQueuedJobs: number;
   maxEpochs: number;
   /** Minimum time between periodic checkpoints of a running job. */
@@ -70,6 +76,8 @@ export class JobManager {
   private readonly queue: JobQueue;
   private readonly running = new Map<string, RunningJob>();
   private readonly listeners = new Map<string, Set<EventListener>>();
+  private requeueTimer: NodeJS.Timeout | null = null;
+  private requeueing = false;
 
   constructor(private readonly options: JobManagerOptions) {
     this.queue = options.queue ?? new InProcessQueue();
@@ -77,6 +85,17 @@ export class JobManager {
 
   /** Picks up queued and interrupted jobs left by a previous process, oldest first. */
   async start(): Promise<void> {
+    await this.requeueStored();
+    const { pool, concurrency, requeueIntervalMs } = this.options;
+    if (pool !== null && concurrency > 0) this.queue.consume((id) => this.run(id, pool), concurrency);
+    if (requeueIntervalMs !== undefined) {
+      this.requeueTimer = setInterval(() => void this.requeueAgain(), requeueIntervalMs);
+      this.requeueTimer.unref();
+    }
+  }
+
+  /** Queues every job the store says is queued or running, oldest first. */
+  private async requeueStored(): Promise<void> {
     let after: string | undefined;
     for (;;) {
       const page = await this.options.store.listJobs({ status: ["queued", "running"], limit: 500, after });
@@ -84,8 +103,18 @@ export class JobManager {
       if (page.nextCursor === null) break;
       after = page.nextCursor;
     }
-    const { pool, concurrency } = this.options;
-    if (pool !== null && concurrency > 0) this.queue.consume((id) => this.run(id, pool), concurrency);
+  }
+
+  private async requeueAgain(): Promise<void> {
+    if (this.requeueing) return;
+    this.requeueing = true;
+    try {
+      await this.requeueStored();
+    } catch (error) {
+      this.options.log?.error({ err: error }, "could not queue the stored jobs again (tried again later)");
+    } finally {
+      this.requeueing = false;
+    }
   }
 
   /** Validates a training spec against its model and data, stores the job and queues it. */
@@ -145,7 +174,13 @@ export class JobManager {
     const result = await store.createJob(job, statusEvent("queued"));
     if (result.created) {
       this.publish(result.job.id, [{ jobId: result.job.id, seq: 1, type: "status", data: { status: "queued" } }]);
-      await this.queue.enqueue(result.job.id);
+      try {
+        await this.queue.enqueue(result.job.id);
+      } catch (error) {
+        // stored is accepted: a shared queue's periodic requeue queues it once the queue answers
+        if (this.options.requeueIntervalMs === undefined) throw error;
+        this.options.log?.error({ err: error, jobId: result.job.id }, "could not queue the job now: it is stored and will be queued again");
+      }
     } else if (!sameSpec(result.job.spec, spec)) {
       throw idempotencyConflict(idempotencyKey!);
     }
@@ -201,8 +236,14 @@ export class JobManager {
     return { queued: waiting, running: active };
   }
 
+  /** Resolves when the queue answers (Redis, for a shared one): a readiness check. */
+  pingQueue(): Promise<void> {
+    return this.queue.ping();
+  }
+
   /** Checkpoints every running job and stops the workers; the jobs resume at the next start. */
   async shutdown(): Promise<void> {
+    if (this.requeueTimer !== null) clearInterval(this.requeueTimer);
     const closed = this.queue.close();
     for (const run of this.running.values()) Atomics.store(run.control, 0, CONTROL.suspend);
     await closed;

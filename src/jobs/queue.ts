@@ -20,6 +20,8 @@ export interface JobQueue {
    * process. Asynchronous because a shared queue has to ask its server.
    */
   counts(): Promise<{ waiting: number; active: number }>;
+  /** Resolves when the queue can take ids now (its server answers); for readiness checks. */
+  ping(): Promise<void>;
   /**
    * Stops handing out ids and resolves once every running handler has settled. A handler that
    * settles after this began may have suspended its job rather than ended it: a shared queue keeps
@@ -61,6 +63,8 @@ export class InProcessQueue implements JobQueue {
   async counts(): Promise<{ waiting: number; active: number }> {
     return { waiting: this.waiting.length, active: this.active.size };
   }
+
+  async ping(): Promise<void> {}
 
   async close(): Promise<void> {
     this.closed = true;

@@ -5,6 +5,7 @@
  * ends with the same per-step losses and weights, bit for bit, as the same job on the embedded
  * SQLite server.
  */
+import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -14,7 +15,7 @@ import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { postgresAvailable, redisAvailable, TEST_DATABASE_URL, TEST_REDIS_URL } from "../helpers/services.js";
 import { Api, lossesOf, type EventStream, type SseEvent } from "./support/api.js";
-import { killServers, startServer, type ServerProcess } from "./support/server_process.js";
+import { freePort, killServers, startServer, type ServerProcess } from "./support/server_process.js";
 
 const TIMEOUT_MS = 60_000;
 const servicesUp = (await postgresAvailable()) && (await redisAvailable());
@@ -173,4 +174,67 @@ describe.skipIf(!servicesUp)("API and trainer processes sharing Postgres and Red
     const events = await stream.readToEnd();
     expect(events.at(-1)).toMatchObject({ event: "done", data: { status: "cancelled" } });
   }, TIMEOUT_MS);
+
+  it("Redis down: a job posted meanwhile is stored and accepted, /readyz says why, and the job runs once Redis is back", async () => {
+    // a Redis of this test's own, to stop and start again
+    const port = await freePort();
+    const redis = new OwnRedis(port);
+    await redis.start();
+    try {
+      const env = { ...sharedEnv, KILN_REDIS_URL: `redis://127.0.0.1:${port}` };
+      await startServer({ dataDir: dataDir(), workers: 1, env });
+      const api = await startServer({ dataDir: dataDir(), workers: 0, env });
+      const front = new Api(api.baseUrl);
+      const model = (await front.create("/v1/models", MODEL)).id;
+      const dataset = (await front.create("/v1/datasets", DATASET)).id;
+
+      await redis.stop();
+      const ready = await front.request<{ error: { details: { path: string }[] } }>("GET", "/readyz");
+      expect(ready.status).toBe(503);
+      expect(ready.body.error.details.map((d) => d.path)).toEqual(["queue"]);
+      const asked = Date.now();
+      const posted = await front.create<{ id: string; status: string }>("/v1/jobs", job(model, dataset, 3), 202);
+      expect(Date.now() - asked).toBeLessThan(3000); // at once, not after Redis's reconnection attempts
+      expect(posted.status).toBe("queued");
+
+      await redis.start(); // empty: the job is only in the store
+      const ended = await front.waitForJob(posted.id, undefined, 30_000);
+      expect(ended.status).toBe("succeeded");
+      expect((await front.request("GET", "/readyz")).status).toBe(200);
+    } finally {
+      await redis.stop();
+    }
+  }, TIMEOUT_MS);
 });
+
+/** A redis-server on `port` that keeps nothing on disk, started and stopped by a test. */
+class OwnRedis {
+  private child: ChildProcess | null = null;
+  constructor(private readonly port: number) {}
+
+  async start(): Promise<void> {
+    this.child = spawn("redis-server", ["--port", String(this.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
+    const client = new Redis({ port: this.port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    client.on("error", () => {}); // refused until the server listens: retried below
+    for (let i = 0; ; i++) {
+      try {
+        await client.connect();
+        await client.ping();
+        client.disconnect();
+        return;
+      } catch (error) {
+        if (i === 100) throw error;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+  }
+
+  async stop(): Promise<void> {
+    const child = this.child;
+    this.child = null;
+    if (child === null || child.exitCode !== null) return;
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    child.kill("SIGKILL");
+    await exited;
+  }
+}

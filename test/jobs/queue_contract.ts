@@ -21,6 +21,12 @@ const SETTLE_MS = 200;
 /** What every JobQueue must do; run it for each implementation. */
 export function queueContract(name: string, make: () => Promise<{ queue: JobQueue; cleanup: () => Promise<void> }>): void {
   describe(`JobQueue contract: ${name}`, () => {
+    it("answers a ping while its server is up", async () => {
+      const { queue, cleanup } = await make();
+      await expect(queue.ping()).resolves.toBeUndefined();
+      await cleanup();
+    });
+
     it("hands out ids in FIFO order, at most `concurrency` at once", async () => {
       const { queue, cleanup } = await make();
       const started: string[] = [];

@@ -1,6 +1,6 @@
 /**
  * What every Store implementation shares beyond the interface: the listing limits, the cursor
- * error, how a patch applies to a job, and how a stored blob becomes a plain Uint8Array.
+ * error and how a patch applies to a job (how SQL rows become records: rows.ts).
  */
 import { TERMINAL_STATUSES, type JobEvent, type JobRecord, type JobStatus, type Page } from "./types.js";
 
@@ -55,16 +55,4 @@ export function applyPatch(job: JobRecord, patch: JobPatch, updatedAt: string): 
   if (patch.finishedAt !== undefined) next.finishedAt = patch.finishedAt;
   if (patch.cancelRequested !== undefined) next.cancelRequested = patch.cancelRequested;
   return next;
-}
-
-/**
- * A plain Uint8Array with its own memory. Drivers return a blob as a Buffer; one that owns its
- * whole ArrayBuffer is viewed without copying (dropping the Buffer prototype), anything else (a
- * slice of Node's shared pool) is copied.
- */
-export function bytes(buffer: Buffer): Uint8Array {
-  if (buffer.byteOffset === 0 && buffer.byteLength === buffer.buffer.byteLength) {
-    return new Uint8Array(buffer.buffer, 0, buffer.byteLength);
-  }
-  return new Uint8Array(buffer);
 }

@@ -103,6 +103,22 @@ export function unpackRow(row: EventRow): JobEvent[] {
   return events;
 }
 
+/**
+ * The events after `afterSeq`, at most `max` (null: all), of rows read in order from the one
+ * holding event afterSeq + 1: that row may start with events at or before afterSeq.
+ */
+export function eventsAfter(rows: Iterable<EventRow>, afterSeq: number, max: number | null): JobEvent[] {
+  const events: JobEvent[] = [];
+  for (const row of rows) {
+    for (const event of unpackRow(row)) {
+      if (event.seq <= afterSeq) continue;
+      events.push(event);
+      if (events.length === max) return events;
+    }
+  }
+  return events;
+}
+
 /** The row holding only the events of `row` up to `lastSeq` (which must be inside it). */
 export function truncateRow(row: EventRow, lastSeq: number): EventRow {
   const kept = unpackRow(row).filter((e) => e.seq <= lastSeq);

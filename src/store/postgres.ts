@@ -2,7 +2,6 @@ import pg from "pg";
 import type { CustomTypesConfig, PoolClient, QueryResultRow } from "pg";
 import {
   applyPatch,
-  bytes,
   clampLimit,
   isTerminal,
   now,
@@ -11,8 +10,23 @@ import {
   type JobPatch,
   type NewEvent,
 } from "./common.js";
-import { packEvents, truncateRow, unpackRow, type EventRow } from "./event_rows.js";
+import { eventsAfter, packEvents, truncateRow, type EventRow } from "./event_rows.js";
 import { checkSchemaName, migrate } from "./postgres_schema.js";
+import {
+  checkpointFromRow,
+  datasetFromRow,
+  datasetSummaryFromRow,
+  jobFromRow,
+  modelFromRow,
+  modelSummaryFromRow,
+  toJson,
+  type CheckpointRow,
+  type DatasetRow,
+  type DatasetSummaryRow,
+  type JobRow,
+  type ModelRow,
+  type ModelSummaryRow,
+} from "./rows.js";
 import { StoreConflictError, type Store } from "./store.js";
 import type {
   CheckpointRecord,
@@ -21,7 +35,6 @@ import type {
   JobEvent,
   JobRecord,
   JobStatus,
-  Json,
   ListOptions,
   ModelRecord,
   ModelSummaryRecord,
@@ -37,59 +50,7 @@ export interface PostgresStoreOptions {
   maxConnections?: number;
 }
 
-// ---- Row shapes (the queries' quoted column aliases match these names) ----
-
-interface ModelSummaryRow {
-  id: string;
-  name: string | null;
-  spec: string;
-  summary: string;
-  version: number;
-  createdAt: string;
-  updatedAt: string;
-}
-interface ModelRow extends ModelSummaryRow {
-  weights: Buffer;
-  generatorState: Buffer;
-}
-interface DatasetSummaryRow {
-  id: string;
-  name: string | null;
-  numSamples: number;
-  featureShape: string;
-  labelShape: string;
-  labelDtype: "int64" | "float32";
-  numClasses: number | null;
-  createdAt: string;
-}
-interface DatasetRow extends DatasetSummaryRow {
-  features: Buffer;
-  labels: Buffer;
-}
-interface JobRow {
-  id: string;
-  modelId: string;
-  datasetId: string;
-  validationDatasetId: string | null;
-  spec: string;
-  status: JobStatus;
-  progress: string;
-  metrics: string;
-  error: string | null;
-  idempotencyKey: string | null;
-  cancelRequested: boolean;
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  updatedAt: string;
-}
-interface CheckpointRow {
-  jobId: string;
-  seq: number;
-  state: Buffer;
-  createdAt: string;
-}
-
+// The quoted column aliases match the row shapes of rows.ts.
 const MODEL_SUMMARY_COLUMNS = `id, name, spec, summary, version, created_at AS "createdAt", updated_at AS "updatedAt"`;
 const MODEL_COLUMNS = `${MODEL_SUMMARY_COLUMNS}, weights, generator_state AS "generatorState"`;
 const DATASET_SUMMARY_COLUMNS = `id, name, num_samples AS "numSamples", feature_shape AS "featureShape",
@@ -103,63 +64,9 @@ const EVENT_ROW_COLUMNS = `job_id AS "jobId", seq, n_events AS "nEvents", type, 
 /** Must match the partial indexes' WHERE in postgres_schema.ts for the planner to use them. */
 const ACTIVE = `status IN ('queued', 'running')`;
 
-// ---- Conversions ----
-
-const toJson = (value: Json): string => JSON.stringify(value);
-const fromJson = <T = Json>(text: string): T => JSON.parse(text) as T;
-
-function modelSummaryFromRow(row: ModelSummaryRow): ModelSummaryRecord {
-  return {
-    id: row.id,
-    name: row.name,
-    spec: fromJson(row.spec),
-    summary: fromJson(row.summary),
-    version: row.version,
-    createdAt: row.createdAt,
-    updatedAt: row.updatedAt,
-  };
-}
-
-function modelFromRow(row: ModelRow): ModelRecord {
-  return { ...modelSummaryFromRow(row), weights: bytes(row.weights), generatorState: bytes(row.generatorState) };
-}
-
-function datasetSummaryFromRow(row: DatasetSummaryRow): DatasetSummaryRecord {
-  return {
-    id: row.id,
-    name: row.name,
-    numSamples: row.numSamples,
-    featureShape: fromJson<number[]>(row.featureShape),
-    labelShape: fromJson<number[]>(row.labelShape),
-    labelDtype: row.labelDtype,
-    numClasses: row.numClasses,
-    createdAt: row.createdAt,
-  };
-}
-
-function datasetFromRow(row: DatasetRow): DatasetRecord {
-  return { ...datasetSummaryFromRow(row), features: bytes(row.features), labels: bytes(row.labels) };
-}
-
-function jobFromRow(row: JobRow): JobRecord {
-  return {
-    id: row.id,
-    modelId: row.modelId,
-    datasetId: row.datasetId,
-    validationDatasetId: row.validationDatasetId,
-    spec: fromJson(row.spec),
-    status: row.status,
-    progress: fromJson(row.progress),
-    metrics: fromJson(row.metrics),
-    error: row.error === null ? null : fromJson<{ code: string; message: string }>(row.error),
-    idempotencyKey: row.idempotencyKey,
-    cancelRequested: row.cancelRequested,
-    createdAt: row.createdAt,
-    startedAt: row.startedAt,
-    finishedAt: row.finishedAt,
-    updatedAt: row.updatedAt,
-  };
-}
+/** Postgres returns cancel_requested, a boolean column, as a boolean. */
+type PgJobRow = JobRow<boolean>;
+const jobFromPgRow = (row: PgJobRow): JobRecord => jobFromRow(row, row.cancelRequested);
 
 /**
  * bigint columns (seq, version, counts) come back as numbers instead of pg's default strings: they
@@ -188,12 +95,12 @@ async function one<R extends QueryResultRow>(db: Db, text: string, values: unkno
  * other, never both from the same last seq. FOR NO KEY UPDATE is the lock an UPDATE takes: it
  * leaves the foreign-key checks of event and checkpoint inserts unblocked.
  */
-async function lockJob(db: Db, id: string): Promise<JobRow | undefined> {
-  return one<JobRow>(db, `SELECT ${JOB_COLUMNS} FROM jobs WHERE id = $1 FOR NO KEY UPDATE`, [id]);
+async function lockJob(db: Db, id: string): Promise<PgJobRow | undefined> {
+  return one<PgJobRow>(db, `SELECT ${JOB_COLUMNS} FROM jobs WHERE id = $1 FOR NO KEY UPDATE`, [id]);
 }
 
 /** lockJob, refusing a finished job (StoreConflictError "job_not_active"). */
-async function lockActiveJob(db: Db, id: string): Promise<JobRow | undefined> {
+async function lockActiveJob(db: Db, id: string): Promise<PgJobRow | undefined> {
   const row = await lockJob(db, id);
   if (row && isTerminal(row.status)) throw new StoreConflictError(`job ${id} is ${row.status}`, "job_not_active");
   return row;
@@ -484,9 +391,9 @@ export class PostgresStore implements Store {
     return this.transaction(async (db) => {
       const key = job.idempotencyKey;
       const existing = async () =>
-        key === null ? undefined : await one<JobRow>(db, `SELECT ${JOB_COLUMNS} FROM jobs WHERE idempotency_key = $1`, [key]);
+        key === null ? undefined : await one<PgJobRow>(db, `SELECT ${JOB_COLUMNS} FROM jobs WHERE idempotency_key = $1`, [key]);
       const before = await existing();
-      if (before) return { job: jobFromRow(before), created: false };
+      if (before) return { job: jobFromPgRow(before), created: false };
       // FOR KEY SHARE: a concurrent delete waits for this transaction (and then sees the job in use)
       const exists = async (table: "models" | "datasets", id: string) =>
         (await one(db, `SELECT 1 FROM ${table} WHERE id = $1 FOR KEY SHARE`, [id])) !== undefined;
@@ -496,7 +403,7 @@ export class PostgresStore implements Store {
         throw new Error(`validation dataset ${job.validationDatasetId} not found`);
       }
       // a concurrent createJob with the same key makes this insert wait for it, then do nothing
-      const inserted = await one<JobRow>(
+      const inserted = await one<PgJobRow>(
         db,
         `INSERT INTO jobs (id, model_id, dataset_id, validation_dataset_id, spec, status, progress, metrics,
            error, idempotency_key, cancel_requested, created_at, started_at, finished_at, updated_at)
@@ -521,33 +428,33 @@ export class PostgresStore implements Store {
           job.updatedAt,
         ],
       );
-      if (!inserted) return { job: jobFromRow((await existing())!), created: false };
+      if (!inserted) return { job: jobFromPgRow((await existing())!), created: false };
       await append(db, job.id, [firstEvent]);
-      return { job: jobFromRow(inserted), created: true };
+      return { job: jobFromPgRow(inserted), created: true };
     });
   }
 
   async getJob(id: string): Promise<JobRecord | null> {
-    const row = await one<JobRow>(this.pool, `SELECT ${JOB_COLUMNS} FROM jobs WHERE id = $1`, [id]);
-    return row ? jobFromRow(row) : null;
+    const row = await one<PgJobRow>(this.pool, `SELECT ${JOB_COLUMNS} FROM jobs WHERE id = $1`, [id]);
+    return row ? jobFromPgRow(row) : null;
   }
 
   async getJobByIdempotencyKey(key: string): Promise<JobRecord | null> {
-    const row = await one<JobRow>(this.pool, `SELECT ${JOB_COLUMNS} FROM jobs WHERE idempotency_key = $1`, [key]);
-    return row ? jobFromRow(row) : null;
+    const row = await one<PgJobRow>(this.pool, `SELECT ${JOB_COLUMNS} FROM jobs WHERE idempotency_key = $1`, [key]);
+    return row ? jobFromPgRow(row) : null;
   }
 
   async listJobs(options: ListOptions & { status?: JobStatus[] } = {}): Promise<Page<JobRecord>> {
     const limit = clampLimit(options.limit);
     const after = await this.cursorSeq("job", options.after);
     // without a filter, the filter matches every status
-    const found = await rows<JobRow>(
+    const found = await rows<PgJobRow>(
       this.pool,
       `SELECT ${JOB_COLUMNS} FROM jobs
        WHERE ($1::text[] IS NULL OR status = ANY($1::text[])) AND seq > $2 ORDER BY seq LIMIT $3`,
       [options.status ?? null, after, limit + 1],
     );
-    return page(found, limit, jobFromRow);
+    return page(found, limit, jobFromPgRow);
   }
 
   async countJobs(statuses: JobStatus[]): Promise<number> {
@@ -559,7 +466,7 @@ export class PostgresStore implements Store {
     return this.transaction(async (db) => {
       const row = await lockActiveJob(db, id);
       if (!row) return null;
-      const job = applyPatch(jobFromRow(row), patch, now());
+      const job = applyPatch(jobFromPgRow(row), patch, now());
       await writeJob(db, job);
       await append(db, id, events);
       return job;
@@ -576,7 +483,7 @@ export class PostgresStore implements Store {
     return this.transaction(async (db) => {
       const row = await lockActiveJob(db, id);
       if (!row) return null;
-      const job = applyPatch(jobFromRow(row), patch, now());
+      const job = applyPatch(jobFromPgRow(row), patch, now());
       await writeJob(db, job); // also drops the checkpoint
       await append(db, id, typeof events === "function" ? events(job) : events);
       if (modelUpdate) {
@@ -602,8 +509,7 @@ export class PostgresStore implements Store {
 
   async listEvents(jobId: string, afterSeq = 0, limit?: number): Promise<JobEvent[]> {
     const max = limit === undefined ? null : Math.max(0, Math.floor(limit));
-    const events: JobEvent[] = [];
-    if (max === 0) return events;
+    if (max === 0) return [];
     // from the row holding event afterSeq + 1 (the last row starting at or before it) on; each row
     // holds at least one event, so `max` rows suffice (LIMIT NULL is no limit)
     const found = await rows<EventRow>(
@@ -614,14 +520,7 @@ export class PostgresStore implements Store {
        ORDER BY seq LIMIT $3`,
       [jobId, afterSeq, max],
     );
-    for (const row of found) {
-      for (const event of unpackRow(row)) {
-        if (event.seq <= afterSeq) continue;
-        events.push(event);
-        if (events.length === max) return events;
-      }
-    }
-    return events;
+    return eventsAfter(found, afterSeq, max);
   }
 
   async saveCheckpoint(jobId: string, state: Uint8Array, events: NewEvent[]): Promise<CheckpointRecord> {
@@ -644,7 +543,7 @@ export class PostgresStore implements Store {
       `SELECT job_id AS "jobId", seq, state, created_at AS "createdAt" FROM checkpoints WHERE job_id = $1`,
       [jobId],
     );
-    return row ? { jobId: row.jobId, seq: row.seq, state: bytes(row.state), createdAt: row.createdAt } : null;
+    return row ? checkpointFromRow(row) : null;
   }
 
   async truncateEvents(jobId: string, afterSeq: number): Promise<void> {

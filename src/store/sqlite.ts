@@ -3,7 +3,6 @@ import { dirname, resolve } from "node:path";
 import Database from "better-sqlite3";
 import {
   applyPatch,
-  bytes,
   clampLimit,
   isTerminal,
   now,
@@ -12,7 +11,22 @@ import {
   type JobPatch,
   type NewEvent,
 } from "./common.js";
-import { packEvents, truncateRow, unpackRow, type EventRow } from "./event_rows.js";
+import { eventsAfter, packEvents, truncateRow, type EventRow } from "./event_rows.js";
+import {
+  checkpointFromRow,
+  datasetFromRow,
+  datasetSummaryFromRow,
+  jobFromRow,
+  modelFromRow,
+  modelSummaryFromRow,
+  toJson,
+  type CheckpointRow,
+  type DatasetRow,
+  type DatasetSummaryRow,
+  type JobRow,
+  type ModelRow,
+  type ModelSummaryRow,
+} from "./rows.js";
 import { migrate } from "./sqlite_schema.js";
 import { StoreConflictError, type Store } from "./store.js";
 import type {
@@ -22,7 +36,6 @@ import type {
   JobEvent,
   JobRecord,
   JobStatus,
-  Json,
   ListOptions,
   ModelRecord,
   ModelSummaryRecord,
@@ -36,131 +49,22 @@ export interface SqliteStoreOptions {
   path: string;
 }
 
-// ---- Row shapes (column aliases match these names) ----
-
-interface ModelSummaryRow {
-  seq: number;
-  id: string;
-  name: string | null;
-  spec: string;
-  summary: string;
-  version: number;
-  createdAt: string;
-  updatedAt: string;
-}
-interface ModelRow extends ModelSummaryRow {
-  weights: Buffer;
-  generatorState: Buffer;
-}
-interface DatasetSummaryRow {
-  seq: number;
-  id: string;
-  name: string | null;
-  numSamples: number;
-  featureShape: string;
-  labelShape: string;
-  labelDtype: "int64" | "float32";
-  numClasses: number | null;
-  createdAt: string;
-}
-interface DatasetRow extends DatasetSummaryRow {
-  features: Buffer;
-  labels: Buffer;
-}
-interface JobRow {
-  seq: number;
-  id: string;
-  modelId: string;
-  datasetId: string;
-  validationDatasetId: string | null;
-  spec: string;
-  status: JobStatus;
-  progress: string;
-  metrics: string;
-  error: string | null;
-  idempotencyKey: string | null;
-  cancelRequested: 0 | 1;
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  updatedAt: string;
-}
-interface CheckpointRow {
-  jobId: string;
-  seq: number;
-  state: Buffer;
-  createdAt: string;
-}
-
-const MODEL_SUMMARY_COLUMNS = `seq, id, name, spec, summary, version, created_at AS createdAt, updated_at AS updatedAt`;
+// Column aliases match the row shapes of rows.ts.
+const MODEL_SUMMARY_COLUMNS = `id, name, spec, summary, version, created_at AS createdAt, updated_at AS updatedAt`;
 const MODEL_COLUMNS = `${MODEL_SUMMARY_COLUMNS}, weights, generator_state AS generatorState`;
-const DATASET_SUMMARY_COLUMNS = `seq, id, name, num_samples AS numSamples, feature_shape AS featureShape,
+const DATASET_SUMMARY_COLUMNS = `id, name, num_samples AS numSamples, feature_shape AS featureShape,
   label_shape AS labelShape, label_dtype AS labelDtype, num_classes AS numClasses, created_at AS createdAt`;
 const DATASET_COLUMNS = `${DATASET_SUMMARY_COLUMNS}, features, labels`;
-const JOB_COLUMNS = `seq, id, model_id AS modelId, dataset_id AS datasetId,
+const JOB_COLUMNS = `id, model_id AS modelId, dataset_id AS datasetId,
   validation_dataset_id AS validationDatasetId, spec, status, progress, metrics, error,
   idempotency_key AS idempotencyKey, cancel_requested AS cancelRequested, created_at AS createdAt,
   started_at AS startedAt, finished_at AS finishedAt, updated_at AS updatedAt`;
 /** Must match the partial indexes' WHERE in sqlite_schema.ts for SQLite to use them. */
 const ACTIVE = `status IN ('queued', 'running')`;
 
-// ---- Conversions ----
-
-const toJson = (value: Json): string => JSON.stringify(value);
-const fromJson = <T = Json>(text: string): T => JSON.parse(text) as T;
-
-function modelSummaryFromRow(row: ModelSummaryRow): ModelSummaryRecord {
-  return {
-    id: row.id,
-    name: row.name,
-    spec: fromJson(row.spec),
-    summary: fromJson(row.summary),
-    version: row.version,
-    createdAt: row.createdAt,
-    updatedAt: row.updatedAt,
-  };
-}
-
-function modelFromRow(row: ModelRow): ModelRecord {
-  return { ...modelSummaryFromRow(row), weights: bytes(row.weights), generatorState: bytes(row.generatorState) };
-}
-
-function datasetSummaryFromRow(row: DatasetSummaryRow): DatasetSummaryRecord {
-  return {
-    id: row.id,
-    name: row.name,
-    numSamples: row.numSamples,
-    featureShape: fromJson<number[]>(row.featureShape),
-    labelShape: fromJson<number[]>(row.labelShape),
-    labelDtype: row.labelDtype,
-    numClasses: row.numClasses,
-    createdAt: row.createdAt,
-  };
-}
-
-function datasetFromRow(row: DatasetRow): DatasetRecord {
-  return { ...datasetSummaryFromRow(row), features: bytes(row.features), labels: bytes(row.labels) };
-}
-
-function jobFromRow(row: JobRow): JobRecord {
-  return {
-    id: row.id,
-    modelId: row.modelId,
-    datasetId: row.datasetId,
-    validationDatasetId: row.validationDatasetId,
-    spec: fromJson(row.spec),
-    status: row.status,
-    progress: fromJson(row.progress),
-    metrics: fromJson(row.metrics),
-    error: row.error === null ? null : fromJson<{ code: string; message: string }>(row.error),
-    idempotencyKey: row.idempotencyKey,
-    cancelRequested: row.cancelRequested === 1,
-    createdAt: row.createdAt,
-    startedAt: row.startedAt,
-    finishedAt: row.finishedAt,
-    updatedAt: row.updatedAt,
-  };
-}
+/** SQLite has no boolean type: cancel_requested is 0 or 1. */
+type SqliteJobRow = JobRow<0 | 1>;
+const jobFromSqliteRow = (row: SqliteJobRow): JobRecord => jobFromRow(row, row.cancelRequested === 1);
 
 /** The named parameters of the full-row job UPDATE. */
 function jobParams(job: JobRecord) {
@@ -248,9 +152,9 @@ export class SqliteStore implements Store {
   private transactions() {
     const { db, s } = this;
 
-    const getJobRow = (id: string): JobRow | undefined => s.getJob.get(id);
+    const getJobRow = (id: string): SqliteJobRow | undefined => s.getJob.get(id);
 
-    const activeJobRow = (id: string): JobRow | undefined => {
+    const activeJobRow = (id: string): SqliteJobRow | undefined => {
       const row = getJobRow(id);
       if (row && isTerminal(row.status)) {
         throw new StoreConflictError(`job ${id} is ${row.status}`, "job_not_active");
@@ -299,7 +203,7 @@ export class SqliteStore implements Store {
         options.status === undefined
           ? s.listJobs.all(after, limit + 1)
           : s.listJobsByStatus.all(JSON.stringify(options.status), after, limit + 1);
-      return page(rows, limit, jobFromRow);
+      return page(rows, limit, jobFromSqliteRow);
     });
 
     const deleteModel = db.transaction((id: string): boolean => {
@@ -347,7 +251,7 @@ export class SqliteStore implements Store {
     const createJob = db.transaction((job: JobRecord, firstEvent: NewEvent) => {
       if (job.idempotencyKey !== null) {
         const existing = s.getJobByIdempotencyKey.get(job.idempotencyKey);
-        if (existing) return { job: jobFromRow(existing), created: false };
+        if (existing) return { job: jobFromSqliteRow(existing), created: false };
       }
       if (!s.modelSeq.get(job.modelId)) throw new Error(`model ${job.modelId} not found`);
       if (!s.datasetSeq.get(job.datasetId)) throw new Error(`dataset ${job.datasetId} not found`);
@@ -356,13 +260,13 @@ export class SqliteStore implements Store {
       }
       s.insertJob.run(jobParams(job));
       append(job.id, [firstEvent]);
-      return { job: jobFromRow(getJobRow(job.id)!), created: true };
+      return { job: jobFromSqliteRow(getJobRow(job.id)!), created: true };
     });
 
     const updateJob = db.transaction((id: string, patch: JobPatch, events: readonly NewEvent[]): JobRecord | null => {
       const row = activeJobRow(id);
       if (!row) return null;
-      const job = applyPatch(jobFromRow(row), patch, now());
+      const job = applyPatch(jobFromSqliteRow(row), patch, now());
       writeJob(job);
       append(id, events);
       return job;
@@ -380,7 +284,7 @@ export class SqliteStore implements Store {
         }
         const row = activeJobRow(id);
         if (!row) return null;
-        const job = applyPatch(jobFromRow(row), patch, now());
+        const job = applyPatch(jobFromSqliteRow(row), patch, now());
         writeJob(job); // also drops the checkpoint
         append(id, typeof events === "function" ? events(job) : events);
         if (modelUpdate) {
@@ -517,12 +421,12 @@ export class SqliteStore implements Store {
 
   async getJob(id: string): Promise<JobRecord | null> {
     const row = this.s.getJob.get(id);
-    return row ? jobFromRow(row) : null;
+    return row ? jobFromSqliteRow(row) : null;
   }
 
   async getJobByIdempotencyKey(key: string): Promise<JobRecord | null> {
     const row = this.s.getJobByIdempotencyKey.get(key);
-    return row ? jobFromRow(row) : null;
+    return row ? jobFromSqliteRow(row) : null;
   }
 
   async listJobs(options: ListOptions & { status?: JobStatus[] } = {}): Promise<Page<JobRecord>> {
@@ -553,18 +457,10 @@ export class SqliteStore implements Store {
   }
 
   async listEvents(jobId: string, afterSeq = 0, limit?: number): Promise<JobEvent[]> {
-    // LIMIT -1 is SQLite for "no limit"; each row holds at least one event, so `limit` rows suffice
-    const max = limit === undefined ? -1 : Math.max(0, Math.floor(limit));
-    const events: JobEvent[] = [];
-    if (max === 0) return events;
-    for (const row of this.s.listEventRows.all({ jobId, after: afterSeq, limit: max })) {
-      for (const event of unpackRow(row)) {
-        if (event.seq <= afterSeq) continue;
-        events.push(event);
-        if (events.length === max) return events;
-      }
-    }
-    return events;
+    const max = limit === undefined ? null : Math.max(0, Math.floor(limit));
+    if (max === 0) return [];
+    // each row holds at least one event, so `max` rows suffice (LIMIT -1 is SQLite for no limit)
+    return eventsAfter(this.s.listEventRows.all({ jobId, after: afterSeq, limit: max ?? -1 }), afterSeq, max);
   }
 
   async saveCheckpoint(jobId: string, state: Uint8Array, events: NewEvent[]): Promise<CheckpointRecord> {
@@ -573,7 +469,7 @@ export class SqliteStore implements Store {
 
   async getCheckpoint(jobId: string): Promise<CheckpointRecord | null> {
     const row = this.s.getCheckpoint.get(jobId);
-    return row ? { jobId: row.jobId, seq: row.seq, state: bytes(row.state), createdAt: row.createdAt } : null;
+    return row ? checkpointFromRow(row) : null;
   }
 
   async truncateEvents(jobId: string, afterSeq: number): Promise<void> {
@@ -596,21 +492,8 @@ function prepareStatements(db: Database.Database) {
   return {
     ping: db.prepare<[], { ok: number }>(`SELECT 1 AS ok`),
 
-    insertModel: db.prepare<
-      [
-        {
-          id: string;
-          name: string | null;
-          spec: string;
-          summary: string;
-          version: number;
-          createdAt: string;
-          updatedAt: string;
-          weights: Uint8Array;
-          generatorState: Uint8Array;
-        },
-      ]
-    >(
+    // inserts take a row's columns, with the records' blobs (any Uint8Array, not only Buffers)
+    insertModel: db.prepare<[ModelSummaryRow & { weights: Uint8Array; generatorState: Uint8Array }]>(
       `INSERT INTO models (id, name, spec, summary, version, created_at, updated_at, generator_state, weights)
        VALUES (@id, @name, @spec, @summary, @version, @createdAt, @updatedAt, @generatorState, @weights)`,
     ),
@@ -632,22 +515,7 @@ function prepareStatements(db: Database.Database) {
        WHERE id = @id`,
     ),
 
-    insertDataset: db.prepare<
-      [
-        {
-          id: string;
-          name: string | null;
-          numSamples: number;
-          featureShape: string;
-          labelShape: string;
-          labelDtype: string;
-          numClasses: number | null;
-          createdAt: string;
-          features: Uint8Array;
-          labels: Uint8Array;
-        },
-      ]
-    >(
+    insertDataset: db.prepare<[DatasetSummaryRow & { features: Uint8Array; labels: Uint8Array }]>(
       `INSERT INTO datasets (id, name, num_samples, feature_shape, label_shape, label_dtype, num_classes,
          created_at, labels, features)
        VALUES (@id, @name, @numSamples, @featureShape, @labelShape, @labelDtype, @numClasses, @createdAt,
@@ -689,16 +557,16 @@ function prepareStatements(db: Database.Database) {
          updated_at = @updatedAt
        WHERE id = @id`,
     ),
-    getJob: db.prepare<[string], JobRow>(`SELECT ${JOB_COLUMNS} FROM jobs WHERE id = ?`),
-    getJobByIdempotencyKey: db.prepare<[string], JobRow>(
+    getJob: db.prepare<[string], SqliteJobRow>(`SELECT ${JOB_COLUMNS} FROM jobs WHERE id = ?`),
+    getJobByIdempotencyKey: db.prepare<[string], SqliteJobRow>(
       `SELECT ${JOB_COLUMNS} FROM jobs WHERE idempotency_key = ?`,
     ),
     jobSeq: db.prepare<[string], { seq: number }>(`SELECT seq FROM jobs WHERE id = ?`),
-    listJobs: db.prepare<[number, number], JobRow>(
+    listJobs: db.prepare<[number, number], SqliteJobRow>(
       `SELECT ${JOB_COLUMNS} FROM jobs WHERE seq > ? ORDER BY seq LIMIT ?`,
     ),
     // The statuses come as one JSON array parameter, so one prepared statement serves any set.
-    listJobsByStatus: db.prepare<[string, number, number], JobRow>(
+    listJobsByStatus: db.prepare<[string, number, number], SqliteJobRow>(
       `SELECT ${JOB_COLUMNS} FROM jobs
        WHERE status IN (SELECT value FROM json_each(?)) AND seq > ?
        ORDER BY seq LIMIT ?`,
@@ -707,7 +575,7 @@ function prepareStatements(db: Database.Database) {
       `SELECT COUNT(*) AS count FROM jobs WHERE status IN (SELECT value FROM json_each(?))`,
     ),
 
-    // job_events rows hold runs of events (see sqlite_event_rows.ts): seq is a row's first event
+    // job_events rows hold runs of events (see event_rows.ts): seq is a row's first event
     lastSeq: db.prepare<[string], { seq: number }>(
       `SELECT seq + n_events - 1 AS seq FROM job_events WHERE job_id = ? ORDER BY seq DESC LIMIT 1`,
     ),

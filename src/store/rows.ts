@@ -1,0 +1,144 @@
+/**
+ * How rows of the SQL stores (SQLite and Postgres) become records. Each store's queries alias
+ * their columns to these names (in its own SQL dialect). Both drivers give text as strings,
+ * numbers as numbers (Postgres's bigint through the store's type parser) and blobs as Buffers; JSON
+ * is stored as text. The one difference is a job's `cancel_requested`: see JobRow.
+ */
+import type {
+  CheckpointRecord,
+  DatasetRecord,
+  DatasetSummaryRecord,
+  JobRecord,
+  JobStatus,
+  Json,
+  ModelRecord,
+  ModelSummaryRecord,
+} from "./types.js";
+
+export interface ModelSummaryRow {
+  id: string;
+  name: string | null;
+  spec: string;
+  summary: string;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+export interface ModelRow extends ModelSummaryRow {
+  weights: Buffer;
+  generatorState: Buffer;
+}
+export interface DatasetSummaryRow {
+  id: string;
+  name: string | null;
+  numSamples: number;
+  featureShape: string;
+  labelShape: string;
+  labelDtype: "int64" | "float32";
+  numClasses: number | null;
+  createdAt: string;
+}
+export interface DatasetRow extends DatasetSummaryRow {
+  features: Buffer;
+  labels: Buffer;
+}
+/**
+ * A row of `jobs`. `Flag` is how the driver returns `cancel_requested`: SQLite has no boolean type
+ * (0 or 1), Postgres returns a boolean.
+ */
+export interface JobRow<Flag> {
+  id: string;
+  modelId: string;
+  datasetId: string;
+  validationDatasetId: string | null;
+  spec: string;
+  status: JobStatus;
+  progress: string;
+  metrics: string;
+  error: string | null;
+  idempotencyKey: string | null;
+  cancelRequested: Flag;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  updatedAt: string;
+}
+export interface CheckpointRow {
+  jobId: string;
+  seq: number;
+  state: Buffer;
+  createdAt: string;
+}
+
+export const toJson = (value: Json): string => JSON.stringify(value);
+export const fromJson = <T = Json>(text: string): T => JSON.parse(text) as T;
+
+/**
+ * A plain Uint8Array with its own memory. Drivers return a blob as a Buffer; one that owns its
+ * whole ArrayBuffer is viewed without copying (dropping the Buffer prototype), anything else (a
+ * slice of Node's shared pool) is copied.
+ */
+export function bytes(buffer: Buffer): Uint8Array {
+  if (buffer.byteOffset === 0 && buffer.byteLength === buffer.buffer.byteLength) {
+    return new Uint8Array(buffer.buffer, 0, buffer.byteLength);
+  }
+  return new Uint8Array(buffer);
+}
+
+export function modelSummaryFromRow(row: ModelSummaryRow): ModelSummaryRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    spec: fromJson(row.spec),
+    summary: fromJson(row.summary),
+    version: row.version,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
+}
+
+export function modelFromRow(row: ModelRow): ModelRecord {
+  return { ...modelSummaryFromRow(row), weights: bytes(row.weights), generatorState: bytes(row.generatorState) };
+}
+
+export function datasetSummaryFromRow(row: DatasetSummaryRow): DatasetSummaryRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    numSamples: row.numSamples,
+    featureShape: fromJson<number[]>(row.featureShape),
+    labelShape: fromJson<number[]>(row.labelShape),
+    labelDtype: row.labelDtype,
+    numClasses: row.numClasses,
+    createdAt: row.createdAt,
+  };
+}
+
+export function datasetFromRow(row: DatasetRow): DatasetRecord {
+  return { ...datasetSummaryFromRow(row), features: bytes(row.features), labels: bytes(row.labels) };
+}
+
+/** The job of a row whose `cancel_requested` the caller has read as a boolean (drivers differ there). */
+export function jobFromRow(row: JobRow<unknown>, cancelRequested: boolean): JobRecord {
+  return {
+    id: row.id,
+    modelId: row.modelId,
+    datasetId: row.datasetId,
+    validationDatasetId: row.validationDatasetId,
+    spec: fromJson(row.spec),
+    status: row.status,
+    progress: fromJson(row.progress),
+    metrics: fromJson(row.metrics),
+    error: row.error === null ? null : fromJson<{ code: string; message: string }>(row.error),
+    idempotencyKey: row.idempotencyKey,
+    cancelRequested,
+    createdAt: row.createdAt,
+    startedAt: row.startedAt,
+    finishedAt: row.finishedAt,
+    updatedAt: row.updatedAt,
+  };
+}
+
+export function checkpointFromRow(row: CheckpointRow): CheckpointRecord {
+  return { jobId: row.jobId, seq: row.seq, state: bytes(row.state), createdAt: row.createdAt };
+}

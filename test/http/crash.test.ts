@@ -6,11 +6,9 @@
  * the same final weights, bit for bit. Plus event streams (replay, Last-Event-ID, live events)
  * over a real listening server.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { decodeCheckpoint, type TrainingCheckpoint } from "../../src/jobs/checkpoint.js";
 import { runTraining } from "../../src/jobs/runner.js";
 import { CONTROL, type TrainingMessage, type TrainingTask } from "../../src/jobs/task.js";
@@ -18,26 +16,14 @@ import { buildModel } from "../../src/spec/index.js";
 import { SqliteStore } from "../../src/store/sqlite.js";
 import type { CheckpointRecord, JobRecord } from "../../src/store/index.js";
 import { Generator, tensor } from "../../src/tensor/index.js";
-import { Api, lossesOf, type EventStream, type JobLike, type SseEvent } from "./support/api.js";
-import { killServers, startServer, type ServerProcess } from "./support/server_process.js";
+import { Api, lossesOf, type JobLike, type SseEvent } from "./support/api.js";
+import { serverProcessScope } from "./support/scope.js";
+import { startServer, type ServerProcess } from "./support/server_process.js";
 
 /** Each of these tests takes 3 to 12 s here; the margin is for a machine busy with other tests. */
 const TIMEOUT_MS = 60_000;
 
-const dirs: string[] = [];
-function dataDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), "kiln-crash-"));
-  dirs.push(dir);
-  return dir;
-}
-const streams: EventStream[] = [];
-afterEach(async () => {
-  await Promise.all(streams.splice(0).map((s) => s.cancel()));
-  await killServers();
-});
-afterAll(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
+const { dataDir, streams } = serverProcessScope("kiln-crash-");
 
 /** The seed-like model: NeuralNetwork(5, 4) with Tanh, initial weights of torch.manual_seed(7). */
 const MODEL = {

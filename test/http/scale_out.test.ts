@@ -7,33 +7,18 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { Redis } from "ioredis";
 import pg from "pg";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { postgresAvailable, redisAvailable, TEST_DATABASE_URL, TEST_REDIS_URL } from "../helpers/services.js";
-import { Api, lossesOf, type EventStream, type SseEvent } from "./support/api.js";
-import { freePort, killServers, startServer, type ServerProcess } from "./support/server_process.js";
+import { Api, lossesOf, type SseEvent } from "./support/api.js";
+import { serverProcessScope } from "./support/scope.js";
+import { freePort, startServer, type ServerProcess } from "./support/server_process.js";
 
 const TIMEOUT_MS = 60_000;
 const servicesUp = (await postgresAvailable()) && (await redisAvailable());
 
-const dirs: string[] = [];
-function dataDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), "kiln-scale-"));
-  dirs.push(dir);
-  return dir;
-}
-const streams: EventStream[] = [];
-afterEach(async () => {
-  await Promise.all(streams.splice(0).map((s) => s.cancel()));
-  await killServers();
-});
-afterAll(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
+const { dataDir, streams } = serverProcessScope("kiln-scale-");
 
 /** A Postgres schema and a queue name of this file's own, dropped at the end. */
 const schema = `kiln_scale_${randomUUID().replaceAll("-", "").slice(0, 12)}`;

@@ -32,6 +32,8 @@ export const STALLED_INTERVAL_MS = 30_000;
  * the store keeps the job running and a restart would enqueue it again anyway.
  */
 const MAX_STALLED_COUNT = 1_000_000;
+/** How long a closing queue waits to put its interrupted ids back (Redis may be down). */
+const PUT_BACK_WAIT_MS = 2000;
 
 /**
  * A queue in Redis shared by every process of a deployment (BullMQ): API processes enqueue, worker
@@ -50,7 +52,8 @@ export class BullMQQueue implements JobQueue {
   private readonly connection: Redis;
   private workerConnection: Redis | null = null;
   private worker: Worker | null = null;
-  private active = 0;
+  /** The handlers running in this process. */
+  private readonly running = new Set<Promise<void>>();
   private closing = false;
   private closed: Promise<void> | null = null;
 
@@ -94,7 +97,7 @@ export class BullMQQueue implements JobQueue {
 
   /** `waiting`: ids waiting in the shared queue; `active`: handlers running in this process. */
   async counts(): Promise<{ waiting: number; active: number }> {
-    return { waiting: await this.queue.count(), active: this.active };
+    return { waiting: await this.queue.count(), active: this.running.size };
   }
 
   async ping(): Promise<void> {
@@ -106,10 +109,18 @@ export class BullMQQueue implements JobQueue {
   close(): Promise<void> {
     this.closing = true;
     this.closed ??= (async () => {
-      // waits for the running handlers (process() puts their ids back), then disconnects
-      await this.worker?.close();
-      await this.queue.close();
-      await Promise.all([this.connection.quit(), this.workerConnection?.quit()]);
+      // The worker takes no more ids from now on, and its close ends once its running jobs have
+      // (their handlers settled and their ids put back). The handlers settle once their jobs are
+      // checkpointed in the store, which needs no Redis; putting ids back does, and Redis may be
+      // down: that part gets PUT_BACK_WAIT_MS, and an id not put back stays locked until another
+      // process takes it when the lock expires.
+      const workerClosed = (this.worker?.close() ?? Promise.resolve()).catch(() => undefined);
+      await Promise.allSettled([...this.running]);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([workerClosed, new Promise((resolve) => (timer = setTimeout(resolve, PUT_BACK_WAIT_MS)))]);
+      clearTimeout(timer);
+      this.connection.disconnect();
+      this.workerConnection?.disconnect();
     })();
     return this.closed;
   }
@@ -117,14 +128,15 @@ export class BullMQQueue implements JobQueue {
   private async process(handler: (jobId: string) => Promise<void>, job: Job, token: string | undefined): Promise<void> {
     if (job.id === undefined) throw new Error("a job without an id in the job queue");
     if (!this.closing) {
-      this.active++;
+      const run = handler(job.id);
+      this.running.add(run);
       try {
-        await handler(job.id);
+        await run;
       } catch (error) {
         // a failure ends the job (BullMQ drops it); at shutdown it is requeued like any other
         if (!this.closing) throw error;
       } finally {
-        this.active--;
+        this.running.delete(run);
       }
       if (!this.closing) return;
     }

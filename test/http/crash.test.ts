@@ -236,7 +236,9 @@ describe("kill -9 in the middle of a job", () => {
 
   it("a checkpoint behind the stored events and metrics (a crash between those writes): the redone epochs are not counted twice", async () => {
     const dir = dataDir();
-    let server = await startServer({ dataDir: dir, workers: 2 });
+    // checkpoints every 100 ms: the first comes early in the job
+    const env = { KILN_CHECKPOINT_INTERVAL_MS: "100" };
+    let server = await startServer({ dataDir: dir, workers: 2, env });
     let api = new Api(server.baseUrl);
     const model = await api.create("/v1/models", MODEL);
     const data = await api.create("/v1/datasets", dataset(200));
@@ -258,7 +260,7 @@ describe("kill -9 in the middle of a job", () => {
     expect(stored.status).toBe("running");
     expect((stored.metrics as { epochs: unknown[] }).epochs.length).toBeGreaterThan(oldState.history.length);
 
-    server = await startServer({ dataDir: dir, workers: 2 });
+    server = await startServer({ dataDir: dir, workers: 2, env });
     api = new Api(server.baseUrl);
     const twin = await api.create("/v1/models", MODEL);
     const reference = await api.create<JobLike>("/v1/jobs", jobSpec(twin.id, data.id, 400, 10), 202);

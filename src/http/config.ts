@@ -49,6 +49,8 @@ export const Config = z.object({
   checkpointIntervalMs: int(0, 3_600_000).default(1000),
   /** A Postgres store, when set (the SQLite store in dataDir otherwise). */
   databaseUrl: z.url({ protocol: /^postgres(ql)?$/, error: "expected a postgres:// or postgresql:// URL" }).optional(),
+  /** The Postgres schema holding Kiln's tables (created if missing): deployments sharing one database keep apart by it. */
+  databaseSchema: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, "expected a lowercase Postgres name: letters, digits and _").default("public"),
   /**
    * A job queue on Redis (BullMQ) shared by every process of a deployment, when set (a queue in
    * this process otherwise). Needs databaseUrl: the processes must share the store too.
@@ -77,6 +79,7 @@ export const ENV_VARS = {
   LOG_LEVEL: ["logLevel"],
   KILN_CHECKPOINT_INTERVAL_MS: ["checkpointIntervalMs"],
   KILN_DATABASE_URL: ["databaseUrl"],
+  KILN_DATABASE_SCHEMA: ["databaseSchema"],
   KILN_REDIS_URL: ["redisUrl"],
   KILN_QUEUE_NAME: ["queueName"],
   KILN_MAX_BODY_BYTES: ["limits", "maxBodyBytes"],

@@ -55,7 +55,7 @@ function readConfig(): Config {
 
 /** Postgres when KILN_DATABASE_URL is set (shared by a deployment's processes), else SQLite in KILN_DATA_DIR. */
 async function openStore(config: Config): Promise<Store> {
-  if (config.databaseUrl !== undefined) return PostgresStore.open({ url: config.databaseUrl });
+  if (config.databaseUrl !== undefined) return PostgresStore.open({ url: config.databaseUrl, schema: config.databaseSchema });
   return SqliteStore.open({ path: join(config.dataDir, "kiln.db") });
 }
 
@@ -68,7 +68,7 @@ function withoutPassword(url: string): string {
 
 async function listen(app: FastifyInstance, config: Config): Promise<void> {
   const address = await app.listen({ port: config.port, host: config.host });
-  const store = config.databaseUrl !== undefined ? withoutPassword(config.databaseUrl) : join(config.dataDir, "kiln.db");
+  const store = config.databaseUrl !== undefined ? `${withoutPassword(config.databaseUrl)} (schema ${config.databaseSchema})` : join(config.dataDir, "kiln.db");
   const queue = config.redisUrl !== undefined ? `${withoutPassword(config.redisUrl)} (${config.queueName})` : "in-process";
   app.log.info({ address, store, queue, workers: config.workers }, `kiln listening on ${address}`);
 }

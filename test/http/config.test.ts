@@ -11,6 +11,7 @@ describe("loadConfig", () => {
       workers: availableParallelism(),
       logLevel: "info",
       checkpointIntervalMs: 1000,
+      databaseSchema: "public",
       queueName: "kiln-jobs",
       limits: {
         maxBodyBytes: 64 * 1024 * 1024,
@@ -32,6 +33,7 @@ describe("loadConfig", () => {
       LOG_LEVEL: "silent",
       KILN_CHECKPOINT_INTERVAL_MS: "250",
       KILN_DATABASE_URL: "postgres://kiln:secret@db:5432/kiln",
+      KILN_DATABASE_SCHEMA: "kiln_staging",
       KILN_REDIS_URL: "redis://cache:6379",
       KILN_QUEUE_NAME: "kiln-staging",
       KILN_MAX_BODY_BYTES: "1048576",
@@ -49,6 +51,7 @@ describe("loadConfig", () => {
       logLevel: "silent",
       checkpointIntervalMs: 250,
       databaseUrl: "postgres://kiln:secret@db:5432/kiln",
+      databaseSchema: "kiln_staging",
       redisUrl: "redis://cache:6379",
       queueName: "kiln-staging",
       limits: { maxBodyBytes: 1048576, maxParams: 1000, maxSamples: 500, maxEpochs: 7, maxQueuedJobs: 2 },
@@ -114,6 +117,7 @@ describe("loadConfig", () => {
     expect(problems({ KILN_DATABASE_URL: "mysql://db/kiln" })).toEqual(["KILN_DATABASE_URL: expected a postgres:// or postgresql:// URL"]);
     expect(problems({ KILN_DATABASE_URL: postgres, KILN_REDIS_URL: "http://cache" })).toEqual(["KILN_REDIS_URL: expected a redis:// or rediss:// URL"]);
     expect(problems({ KILN_QUEUE_NAME: "jobs:staging" })).toEqual(["KILN_QUEUE_NAME: expected 1 to 100 letters, digits, - or _"]);
+    expect(problems({ KILN_DATABASE_SCHEMA: "Kiln-Staging" })).toEqual(["KILN_DATABASE_SCHEMA: expected a lowercase Postgres name: letters, digits and _"]);
   });
 
   it("rejects ports out of range", () => {

@@ -9,7 +9,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { postgresAvailable, redisAvailable, TEST_DATABASE_URL, TEST_REDIS_URL } from "../helpers/services.js";
 import { Api, lossesOf, type SseEvent } from "./support/api.js";
 import { serverProcessScope } from "./support/scope.js";
@@ -23,19 +23,8 @@ const { dataDir, streams } = serverProcessScope("kiln-scale-");
 /** A Postgres schema and a queue name of this file's own, dropped at the end. */
 const schema = `kiln_scale_${randomUUID().replaceAll("-", "").slice(0, 12)}`;
 const queueName = `kiln-scale-${randomUUID().slice(0, 8)}`;
-const databaseUrl = (() => {
-  const url = new URL(TEST_DATABASE_URL);
-  url.searchParams.set("options", `-c search_path=${schema}`);
-  return url.toString();
-})();
 
 describe.skipIf(!servicesUp)("API and trainer processes sharing Postgres and Redis", () => {
-  beforeAll(async () => {
-    const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
-    await client.connect();
-    await client.query(`CREATE SCHEMA ${schema}`);
-    await client.end();
-  });
   afterAll(async () => {
     const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
     await client.connect();
@@ -47,7 +36,7 @@ describe.skipIf(!servicesUp)("API and trainer processes sharing Postgres and Red
     redis.disconnect();
   });
 
-  const sharedEnv = { KILN_DATABASE_URL: databaseUrl, KILN_REDIS_URL: TEST_REDIS_URL, KILN_QUEUE_NAME: queueName };
+  const sharedEnv = { KILN_DATABASE_URL: TEST_DATABASE_URL, KILN_DATABASE_SCHEMA: schema, KILN_REDIS_URL: TEST_REDIS_URL, KILN_QUEUE_NAME: queueName };
   const shared = (workers: number): Promise<ServerProcess> => startServer({ dataDir: dataDir(), workers, env: sharedEnv });
 
   const MODEL = {

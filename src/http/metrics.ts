@@ -57,8 +57,13 @@ export function createMetrics(): Metrics {
         labelNames: [labelName],
         registers: [registry],
         async collect() {
-          const value = await collect();
           this.reset();
+          let value: GaugeValue;
+          try {
+            value = await collect();
+          } catch {
+            return; // its source is down (a shared queue's Redis): no value, and /metrics still answers
+          }
           if (typeof value === "number") this.set(value);
           else for (const [label, v] of Object.entries(value)) this.set({ [labelName]: label }, v);
         },

@@ -166,6 +166,9 @@ describe.skipIf(!servicesUp)("API and trainer processes sharing Postgres and Red
       const ready = await front.request<{ error: { details: { path: string }[] } }>("GET", "/readyz");
       expect(ready.status).toBe(503);
       expect(ready.body.error.details.map((d) => d.path)).toEqual(["queue"]);
+      const metrics = await fetch(`${api.baseUrl}/metrics`);
+      expect(metrics.status).toBe(200);
+      expect(await metrics.text()).toContain("kiln_jobs_active"); // its help line, without values
       const asked = Date.now();
       const posted = await front.create<{ id: string; status: string }>("/v1/jobs", job(model, dataset, 3), 202);
       expect(Date.now() - asked).toBeLessThan(3000); // at once, not after Redis's reconnection attempts

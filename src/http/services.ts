@@ -1,13 +1,13 @@
-import { BullMQQueue, createTrainingPool, JobManager, ModelService, type JobManagerOptions } from "../jobs/index.js";
+import { BullMQQueue, RedisEventSignal, createTrainingPool, JobManager, ModelService, type JobManagerOptions } from "../jobs/index.js";
 import type { Store } from "../store/index.js";
 import type { Config } from "./config.js";
 import type { Metrics } from "./metrics.js";
 
 /**
  * How often a subscriber of a job trained by another process reads its new events from the store
- * (the training process stores them every ~100 ms).
+ * when no signal came (the training process stores them every ~100 ms and signals each write).
  */
-const SHARED_EVENT_POLL_MS = 100;
+const SHARED_EVENT_POLL_MS = 500;
 /** How often a process queues again the stored jobs that should be in a shared queue. */
 const SHARED_REQUEUE_MS = 5000;
 
@@ -28,13 +28,22 @@ export async function startServices(
   options: { checkpointIntervalMs?: number; log?: JobManagerOptions["log"] } = {},
 ): Promise<StartedServices> {
   // a shared queue: other processes may train this process's jobs, and this one theirs
-  const queue = config.redisUrl !== undefined ? new BullMQQueue({ url: config.redisUrl, name: config.queueName, ...(options.log ? { log: options.log } : {}) }) : undefined;
+  const redisUrl = config.redisUrl;
+  const shared =
+    redisUrl === undefined
+      ? {}
+      : {
+          queue: new BullMQQueue({ url: redisUrl, name: config.queueName, ...(options.log ? { log: options.log } : {}) }),
+          eventSignal: new RedisEventSignal(redisUrl, `kiln:${config.queueName}:events`, options.log),
+          eventPollMs: SHARED_EVENT_POLL_MS,
+          requeueIntervalMs: SHARED_REQUEUE_MS,
+        };
   const jobs = new JobManager({
     store,
     // an API-only process (0 workers) trains nothing: no pool, and it takes no job from the queue
     pool: config.workers > 0 ? createTrainingPool(config.workers, config.threadsPerWorker) : null,
     concurrency: config.workers,
-    ...(queue ? { queue, eventPollMs: SHARED_EVENT_POLL_MS, requeueIntervalMs: SHARED_REQUEUE_MS } : {}),
+    ...shared,
     maxQueuedJobs: config.limits.maxQueuedJobs,
     maxEpochs: config.limits.maxEpochs,
     checkpointIntervalMs: config.checkpointIntervalMs,

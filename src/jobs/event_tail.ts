@@ -6,14 +6,18 @@ const PAGE = 1000;
 /**
  * Follows a job's events in the store, for subscribers in a process that does not run the job
  * (with a shared queue, any process may train it). The process that trains a job stores its
- * events every ~100 ms; a tail reads what was stored since its last event every `pollMs` and hands
- * each batch to `deliver`, until a `done` event or `stop()`. Listeners drop events they already
- * have (by seq), so a tail may overlap the live events of a job that starts running here.
+ * events every ~100 ms and signals it (`pollNow`); a tail reads what was stored since its last
+ * event then, and every `pollMs` in case a signal was lost, and hands each batch to `deliver`,
+ * until a `done` event or `stop()`. Listeners drop events they already have (by seq), so a tail
+ * may overlap the live events of a job that starts running here.
  */
 export class EventTail {
   private lastSeq = 0;
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
+  private polling = false;
+  /** A signal came while a poll was running: poll again after it. */
+  private again = false;
 
   constructor(
     private readonly store: Store,
@@ -26,6 +30,17 @@ export class EventTail {
     private readonly subscriberSeq: () => number,
   ) {
     this.schedule();
+  }
+
+  /** Reads now (the job has new events), rather than at the next poll. */
+  pollNow(): void {
+    if (this.stopped) return;
+    if (this.polling) {
+      this.again = true;
+      return;
+    }
+    if (this.timer !== null) clearTimeout(this.timer);
+    void this.poll();
   }
 
   stop(): void {
@@ -42,6 +57,7 @@ export class EventTail {
 
   private async poll(): Promise<void> {
     this.timer = null;
+    this.polling = true;
     try {
       if (!this.isLocal()) {
         this.lastSeq = Math.max(this.lastSeq, this.subscriberSeq());
@@ -56,6 +72,12 @@ export class EventTail {
       }
     } catch {
       // a failed read (the store restarting) is retried at the next poll
+    } finally {
+      this.polling = false;
+    }
+    if (this.again && !this.stopped) {
+      this.again = false;
+      return this.poll();
     }
     this.schedule();
   }

@@ -9,6 +9,7 @@ import { ConflictError, NotFoundError, QueueFullError } from "./errors.js";
 import type { TrainingPool } from "./pool.js";
 import { InProcessQueue, type JobQueue } from "./queue.js";
 import { CONTROL, type EpochMetrics, type TrainingOutcome, type TrainingTask, type TrainingUpdate, type WorkerMessage } from "./task.js";
+import type { EventSignal } from "./event_signal.js";
 import { EventTail } from "./event_tail.js";
 import { jobView, type EventListener } from "./views.js";
 
@@ -27,6 +28,8 @@ export interface JobManagerOptions {
    * get its events from the store, read this often (ms).
    */
   eventPollMs?: number;
+  /** With a shared queue: tells other processes' streams when this one stores a job's events. */
+  eventSignal?: EventSignal;
   /**
    * Set when the queue is shared (it ignores ids it already holds): every job the store says is
    * queued or running is queued again this often (ms), so that a job whose enqueue failed (Redis
@@ -76,11 +79,14 @@ export class JobManager {
   private readonly queue: JobQueue;
   private readonly running = new Map<string, RunningJob>();
   private readonly listeners = new Map<string, Set<EventListener>>();
+  /** The store tails of this process's subscribers, by job. */
+  private readonly tails = new Map<string, Set<EventTail>>();
   private requeueTimer: NodeJS.Timeout | null = null;
   private requeueing = false;
 
   constructor(private readonly options: JobManagerOptions) {
     this.queue = options.queue ?? new InProcessQueue();
+    options.eventSignal?.listen((jobId) => this.tails.get(jobId)?.forEach((tail) => tail.pollNow()));
   }
 
   /** Picks up queued and interrupted jobs left by a previous process, oldest first. */
@@ -224,8 +230,17 @@ export class JobManager {
     set.add(listener);
     const poll = this.options.eventPollMs;
     const tail = poll === undefined ? null : new EventTail(this.options.store, jobId, listener, poll, () => this.running.has(jobId), lastSeq);
+    let tails = this.tails.get(jobId);
+    if (tail) {
+      if (!tails) this.tails.set(jobId, (tails = new Set()));
+      tails.add(tail);
+    }
     return () => {
-      tail?.stop();
+      if (tail) {
+        tail.stop();
+        tails!.delete(tail);
+        if (tails!.size === 0) this.tails.delete(jobId);
+      }
       set.delete(listener);
       if (set.size === 0) this.listeners.delete(jobId);
     };
@@ -248,6 +263,7 @@ export class JobManager {
     for (const run of this.running.values()) Atomics.store(run.control, 0, CONTROL.suspend);
     await closed;
     await this.options.pool?.destroy();
+    await this.options.eventSignal?.close();
   }
 
   private publish(jobId: string, events: JobEvent[]): void {
@@ -442,6 +458,7 @@ export class JobManager {
   private publishStored(id: string, run: RunningJob, events: NewEvent[], lastSeq: number): void {
     const first = lastSeq - events.length + 1;
     run.lastSeq = lastSeq;
+    this.options.eventSignal?.notify(id);
     this.publish(id, events.map((e, i) => ({ jobId: id, seq: first + i, type: e.type, data: e.data })));
   }
 
@@ -496,6 +513,7 @@ export class JobManager {
     const events = (ended: JobRecord): NewEvent[] => [...pending, statusEvent(patch.status), { type: "done", data: jobView(ended) as unknown as Json }];
     const ended = await store.finishJob(id, { ...patch, ...progress }, events, modelUpdate);
     if (!ended) throw new NotFoundError("job", id);
+    this.options.eventSignal?.notify(id);
     this.publish(id, await store.listEvents(id, run?.lastSeq ?? 0));
     this.options.log?.info({ jobId: id, status: patch.status }, "job finished");
     return ended;

@@ -12,7 +12,7 @@ import { EventTail } from "../../src/jobs/event_tail.js";
 import { SqliteStore } from "../../src/store/sqlite.js";
 import type { JobEvent } from "../../src/store/types.js";
 import { redisAvailable, TEST_REDIS_URL } from "../helpers/services.js";
-import { progressEvent, sampleDataset, sampleJob, sampleModel, statusEvent } from "../store/contract.js";
+import { progressEvent, statusEvent, storeJob } from "../store/contract.js";
 import { waitUntil } from "./queue_contract.js";
 
 /** Longer than any test here: a tail that delivers did so because it was told to. */
@@ -27,12 +27,7 @@ async function storeWithJob(): Promise<{ store: SqliteStore; jobId: string }> {
   const dir = mkdtempSync(join(tmpdir(), "kiln-tail-"));
   const store = SqliteStore.open({ path: join(dir, "kiln.db") });
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }), () => store.close());
-  const model = sampleModel();
-  const dataset = sampleDataset();
-  await store.createModel(model);
-  await store.createDataset(dataset);
-  const job = sampleJob({ modelId: model.id, datasetId: dataset.id });
-  await store.createJob(job, statusEvent("queued"));
+  const { job } = await storeJob(store);
   return { store, jobId: job.id };
 }
 

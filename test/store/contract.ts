@@ -208,6 +208,17 @@ const TRICKY_JSON: Json = {
 // The contract
 // ---------------------------------------------------------------------------------------------
 
+/** A stored model and dataset, and a stored (queued) job using them. */
+export async function storeJob(store: Store, overrides: Partial<JobRecord> = {}) {
+  const model = sampleModel();
+  const dataset = sampleDataset();
+  await store.createModel(model);
+  await store.createDataset(dataset);
+  const job = sampleJob({ modelId: model.id, datasetId: dataset.id }, overrides);
+  const { job: stored } = await store.createJob(job, statusEvent("queued"));
+  return { model, dataset, job: stored };
+}
+
 export function storeContract(
   name: string,
   makeStore: () => Promise<StoreFixture>,
@@ -224,16 +235,7 @@ export function storeContract(
       await fixture.cleanup();
     });
 
-    /** A stored model and dataset, and a stored job using them. */
-    async function setupJob(overrides: Partial<JobRecord> = {}) {
-      const model = sampleModel();
-      const dataset = sampleDataset();
-      await store.createModel(model);
-      await store.createDataset(dataset);
-      const job = sampleJob({ modelId: model.id, datasetId: dataset.id }, overrides);
-      const { job: stored } = await store.createJob(job, statusEvent("queued"));
-      return { model, dataset, job: stored };
-    }
+    const setupJob = (overrides: Partial<JobRecord> = {}) => storeJob(store, overrides);
 
     async function startJob(id: string): Promise<JobRecord> {
       return (await store.updateJob(id, { status: "running", startedAt: timestamp() }, [statusEvent("running")]))!;

@@ -21,6 +21,7 @@ import {
   statusEvent,
   stepEvents,
   storeContract,
+  storeJob,
   timestamp,
 } from "./contract.js";
 
@@ -75,16 +76,6 @@ describe.skipIf(!available)("PostgresStore", () => {
       await stores.cleanup();
     });
 
-    /** A queued job (and its model and dataset) written through `store`. */
-    async function setupJob(store: PostgresStore) {
-      const model = sampleModel();
-      const dataset = sampleDataset();
-      await store.createModel(model);
-      await store.createDataset(dataset);
-      const { job } = await store.createJob(sampleJob({ modelId: model.id, datasetId: dataset.id }), statusEvent("queued"));
-      return { model, dataset, job };
-    }
-
     it("migrates a fresh schema once when several processes open it at once", async () => {
       const opened = await Promise.all(Array.from({ length: 4 }, () => stores.open()));
       const versions = await admin<{ version: number }>(`SELECT version FROM ${stores.schema}.schema_version`);
@@ -107,7 +98,7 @@ describe.skipIf(!available)("PostgresStore", () => {
 
     it("numbers events of one job appended by two processes at once without gaps or collisions", async () => {
       const [a, b] = [await stores.open(), await stores.open()];
-      const { job } = await setupJob(a);
+      const { job } = await storeJob(a);
       const tagged = (writer: string, batch: number): Omit<JobEvent, "jobId" | "seq">[] =>
         Array.from({ length: 5 }, (_, i) => ({ type: "epoch", data: { writer, batch, i } }));
       const writes = [a, b].flatMap((store, w) =>
@@ -169,7 +160,7 @@ describe.skipIf(!available)("PostgresStore", () => {
 
     it("stores a run of training steps in one row", async () => {
       const store = await stores.open();
-      const { job } = await setupJob(store);
+      const { job } = await storeJob(store);
       const epoch = { type: "epoch" as const, data: { epoch: 1 } };
       await store.appendEvents(job.id, [...stepEvents(1, 1000, 1), epoch, ...stepEvents(1001, 10, 2)]);
       const sql = `SELECT seq, n_events AS n, type FROM ${stores.schema}.job_events WHERE job_id = $1 ORDER BY seq`;
@@ -184,7 +175,7 @@ describe.skipIf(!available)("PostgresStore", () => {
 
     it("keeps writes that resolved before a process was killed with SIGKILL", async () => {
       const store = await stores.open();
-      const { model, dataset } = await setupJob(store);
+      const { model, dataset } = await storeJob(store);
       const finished = sampleJob({ modelId: model.id, datasetId: dataset.id });
       const running = sampleJob({ modelId: model.id, datasetId: dataset.id });
       const stamp = timestamp();

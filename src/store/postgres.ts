@@ -25,7 +25,6 @@ import {
   type DatasetSummaryRow,
   type JobRow,
   type ModelRow,
-  type ModelSummaryRow,
 } from "./rows.js";
 import { StoreConflictError, type Store } from "./store.js";
 import type {
@@ -257,6 +256,19 @@ export class PostgresStore implements Store {
     return row.seq;
   }
 
+  /** A page of models' or datasets' summaries, in creation order. */
+  private async listSummaries<R extends QueryResultRow & { id: string }, T>(
+    kind: "model" | "dataset",
+    columns: string,
+    fromRow: (row: R) => T,
+    options: ListOptions,
+  ): Promise<Page<T>> {
+    const limit = clampLimit(options.limit);
+    const after = await this.cursorSeq(kind, options.after);
+    const found = await rows<R>(this.pool, `SELECT ${columns} FROM ${kind}s WHERE seq > $1 ORDER BY seq LIMIT $2`, [after, limit + 1]);
+    return page(found, limit, fromRow);
+  }
+
   // ---- Models ----
 
   async createModel(model: ModelRecord): Promise<void> {
@@ -286,15 +298,8 @@ export class PostgresStore implements Store {
     return (await one<{ version: number }>(this.pool, `SELECT version FROM models WHERE id = $1`, [id]))?.version ?? null;
   }
 
-  async listModels(options: ListOptions = {}): Promise<Page<ModelSummaryRecord>> {
-    const limit = clampLimit(options.limit);
-    const after = await this.cursorSeq("model", options.after);
-    const found = await rows<ModelSummaryRow>(
-      this.pool,
-      `SELECT ${MODEL_SUMMARY_COLUMNS} FROM models WHERE seq > $1 ORDER BY seq LIMIT $2`,
-      [after, limit + 1],
-    );
-    return page(found, limit, modelSummaryFromRow);
+  listModels(options: ListOptions = {}): Promise<Page<ModelSummaryRecord>> {
+    return this.listSummaries("model", MODEL_SUMMARY_COLUMNS, modelSummaryFromRow, options);
   }
 
   async deleteModel(id: string): Promise<boolean> {
@@ -355,15 +360,8 @@ export class PostgresStore implements Store {
     return row ? datasetSummaryFromRow(row) : null;
   }
 
-  async listDatasets(options: ListOptions = {}): Promise<Page<DatasetSummaryRecord>> {
-    const limit = clampLimit(options.limit);
-    const after = await this.cursorSeq("dataset", options.after);
-    const found = await rows<DatasetSummaryRow>(
-      this.pool,
-      `SELECT ${DATASET_SUMMARY_COLUMNS} FROM datasets WHERE seq > $1 ORDER BY seq LIMIT $2`,
-      [after, limit + 1],
-    );
-    return page(found, limit, datasetSummaryFromRow);
+  listDatasets(options: ListOptions = {}): Promise<Page<DatasetSummaryRecord>> {
+    return this.listSummaries("dataset", DATASET_SUMMARY_COLUMNS, datasetSummaryFromRow, options);
   }
 
   async deleteDataset(id: string): Promise<boolean> {

@@ -4,6 +4,7 @@
  */
 import { availableParallelism } from "node:os";
 import { z } from "zod";
+import { SCHEMA_NAME } from "../store/postgres_schema.js";
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
 
@@ -50,7 +51,7 @@ export const Config = z.object({
   /** A Postgres store, when set (the SQLite store in dataDir otherwise). */
   databaseUrl: z.url({ protocol: /^postgres(ql)?$/, error: "expected a postgres:// or postgresql:// URL" }).optional(),
   /** The Postgres schema holding Kiln's tables (created if missing): deployments sharing one database keep apart by it. */
-  databaseSchema: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, "expected a lowercase Postgres name: letters, digits and _").default("public"),
+  databaseSchema: z.string().regex(SCHEMA_NAME, "expected a lowercase Postgres name: letters, digits and _").default("public"),
   /**
    * A job queue on Redis (BullMQ) shared by every process of a deployment, when set (a queue in
    * this process otherwise). Needs databaseUrl: the processes must share the store too.

@@ -103,7 +103,7 @@ export const MIGRATIONS: readonly string[] = [
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
 /** Postgres identifiers the store accepts as a schema name: no quoting ever needed. */
-const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+export const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 export function checkSchemaName(schema: string): void {
   if (!SCHEMA_NAME.test(schema)) {

@@ -94,6 +94,11 @@ export function runTraining(task: TrainingTask, emit: (message: TrainingMessage)
     lastCheckpoint = Date.now();
     emit({ kind: "checkpoint", state: encodeCheckpoint(c), step: c.step, epoch: c.epoch });
   };
+  /**
+   * Inside an epoch as at its end, only once the interval has passed: a job of many short epochs
+   * would otherwise spend most of its time copying and storing its state.
+   */
+  const checkpointDue = (): boolean => Date.now() - lastCheckpoint >= task.checkpointIntervalMs;
 
   for (let epoch = resume?.epoch ?? 0; epoch < spec.epochs; epoch++) {
     // a checkpoint taken inside this epoch (even before its first batch: a suspend at batch 0 comes
@@ -138,7 +143,7 @@ export function runTraining(task: TrainingTask, emit: (message: TrainingMessage)
       }
       emit({ kind: "progress", step, epoch: epoch + 1, batch, loss: value });
       batch++;
-      if (Date.now() - lastCheckpoint >= task.checkpointIntervalMs) {
+      if (checkpointDue()) {
         checkpoint(snapshot(epoch, batch, it.epochStartState, [lossSum, correct, seen]));
       }
     }
@@ -161,9 +166,7 @@ export function runTraining(task: TrainingTask, emit: (message: TrainingMessage)
       }
     }
     if (stop) return succeeded(model, history, step, true);
-    // at an epoch's end as inside one, only once the interval has passed: a job of many short
-    // epochs would otherwise spend most of its time copying and storing its state
-    if (epoch + 1 < spec.epochs && Date.now() - lastCheckpoint >= task.checkpointIntervalMs) checkpoint(snapshot(epoch + 1, 0, null, [0, 0, 0]));
+    if (epoch + 1 < spec.epochs && checkpointDue()) checkpoint(snapshot(epoch + 1, 0, null, [0, 0, 0]));
   }
   return succeeded(model, history, step, false);
 }

@@ -18,38 +18,13 @@ import type { CheckpointRecord, JobRecord } from "../../src/store/index.js";
 import { Generator, tensor } from "../../src/tensor/index.js";
 import { Api, lossesOf, type JobLike, type SseEvent } from "./support/api.js";
 import { serverProcessScope } from "./support/scope.js";
+import { dataset, jobSpec, MODEL } from "./support/training.js";
 import { startServer, type ServerProcess } from "./support/server_process.js";
 
 /** Each of these tests takes 3 to 12 s here; the margin is for a machine busy with other tests. */
 const TIMEOUT_MS = 60_000;
 
 const { dataDir, streams } = serverProcessScope("kiln-crash-");
-
-/** The seed-like model: NeuralNetwork(5, 4) with Tanh, initial weights of torch.manual_seed(7). */
-const MODEL = {
-  name: "seed-like",
-  input_shape: [5],
-  seed: 7,
-  layers: [
-    { type: "Linear" as const, out_features: 12 },
-    { type: "Tanh" as const },
-    { type: "Linear" as const, out_features: 8 },
-    { type: "Tanh" as const },
-    { type: "Linear" as const, out_features: 4 },
-  ],
-};
-
-/** `n` samples of 5 features from a fixed formula, labelled with one of 4 classes. */
-function dataset(n: number): { name: string; features: number[][]; labels: number[] } {
-  const features = Array.from({ length: n }, (_, i) => Array.from({ length: 5 }, (_, j) => Math.round(1000 * Math.sin(0.37 * i + 1.3 * j + 0.1 * i * j)) / 1000));
-  const labels = features.map(([a, b, c]) => (a! + b! > 0 ? 1 : 0) + (c! > 0.2 ? 2 : 0));
-  return { name: `formula-${n}`, features, labels };
-}
-
-/** Adam (so the optimizer's state, not just the weights, must survive), shuffled batches. */
-function jobSpec(modelId: string, datasetId: string, epochs: number, batchSize: number): Record<string, unknown> {
-  return { model_id: modelId, dataset_id: datasetId, loss: "cross_entropy", optimizer: { type: "Adam", lr: 0.01 }, epochs, batch_size: batchSize, shuffle: true };
-}
 
 /** What must be identical between an interrupted and an uninterrupted run. */
 interface RunResult {

@@ -13,6 +13,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { postgresAvailable, redisAvailable, TEST_DATABASE_URL, TEST_REDIS_URL } from "../helpers/services.js";
 import { Api, lossesOf, type SseEvent } from "./support/api.js";
 import { serverProcessScope } from "./support/scope.js";
+import { dataset, jobSpec, MODEL } from "./support/training.js";
 import { freePort, startServer, type ServerProcess } from "./support/server_process.js";
 
 const TIMEOUT_MS = 60_000;
@@ -39,30 +40,11 @@ describe.skipIf(!servicesUp)("API and trainer processes sharing Postgres and Red
   const sharedEnv = { KILN_DATABASE_URL: TEST_DATABASE_URL, KILN_DATABASE_SCHEMA: schema, KILN_REDIS_URL: TEST_REDIS_URL, KILN_QUEUE_NAME: queueName };
   const shared = (workers: number): Promise<ServerProcess> => startServer({ dataDir: dataDir(), workers, env: sharedEnv });
 
-  const MODEL = {
-    input_shape: [5],
-    seed: 7,
-    layers: [{ type: "Linear", out_features: 12 }, { type: "Tanh" }, { type: "Linear", out_features: 8 }, { type: "Tanh" }, { type: "Linear", out_features: 4 }],
-  };
-  const DATASET = (() => {
-    const features = Array.from({ length: 96 }, (_, i) => Array.from({ length: 5 }, (_, j) => Math.round(1000 * Math.sin(0.37 * i + 1.3 * j + 0.1 * i * j)) / 1000));
-    return { features, labels: features.map(([a, b, c]) => (a! + b! > 0 ? 1 : 0) + (c! > 0.2 ? 2 : 0)) };
-  })();
-  const job = (modelId: string, datasetId: string, epochs: number) => ({
-    model_id: modelId,
-    dataset_id: datasetId,
-    loss: "cross_entropy",
-    optimizer: { type: "Adam", lr: 0.01 },
-    epochs,
-    batch_size: 8,
-    shuffle: true,
-  });
-
   /** Posts the model, dataset and job to `api`; returns the ids. */
   async function submit(api: Api, epochs: number): Promise<{ model: string; job: string }> {
     const model = (await api.create("/v1/models", MODEL)).id;
-    const dataset = (await api.create("/v1/datasets", DATASET)).id;
-    return { model, job: (await api.create("/v1/jobs", job(model, dataset, epochs), 202)).id };
+    const data = (await api.create("/v1/datasets", dataset(96))).id;
+    return { model, job: (await api.create("/v1/jobs", jobSpec(model, data, epochs, 8), 202)).id };
   }
 
   /** Whether `server` logged `msg` about the job (its log is written every 250 ms: wait for it). */
@@ -160,7 +142,7 @@ describe.skipIf(!servicesUp)("API and trainer processes sharing Postgres and Red
       const api = await startServer({ dataDir: dataDir(), workers: 0, env });
       const front = new Api(api.baseUrl);
       const model = (await front.create("/v1/models", MODEL)).id;
-      const dataset = (await front.create("/v1/datasets", DATASET)).id;
+      const data = (await front.create("/v1/datasets", dataset(96))).id;
 
       await redis.stop();
       const ready = await front.request<{ error: { details: { path: string }[] } }>("GET", "/readyz");
@@ -170,7 +152,7 @@ describe.skipIf(!servicesUp)("API and trainer processes sharing Postgres and Red
       expect(metrics.status).toBe(200);
       expect(await metrics.text()).toContain("kiln_jobs_active"); // its help line, without values
       const asked = Date.now();
-      const posted = await front.create<{ id: string; status: string }>("/v1/jobs", job(model, dataset, 3), 202);
+      const posted = await front.create<{ id: string; status: string }>("/v1/jobs", jobSpec(model, data, 3, 8), 202);
       expect(Date.now() - asked).toBeLessThan(3000); // at once, not after Redis's reconnection attempts
       expect(posted.status).toBe("queued");
 

@@ -208,6 +208,27 @@ const TRICKY_JSON: Json = {
 // The contract
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * The end of a script that a durability test runs in a child process, after opening `store` and
+ * reading `input` ({ finished, running, stamp, modelId }) and defining `bytes(n, k)`: two jobs
+ * started, one finished with new weights, a checkpoint for the other, then kill -9 of itself.
+ */
+export const KILLED_WRITER_SCRIPT = `
+  const status = (status) => ({ type: "status", data: { status } });
+  for (const job of [input.finished, input.running]) {
+    await store.createJob(job, status("queued"));
+    await store.updateJob(job.id, { status: "running", startedAt: input.stamp }, [status("running")]);
+  }
+  await store.finishJob(
+    input.finished.id,
+    { status: "succeeded", metrics: { loss: 0.25, epochs: [] }, error: null, finishedAt: input.stamp },
+    [status("succeeded")],
+    { modelId: input.modelId, weights: bytes(4096, 7), generatorState: bytes(5056, 13) },
+  );
+  await store.saveCheckpoint(input.running.id, bytes(2048, 11), [{ type: "progress", data: { step: 1 } }]);
+  process.kill(process.pid, "SIGKILL");
+`;
+
 /** A stored model and dataset, and a stored (queued) job using them. */
 export async function storeJob(store: Store, overrides: Partial<JobRecord> = {}) {
   const model = sampleModel();

@@ -20,6 +20,7 @@ import {
   sampleModel,
   statusEvent,
   stepEvents,
+  KILLED_WRITER_SCRIPT,
   storeContract,
   storeJob,
   timestamp,
@@ -184,19 +185,7 @@ describe.skipIf(!available)("PostgresStore", () => {
         const input = JSON.parse(process.env.KILN_INPUT);
         const bytes = (n, k) => Uint8Array.from({ length: n }, (_, i) => (i * k + 3) & 255);
         const store = await PostgresStore.open({ url: input.url, schema: input.schema });
-        const status = (status) => ({ type: "status", data: { status } });
-        for (const job of [input.finished, input.running]) {
-          await store.createJob(job, status("queued"));
-          await store.updateJob(job.id, { status: "running", startedAt: input.stamp }, [status("running")]);
-        }
-        await store.finishJob(
-          input.finished.id,
-          { status: "succeeded", metrics: { loss: 0.25, epochs: [] }, error: null, finishedAt: input.stamp },
-          [status("succeeded")],
-          { modelId: input.modelId, weights: bytes(4096, 7), generatorState: bytes(5056, 13) },
-        );
-        await store.saveCheckpoint(input.running.id, bytes(2048, 11), [{ type: "progress", data: { step: 1 } }]);
-        process.kill(process.pid, "SIGKILL");
+        ${KILLED_WRITER_SCRIPT}
       `;
       const input = { url: TEST_DATABASE_URL, schema: stores.schema, finished, running, stamp, modelId: model.id };
       const { signal, stderr } = await new Promise<{ signal: NodeJS.Signals | null; stderr: string }>((resolve, reject) => {

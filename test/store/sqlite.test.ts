@@ -17,6 +17,7 @@ import {
   sampleModel,
   statusEvent,
   stepEvents,
+  KILLED_WRITER_SCRIPT,
   storeContract,
   timestamp,
 } from "./contract.js";
@@ -229,19 +230,7 @@ describe("SqliteStore specifics", () => {
       const input = JSON.parse(process.env.KILN_INPUT);
       const bytes = (n, k) => Uint8Array.from({ length: n }, (_, i) => (i * k + 3) & 255);
       const store = SqliteStore.open({ path: input.path });
-      const status = (status) => ({ type: "status", data: { status } });
-      for (const job of [input.finished, input.running]) {
-        await store.createJob(job, status("queued"));
-        await store.updateJob(job.id, { status: "running", startedAt: input.stamp }, [status("running")]);
-      }
-      await store.finishJob(
-        input.finished.id,
-        { status: "succeeded", metrics: { loss: 0.25, epochs: [] }, error: null, finishedAt: input.stamp },
-        [status("succeeded")],
-        { modelId: input.modelId, weights: bytes(4096, 7), generatorState: bytes(5056, 13) },
-      );
-      await store.saveCheckpoint(input.running.id, bytes(2048, 11), [{ type: "progress", data: { step: 1 } }]);
-      process.kill(process.pid, "SIGKILL");
+      ${KILLED_WRITER_SCRIPT}
       await new Promise((resolve) => setTimeout(resolve, 10_000)); // never reached
       `,
     );

@@ -78,15 +78,14 @@ const statusEvent = (status: JobStatus): NewEvent => ({ type: "status", data: { 
 export class JobManager {
   private readonly queue: JobQueue;
   private readonly running = new Map<string, RunningJob>();
-  private readonly listeners = new Map<string, Set<EventListener>>();
-  /** The store tails of this process's subscribers, by job. */
-  private readonly tails = new Map<string, Set<EventTail>>();
+  /** Each job's subscribers: their listener, and the store tail that feeds it when the queue is shared. */
+  private readonly subscribers = new Map<string, Set<{ listener: EventListener; tail: EventTail | null }>>();
   private requeueTimer: NodeJS.Timeout | null = null;
   private requeueing = false;
 
   constructor(private readonly options: JobManagerOptions) {
     this.queue = options.queue ?? new InProcessQueue();
-    options.eventSignal?.listen((jobId) => this.tails.get(jobId)?.forEach((tail) => tail.pollNow()));
+    options.eventSignal?.listen((jobId) => this.subscribers.get(jobId)?.forEach((s) => s.tail?.pollNow()));
   }
 
   /** Picks up queued and interrupted jobs left by a previous process, oldest first. */
@@ -225,24 +224,16 @@ export class JobManager {
    * last event the subscriber has), and may repeat events it has (listeners drop those by seq).
    */
   subscribe(jobId: string, listener: EventListener, lastSeq: () => number = () => 0): () => void {
-    let set = this.listeners.get(jobId);
-    if (!set) this.listeners.set(jobId, (set = new Set()));
-    set.add(listener);
+    let set = this.subscribers.get(jobId);
+    if (!set) this.subscribers.set(jobId, (set = new Set()));
     const poll = this.options.eventPollMs;
     const tail = poll === undefined ? null : new EventTail(this.options.store, jobId, listener, poll, () => this.running.has(jobId), lastSeq);
-    let tails = this.tails.get(jobId);
-    if (tail) {
-      if (!tails) this.tails.set(jobId, (tails = new Set()));
-      tails.add(tail);
-    }
+    const subscriber = { listener, tail };
+    set.add(subscriber);
     return () => {
-      if (tail) {
-        tail.stop();
-        tails!.delete(tail);
-        if (tails!.size === 0) this.tails.delete(jobId);
-      }
-      set.delete(listener);
-      if (set.size === 0) this.listeners.delete(jobId);
+      tail?.stop();
+      set.delete(subscriber);
+      if (set.size === 0) this.subscribers.delete(jobId);
     };
   }
 
@@ -267,9 +258,9 @@ export class JobManager {
   }
 
   private publish(jobId: string, events: JobEvent[]): void {
-    const set = this.listeners.get(jobId);
+    const set = this.subscribers.get(jobId);
     if (!set || events.length === 0) return;
-    for (const l of [...set]) l(events);
+    for (const { listener } of [...set]) listener(events);
   }
 
   /** The queue's handler: one job from start (or resume) to end. */

@@ -11,50 +11,23 @@ import { fromTypedArray, type Tensor } from "../../src/tensor/index.js";
 import * as optim from "../../src/optim/index.js";
 import { setSimdMinElements, setUpdateBackend } from "../../src/optim/kernel.js";
 import { CHUNK } from "../../src/tensor/kernels/wasm/vector.js";
+import { bits, floatValues } from "../helpers/float_values.js";
 
 afterEach(() => {
   setUpdateBackend("wasm");
   setSimdMinElements(64);
 });
 
-/** Deterministic values: mostly normal-ish, some tiny, some huge, some exact zeros. */
-function values(n: number, seed: number, special: boolean): Float32Array {
-  let s = seed >>> 0;
-  const next = (): number => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-  const out = new Float32Array(new SharedArrayBuffer(n * 4));
-  for (let i = 0; i < n; i++) {
-    const r = next();
-    const sign = next() < 0.5 ? -1 : 1;
-    let v = sign * (0.5 + next()) * 2 ** Math.floor(next() * 24 - 16);
-    if (r < 0.03) v = 0;
-    else if (r < 0.05) v = sign * 1e-30 * next();
-    else if (r < 0.06) v = sign * 3e4 * next();
-    if (special && r > 0.995) v = [NaN, Infinity, -Infinity, -0][Math.floor(next() * 4)]!;
-    out[i] = v;
-  }
-  return out;
-}
-
 type Make = (params: Tensor[]) => optim.Optimizer<object, unknown>;
-
-function bits(x: Float32Array): Int32Array {
-  const out = new Int32Array(x.length);
-  const v = new Int32Array(x.buffer, x.byteOffset, x.length);
-  for (let i = 0; i < x.length; i++) out[i] = x[i] !== x[i] ? 0x7fc00000 : v[i]!; // any NaN is NaN
-  return out;
-}
 
 /** Params, then every state buffer, after `steps` steps: as bit patterns. */
 function trajectory(make: Make, sizes: readonly number[], steps: number, special: boolean): Int32Array[] {
-  const params = sizes.map((n, i) => fromTypedArray(values(n, 17 + i, special), [n]).requiresGrad_());
+  const params = sizes.map((n, i) => fromTypedArray(floatValues(n, 17 + i, special), [n]).requiresGrad_());
   const opt = make(params);
   const out: Int32Array[] = [];
   for (let s = 0; s < steps; s++) {
     params.forEach((p, i) => {
-      p.grad = fromTypedArray(values(p.numel(), 1000 * s + i, special), p.shape);
+      p.grad = fromTypedArray(floatValues(p.numel(), 1000 * s + i, special), p.shape);
     });
     opt.step();
     for (const p of params) out.push(bits(p.data as Float32Array));
@@ -129,9 +102,9 @@ describe("WebAssembly SIMD optimizer updates equal the JavaScript loops bit for 
 
 describe("optimizer state in the optimizer's WebAssembly memory", () => {
   it("is made of ordinary SharedArrayBuffer tensors, copied by stateDict", () => {
-    const p = fromTypedArray(values(1000, 1, false), [10, 100]).requiresGrad_();
+    const p = fromTypedArray(floatValues(1000, 1, false), [10, 100]).requiresGrad_();
     const opt = new optim.Adam([p], { lr: 0.01, amsgrad: true });
-    p.grad = fromTypedArray(values(1000, 2, false), p.shape);
+    p.grad = fromTypedArray(floatValues(1000, 2, false), p.shape);
     opt.step();
     const st = opt.state.get(p)!;
     for (const t of [st.expAvg, st.expAvgSq, st.maxExpAvgSq!]) {
@@ -148,12 +121,12 @@ describe("optimizer state in the optimizer's WebAssembly memory", () => {
 
   it("state that is not resident (set from outside) takes the copying kernels, same numbers", () => {
     const run = (replace: boolean): Int32Array[] => {
-      const params = [fromTypedArray(values(CHUNK + 5, 3, false), [CHUNK + 5]).requiresGrad_(), fromTypedArray(values(300, 4, false), [300]).requiresGrad_()];
+      const params = [fromTypedArray(floatValues(CHUNK + 5, 3, false), [CHUNK + 5]).requiresGrad_(), fromTypedArray(floatValues(300, 4, false), [300]).requiresGrad_()];
       const adam = new optim.Adam([params[0]!], { lr: 0.01, amsgrad: true });
       const sgd = new optim.SGD([params[1]!], { lr: 0.1, momentum: 0.9 });
       const out: Int32Array[] = [];
       for (let s = 0; s < 4; s++) {
-        params.forEach((p, i) => (p.grad = fromTypedArray(values(p.numel(), 100 * s + i, false), p.shape)));
+        params.forEach((p, i) => (p.grad = fromTypedArray(floatValues(p.numel(), 100 * s + i, false), p.shape)));
         adam.step();
         sgd.step();
         if (replace && s === 0) {
@@ -175,9 +148,9 @@ describe("optimizer state in the optimizer's WebAssembly memory", () => {
   it("hundreds of optimizers alive at once", () => {
     const alive: optim.Adam[] = [];
     for (let i = 0; i < 300; i++) {
-      const p = fromTypedArray(values(64, i, false), [64]).requiresGrad_();
+      const p = fromTypedArray(floatValues(64, i, false), [64]).requiresGrad_();
       const opt = new optim.Adam([p]);
-      p.grad = fromTypedArray(values(64, i + 1, false), [64]);
+      p.grad = fromTypedArray(floatValues(64, i + 1, false), [64]);
       opt.step();
       alive.push(opt);
     }

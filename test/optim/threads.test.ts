@@ -11,6 +11,7 @@ import { setUpdateBackend } from "../../src/optim/kernel.js";
 import { wasmKernel } from "../../src/tensor/kernels/gemm.js";
 import { CHUNK, VECTOR_SPLIT_MIN_ELEMENTS, vectorStats } from "../../src/tensor/kernels/wasm/vector.js";
 import { getNumThreads, setNumThreads } from "../../src/tensor/threads.js";
+import { bits, floatValues } from "../helpers/float_values.js";
 
 const threads = getNumThreads();
 // the WebAssembly updates whatever KILN_OPTIM says: only they are shared between threads
@@ -23,33 +24,15 @@ afterAll(() => {
   setUpdateBackend(backend);
 });
 
-/** Deterministic values over a wide range of magnitudes, with a few NaNs, infinities and zeros. */
-function values(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  const next = (): number => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-  const out = new Float32Array(new SharedArrayBuffer(n * 4));
-  for (let i = 0; i < n; i++) {
-    const r = next();
-    let v = (next() < 0.5 ? -1 : 1) * (0.5 + next()) * 2 ** Math.floor(next() * 24 - 16);
-    if (r < 0.03) v = 0;
-    else if (r > 0.999) v = [NaN, Infinity, -Infinity, -0][Math.floor(next() * 4)]!;
-    out[i] = v;
-  }
-  return out;
-}
-
 type Make = (params: Tensor[]) => optim.Optimizer<object, unknown>;
 
 /** Params and state after a few steps, as bit patterns (any NaN as one pattern). */
 function trajectory(make: Make, sizes: readonly number[], threads: number): Int32Array[] {
   setNumThreads(threads);
-  const params = sizes.map((n, i) => fromTypedArray(values(n, 17 + i), [n]).requiresGrad_());
+  const params = sizes.map((n, i) => fromTypedArray(floatValues(n, 17 + i, true), [n]).requiresGrad_());
   const opt = make(params);
   for (let s = 0; s < 3; s++) {
-    params.forEach((p, i) => (p.grad = fromTypedArray(values(p.numel(), 1000 * s + i), p.shape)));
+    params.forEach((p, i) => (p.grad = fromTypedArray(floatValues(p.numel(), 1000 * s + i, true), p.shape)));
     opt.step();
   }
   const arrays = params.map((p) => p.data as Float32Array);
@@ -58,7 +41,7 @@ function trajectory(make: Make, sizes: readonly number[], threads: number): Int3
       if (v && typeof v === "object" && "data" in v) arrays.push((v as Tensor).data as Float32Array);
     }
   }
-  return arrays.map((x) => Int32Array.from(x, (f, i) => (f !== f ? 0x7fc00000 : new Int32Array(x.buffer, x.byteOffset, x.length)[i]!)));
+  return arrays.map(bits);
 }
 
 const SIZES = [VECTOR_SPLIT_MIN_ELEMENTS + 4 * CHUNK + 101, VECTOR_SPLIT_MIN_ELEMENTS + 3, VECTOR_SPLIT_MIN_ELEMENTS - 1, 999];

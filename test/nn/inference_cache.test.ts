@@ -11,6 +11,7 @@ import * as F from "../../src/nn/functional/index.js";
 import * as optim from "../../src/optim/index.js";
 import { bumpVersion, fromTypedArray, manualSeed, rand, randn, storageVersion, Tensor, tensor } from "../../src/tensor/index.js";
 import { gemm, setGemmBackend, wasmKernel } from "../../src/tensor/kernels/gemm.js";
+import { DEFAULT_SHAPE } from "../../src/tensor/kernels/wasm/gemm-module.js";
 import { WasmGemm } from "../../src/tensor/kernels/wasm/gemm-wasm.js";
 
 afterEach(() => {
@@ -47,8 +48,8 @@ function expectBits(actual: Float32Array, expected: Float32Array): void {
 const hits = (): number => wasmKernel()!.stats.hits;
 
 describe("WasmGemm.computeRows (products of one to three rows)", () => {
-  it("gives every row exactly what the four-row kernel gives it", () => {
-    const g = new WasmGemm();
+  it.each([false, true])("gives every row exactly what the four-row kernel gives it (fused: %s)", (fma) => {
+    const g = new WasmGemm({ ...DEFAULT_SHAPE, fma });
     manualSeed(3);
     for (const [n, k] of [
       [256, 784],

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { gemm, gemmBackend, gemmTs, setGemmBackend, WASM_GEMM_MIN_WORK } from "../../src/tensor/kernels/gemm.js";
 import { WasmGemm } from "../../src/tensor/kernels/wasm/gemm-wasm.js";
-import { gemmModuleBytes } from "../../src/tensor/kernels/wasm/gemm-module.js";
+import { DEFAULT_SHAPE, gemmModuleBytes } from "../../src/tensor/kernels/wasm/gemm-module.js";
+import { relaxedSimdAvailable } from "../../src/tensor/kernels/wasm/relaxed.js";
 
 type Gemm = typeof gemmTs;
 
@@ -143,6 +144,38 @@ describe("gemm kernels against a float64 reference", () => {
     expect(worst).toBeGreaterThan(0); // float32 accumulation does round
   });
 
+  // the default kernel is the fused one here (relaxed SIMD compiles on Node 20 once its flag is
+  // on); the other variant must stay right too, for engines and settings without it
+  for (const fma of [false, true]) {
+    it(`the ${fma ? "fused" : "unfused"} variant on every shape`, () => {
+      const g = new WasmGemm({ ...DEFAULT_SHAPE, fma });
+      expect(g.fma).toBe(fma);
+      const direct: Gemm = (m, n, k, a, ao, ta, b, bo, tb, c, co, acc, epilogue) => {
+        const bias = (epilogue?.bias ?? null) as Float32Array | null;
+        expect(g.gemm(m, n, k, a as Float32Array, ao, ta, b as Float32Array, bo, tb, c as Float32Array, co, acc, bias, epilogue?.biasOffset ?? 0, epilogue?.relu ?? false)).toBe(true);
+      };
+      for (const t of cases([...SMALL, ...LARGE])) check(direct, t, 3);
+    });
+  }
+
+  it("fuses its multiply-adds where relaxed SIMD compiles (Node 20: behind a flag it turns on)", () => {
+    expect(relaxedSimdAvailable()).toBe(true);
+    expect(wasm.fma).toBe(true);
+    // every C element is −(1 + 2⁻¹¹)·1 + (1 + 2⁻¹²)²: rounded once, the second multiply-add
+    // keeps its 2⁻²⁴; a separate multiply rounds (1 + 2⁻¹²)² to 1 + 2⁻¹¹ first, leaving 0
+    const [m, n, k] = [4, 8, 2];
+    const a = new Float32Array(m * k).fill(1 + 2 ** -12);
+    for (let i = 0; i < m; i++) a[i * k] = -(1 + 2 ** -11);
+    const b = new Float32Array(k * n).fill(1);
+    b.fill(1 + 2 ** -12, n);
+    const fused = new Float32Array(m * n);
+    const unfused = new Float32Array(m * n);
+    wasm.gemm(m, n, k, a, 0, false, b, 0, false, fused, 0, false);
+    new WasmGemm({ ...DEFAULT_SHAPE, fma: false }).gemm(m, n, k, a, 0, false, b, 0, false, unfused, 0, false);
+    expect(Array.from(new Set(fused))).toEqual([2 ** -24]);
+    expect(Array.from(new Set(unfused))).toEqual([0]);
+  });
+
   it("the TypeScript kernel", () => {
     for (const t of cases([...SMALL, ...LARGE, ...EMPTY])) check(gemmTs, t);
   });
@@ -253,10 +286,12 @@ describe("gemm kernels against a float64 reference", () => {
     expect(() => g.gemm(4, 4, 0, a, 0, false, a, 0, false, a, 0, false)).toThrow(RangeError);
   });
 
-  it("emits a valid module", () => {
-    const bytes = gemmModuleBytes();
-    expect(Array.from(bytes.subarray(0, 8))).toEqual([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]);
-    expect((globalThis as unknown as { WebAssembly: { validate(b: Uint8Array): boolean } }).WebAssembly.validate(bytes)).toBe(true);
+  it("emits a valid module, fused or not", () => {
+    for (const fma of [false, true]) {
+      const bytes = gemmModuleBytes({ ...DEFAULT_SHAPE, fma });
+      expect(Array.from(bytes.subarray(0, 8))).toEqual([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]);
+      expect((globalThis as unknown as { WebAssembly: { validate(b: Uint8Array): boolean } }).WebAssembly.validate(bytes)).toBe(true);
+    }
   });
 });
 

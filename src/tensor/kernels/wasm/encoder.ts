@@ -1,9 +1,10 @@
 /**
  * A tiny WebAssembly binary encoder: just the instructions Kiln's kernels use (i32 arithmetic,
- * f32 and v128 loads and stores, f32x4 and f64x2 arithmetic, structured control flow) and the sections of
- * a module that imports one memory and exports functions. Kernels are written against `Code`,
- * whose methods are named after the instructions they emit, so a kernel reads like WebAssembly
- * text; `encodeModule` assembles the binary that `new WebAssembly.Module(bytes)` compiles.
+ * f32 and v128 loads and stores, f32x4 and f64x2 arithmetic, relaxed SIMD's multiply-add,
+ * structured control flow) and the sections of a module that imports one memory and exports
+ * functions. Kernels are written against `Code`, whose methods are named after the instructions
+ * they emit, so a kernel reads like WebAssembly text; `encodeModule` assembles the binary that
+ * `new WebAssembly.Module(bytes)` compiles.
  *
  * Reference: the WebAssembly core specification 2.0, chapter 5 (binary format), and the SIMD
  * proposal's opcode table (all v128 instructions are `0xfd` followed by a LEB128 opcode).
@@ -263,6 +264,13 @@ export class Code {
   }
   f32x4Div(): this {
     return this.simd(0xe7);
+  }
+  /**
+   * Relaxed SIMD's f32x4.relaxed_madd(a, b, c) = a·b + c, rounded once where the CPU has FMA (see
+   * relaxed.ts for when a module may use it).
+   */
+  f32x4RelaxedMadd(): this {
+    return this.simd(0x105);
   }
   /** Lane-wise maximum; NaN if either lane is NaN. */
   f32x4Max(): this {

@@ -11,12 +11,14 @@ import { Code, encodeModule, I32, V128, type Local, type MemoryImport } from "./
  *   operand through two strides, which is how transposed operands cost nothing extra.
  * - The micro-kernel keeps an MR×NR tile of C in MR·NV f32x4 registers; each step of p loads NV
  *   vectors of B, broadcasts each of the MR values of A in turn (`v128.load32_splat`) and does MR·NV
- *   multiplies and adds (no FMA without relaxed SIMD, which Node 20 keeps behind a flag). With
- *   MR = 4, NV = 2 that is 8 accumulators + 2 B vectors + 1 broadcast + 1 product, within V8's 15
- *   allocatable vector registers; TurboFan compiles the step to 2 loads, 4 broadcasts, 8 vmulps and
- *   8 vaddps with no spills. Larger tiles (5×8, 6×8, 4×12, 3×12) measured at half the speed.
- * - That step is bound by multiply throughput (two 128-bit multiplies per cycle): about 48 GFLOP/s
- *   on the 2-core AMD EPYC this is benchmarked on, and the whole kernel reaches 45–47 of it.
+ *   multiply-adds: fused (`f32x4.relaxed_madd`) with `fma`, else a multiply and an add. With
+ *   MR = 4, NV = 2 that is 8 accumulators + 2 B vectors + 1 broadcast (+ 1 product), within V8's 15
+ *   allocatable vector registers; TurboFan compiles the step to 2 loads, 4 broadcasts and 8
+ *   vfmadd231ps (or 8 vmulps + 8 vaddps) with no spills. Larger tiles (5×8, 6×8, 4×12, 3×12)
+ *   measured at half the speed without FMA, and 5×8, 4×12, 3×16 at 60–80 % of 4×8 with it.
+ * - That step is bound by the floating-point ports: on AMD Zen (separate multiply and add pipes)
+ *   about 48 GFLOP/s either way, which the kernel reaches 45–47 of; on Intel's Golden Cove cores,
+ *   where multiplies and adds share ports, FMA makes it 18–40 % faster (same-process A/B).
  * - Loops: k in blocks of KC (so a KC×NR panel of B stays in L1 while it meets MCP·MR rows of A
  *   from L2), then blocks of MCP panels of A, then panels of B, then panels of A. The first k-block
  *   stores the tile (unless accumulating), later ones add to it; KC and MCP move results by a few
@@ -31,9 +33,25 @@ export interface GemmKernelShape {
   readonly kc: number;
   /** A panels per m-block */
   readonly mcPanels: number;
+  /** multiply-adds fused (relaxed SIMD; only where relaxed.ts says it compiles) */
+  readonly fma: boolean;
 }
 
-export const DEFAULT_SHAPE: GemmKernelShape = { mr: 4, nv: 2, kc: 512, mcPanels: 8 };
+/** The tile and blocking Kiln uses; `fma` as relaxed.ts finds it. */
+export const DEFAULT_SHAPE: Omit<GemmKernelShape, "fma"> = { mr: 4, nv: 2, kc: 512, mcPanels: 8 };
+
+/** Emits acc = acc + a·b for three f32x4 locals, fused with `fma`; `b` may be pushed by `pushB`. */
+function multiplyAdd(c: Code, fma: boolean, acc: Local, a: Local, pushB: () => void): void {
+  if (fma) {
+    c.get(a);
+    pushB();
+    c.get(acc).f32x4RelaxedMadd().set(acc);
+  } else {
+    c.get(acc).get(a);
+    pushB();
+    c.f32x4Mul().f32x4Add().set(acc);
+  }
+}
 
 /** Emits `while (cond) body` where `cond` leaves an i32 on the stack. */
 function whileLoop(c: Code, cond: () => void, body: () => void): void {
@@ -264,10 +282,7 @@ function computeFunction(shape: GemmKernelShape): Code {
                     for (let v = 0; v < NV; v++) c.get(pb).v128Load(16 * v).set(bv[v]!);
                     for (let r = 0; r < MR; r++) {
                       c.get(pa).v128Load32Splat(4 * r).set(av);
-                      for (let v = 0; v < NV; v++) {
-                        const x = acc[r * NV + v]!;
-                        c.get(x).get(av).get(bv[v]!).f32x4Mul().f32x4Add().set(x);
-                      }
+                      for (let v = 0; v < NV; v++) multiplyAdd(c, shape.fma, acc[r * NV + v]!, av, () => c.get(bv[v]!));
                     }
                     addConst(c, pa, MR * 4);
                     addConst(c, pb, NR * 4);
@@ -364,10 +379,7 @@ function computeRowsFunction(shape: GemmKernelShape): Code {
         countDown(c, p, () => {
           c.get(pa).v128Load32Splat(0).set(av);
           for (let q = 0; q < g; q++) {
-            for (let v = 0; v < NV; v++) {
-              const x = acc[q * NV + v]!;
-              c.get(x).get(av).get(pbq[q]!).v128Load(16 * v).f32x4Mul().f32x4Add().set(x);
-            }
+            for (let v = 0; v < NV; v++) multiplyAdd(c, shape.fma, acc[q * NV + v]!, av, () => c.get(pbq[q]!).v128Load(16 * v));
           }
           addConst(c, pa, MR * 4);
           for (let q = 0; q < g; q++) addConst(c, pbq[q]!, NR * 4);
@@ -460,7 +472,7 @@ function compactFunction(): Code {
  * `computeRows` and `compact`, and imports `env.memory` as `memory` describes (WasmGemm's is
  * shared, so that a helper thread can compute in it too).
  */
-export function gemmModuleBytes(shape: GemmKernelShape = DEFAULT_SHAPE, memory: MemoryImport = {}): Uint8Array {
+export function gemmModuleBytes(shape: GemmKernelShape, memory: MemoryImport = {}): Uint8Array {
   return encodeModule([
     { name: "packA", code: packFunction(shape.mr) },
     { name: "packB", code: packFunction(4 * shape.nv) },

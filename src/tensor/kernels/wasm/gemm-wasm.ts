@@ -1,6 +1,7 @@
 import { getNumThreads } from "../../threads.js";
 import { GemmHelper } from "./gemm-helper.js";
 import { ACCUMULATE, BIAS, DEFAULT_SHAPE, gemmModuleBytes, RELU, type GemmExports, type GemmKernelShape } from "./gemm-module.js";
+import { relaxedSimdAvailable } from "./relaxed.js";
 
 /** The part of the WebAssembly JS API used here (the project's `lib`/`types` do not declare it). */
 interface WasmMemory {
@@ -101,17 +102,22 @@ export class WasmGemm {
   /** the second thread, once a product was large enough to want it; null if it cannot be started */
   private helper: GemmHelper | null | undefined;
 
+  /** whether the kernels fuse their multiply-adds (see relaxed.ts) */
+  readonly fma: boolean;
+
   /**
+   * `shape`: the kernels' tile and blocking (DEFAULT_SHAPE, fused where relaxed SIMD compiles);
    * `arenaBytes`: most bytes of packed B kept (PACKED_B_ARENA_BYTES; tests use less);
    * `splitMinWork`: the smallest product split between threads (GEMM_SPLIT_MIN_WORK; tests use less).
    */
   constructor(
-    shape: GemmKernelShape = DEFAULT_SHAPE,
+    shape: GemmKernelShape = { ...DEFAULT_SHAPE, fma: relaxedSimdAvailable() },
     private readonly arenaBytes = PACKED_B_ARENA_BYTES,
     private readonly splitMinWork = GEMM_SPLIT_MIN_WORK,
   ) {
     this.mr = shape.mr;
     this.nr = 4 * shape.nv;
+    this.fma = shape.fma;
     this.memory = new WebAssembly.Memory({ initial: 16, maximum: MAX_BYTES / PAGE, shared: true });
     this.module = new WebAssembly.Module(gemmModuleBytes(shape, MEMORY_IMPORT));
     const instance = new WebAssembly.Instance(this.module, { env: { memory: this.memory } });

@@ -70,11 +70,14 @@ export function parse(bytes: Uint8Array): SafetensorsContents {
   const ranges: [number, number, string][] = [];
   for (const [name, entry] of Object.entries(header as Record<string, unknown>)) {
     if (name === "__metadata__") {
-      if (typeof entry !== "object" || entry === null || Object.values(entry).some((v) => typeof v !== "string")) {
+      if (typeof entry !== "object" || entry === null || Array.isArray(entry) || Object.values(entry).some((v) => typeof v !== "string")) {
         fail("__metadata__ must map strings to strings");
       }
       metadata = entry as Record<string, string>;
       continue;
+    }
+    if (typeof entry !== "object" || entry === null || Array.isArray(entry)) {
+      fail(`tensor "${name}": expected an object with dtype, shape and data_offsets, got ${entry === null ? "null" : Array.isArray(entry) ? "an array" : typeof entry}`);
     }
     const e = entry as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     const dtype = typeof e.dtype === "string" ? DTYPES[e.dtype] : undefined;

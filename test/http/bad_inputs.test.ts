@@ -370,6 +370,11 @@ describe("datasets: ragged rows, mismatched labels, bad values", () => {
       ["bad dtype", withHeader('{"features":{"dtype":"Q8","shape":[1],"data_offsets":[0,4]}}', 4)],
       ["negative shape", withHeader('{"features":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}}', 4)],
       ["overlapping tensors", withHeader('{"features":{"dtype":"F32","shape":[1,1],"data_offsets":[0,4]},"labels":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}', 4)],
+      // issue 13's probe: a null entry was read as an object (500, "reading 'dtype'")
+      ["a null entry", withHeader('{"features":null,"labels":{"dtype":"I64","shape":[1],"data_offsets":[0,8]}}', 8)],
+      ["a number entry", withHeader('{"features":7}', 0)],
+      ["an array entry", withHeader('{"features":[1,2]}', 0)],
+      ["metadata an array", withHeader('{"__metadata__":["pt"]}', 0)],
     ];
     for (const [what, bytes] of corrupt) {
       const res = await send("POST", "/v1/datasets", bytes, { "content-type": "application/octet-stream" });

@@ -6,6 +6,7 @@ import { randomBytes } from "node:crypto";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from "fastify";
+import { capConnections, clientErrorHandler, serverTimeouts } from "./connections.js";
 import { installContentTypeParsers } from "./content_types.js";
 import type { AppContext, ReadinessCheck, Services } from "./context.js";
 import { frameworkErrorHandler, installErrorHandlers, unavailable } from "./errors.js";
@@ -67,6 +68,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     requestIdHeader: false,
     genReqId: (req) => requestId(req.headers["x-request-id"]),
     frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
+    ...serverTimeouts(config.timeouts),
     return503OnClosing: false,
     // one access-log line per request (in onResponse below) instead of Fastify's two
     logController: new LogController({ disableRequestLogging: true }),
@@ -75,6 +78,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   installErrorHandlers(app);
   installContentTypeParsers(app);
+  capConnections(app, config.limits);
 
   let closing = false;
   app.addHook("onRequest", async (request, reply) => {

@@ -22,8 +22,21 @@ export const Limits = z.object({
   maxEpochs: int(1).default(10_000),
   /** Most jobs waiting in the queue (HTTP 429 above). */
   maxQueuedJobs: int(1).default(100),
+  /** Most TCP connections open at once; further ones get a 503 and are closed. */
+  maxConnections: int(1).default(1000),
 });
 export type Limits = z.output<typeof Limits>;
+
+/** How long clients may take, so that idle or trickling connections cannot pile up. */
+export const Timeouts = z.object({
+  /** From a connection's start (or its previous response) to the end of a request's headers; also cuts connections that never send one. */
+  headersMs: int(1).default(30_000),
+  /** From a request's start to the last byte of its body (HTTP 408 after). */
+  requestMs: int(1).default(120_000),
+  /** How long a keep-alive connection may stay idle between requests. */
+  keepAliveMs: int(1).default(72_000),
+});
+export type Timeouts = z.output<typeof Timeouts>;
 
 /**
  * The configuration, camelCase. `Config.parse({})` gives every default, and tests build theirs
@@ -60,7 +73,11 @@ export const Config = z.object({
   /** The shared queue's name: deployments sharing one Redis keep apart by it. */
   queueName: z.string().regex(/^[A-Za-z0-9_-]{1,100}$/, "expected 1 to 100 letters, digits, - or _").default("kiln-jobs"),
   limits: Limits.prefault({}),
+  timeouts: Timeouts.prefault({}),
 }).superRefine((c, ctx) => {
+  if (c.timeouts.headersMs > c.timeouts.requestMs) {
+    ctx.addIssue({ code: "custom", path: ["timeouts", "headersMs"], message: `must not exceed the request timeout (${c.timeouts.requestMs} ms)` });
+  }
   if (c.redisUrl !== undefined && c.databaseUrl === undefined) {
     ctx.addIssue({ code: "custom", path: ["redisUrl"], message: "a shared queue needs a shared store: set KILN_DATABASE_URL too" });
   }
@@ -88,6 +105,10 @@ export const ENV_VARS = {
   KILN_MAX_SAMPLES: ["limits", "maxSamples"],
   KILN_MAX_EPOCHS: ["limits", "maxEpochs"],
   KILN_MAX_QUEUED_JOBS: ["limits", "maxQueuedJobs"],
+  KILN_MAX_CONNECTIONS: ["limits", "maxConnections"],
+  KILN_HEADERS_TIMEOUT_MS: ["timeouts", "headersMs"],
+  KILN_REQUEST_TIMEOUT_MS: ["timeouts", "requestMs"],
+  KILN_KEEP_ALIVE_TIMEOUT_MS: ["timeouts", "keepAliveMs"],
 } as const satisfies Record<string, readonly string[]>;
 
 export type EnvVar = keyof typeof ENV_VARS;

@@ -16,6 +16,7 @@ export const ERRORS = {
   malformed_json: { status: 400, message: "The request body is not valid JSON" },
   bad_request: { status: 400, message: "Bad request" },
   not_found: { status: 404, message: "Not found" },
+  request_timeout: { status: 408, message: "The request was not received in time" },
   conflict: { status: 409, message: "The request conflicts with the resource's state" },
   model_in_use: { status: 409, message: "The model is used by a queued or running job" },
   dataset_in_use: { status: 409, message: "The dataset is used by a queued or running job" },
@@ -26,8 +27,10 @@ export const ERRORS = {
   unsupported_media_type: { status: 415, message: "Unsupported content type" },
   unprocessable: { status: 422, message: "The request cannot be processed" },
   queue_full: { status: 429, message: "The job queue is full; retry later" },
+  headers_too_large: { status: 431, message: "The request's headers are larger than the server accepts" },
   internal: { status: 500, message: "Internal server error" },
   unavailable: { status: 503, message: "The service is unavailable" },
+  too_many_connections: { status: 503, message: "The server has as many connections open as it takes; retry later" },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

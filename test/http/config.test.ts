@@ -19,7 +19,9 @@ describe("loadConfig", () => {
         maxSamples: 1_000_000,
         maxEpochs: 10_000,
         maxQueuedJobs: 100,
+        maxConnections: 1000,
       },
+      timeouts: { headersMs: 30_000, requestMs: 120_000, keepAliveMs: 72_000 },
     });
   });
 
@@ -41,6 +43,10 @@ describe("loadConfig", () => {
       KILN_MAX_SAMPLES: "500",
       KILN_MAX_EPOCHS: "7",
       KILN_MAX_QUEUED_JOBS: "2",
+      KILN_MAX_CONNECTIONS: "10",
+      KILN_HEADERS_TIMEOUT_MS: "2000",
+      KILN_REQUEST_TIMEOUT_MS: "4000",
+      KILN_KEEP_ALIVE_TIMEOUT_MS: "1000",
     });
     expect(config).toEqual({
       port: 8080,
@@ -54,7 +60,15 @@ describe("loadConfig", () => {
       databaseSchema: "kiln_staging",
       redisUrl: "redis://cache:6379",
       queueName: "kiln-staging",
-      limits: { maxBodyBytes: 1048576, maxParams: 1000, maxSamples: 500, maxEpochs: 7, maxQueuedJobs: 2 },
+      limits: {
+        maxBodyBytes: 1048576,
+        maxParams: 1000,
+        maxSamples: 500,
+        maxEpochs: 7,
+        maxQueuedJobs: 2,
+        maxConnections: 10,
+      },
+      timeouts: { headersMs: 2000, requestMs: 4000, keepAliveMs: 1000 },
     });
   });
 
@@ -118,6 +132,10 @@ describe("loadConfig", () => {
     expect(problems({ KILN_DATABASE_URL: postgres, KILN_REDIS_URL: "http://cache" })).toEqual(["KILN_REDIS_URL: expected a redis:// or rediss:// URL"]);
     expect(problems({ KILN_QUEUE_NAME: "jobs:staging" })).toEqual(["KILN_QUEUE_NAME: expected 1 to 100 letters, digits, - or _"]);
     expect(problems({ KILN_DATABASE_SCHEMA: "Kiln-Staging" })).toEqual(["KILN_DATABASE_SCHEMA: expected a lowercase Postgres name: letters, digits and _"]);
+    // Node refuses a headers timeout longer than the request timeout
+    expect(problems({ KILN_HEADERS_TIMEOUT_MS: "5000", KILN_REQUEST_TIMEOUT_MS: "4000" })).toEqual([
+      "KILN_HEADERS_TIMEOUT_MS: must not exceed the request timeout (4000 ms)",
+    ]);
   });
 
   it("rejects ports out of range", () => {
@@ -129,6 +147,6 @@ describe("Config", () => {
   it("fills defaults for a partial camelCase object (as tests build theirs)", () => {
     const config = Config.parse({ logLevel: "silent", limits: { maxBodyBytes: 1024 } });
     expect(config.logLevel).toBe("silent");
-    expect(config.limits).toEqual({ maxBodyBytes: 1024, maxParams: 10_000_000, maxSamples: 1_000_000, maxEpochs: 10_000, maxQueuedJobs: 100 });
+    expect(config.limits).toMatchObject({ maxBodyBytes: 1024, maxParams: 10_000_000, maxSamples: 1_000_000, maxEpochs: 10_000, maxQueuedJobs: 100 });
   });
 });

@@ -22,6 +22,8 @@ export const Limits = z.object({
   maxEpochs: int(1).default(10_000),
   /** Most jobs waiting in the queue (HTTP 429 above). */
   maxQueuedJobs: int(1).default(100),
+  /** Most optimizer steps one job may take in all (epochs × batches per epoch; HTTP 422 above). */
+  maxJobSteps: int(1).default(10_000_000),
   /** Most TCP connections open at once; further ones get a 503 and are closed. */
   maxConnections: int(1).default(1000),
 });
@@ -105,6 +107,7 @@ export const ENV_VARS = {
   KILN_MAX_SAMPLES: ["limits", "maxSamples"],
   KILN_MAX_EPOCHS: ["limits", "maxEpochs"],
   KILN_MAX_QUEUED_JOBS: ["limits", "maxQueuedJobs"],
+  KILN_MAX_JOB_STEPS: ["limits", "maxJobSteps"],
   KILN_MAX_CONNECTIONS: ["limits", "maxConnections"],
   KILN_HEADERS_TIMEOUT_MS: ["timeouts", "headersMs"],
   KILN_REQUEST_TIMEOUT_MS: ["timeouts", "requestMs"],

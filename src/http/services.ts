@@ -46,6 +46,7 @@ export async function startServices(
     ...shared,
     maxQueuedJobs: config.limits.maxQueuedJobs,
     maxEpochs: config.limits.maxEpochs,
+    maxJobSteps: config.limits.maxJobSteps,
     checkpointIntervalMs: config.checkpointIntervalMs,
     ...options,
   });

@@ -38,6 +38,8 @@ export interface JobManagerOptions {
   requeueIntervalMs?: number;
   maxQueuedJobs: number;
   maxEpochs: number;
+  /** Most optimizer steps (epochs × batches per epoch) one job may take. */
+  maxJobSteps: number;
   /** Minimum time between periodic checkpoints of a running job. */
   checkpointIntervalMs?: number;
   log?: { info(obj: object, msg: string): void; error(obj: object, msg: string): void };
@@ -151,10 +153,26 @@ export class JobManager {
         throw e;
       }
     }
-    const trainSamples = spec.validation_split ? dataset.numSamples - Math.floor(dataset.numSamples * spec.validation_split) : dataset.numSamples;
+    const validationSamples = spec.validation_split ? Math.floor(dataset.numSamples * spec.validation_split) : 0;
+    if (spec.validation_split && validationSamples === 0) {
+      throw new SpecError(
+        `validation_split ${spec.validation_split} of the dataset's ${dataset.numSamples} samples leaves no validation sample; ` +
+          `give a larger split or a validation_dataset_id`,
+        ["validation_split"],
+      );
+    }
+    const trainSamples = dataset.numSamples - validationSamples;
     const batches = spec.drop_last ? Math.floor(trainSamples / spec.batch_size) : Math.ceil(trainSamples / spec.batch_size);
     if (batches === 0) {
       throw new SpecError(`batch_size ${spec.batch_size} with drop_last leaves no batch of the ${trainSamples} training samples`, ["batch_size"]);
+    }
+    const totalSteps = batches * spec.epochs;
+    if (totalSteps > this.options.maxJobSteps) {
+      throw new SpecError(
+        `${spec.epochs} epochs of ${batches} batches are ${totalSteps} optimizer steps, above this service's limit of ` +
+          `${this.options.maxJobSteps}; ask for fewer epochs or a larger batch_size`,
+        ["epochs"],
+      );
     }
     if ((await store.countJobs(["queued"])) >= this.options.maxQueuedJobs) throw new QueueFullError(this.options.maxQueuedJobs);
 
@@ -166,7 +184,7 @@ export class JobManager {
       validationDatasetId: spec.validation_dataset_id ?? null,
       spec: spec as unknown as Json,
       status: "queued",
-      progress: { epoch: 0, epochs: spec.epochs, step: 0, total_steps: batches * spec.epochs },
+      progress: { epoch: 0, epochs: spec.epochs, step: 0, total_steps: totalSteps },
       metrics: { loss: null, epochs: [] },
       error: null,
       idempotencyKey: idempotencyKey ?? null,

@@ -529,12 +529,22 @@ describe("jobs: bad specs", () => {
     expectError(await job({ batch_size: 10, drop_last: true }), 422, "unprocessable", "batch_size");
     expectError(await job({ optimizer: { type: "SGD", lr: 0.1, nesterov: true } }), 422, "unprocessable", "optimizer.nesterov");
   });
+
+  it("answers a validation_split that leaves no validation sample with 422 (it used to train without validation)", async () => {
+    // 5 samples × 0.1 = 0.5, rounded down to 0 rows
+    const res = await job({ validation_split: 0.1 });
+    expectError(res, 422, "unprocessable", "validation_split");
+    expect(errorOf(res).message).toMatch(/leaves no validation sample/);
+    const ok = await job({ validation_split: 0.2 });
+    expect(ok.statusCode, ok.body).toBe(202);
+    expect(await waitWhileActive((ok.json() as { id: string }).id)).toBe("succeeded");
+  });
 });
 
 describe("limits", () => {
   let small: TestApp;
   beforeAll(async () => {
-    small = await buildTestApp({ config: { limits: { maxBodyBytes: 2048, maxParams: 100, maxSamples: 4, maxEpochs: 5 } } });
+    small = await buildTestApp({ config: { limits: { maxBodyBytes: 2048, maxParams: 100, maxSamples: 4, maxEpochs: 5, maxJobSteps: 10 } } });
   });
   afterAll(async () => small.close());
 
@@ -562,6 +572,23 @@ describe("limits", () => {
     const bytes = st({ features: fromTypedArray(Float32Array.from([1, 2, 3, 4, 5]), [5, 1]), labels: fromTypedArray(BigInt64Array.from([0n, 1n, 0n, 1n, 0n]), [5]) });
     expectError(await send("POST", "/v1/datasets", bytes, { "content-type": "application/octet-stream" }, small), 422, "unprocessable", "safetensors.features");
     await create("/v1/datasets", { features: features.slice(0, 4), labels: [0, 1, 0, 1] }, small);
+  });
+
+  it("answers a job of more optimizer steps than maxJobSteps with 422 naming epochs, before storing it", async () => {
+    // issue 13's probe: epochs 10000 × batch_size 1 on 1M samples was accepted as 10^10 steps
+    const m = await create("/v1/models", { input_shape: [1], layers: [{ type: "Linear", out_features: 2 }] }, small);
+    const d = await create("/v1/datasets", { features: [[1], [2], [3]], labels: [0, 1, 0] }, small);
+    const before = await small.store.countJobs(["queued", "running", "succeeded", "failed", "cancelled"]);
+    const res = await send("POST", "/v1/jobs", { ...JOB, model_id: m.id, dataset_id: d.id, epochs: 4, batch_size: 1 }, {}, small);
+    expectError(res, 422, "unprocessable", "epochs");
+    expect(errorOf(res).message).toBe(
+      "4 epochs of 3 batches are 12 optimizer steps, above this service's limit of 10; ask for fewer epochs or a larger batch_size",
+    );
+    expect(await small.store.countJobs(["queued", "running", "succeeded", "failed", "cancelled"])).toBe(before);
+    const ok = await send("POST", "/v1/jobs", { ...JOB, model_id: m.id, dataset_id: d.id, epochs: 5, batch_size: 2 }, {}, small);
+    expect(ok.statusCode, ok.body).toBe(202);
+    expect((ok.json() as { progress: { total_steps: number } }).progress.total_steps).toBe(10);
+    expect(await waitWhileActive((ok.json() as { id: string }).id, small)).toBe("succeeded");
   });
 
   it("answers epochs over maxEpochs with 422 naming epochs", async () => {

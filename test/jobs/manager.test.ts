@@ -26,7 +26,7 @@ afterEach(async () => {
 
 function open(dir: string, threads = 2, checkpointIntervalMs = 1000) {
   const store = SqliteStore.open({ path: join(dir, "kiln.db") });
-  const manager = new JobManager({ store, pool: createTrainingPool(threads), concurrency: threads, maxQueuedJobs: 10, maxEpochs: 1000, checkpointIntervalMs });
+  const manager = new JobManager({ store, pool: createTrainingPool(threads), concurrency: threads, maxQueuedJobs: 10, maxEpochs: 1000, maxJobSteps: 1_000_000, checkpointIntervalMs });
   return { store, manager };
 }
 

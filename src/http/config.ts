@@ -24,6 +24,17 @@ export const Limits = z.object({
   maxQueuedJobs: int(1).default(100),
   /** Most optimizer steps one job may take in all (epochs × batches per epoch; HTTP 422 above). */
   maxJobSteps: int(1).default(10_000_000),
+  /**
+   * Most numbers one JSON response may hold (a prediction's outputs, weights as JSON): checked
+   * before the response is built (HTTP 422 above; safetensors carries weights of any size).
+   */
+  maxResponseValues: int(1).default(1_000_000),
+  /**
+   * Most work one prediction request may ask for, counted as samples × (parameters + activation
+   * values per sample): about its multiply-adds and the numbers it holds at once. Predictions run
+   * on the API thread, so this bounds how long they hold it (HTTP 422 above).
+   */
+  maxPredictWork: int(1).default(200_000_000),
   /** Most TCP connections open at once; further ones get a 503 and are closed. */
   maxConnections: int(1).default(1000),
 });
@@ -108,6 +119,8 @@ export const ENV_VARS = {
   KILN_MAX_EPOCHS: ["limits", "maxEpochs"],
   KILN_MAX_QUEUED_JOBS: ["limits", "maxQueuedJobs"],
   KILN_MAX_JOB_STEPS: ["limits", "maxJobSteps"],
+  KILN_MAX_RESPONSE_VALUES: ["limits", "maxResponseValues"],
+  KILN_MAX_PREDICT_WORK: ["limits", "maxPredictWork"],
   KILN_MAX_CONNECTIONS: ["limits", "maxConnections"],
   KILN_HEADERS_TIMEOUT_MS: ["timeouts", "headersMs"],
   KILN_REQUEST_TIMEOUT_MS: ["timeouts", "requestMs"],

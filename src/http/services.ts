@@ -55,5 +55,6 @@ export async function startServices(
     const { queued, running } = await jobs.stats();
     return { queued, running };
   });
-  return { models: new ModelService(store, { maxParams: config.limits.maxParams }), jobs };
+  const { maxParams, maxResponseValues, maxPredictWork } = config.limits;
+  return { models: new ModelService(store, { maxParams, maxResponseValues, maxPredictWork }), jobs };
 }

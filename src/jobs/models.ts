@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { noGrad } from "../autograd/index.js";
-import { buildModel, ModelSpec, SpecError, type BuiltModel, type LayerInfo, type ModelSpecInput } from "../spec/index.js";
+import { buildModel, ModelSpec, SpecError, type BuiltModel, type LayerInfo, type ModelSpecInput, type ResolvedModel } from "../spec/index.js";
 import type { Json, ModelRecord, Store } from "../store/index.js";
 import { formatShape, Generator, numel, safetensors, sameShape, Tensor, type NestedValue } from "../tensor/index.js";
 import { NotFoundError } from "./errors.js";
@@ -61,9 +61,50 @@ export interface TensorView {
 }
 
 export interface PredictResult {
-  outputs: NestedValue;
+  /** float32 [samples, ...output_shape]. */
+  outputs: Tensor;
   /** argmax over the last dimension, when the model outputs several scores per sample. */
   predictions?: number[];
+}
+
+export interface ModelLimits {
+  /** The most parameters a new model may have. */
+  maxParams: number;
+  /** The most numbers one prediction may answer with (samples × outputs per sample). */
+  maxResponseValues: number;
+  /** The most work one prediction may ask for: samples × (parameters + activation values per sample). */
+  maxPredictWork: number;
+}
+
+/**
+ * Refuses, before anything runs, a prediction whose answer or work is past the service's limits:
+ * predictions run on the API thread, and the answer is built in memory. Work per sample counts the
+ * parameters (a Linear layer's multiply-adds) and every layer's output values (what it writes).
+ */
+export function checkPredictionSize(model: ResolvedModel, samples: number, limits: ModelLimits): void {
+  const outputsPerSample = numel(model.outputShape);
+  const outputs = samples * outputsPerSample;
+  if (outputs > limits.maxResponseValues) {
+    const most = Math.floor(limits.maxResponseValues / outputsPerSample);
+    const advice = most > 0 ? `send at most ${most} per request` : "this model's output is too large to predict over this API";
+    throw new SpecError(
+      `${samples} samples of ${outputsPerSample} outputs each are ${outputs} numbers, above this service's limit of ` +
+        `${limits.maxResponseValues} numbers per response; ${advice}`,
+      ["inputs"],
+    );
+  }
+  const activations = model.layers.reduce((n, layer) => n + numel(layer.output_shape), numel(model.inputShape));
+  const perSample = model.numParams + activations;
+  const work = samples * perSample;
+  if (work > limits.maxPredictWork) {
+    const most = Math.floor(limits.maxPredictWork / perSample);
+    const advice = most > 0 ? `send at most ${most} per request` : "this model is too large to predict over this API";
+    throw new SpecError(
+      `predicting ${samples} samples takes about ${work} operations (${model.numParams} parameters and ${activations} ` +
+        `activation values per sample), above this service's limit of ${limits.maxPredictWork} per request; ${advice}`,
+      ["inputs"],
+    );
+  }
 }
 
 /**
@@ -76,7 +117,7 @@ export class ModelService {
 
   constructor(
     private readonly store: Store,
-    private readonly limits: { maxParams: number },
+    private readonly limits: ModelLimits,
   ) {}
 
   async create(input: ModelSpecInput): Promise<ModelRecord> {
@@ -143,12 +184,16 @@ export class ModelService {
     return updated;
   }
 
-  /** Runs the model in eval mode on `inputs` (samples of the model's input_shape). */
+  /** Runs the model in eval mode on `inputs` (samples of the model's input_shape), within the limits. */
   async predict(id: string, inputs: readonly NestedValue[]): Promise<PredictResult> {
     const built = await this.module(id);
+    // every sample's shape first (the error names the sample), then the size, then the batch
+    // (a model's input_shape may be far larger than any request body)
+    inputs.forEach((sample, i) => checkShape(sample, built.inputShape, i));
+    checkPredictionSize(built, inputs.length, this.limits);
     const x = toBatch(inputs, built.inputShape);
     const output = noGrad(() => built.module.forward(x));
-    const result: PredictResult = { outputs: output.tolist() };
+    const result: PredictResult = { outputs: output };
     const classes = output.shape[output.ndim - 1]!;
     if (output.ndim === 2 && classes > 1) result.predictions = output.argmax(1).tolist() as number[];
     return result;
@@ -174,13 +219,10 @@ export class ModelService {
 }
 
 /**
- * Stacks samples of shape `sampleShape` into one float32 batch. A sample of another shape is named
- * (`inputs[1]`), a value that is not a finite float32 by its place (`inputs[1][3]`).
+ * Stacks samples whose shape `checkShape` found to be `sampleShape` into one float32 batch. A value
+ * that is not a finite float32 is named by its place (`inputs[1][3]`).
  */
 function toBatch(inputs: readonly NestedValue[], sampleShape: readonly number[]): Tensor {
-  // every sample's shape is checked before the batch is allocated: a model's input_shape may be far
-  // larger than any request body, and a wrong sample must not cost an allocation of that size
-  inputs.forEach((sample, i) => checkShape(sample, sampleShape, i));
   const batch = Tensor.empty([inputs.length, ...sampleShape], "float32");
   const out = batch.data as Float32Array;
   const per = numel(sampleShape);

@@ -32,7 +32,7 @@ function open(dir: string, threads = 2, checkpointIntervalMs = 1000) {
 
 async function setup(run: Run, manager: JobManager, store: SqliteStore): Promise<TrainingSpecInput> {
   const c = run.config;
-  const model = await new ModelService(store, { maxParams: 1e7 }).create({ input_shape: [c.in_features], layers: c.layers, seed: c.seed } as ModelSpecInput);
+  const model = await new ModelService(store, { maxParams: 1e7, maxResponseValues: 1e6, maxPredictWork: 2e8 }).create({ input_shape: [c.in_features], layers: c.layers, seed: c.seed } as ModelSpecInput);
   const y = run.y.shape.length === 1 ? (run.y.data as number[]) : rows(run.y);
   const ds = await createDataset(store, datasetFromJson({ features: rows(run.X), labels: y }, { maxSamples: 1e6 }), null);
   void manager;

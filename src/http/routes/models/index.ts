@@ -4,6 +4,7 @@ import { fromTypedArray, safetensors, type Tensor } from "../../../tensor/index.
 import { defineRoute, type RouteDef } from "../../route.js";
 import { unprocessable } from "../../errors.js";
 import { IdParams, PageQuery, pageOf } from "../common.js";
+import { jsonBody, type JsonPart } from "../../json_writer.js";
 import { readPredictBody } from "./predict_body.js";
 import { ModelView, PredictRequest, PredictResponse, WeightsJson } from "./schemas.js";
 
@@ -66,6 +67,7 @@ const deleteModel = defineRoute({
 });
 
 const OCTET = "application/octet-stream";
+const JSON_TYPE = "application/json; charset=utf-8";
 
 const getWeights = defineRoute({
   method: "GET",
@@ -80,6 +82,7 @@ const getWeights = defineRoute({
   responses: {
     200: { description: "The weights by state-dict key", schema: WeightsJson },
     404: { description: "No such resource" },
+    422: { description: "More weights than one JSON response may hold (the service's limit on numbers per response): ask for safetensors" },
   },
   handler: async ({ params, ctx, raw }, reply) => {
     const model = await ctx.models.get(params.id);
@@ -89,12 +92,22 @@ const getWeights = defineRoute({
         .header("content-disposition", `attachment; filename="${model.id}.safetensors"`)
         .send(Buffer.from(model.weights.buffer, model.weights.byteOffset, model.weights.byteLength));
     }
-    const tensors = safetensors.parse(model.weights).tensors;
-    return {
-      tensors: Object.fromEntries(
-        Object.entries(tensors).map(([k, t]) => [k, { shape: [...t.shape], dtype: "float32" as const, data: Array.from(t.data as Float32Array) }]),
-      ),
-    };
+    // bounded before anything is built: JSON costs ~20 bytes and ~0.1 µs of the API thread a number
+    const { num_params: values } = modelView(model);
+    const limit = ctx.config.limits.maxResponseValues;
+    if (values > limit) {
+      const message = `the model's ${values} weights are more than this service's limit of ${limit} numbers per JSON response; download them as safetensors`;
+      throw unprocessable(message, [{ path: "headers.accept", message: `send Accept: ${OCTET} for a safetensors file` }]);
+    }
+    const tensors = Object.entries(safetensors.parse(model.weights).tensors);
+    const parts: JsonPart[] = ['{"tensors":{'];
+    tensors.forEach(([key, t], i) => {
+      parts.push(`${i > 0 ? "," : ""}${JSON.stringify(key)}:{"shape":${JSON.stringify(t.shape)},"dtype":"float32","data":`);
+      parts.push({ values: t.data as Float32Array, shape: [t.numel()] });
+      parts.push("}");
+    });
+    parts.push("}}");
+    return reply.type(JSON_TYPE).send(jsonBody(parts));
   },
 });
 
@@ -137,8 +150,18 @@ const predict = defineRoute({
   params: IdParams,
   body: PredictRequest,
   readJson: readPredictBody,
-  responses: { 200: { description: "Outputs, and argmax predictions for classifiers", schema: PredictResponse }, 404: { description: "No such resource" }, 422: { description: "Valid JSON that does not fit (the details name the field)" } },
-  handler: async ({ params, body, ctx }) => ctx.models.predict(params.id, body.inputs),
+  responses: {
+    200: { description: "Outputs, and argmax predictions for classifiers", schema: PredictResponse },
+    404: { description: "No such resource" },
+    422: { description: "Samples that do not fit the model, or more outputs or work than one request may take (the message says how many samples fit)" },
+  },
+  handler: async ({ params, body, ctx }, reply) => {
+    const { outputs, predictions } = await ctx.models.predict(params.id, body.inputs);
+    const parts: JsonPart[] = ['{"outputs":', { values: outputs.data as Float32Array, shape: outputs.shape }];
+    if (predictions) parts.push(`,"predictions":${JSON.stringify(predictions)}`);
+    parts.push("}");
+    return reply.type(JSON_TYPE).send(jsonBody(parts));
+  },
 });
 
 export const modelRoutes: RouteDef[] = [createModel, listModels, getModel, deleteModel, getWeights, putWeights, predict];

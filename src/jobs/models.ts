@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { noGrad } from "../autograd/index.js";
 import { buildModel, ModelSpec, SpecError, type BuiltModel, type LayerInfo, type ModelSpecInput, type ResolvedModel } from "../spec/index.js";
-import type { Json, ModelRecord, Store } from "../store/index.js";
+import type { Json, ModelRecord, ModelSummaryRecord, Store } from "../store/index.js";
 import { formatShape, Generator, numel, safetensors, sameShape, Tensor, type NestedValue } from "../tensor/index.js";
 import { NotFoundError } from "./errors.js";
 
@@ -76,12 +76,26 @@ export interface ModelLimits {
   maxPredictWork: number;
 }
 
+/** What a model's size checks need: its input, its layers' outputs and its parameter count. */
+export type ModelShape = Pick<ResolvedModel, "inputShape" | "outputShape" | "layers" | "numParams">;
+
+/** The shape of a stored model, from its spec and summary (no weights needed). */
+function storedShape(record: ModelSummaryRecord): ModelShape {
+  const summary = record.summary as unknown as StoredSummary;
+  return {
+    inputShape: (record.spec as unknown as ModelSpec).input_shape,
+    outputShape: summary.output_shape,
+    layers: summary.layers,
+    numParams: summary.num_params,
+  };
+}
+
 /**
  * Refuses, before anything runs, a prediction whose answer or work is past the service's limits:
  * predictions run on the API thread, and the answer is built in memory. Work per sample counts the
  * parameters (a Linear layer's multiply-adds) and every layer's output values (what it writes).
  */
-export function checkPredictionSize(model: ResolvedModel, samples: number, limits: ModelLimits): void {
+export function checkPredictionSize(model: ModelShape, samples: number, limits: ModelLimits): void {
   const outputsPerSample = numel(model.outputShape);
   const outputs = samples * outputsPerSample;
   if (outputs > limits.maxResponseValues) {
@@ -154,6 +168,13 @@ export class ModelService {
     return model;
   }
 
+  /** The model without its weights: a model of 10M parameters is 40 MB that a view does not need. */
+  async summary(id: string): Promise<ModelSummaryRecord> {
+    const model = await this.store.getModelSummary(id);
+    if (!model) throw new NotFoundError("model", id);
+    return model;
+  }
+
   /** The model's weights by state-dict key. */
   async weights(id: string): Promise<Record<string, Tensor>> {
     return safetensors.parse((await this.get(id)).weights).tensors;
@@ -186,20 +207,6 @@ export class ModelService {
 
   /** Runs the model in eval mode on `inputs` (samples of the model's input_shape), within the limits. */
   async predict(id: string, inputs: readonly NestedValue[]): Promise<PredictResult> {
-    const built = await this.module(id);
-    // every sample's shape first (the error names the sample), then the size, then the batch
-    // (a model's input_shape may be far larger than any request body)
-    inputs.forEach((sample, i) => checkShape(sample, built.inputShape, i));
-    checkPredictionSize(built, inputs.length, this.limits);
-    const x = toBatch(inputs, built.inputShape);
-    const output = noGrad(() => built.module.forward(x));
-    const result: PredictResult = { outputs: output };
-    const classes = output.shape[output.ndim - 1]!;
-    if (output.ndim === 2 && classes > 1) result.predictions = output.argmax(1).tolist() as number[];
-    return result;
-  }
-
-  private async module(id: string): Promise<BuiltModel> {
     // the cached module serves as long as the stored version is the one it was built from: one
     // indexed read of an integer per request, right even when another process writes the weights
     const version = await this.store.getModelVersion(id);
@@ -208,7 +215,24 @@ export class ModelService {
       throw new NotFoundError("model", id);
     }
     const cached = this.cache.get(id);
-    if (cached && cached.version === version) return cached.built;
+    let built = cached && cached.version === version ? cached.built : null;
+    // every sample's shape first (the error names the sample), then the size, and only then the
+    // module (building one of 10M parameters takes a few hundred ms) and the batch (a model's
+    // input_shape may be far larger than any request body)
+    const shape = built ?? storedShape(await this.summary(id));
+    inputs.forEach((sample, i) => checkShape(sample, shape.inputShape, i));
+    checkPredictionSize(shape, inputs.length, this.limits);
+    built ??= await this.build(id);
+    const x = toBatch(inputs, built.inputShape);
+    const output = noGrad(() => built.module.forward(x));
+    const result: PredictResult = { outputs: output };
+    const classes = output.shape[output.ndim - 1]!;
+    if (output.ndim === 2 && classes > 1) result.predictions = output.argmax(1).tolist() as number[];
+    return result;
+  }
+
+  /** The model as a module in eval mode, with its stored weights, cached by version. */
+  private async build(id: string): Promise<BuiltModel> {
     const record = await this.get(id);
     const built = buildModel(record.spec as unknown as ModelSpec, { generator: new Generator(), maxParams: Number.MAX_SAFE_INTEGER });
     built.module.loadStateDict(safetensors.parse(record.weights).tensors);

@@ -25,6 +25,7 @@ import {
   type DatasetSummaryRow,
   type JobRow,
   type ModelRow,
+  type ModelSummaryRow,
 } from "./rows.js";
 import { StoreConflictError, type Store } from "./store.js";
 import type {
@@ -292,6 +293,11 @@ export class PostgresStore implements Store {
   async getModel(id: string): Promise<ModelRecord | null> {
     const row = await one<ModelRow>(this.pool, `SELECT ${MODEL_COLUMNS} FROM models WHERE id = $1`, [id]);
     return row ? modelFromRow(row) : null;
+  }
+
+  async getModelSummary(id: string): Promise<ModelSummaryRecord | null> {
+    const row = await one<ModelSummaryRow>(this.pool, `SELECT ${MODEL_SUMMARY_COLUMNS} FROM models WHERE id = $1`, [id]);
+    return row ? modelSummaryFromRow(row) : null;
   }
 
   async getModelVersion(id: string): Promise<number | null> {

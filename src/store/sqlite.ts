@@ -357,6 +357,11 @@ export class SqliteStore implements Store {
     return row ? modelFromRow(row) : null;
   }
 
+  async getModelSummary(id: string): Promise<ModelSummaryRecord | null> {
+    const row = this.s.getModelSummary.get(id);
+    return row ? modelSummaryFromRow(row) : null;
+  }
+
   async getModelVersion(id: string): Promise<number | null> {
     return this.s.modelVersion.get(id)?.version ?? null;
   }
@@ -498,6 +503,7 @@ function prepareStatements(db: Database.Database) {
        VALUES (@id, @name, @spec, @summary, @version, @createdAt, @updatedAt, @generatorState, @weights)`,
     ),
     getModel: db.prepare<[string], ModelRow>(`SELECT ${MODEL_COLUMNS} FROM models WHERE id = ?`),
+    getModelSummary: db.prepare<[string], ModelSummaryRow>(`SELECT ${MODEL_SUMMARY_COLUMNS} FROM models WHERE id = ?`),
     modelSeq: db.prepare<[string], { seq: number }>(`SELECT seq FROM models WHERE id = ?`),
     modelVersion: db.prepare<[string], { version: number }>(`SELECT version FROM models WHERE id = ?`),
     listModels: db.prepare<[number, number], ModelSummaryRow>(

@@ -31,6 +31,8 @@ export class StoreConflictError extends Error {
 export interface Store {
   createModel(model: ModelRecord): Promise<void>;
   getModel(id: string): Promise<ModelRecord | null>;
+  /** The model without its weights and generator state (what views and size checks need). */
+  getModelSummary(id: string): Promise<ModelSummaryRecord | null>;
   /** The model's weights version, or null if there is no such model: what a cache of it checks. */
   getModelVersion(id: string): Promise<number | null>;
   listModels(options?: ListOptions): Promise<Page<ModelSummaryRecord>>;

@@ -27,7 +27,7 @@ describe("jsonBody", () => {
       const values = Float32Array.from({ length: n }, (_, i) => (i % 7 === 3 ? NaN : i % 11 === 5 ? -0 : Math.sin(i) * 1000));
       const parts: JsonPart[] = ['{"a":', { values, shape }, ',"b":1}'];
       const body = jsonBody(parts);
-      expect(typeof body === "string", JSON.stringify(shape)).toBe(n <= 16_384);
+      expect(typeof body === "string", JSON.stringify(shape)).toBe(n <= 4096);
       expect(await text(body), JSON.stringify(shape)).toBe(JSON.stringify({ a: nested(Array.from(values), shape), b: 1 }));
     }
   });
@@ -40,7 +40,7 @@ describe("jsonBody", () => {
     const ticker = setInterval(() => turns++, 0);
     for await (const _chunk of body as Readable) chunks++;
     clearInterval(ticker);
-    expect(chunks).toBeGreaterThanOrEqual(12);
+    expect(chunks).toBeGreaterThanOrEqual(48);
     expect(turns).toBeGreaterThan(0);
   });
 });

@@ -280,7 +280,17 @@ export function storeContract(
 
       it("returns null for an unknown id", async () => {
         expect(await store.getModel("mdl_missing")).toBeNull();
+        expect(await store.getModelSummary("mdl_missing")).toBeNull();
         expect(await store.getModelVersion("mdl_missing")).toBeNull();
+      });
+
+      it("gets a model's summary: the record without its blobs, at its current version", async () => {
+        const model = sampleModel();
+        await store.createModel(model);
+        const { weights: _weights, generatorState: _state, ...summary } = model;
+        expect(await store.getModelSummary(model.id)).toStrictEqual(summary);
+        const updated = await store.updateModelWeights(model.id, sampleWeights(), model.generatorState);
+        expect(await store.getModelSummary(model.id)).toMatchObject({ version: model.version + 1, updatedAt: updated!.updatedAt });
       });
 
       it("gets a model's current weights version, and null once it is deleted", async () => {

@@ -48,7 +48,7 @@ const getModel = defineRoute({
   tags,
   params: IdParams,
   responses: { 200: { description: "The model", schema: ModelView }, 404: { description: "No such resource" } },
-  handler: async ({ params, ctx }) => modelView(await ctx.models.get(params.id)),
+  handler: async ({ params, ctx }) => modelView(await ctx.models.summary(params.id)),
 });
 
 const deleteModel = defineRoute({
@@ -60,7 +60,7 @@ const deleteModel = defineRoute({
   params: IdParams,
   responses: { 204: { description: "Deleted" }, 404: { description: "No such resource" }, 409: { description: "A queued or running job uses it" } },
   handler: async ({ params, ctx }, reply) => {
-    await ctx.models.get(params.id);
+    await ctx.models.summary(params.id);
     await ctx.store.deleteModel(params.id);
     return reply.code(204).send();
   },
@@ -85,21 +85,21 @@ const getWeights = defineRoute({
     422: { description: "More weights than one JSON response may hold (the service's limit on numbers per response): ask for safetensors" },
   },
   handler: async ({ params, ctx, raw }, reply) => {
-    const model = await ctx.models.get(params.id);
     if (raw.headers.accept?.includes(OCTET)) {
+      const model = await ctx.models.get(params.id);
       return reply
         .type(OCTET)
         .header("content-disposition", `attachment; filename="${model.id}.safetensors"`)
         .send(Buffer.from(model.weights.buffer, model.weights.byteOffset, model.weights.byteLength));
     }
     // bounded before anything is built: JSON costs ~20 bytes and ~0.1 µs of the API thread a number
-    const { num_params: values } = modelView(model);
+    const { num_params: values } = modelView(await ctx.models.summary(params.id));
     const limit = ctx.config.limits.maxResponseValues;
     if (values > limit) {
       const message = `the model's ${values} weights are more than this service's limit of ${limit} numbers per JSON response; download them as safetensors`;
       throw unprocessable(message, [{ path: "headers.accept", message: `send Accept: ${OCTET} for a safetensors file` }]);
     }
-    const tensors = Object.entries(safetensors.parse(model.weights).tensors);
+    const tensors = Object.entries(await ctx.models.weights(params.id));
     const parts: JsonPart[] = ['{"tensors":{'];
     tensors.forEach(([key, t], i) => {
       parts.push(`${i > 0 ? "," : ""}${JSON.stringify(key)}:{"shape":${JSON.stringify(t.shape)},"dtype":"float32","data":`);

@@ -153,7 +153,7 @@ export class ModelService {
       spec: built.resolvedSpec as unknown as Json,
       summary: summary as unknown as Json,
       weights: safetensors.serialize(built.module.stateDict()),
-      generatorState: built.generator.getState(),
+      generatorState: generator.getState(),
       version: 1,
       createdAt: at,
       updatedAt: at,
@@ -234,7 +234,8 @@ export class ModelService {
   /** The model as a module in eval mode, with its stored weights, cached by version. */
   private async build(id: string): Promise<BuiltModel> {
     const record = await this.get(id);
-    const built = buildModel(record.spec as unknown as ModelSpec, { generator: new Generator(), maxParams: Number.MAX_SAFE_INTEGER });
+    // nothing drawn: the stored weights are loaded next
+    const built = buildModel(record.spec as unknown as ModelSpec, { generator: null, maxParams: Number.MAX_SAFE_INTEGER });
     built.module.loadStateDict(safetensors.parse(record.weights).tensors);
     built.module.eval();
     this.cache.set(id, { version: record.version, built });

@@ -3,7 +3,7 @@ import { DataLoader, TensorDataset } from "../data/index.js";
 import type { Module } from "../nn/index.js";
 import type { Optimizer } from "../optim/index.js";
 import { buildModel, isClassificationLoss, lossFunction, makeOptimizer, ModelSpec, prepareTarget, TrainingSpec } from "../spec/index.js";
-import { defaultGenerator, Generator, manualSeed, Tensor, type FloatStorage, type SharedTensor } from "../tensor/index.js";
+import { defaultGenerator, manualSeed, Tensor, type FloatStorage, type SharedTensor } from "../tensor/index.js";
 import { decodeCheckpoint, encodeCheckpoint, type TrainingCheckpoint } from "./checkpoint.js";
 import { CONTROL, type EpochMetrics, type TrainingMessage, type TrainingOutcome, type TrainingTask } from "./task.js";
 
@@ -41,8 +41,8 @@ export function runTraining(task: TrainingTask, emit: (message: TrainingMessage)
   const modelSpec = ModelSpec.parse(task.modelSpec);
   const spec = TrainingSpec.parse(task.trainingSpec);
   const control = new Int32Array(task.control);
-  // the stored weights replace the drawn ones, so draw from a throwaway generator
-  const model: Module = buildModel(modelSpec, { generator: new Generator() }).module;
+  // nothing drawn: the stored weights (or the checkpoint's) are loaded next
+  const model: Module = buildModel(modelSpec, { generator: null }).module;
   const resume = task.checkpoint ? decodeCheckpoint(task.checkpoint) : null;
   model.loadStateDict(resume ? resume.weights : sharedStateDict(task.weights));
   const optimizer: Optimizer = makeOptimizer(spec.optimizer, model.parameters());

@@ -210,9 +210,10 @@ export interface BuildModelOptions {
   /**
    * Where the initial weights are drawn from, in construction order. Default: a new generator
    * seeded with `spec.seed` when the spec has one, else the global generator (so `manualSeed(S)`
-   * then `buildModel` gives `torch.manual_seed(S); NeuralNetwork(...)`).
+   * then `buildModel` gives `torch.manual_seed(S); NeuralNetwork(...)`). null draws nothing and
+   * leaves the weights zero, for a module whose weights are loaded next.
    */
-  generator?: Generator;
+  generator?: Generator | null;
   /**
    * Where Dropout layers draw their masks when training. Default: the global generator, as in
    * PyTorch, where dropout shares the global generator with the DataLoader's shuffling.
@@ -225,8 +226,8 @@ export interface BuildModelOptions {
 
 export interface BuiltModel extends ResolvedModel {
   module: NeuralNetwork;
-  /** The generator the initial weights were drawn from (now advanced past them). */
-  generator: Generator;
+  /** The generator the initial weights were drawn from (now advanced past them); null if none was. */
+  generator: Generator | null;
   trainableParams: number;
   /** PyTorch's repr of the module (`String(module)`). */
   repr: string;
@@ -234,7 +235,7 @@ export interface BuiltModel extends ResolvedModel {
   summary: string;
 }
 
-function makeLayer(layer: LayerSpec, input: readonly number[], generator: Generator, dropoutGenerator: Generator): nn.Module {
+function makeLayer(layer: LayerSpec, input: readonly number[], generator: Generator | null, dropoutGenerator: Generator): nn.Module {
   switch (layer.type) {
     case "Linear":
       return new nn.Linear(layer.in_features!, layer.out_features, { bias: layer.bias, generator });
@@ -297,7 +298,7 @@ export function buildModel(spec: ModelSpecInput, options: BuildModelOptions = {}
     );
   }
   const seed = resolved.resolvedSpec.seed;
-  const generator = options.generator ?? (seed !== undefined ? new Generator().manualSeed(seed) : defaultGenerator);
+  const generator = options.generator !== undefined ? options.generator : seed !== undefined ? new Generator().manualSeed(seed) : defaultGenerator;
   let shape = resolved.inputShape;
   const modules = resolved.resolvedSpec.layers.map((layer, i) => {
     const m = makeLayer(layer, shape, generator, options.dropoutGenerator ?? defaultGenerator);

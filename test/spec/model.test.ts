@@ -79,6 +79,18 @@ describe("buildModel: the seed's NeuralNetwork(50, 3)", () => {
     expect(values(rand([3], { generator: g }))).toEqual(values(rand([3], { generator: fresh })));
   });
 
+  it("draws nothing and leaves the weights zero with generator null (weights loaded next)", () => {
+    manualSeed(5);
+    const { seed: _seed, ...unseeded } = seedSpec;
+    const model = buildModel(unseeded, { generator: null });
+    expect(model.generator).toBeNull();
+    for (const p of model.module.parameters()) expect((p.data as Float32Array).every((v) => v === 0)).toBe(true);
+    // the global generator was not touched
+    const drawn = values(rand([3]));
+    manualSeed(5);
+    expect(drawn).toEqual(values(rand([3])));
+  });
+
   it("computes the seed's logits", () => {
     const module = buildModel(seedSpec).module;
     manualSeed(123);

@@ -42,6 +42,9 @@ async function responsiveWhile<T>(what: string, work: () => Promise<T>): Promise
 // one server for the whole file: each test measures it under one more kind of load
 beforeAll(async () => {
   server = await startServer({ dataDir, workers: 1 });
+  // steady state: the first prediction of a process compiles its WebAssembly kernels
+  const small = await createModel({ input_shape: [4], layers: [{ type: "Linear", out_features: 3 }] });
+  expect((await request("POST", `/v1/models/${small}/predict`, { inputs: [[1, 2, 3, 4]] })).status).toBe(200);
 });
 afterAll(async () => {
   await server.kill();

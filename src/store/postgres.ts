@@ -2,6 +2,7 @@ import pg from "pg";
 import type { CustomTypesConfig, PoolClient, QueryResultRow } from "pg";
 import {
   applyPatch,
+  checkJobWrite,
   clampLimit,
   isTerminal,
   now,
@@ -31,6 +32,7 @@ import type {
   CheckpointRecord,
   DatasetRecord,
   DatasetSummaryRecord,
+  JobAttempt,
   JobEvent,
   JobRecord,
   JobStatus,
@@ -65,6 +67,8 @@ const ACTIVE = `status IN ('queued', 'running')`;
 
 /** Postgres returns cancel_requested, a boolean column, as a boolean. */
 type PgJobRow = JobRow<boolean>;
+/** A job's row as the writes to it read it: with the attempt they check. */
+type PgJobWriteRow = PgJobRow & { attempt: number };
 const jobFromPgRow = (row: PgJobRow): JobRecord => jobFromRow(row, row.cancelRequested);
 
 /**
@@ -89,20 +93,22 @@ async function one<R extends QueryResultRow>(db: Db, text: string, values: unkno
 // ---- Statements of the transactions (each takes the transaction's client) ----
 
 /**
- * Locks the job's row until the transaction ends and returns it. Every write to a job's events
- * takes this lock first, so two processes appending to one job number their events one after the
- * other, never both from the same last seq. FOR NO KEY UPDATE is the lock an UPDATE takes: it
- * leaves the foreign-key checks of event and checkpoint inserts unblocked.
+ * Locks the job's row until the transaction ends and returns it, checked (checkJobWrite). Every
+ * write to a job or its events takes this lock first, so two processes appending to one job
+ * number their events one after the other, never both from the same last seq, and a run's
+ * attempt stays the job's latest until its write commits. FOR NO KEY UPDATE is the lock an UPDATE
+ * takes: it leaves the foreign-key checks of event and checkpoint inserts unblocked.
  */
-async function lockJob(db: Db, id: string): Promise<PgJobRow | undefined> {
-  return one<PgJobRow>(db, `SELECT ${JOB_COLUMNS} FROM jobs WHERE id = $1 FOR NO KEY UPDATE`, [id]);
+async function lockJob(db: Db, id: string, attempt: number | undefined): Promise<PgJobWriteRow | undefined> {
+  const row = await one<PgJobWriteRow>(db, `SELECT ${JOB_COLUMNS}, attempt FROM jobs WHERE id = $1 FOR NO KEY UPDATE`, [id]);
+  if (row) checkJobWrite(id, row, attempt);
+  return row;
 }
 
-/** lockJob, refusing a finished job (StoreConflictError "job_not_active"). */
-async function lockActiveJob(db: Db, id: string): Promise<PgJobRow | undefined> {
-  const row = await lockJob(db, id);
-  if (row && isTerminal(row.status)) throw new StoreConflictError(`job ${id} is ${row.status}`, "job_not_active");
-  return row;
+/** The seq of the job's last event, 0 if none (the caller holds the job's lock). */
+async function lastSeq(db: Db, jobId: string): Promise<number> {
+  const row = await one<{ last: number }>(db, `SELECT seq + n_events - 1 AS last FROM job_events WHERE job_id = $1 ORDER BY seq DESC LIMIT 1`, [jobId]);
+  return row?.last ?? 0;
 }
 
 /**
@@ -112,12 +118,7 @@ async function lockActiveJob(db: Db, id: string): Promise<PgJobRow | undefined> 
  * stays small enough to replay from.
  */
 async function append(db: Db, jobId: string, events: readonly NewEvent[]): Promise<number> {
-  const lastRow = await one<{ last: number }>(
-    db,
-    `SELECT seq + n_events - 1 AS last FROM job_events WHERE job_id = $1 ORDER BY seq DESC LIMIT 1`,
-    [jobId],
-  );
-  const last = lastRow?.last ?? 0;
+  const last = await lastSeq(db, jobId);
   if (events.length === 0) return last;
   const packed = packEvents(jobId, events, last + 1);
   // one statement for any number of rows: the columns as arrays
@@ -183,7 +184,8 @@ async function rememberDeleted(db: Db, kind: "model" | "dataset", id: string, se
  * database. Its semantics are SqliteStore's exactly (see the notes on that class); here each write
  * is a transaction on one pooled connection, at READ COMMITTED, made safe against other processes
  * by row locks:
- * - writes to a job or its events lock the job's row (lockJob), so event numbers never collide;
+ * - writes to a job or its events lock the job's row (lockJob), so event numbers never collide and
+ *   a run's attempt is checked against the latest one (beginAttempt's UPDATE takes the same lock);
  * - createJob key-share-locks the model and datasets it names, and deleting one locks its row
  *   first, so a delete and a createJob using the same model are ordered and the in-use check sees
  *   the job (a delete can never leave a queued job without its model);
@@ -460,9 +462,22 @@ export class PostgresStore implements Store {
     return (await one<{ count: number }>(this.pool, sql, [statuses]))!.count;
   }
 
-  async updateJob(id: string, patch: JobPatch, events: NewEvent[] = []): Promise<JobRecord | null> {
+  async beginAttempt(id: string): Promise<JobAttempt | null> {
     return this.transaction(async (db) => {
-      const row = await lockActiveJob(db, id);
+      // the UPDATE takes the row lock: attempts of two processes are numbered one after the other
+      const row = await one<PgJobWriteRow>(
+        db,
+        `UPDATE jobs SET attempt = attempt + 1 WHERE id = $1 AND ${ACTIVE} RETURNING ${JOB_COLUMNS}, attempt`,
+        [id],
+      );
+      if (!row) return null;
+      return { job: jobFromPgRow(row), attempt: row.attempt, lastSeq: await lastSeq(db, id) };
+    });
+  }
+
+  async updateJob(id: string, patch: JobPatch, events: NewEvent[] = [], attempt?: number): Promise<JobRecord | null> {
+    return this.transaction(async (db) => {
+      const row = await lockJob(db, id, attempt);
       if (!row) return null;
       const job = applyPatch(jobFromPgRow(row), patch, now());
       await writeJob(db, job);
@@ -476,10 +491,11 @@ export class PostgresStore implements Store {
     patch: Parameters<Store["finishJob"]>[1],
     events: Parameters<Store["finishJob"]>[2],
     modelUpdate?: Parameters<Store["finishJob"]>[3],
+    attempt?: number,
   ): Promise<JobRecord | null> {
     if (!isTerminal(patch.status)) throw new RangeError(`finishJob needs a terminal status, got ${patch.status}`);
     return this.transaction(async (db) => {
-      const row = await lockActiveJob(db, id);
+      const row = await lockJob(db, id, attempt);
       if (!row) return null;
       const job = applyPatch(jobFromPgRow(row), patch, now());
       await writeJob(db, job); // also drops the checkpoint
@@ -497,10 +513,9 @@ export class PostgresStore implements Store {
 
   // ---- Events and checkpoints ----
 
-  async appendEvents(jobId: string, events: NewEvent[]): Promise<number> {
+  async appendEvents(jobId: string, events: NewEvent[], attempt?: number): Promise<number> {
     return this.transaction(async (db) => {
-      // allowed on a finished job too (events about a job may follow its end)
-      if (!(await lockJob(db, jobId))) throw new Error(`job ${jobId} not found`);
+      if (!(await lockJob(db, jobId, attempt))) throw new Error(`job ${jobId} not found`);
       return append(db, jobId, events);
     });
   }
@@ -521,9 +536,9 @@ export class PostgresStore implements Store {
     return eventsAfter(found, afterSeq, max);
   }
 
-  async saveCheckpoint(jobId: string, state: Uint8Array, events: NewEvent[]): Promise<CheckpointRecord> {
+  async saveCheckpoint(jobId: string, state: Uint8Array, events: NewEvent[], attempt?: number): Promise<CheckpointRecord> {
     return this.transaction(async (db) => {
-      if (!(await lockActiveJob(db, jobId))) throw new Error(`job ${jobId} not found`);
+      if (!(await lockJob(db, jobId, attempt))) throw new Error(`job ${jobId} not found`);
       const seq = await append(db, jobId, events);
       const createdAt = now();
       await db.query(
@@ -544,9 +559,9 @@ export class PostgresStore implements Store {
     return row ? checkpointFromRow(row) : null;
   }
 
-  async truncateEvents(jobId: string, afterSeq: number): Promise<void> {
+  async truncateEvents(jobId: string, afterSeq: number, attempt?: number): Promise<void> {
     await this.transaction(async (db) => {
-      if (!(await lockActiveJob(db, jobId))) return;
+      if (!(await lockJob(db, jobId, attempt))) return;
       // a row of steps that straddles afterSeq keeps its steps up to it
       const straddling = await one<EventRow>(
         db,

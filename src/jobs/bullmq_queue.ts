@@ -1,6 +1,6 @@
 import { Queue, WaitingError, Worker, type Job } from "bullmq";
 import { Redis } from "ioredis";
-import type { JobQueue } from "./queue.js";
+import type { JobHandler, JobQueue } from "./queue.js";
 
 export interface BullMQQueueOptions {
   /** The Redis server, e.g. redis://127.0.0.1:6379. */
@@ -46,6 +46,10 @@ const PUT_BACK_WAIT_MS = 2000;
  * manager suspends running jobs, and their handlers settle once they are checkpointed. Such ids go
  * back to the front of the queue, and another process (or this one after a restart) resumes them;
  * one that had in fact ended is found ended in the store and skipped.
+ *
+ * A lock renewal that Redis refuses (the lock expired and the id may be another consumer's) aborts
+ * the handler's `lost` signal; an id whose handler resolves "abandoned" is left as it is in Redis,
+ * for the consumer that took it over.
  */
 export class BullMQQueue implements JobQueue {
   private readonly queue: Queue;
@@ -53,7 +57,9 @@ export class BullMQQueue implements JobQueue {
   private workerConnection: Redis | null = null;
   private worker: Worker | null = null;
   /** The handlers running in this process. */
-  private readonly running = new Set<Promise<void>>();
+  private readonly running = new Set<Promise<void | "abandoned">>();
+  /** Each running handler's `lost` signal, by id. */
+  private readonly leases = new Map<string, AbortController>();
   private closing = false;
   private closed: Promise<void> | null = null;
 
@@ -77,7 +83,7 @@ export class BullMQQueue implements JobQueue {
     return (await this.queue.remove(jobId)) === 1;
   }
 
-  consume(handler: (jobId: string) => Promise<void>, concurrency: number): void {
+  consume(handler: JobHandler, concurrency: number): void {
     if (this.worker) throw new Error("the job queue already has a consumer");
     if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError(`concurrency must be a positive integer, got ${concurrency}`);
     // a worker waits out Redis outages rather than failing (BullMQ requires this)
@@ -93,6 +99,7 @@ export class BullMQQueue implements JobQueue {
       maxStalledCount: MAX_STALLED_COUNT,
     });
     this.worker.on("error", (error) => this.error(error, "job queue worker error"));
+    this.worker.on("lockRenewalFailed", (ids) => ids.forEach((id) => this.leases.get(id)?.abort()));
   }
 
   /** `waiting`: ids waiting in the shared queue; `active`: handlers running in this process. */
@@ -125,18 +132,23 @@ export class BullMQQueue implements JobQueue {
     return this.closed;
   }
 
-  private async process(handler: (jobId: string) => Promise<void>, job: Job, token: string | undefined): Promise<void> {
-    if (job.id === undefined) throw new Error("a job without an id in the job queue");
+  private async process(handler: JobHandler, job: Job, token: string | undefined): Promise<void> {
+    const id = job.id;
+    if (id === undefined) throw new Error("a job without an id in the job queue");
     if (!this.closing) {
-      const run = handler(job.id);
+      const lease = new AbortController();
+      this.leases.set(id, lease);
+      const run = handler(id, lease.signal);
       this.running.add(run);
       try {
-        await run;
+        // the id is another consumer's now: neither completed nor moved (WaitingError tells BullMQ)
+        if ((await run) === "abandoned") throw new WaitingError();
       } catch (error) {
         // a failure ends the job (BullMQ drops it); at shutdown it is requeued like any other
-        if (!this.closing) throw error;
+        if (!this.closing || error instanceof WaitingError) throw error;
       } finally {
         this.running.delete(run);
+        if (this.leases.get(id) === lease) this.leases.delete(id);
       }
       if (!this.closing) return;
     }

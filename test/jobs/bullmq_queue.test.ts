@@ -164,6 +164,32 @@ describe.skipIf(!available)("BullMQQueue", () => {
     expect(h.started).toEqual(["suspended"]);
   });
 
+  it("tells a handler that its lock was lost, and leaves the id it abandons to the consumer that takes it over", async () => {
+    const [a, b] = [open({ log: { error: () => {} } }), open()]; // a's lock renewal fails: expected, not worth a line
+    let lost: AbortSignal | null = null;
+    const again: string[] = [];
+    a.consume(async (id, signal) => {
+      if (lost !== null) return void again.push(`a:${id}`);
+      lost = signal;
+      await new Promise((resolve) => signal.addEventListener("abort", resolve));
+      return "abandoned";
+    }, 1);
+    b.consume(async (id) => void again.push(`b:${id}`), 1);
+    await a.enqueue("taken");
+    await waitUntil(() => lost !== null, "a runs the id");
+    const connection = new Redis(TEST_REDIS_URL);
+    try {
+      await connection.del(`${prefix}:kiln-jobs:taken:lock`); // as if it had expired
+    } finally {
+      await connection.quit();
+    }
+    await waitUntil(() => lost!.aborted, "a's next renewal finds the lock gone", 2 * LOCK_MS);
+    // neither completed (removed from Redis) nor moved by a: a stall check hands it out again
+    await waitUntil(() => again.length === 1, "the id runs again", LOCK_MS + 3 * STALLED_MS + 1000);
+    await sleep(200);
+    expect(again.map((s) => s.slice(2))).toEqual(["taken"]);
+  });
+
   it("hands the job of a consumer process that died to another consumer once its lock expires", async () => {
     const survivor = open();
     await survivor.enqueue("orphan");

@@ -11,22 +11,21 @@ export interface BullMQQueueOptions {
   prefix?: string;
   /** How long a running job stays claimed without a lock renewal (default LOCK_DURATION_MS). */
   lockDurationMs?: number;
-  /** How often this process looks for jobs whose owner stopped renewing (default STALLED_INTERVAL_MS). */
+  /** How often this process looks for jobs whose owner stopped renewing (default: half the lock duration). */
   stalledIntervalMs?: number;
   /** Where connection and lock errors go (default: standard error). */
   log?: { error(obj: object, msg: string): void };
 }
 
 /**
- * A running job's lock. The worker renews it every quarter of this while the handler runs, so
- * three renewals in a row can be missed (an event loop busy decoding a large dataset, a Redis
- * failover) before another process takes the job over — which would then train it twice. A process
- * that dies leaves its jobs to the others after at most LOCK_DURATION_MS + 2 × STALLED_INTERVAL_MS
- * (about 2 minutes): little next to a training job, and its checkpoints bound the work redone.
+ * A running job's lock, by default. The worker renews it every quarter of this while the handler
+ * runs, so three renewals in a row can be missed (a Redis failover) before another process takes
+ * the job over (the store's fencing then stops the first run). Stall checks run every half of it,
+ * and a job is moved back once found unlocked at two of them, so a process that dies leaves its
+ * jobs to the others after at most twice the lock (about 2 minutes): little next to a training
+ * job, and its checkpoints bound the work redone.
  */
 export const LOCK_DURATION_MS = 60_000;
-/** Between two looks for stalled jobs (a job is moved back once found unlocked at two looks). */
-export const STALLED_INTERVAL_MS = 30_000;
 /**
  * Times a job may be taken back from a dead process before BullMQ fails it. Effectively unlimited:
  * the store keeps the job running and a restart would enqueue it again anyway.
@@ -95,7 +94,7 @@ export class BullMQQueue implements JobQueue {
       concurrency,
       lockDuration,
       lockRenewTime: lockDuration / 4,
-      stalledInterval: this.options.stalledIntervalMs ?? STALLED_INTERVAL_MS,
+      stalledInterval: this.options.stalledIntervalMs ?? lockDuration / 2,
       maxStalledCount: MAX_STALLED_COUNT,
     });
     this.worker.on("error", (error) => this.error(error, "job queue worker error"));

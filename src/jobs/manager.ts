@@ -328,7 +328,8 @@ export class JobManager {
       await this.execute(id, run, pool);
     } catch (error) {
       if (isSuperseded(error)) this.abandon(id, run, "another run of the job began");
-      else this.options.log?.error({ err: error, jobId: id }, "job failed to run");
+      // an abandoned run's writes may fail otherwise too (its store session ended while it stood still)
+      else if (!run.abandoned) this.options.log?.error({ err: error, jobId: id }, "job failed to run");
     } finally {
       lost.removeEventListener("abort", onLost);
       if (this.running.get(id) === run) this.running.delete(id);

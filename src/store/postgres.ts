@@ -79,6 +79,14 @@ const TYPES: CustomTypesConfig = {
   getTypeParser: (id, format) => (id === pg.types.builtins.INT8 ? Number : pg.types.getTypeParser(id, format)),
 };
 
+/**
+ * How long the server lets a session idle inside a transaction before it ends it (rolling it
+ * back). A transaction here takes milliseconds; one idle this long belongs to a process that stands
+ * still mid-write (stopped, or its event loop blocked), and must not keep holding a job's row lock,
+ * which every other process's writes to the job (a takeover, a cancel) wait for.
+ */
+const IDLE_IN_TRANSACTION_MS = 5000;
+
 /** A pool or a client inside a transaction. */
 type Db = Pick<PoolClient, "query">;
 
@@ -207,7 +215,7 @@ export class PostgresStore implements Store {
       connectionString: options.url,
       max: options.maxConnections ?? 10,
       // every connection looks up the tables in the store's schema (checked: needs no quoting)
-      options: `-c search_path=${schema}`,
+      options: `-c search_path=${schema} -c idle_in_transaction_session_timeout=${IDLE_IN_TRANSACTION_MS}`,
       types: TYPES,
     });
     // A pooled idle connection that breaks (server restart) is dropped by the pool and replaced
@@ -231,6 +239,11 @@ export class PostgresStore implements Store {
   private async transaction<T>(work: (db: Db) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     let broken: Error | undefined;
+    // A session the server ends between two statements (IDLE_IN_TRANSACTION_MS) is reported as an
+    // event, not through a query: without a listener it would crash the process. The next query
+    // then fails, and the connection is destroyed instead of returned to the pool.
+    const onError = (error: Error): void => void (broken = error);
+    client.on("error", onError);
     try {
       await client.query("BEGIN");
       const result = await work(client);
@@ -241,6 +254,7 @@ export class PostgresStore implements Store {
       await client.query("ROLLBACK").catch((e: unknown) => (broken = e instanceof Error ? e : new Error(String(e))));
       throw error;
     } finally {
+      client.off("error", onError);
       client.release(broken);
     }
   }

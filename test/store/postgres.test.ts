@@ -150,6 +150,25 @@ describe.skipIf(!available)("PostgresStore", () => {
       expect(events.length).toBe(1 + 5 * results.filter((r) => !r.refused).length);
     });
 
+    it("ends a write whose process stands still mid-transaction after 5 s, so the job's row lock is not held longer", async () => {
+      const [a, b] = [await stores.open(), await stores.open()];
+      const { job } = await storeJob(a);
+      const started = Date.now();
+      // a's finishJob holds the job's row lock when it computes its events; that thread then stands
+      // still for 6 s (its event loop blocked, or its process stopped), its session idle in transaction
+      const stalled = a.finishJob(job.id, { status: "cancelled", metrics: {}, error: null, finishedAt: timestamp() }, () => {
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 6000);
+        return [statusEvent("cancelled")];
+      });
+      await expect(stalled).rejects.toThrow();
+      expect(Date.now() - started).toBeGreaterThanOrEqual(6000);
+      // the server ended that session at 5 s, rolling its write back: the row lock is free again
+      expect(await b.updateJob(job.id, { cancelRequested: true })).toMatchObject({ status: "queued", cancelRequested: true });
+      expect((await b.listEvents(job.id)).map((e) => e.seq)).toEqual([1]);
+      // and a's pool goes on with fresh connections
+      expect(await a.appendEvents(job.id, [statusEvent("running")])).toBe(2);
+    }, 15_000);
+
     it("creates one job for one idempotency key sent to two processes at once", async () => {
       const [a, b] = [await stores.open(), await stores.open()];
       const model = sampleModel();

@@ -174,9 +174,9 @@ describe.skipIf(!available)("BullMQQueue", () => {
       await new Promise((resolve) => signal.addEventListener("abort", resolve));
       return "abandoned";
     }, 1);
-    b.consume(async (id) => void again.push(`b:${id}`), 1);
     await a.enqueue("taken");
     await waitUntil(() => lost !== null, "a runs the id");
+    b.consume(async (id) => void again.push(`b:${id}`), 1);
     const connection = new Redis(TEST_REDIS_URL);
     try {
       await connection.del(`${prefix}:kiln-jobs:taken:lock`); // as if it had expired
@@ -190,17 +190,43 @@ describe.skipIf(!available)("BullMQQueue", () => {
     expect(again.map((s) => s.slice(2))).toEqual(["taken"]);
   });
 
-  it("hands the job of a consumer process that died to another consumer once its lock expires", async () => {
-    const survivor = open();
-    await survivor.enqueue("orphan");
+  /** A consumer process (bullmq_consumer.ts) on this test's queue; `output()` is what it printed so far. */
+  function consumerProcess(concurrency = 1): { child: ChildProcess; output: () => string } {
     const script = fileURLToPath(new URL("./bullmq_consumer.ts", import.meta.url));
-    const child = spawn(process.execPath, ["--import", "tsx", script, TEST_REDIS_URL, prefix, String(LOCK_MS), String(STALLED_MS)], {
-      stdio: ["ignore", "pipe", "inherit"],
-    });
+    const args = ["--import", "tsx", script, TEST_REDIS_URL, prefix, String(LOCK_MS), String(STALLED_MS), String(concurrency)];
+    const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"] });
     children.push(child);
     let output = "";
     child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    await waitUntil(() => output.includes("started orphan"), "the consumer process runs the job", 20_000);
+    return { child, output: () => output };
+  }
+
+  it("keeps renewing the locks of the ids it holds while the main thread is blocked past them", async () => {
+    const holder = open();
+    const h = holding();
+    let lost: AbortSignal | null = null;
+    holder.consume((id, signal) => ((lost = signal), h.handler(id)), 1);
+    await holder.enqueue("held");
+    await waitUntil(() => h.started.length === 1, "the id runs here");
+    // another process takes any id whose lock lapses (the probe shows it consumes)
+    const other = consumerProcess(2);
+    await holder.enqueue("probe");
+    await waitUntil(() => other.output().includes("started probe"), "the other process consumes", 20_000);
+
+    // this thread stands still for three lock durations, as under a heavy request
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 3 * LOCK_MS);
+    // as long again as a lapsed lock would take to reach the other process
+    await sleep(LOCK_MS + 3 * STALLED_MS);
+    expect(other.output()).not.toContain("started held");
+    expect(lost!.aborted).toBe(false);
+    h.release("held");
+  });
+
+  it("hands the job of a consumer process that died to another consumer once its lock expires", async () => {
+    const survivor = open();
+    await survivor.enqueue("orphan");
+    const { child, output } = consumerProcess();
+    await waitUntil(() => output().includes("started orphan"), "the consumer process runs the job", 20_000);
 
     const seen: string[] = [];
     survivor.consume(async (id) => void seen.push(id), 1);

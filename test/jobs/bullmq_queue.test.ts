@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
+import type { Worker } from "node:worker_threads";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
@@ -220,6 +221,23 @@ describe.skipIf(!available)("BullMQQueue", () => {
     expect(other.output()).not.toContain("started held");
     expect(lost!.aborted).toBe(false);
     h.release("held");
+  });
+
+  it("fails its ping, and tells its handlers their ids are lost, when its consumer thread stops", async () => {
+    const failures: string[] = [];
+    const queue = open({ log: { error: (_obj, msg) => void failures.push(msg) } });
+    let lost: AbortSignal | null = null;
+    queue.consume(async (_id, signal) => {
+      lost = signal;
+      await new Promise((resolve) => signal.addEventListener("abort", resolve));
+      return "abandoned";
+    }, 1);
+    await queue.enqueue("held");
+    await waitUntil(() => lost !== null, "the id runs");
+    await (queue as unknown as { consumer: Worker }).consumer.terminate(); // as if it had crashed
+    await waitUntil(() => lost!.aborted, "the handler hears that nothing renews its lock");
+    await expect(queue.ping()).rejects.toThrow(/consumer thread stopped/);
+    expect(failures).toContain("job queue consumer stopped");
   });
 
   it("hands the job of a consumer process that died to another consumer once its lock expires", async () => {

@@ -85,6 +85,12 @@ export const Config = z.object({
   redisUrl: z.url({ protocol: /^rediss?$/, error: "expected a redis:// or rediss:// URL" }).optional(),
   /** The shared queue's name: deployments sharing one Redis keep apart by it. */
   queueName: z.string().regex(/^[A-Za-z0-9_-]{1,100}$/, "expected 1 to 100 letters, digits, - or _").default("kiln-jobs"),
+  /**
+   * How long a trainer's lock on a job of the shared queue lasts without renewal (it renews every
+   * quarter of it; stall checks run every half): how soon a trainer that died or stands still
+   * loses its jobs to the others (after at most twice this).
+   */
+  queueLockMs: int(1000, 3_600_000).default(60_000),
   limits: Limits.prefault({}),
   timeouts: Timeouts.prefault({}),
 }).superRefine((c, ctx) => {
@@ -113,6 +119,7 @@ export const ENV_VARS = {
   KILN_DATABASE_SCHEMA: ["databaseSchema"],
   KILN_REDIS_URL: ["redisUrl"],
   KILN_QUEUE_NAME: ["queueName"],
+  KILN_QUEUE_LOCK_MS: ["queueLockMs"],
   KILN_MAX_BODY_BYTES: ["limits", "maxBodyBytes"],
   KILN_MAX_PARAMS: ["limits", "maxParams"],
   KILN_MAX_SAMPLES: ["limits", "maxSamples"],

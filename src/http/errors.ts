@@ -175,7 +175,10 @@ export function toApiError(error: unknown): ApiError | null {
   if (error instanceof SpecError) {
     return unprocessable(error.message, [{ path: formatPath(error.path), message: error.message }]);
   }
-  if (error instanceof StoreConflictError) return new ApiError(error.code, error.message);
+  if (error instanceof StoreConflictError) {
+    // only a run's own writes are fenced: a superseded attempt reaching a request is a bug (500)
+    return error.code === "attempt_superseded" ? null : new ApiError(error.code, error.message);
+  }
   // a safetensors file a client sent (weights PUT) that cannot be read
   if (error instanceof SafetensorsError) return unprocessable(`not a valid safetensors file: ${error.message}`);
   if (error instanceof NotFoundError) {

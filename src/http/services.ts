@@ -33,7 +33,7 @@ export async function startServices(
     redisUrl === undefined
       ? {}
       : {
-          queue: new BullMQQueue({ url: redisUrl, name: config.queueName, ...(options.log ? { log: options.log } : {}) }),
+          queue: new BullMQQueue({ url: redisUrl, name: config.queueName, lockDurationMs: config.queueLockMs, ...(options.log ? { log: options.log } : {}) }),
           eventSignal: new RedisEventSignal(redisUrl, `kiln:${config.queueName}:events`, options.log),
           eventPollMs: SHARED_EVENT_POLL_MS,
           requeueIntervalMs: SHARED_REQUEUE_MS,

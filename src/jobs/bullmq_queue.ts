@@ -1,6 +1,9 @@
-import { Queue, WaitingError, Worker, type Job } from "bullmq";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
+import { Queue } from "bullmq";
 import { Redis } from "ioredis";
-import type { JobQueue } from "./queue.js";
+import type { JobHandler, JobQueue } from "./queue.js";
+import type { FromConsumer, QueueConsumerOptions, Release, ToConsumer } from "./queue_consumer.js";
 
 export interface BullMQQueueOptions {
   /** The Redis server, e.g. redis://127.0.0.1:6379. */
@@ -11,27 +14,21 @@ export interface BullMQQueueOptions {
   prefix?: string;
   /** How long a running job stays claimed without a lock renewal (default LOCK_DURATION_MS). */
   lockDurationMs?: number;
-  /** How often this process looks for jobs whose owner stopped renewing (default STALLED_INTERVAL_MS). */
+  /** How often this process looks for jobs whose owner stopped renewing (default: half the lock duration). */
   stalledIntervalMs?: number;
   /** Where connection and lock errors go (default: standard error). */
   log?: { error(obj: object, msg: string): void };
 }
 
 /**
- * A running job's lock. The worker renews it every quarter of this while the handler runs, so
- * three renewals in a row can be missed (an event loop busy decoding a large dataset, a Redis
- * failover) before another process takes the job over — which would then train it twice. A process
- * that dies leaves its jobs to the others after at most LOCK_DURATION_MS + 2 × STALLED_INTERVAL_MS
- * (about 2 minutes): little next to a training job, and its checkpoints bound the work redone.
+ * A running job's lock, by default. The worker renews it every quarter of this while the handler
+ * runs, so three renewals in a row can be missed (a Redis failover) before another process takes
+ * the job over (the store's fencing then stops the first run). Stall checks run every half of it,
+ * and a job is moved back once found unlocked at two of them, so a process that dies leaves its
+ * jobs to the others after at most twice the lock (about 2 minutes): little next to a training
+ * job, and its checkpoints bound the work redone.
  */
 export const LOCK_DURATION_MS = 60_000;
-/** Between two looks for stalled jobs (a job is moved back once found unlocked at two looks). */
-export const STALLED_INTERVAL_MS = 30_000;
-/**
- * Times a job may be taken back from a dead process before BullMQ fails it. Effectively unlimited:
- * the store keeps the job running and a restart would enqueue it again anyway.
- */
-const MAX_STALLED_COUNT = 1_000_000;
 /** How long a closing queue waits to put its interrupted ids back (Redis may be down). */
 const PUT_BACK_WAIT_MS = 2000;
 
@@ -46,14 +43,26 @@ const PUT_BACK_WAIT_MS = 2000;
  * manager suspends running jobs, and their handlers settle once they are checkpointed. Such ids go
  * back to the front of the queue, and another process (or this one after a restart) resumes them;
  * one that had in fact ended is found ended in the store and skipped.
+ *
+ * The consumer (BullMQ's Worker, which renews the locks of the ids it holds) runs in a worker thread
+ * of its own (queue_consumer.ts), so that nothing on the main thread (a heavy request) can delay a
+ * renewal; it hands each id to this thread's handler and gets the handler's outcome back. A lock
+ * renewal that Redis refuses all the same (the whole process stood still: the id may be another
+ * consumer's now) aborts the handler's `lost` signal; an id whose handler resolves "abandoned" is
+ * left as it is in Redis, for the consumer that took it over.
  */
 export class BullMQQueue implements JobQueue {
   private readonly queue: Queue;
   private readonly connection: Redis;
-  private workerConnection: Redis | null = null;
-  private worker: Worker | null = null;
+  private consumer: Worker | null = null;
+  /** Settles when the consumer thread has released every id after `close` (or has exited). */
+  private consumerDone: Promise<void> = Promise.resolve();
+  /** Why the consumer thread stopped before `close`, if it did: the queue is then not ready. */
+  private consumerFailure: Error | null = null;
   /** The handlers running in this process. */
-  private readonly running = new Set<Promise<void>>();
+  private readonly running = new Set<Promise<void | "abandoned">>();
+  /** Each running handler's `lost` signal, by id. */
+  private readonly leases = new Map<string, AbortController>();
   private closing = false;
   private closed: Promise<void> | null = null;
 
@@ -77,22 +86,41 @@ export class BullMQQueue implements JobQueue {
     return (await this.queue.remove(jobId)) === 1;
   }
 
-  consume(handler: (jobId: string) => Promise<void>, concurrency: number): void {
-    if (this.worker) throw new Error("the job queue already has a consumer");
+  consume(handler: JobHandler, concurrency: number): void {
+    if (this.consumer) throw new Error("the job queue already has a consumer");
     if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError(`concurrency must be a positive integer, got ${concurrency}`);
-    // a worker waits out Redis outages rather than failing (BullMQ requires this)
-    this.workerConnection = new Redis(this.options.url, { maxRetriesPerRequest: null });
-    const lockDuration = this.options.lockDurationMs ?? LOCK_DURATION_MS;
-    this.worker = new Worker(this.queue.name, (job, token) => this.process(handler, job, token), {
-      connection: this.workerConnection,
-      prefix: this.options.prefix,
+    const lockDurationMs = this.options.lockDurationMs ?? LOCK_DURATION_MS;
+    const options: QueueConsumerOptions = {
+      url: this.options.url,
+      name: this.queue.name,
+      ...(this.options.prefix === undefined ? {} : { prefix: this.options.prefix }),
       concurrency,
-      lockDuration,
-      lockRenewTime: lockDuration / 4,
-      stalledInterval: this.options.stalledIntervalMs ?? STALLED_INTERVAL_MS,
-      maxStalledCount: MAX_STALLED_COUNT,
+      lockDurationMs,
+      stalledIntervalMs: this.options.stalledIntervalMs ?? lockDurationMs / 2,
+    };
+    // from the build the thread runs the .js file; from sources (tests, tsx) the .ts one, required
+    // through tsx's require hook (Node 20 applies no ESM loader hook to a worker thread's code)
+    const fromSource = import.meta.url.endsWith(".ts");
+    const file = fileURLToPath(new URL(`../../workers/queue_consumer.${fromSource ? "ts" : "js"}`, import.meta.url));
+    const consumer = fromSource
+      ? new Worker(`require(${JSON.stringify(file)})`, { eval: true, workerData: options, execArgv: ["--require", "tsx/cjs"] })
+      : new Worker(file, { workerData: options });
+    this.consumer = consumer;
+    this.consumerDone = new Promise((resolve) => {
+      consumer.on("message", (message: FromConsumer) => {
+        if (message.kind === "closed") resolve();
+        else this.onConsumerMessage(handler, message);
+      });
+      consumer.once("exit", () => resolve());
     });
-    this.worker.on("error", (error) => this.error(error, "job queue worker error"));
+    consumer.on("error", (error) => this.error(error, "job queue consumer thread failed"));
+    consumer.once("exit", (code) => {
+      if (this.closing) return;
+      // nothing renews the locks of the ids held any more: they will be other consumers'
+      this.consumerFailure = new Error(`the job queue's consumer thread stopped (exit code ${code})`);
+      this.error(this.consumerFailure, "job queue consumer stopped");
+      for (const lease of this.leases.values()) lease.abort();
+    });
   }
 
   /** `waiting`: ids waiting in the shared queue; `active`: handlers running in this process. */
@@ -101,6 +129,7 @@ export class BullMQQueue implements JobQueue {
   }
 
   async ping(): Promise<void> {
+    if (this.consumerFailure) throw this.consumerFailure;
     // once connected (a command before that fails: no offline queue); then Redis must answer
     await this.queue.waitUntilReady();
     await this.connection.ping();
@@ -109,40 +138,59 @@ export class BullMQQueue implements JobQueue {
   close(): Promise<void> {
     this.closing = true;
     this.closed ??= (async () => {
-      // The worker takes no more ids from now on, and its close ends once its running jobs have
-      // (their handlers settled and their ids put back). The handlers settle once their jobs are
-      // checkpointed in the store, which needs no Redis; putting ids back does, and Redis may be
-      // down: that part gets PUT_BACK_WAIT_MS, and an id not put back stays locked until another
-      // process takes it when the lock expires.
-      const workerClosed = (this.worker?.close() ?? Promise.resolve()).catch(() => undefined);
+      // The consumer takes no more ids from now on, and its close ends once the ids it holds are
+      // released (their handlers settled, the interrupted ids put back). The handlers settle once
+      // their jobs are checkpointed in the store, which needs no Redis; putting ids back does, and
+      // Redis may be down: that part gets PUT_BACK_WAIT_MS, and an id not put back stays locked
+      // until another process takes it when the lock expires.
+      this.tell({ kind: "close" });
       await Promise.allSettled([...this.running]);
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([workerClosed, new Promise((resolve) => (timer = setTimeout(resolve, PUT_BACK_WAIT_MS)))]);
+      await Promise.race([this.consumerDone, new Promise((resolve) => (timer = setTimeout(resolve, PUT_BACK_WAIT_MS)))]);
       clearTimeout(timer);
+      await this.consumer?.terminate();
       this.connection.disconnect();
-      this.workerConnection?.disconnect();
     })();
     return this.closed;
   }
 
-  private async process(handler: (jobId: string) => Promise<void>, job: Job, token: string | undefined): Promise<void> {
-    if (job.id === undefined) throw new Error("a job without an id in the job queue");
-    if (!this.closing) {
-      const run = handler(job.id);
-      this.running.add(run);
-      try {
-        await run;
-      } catch (error) {
-        // a failure ends the job (BullMQ drops it); at shutdown it is requeued like any other
-        if (!this.closing) throw error;
-      } finally {
-        this.running.delete(run);
-      }
-      if (!this.closing) return;
+  private onConsumerMessage(handler: JobHandler, message: Exclude<FromConsumer, { kind: "closed" }>): void {
+    switch (message.kind) {
+      case "take":
+        void this.run(handler, message.id);
+        return;
+      case "lost":
+        for (const id of message.ids) this.leases.get(id)?.abort();
+        return;
+      case "error":
+        this.error(Object.assign(new Error(message.message), { stack: message.stack }), "job queue worker error");
+        return;
     }
-    await job.moveToWait(token);
-    // tells the worker the job has moved: neither completed nor failed
-    throw new WaitingError();
+  }
+
+  /** Runs the handler of an id the consumer took, and tells the consumer how it was released. */
+  private async run(handler: JobHandler, id: string): Promise<void> {
+    if (this.closing) return this.tell({ kind: "released", id, release: { kind: "requeue" } });
+    const lease = new AbortController();
+    this.leases.set(id, lease);
+    const run = handler(id, lease.signal);
+    this.running.add(run);
+    let release: Release;
+    try {
+      // once close began, a handler that settles may have suspended its job rather than ended it
+      release = (await run) === "abandoned" ? { kind: "abandoned" } : this.closing ? { kind: "requeue" } : { kind: "done" };
+    } catch (error) {
+      // a failure ends the job (BullMQ drops it); at shutdown it is requeued like any other
+      release = this.closing ? { kind: "requeue" } : { kind: "failed", message: error instanceof Error ? error.message : String(error) };
+    } finally {
+      this.running.delete(run);
+      if (this.leases.get(id) === lease) this.leases.delete(id);
+    }
+    this.tell({ kind: "released", id, release });
+  }
+
+  private tell(message: ToConsumer): void {
+    this.consumer?.postMessage(message);
   }
 
   private error(error: Error, msg: string): void {

@@ -1,6 +1,6 @@
 export { JobManager, type JobManagerOptions } from "./manager.js";
 export { createTrainingPool, type TrainingPool } from "./pool.js";
-export { InProcessQueue, type JobQueue } from "./queue.js";
+export { InProcessQueue, type JobHandler, type JobQueue } from "./queue.js";
 export { BullMQQueue, type BullMQQueueOptions } from "./bullmq_queue.js";
 export { RedisEventSignal, type EventSignal } from "./event_signal.js";
 export { ModelService, modelView, type ModelView, type PredictResult, type TensorView } from "./models.js";

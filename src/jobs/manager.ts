@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { MessageChannel } from "node:worker_threads";
 import { checkCompatibility, checkTrainingSpec, SpecError, type ModelSpec, type TrainingSpec } from "../spec/index.js";
-import type { Json, JobEvent, JobRecord, JobStatus, ModelRecord, Store } from "../store/index.js";
+import { StoreConflictError, type Json, type JobEvent, type JobRecord, type JobStatus, type ModelRecord, type Store } from "../store/index.js";
 import { safetensors, Tensor } from "../tensor/index.js";
 import { decodeCheckpoint } from "./checkpoint.js";
 import { datasetTensors, type DatasetTensorPair } from "./dataset_tensors.js";
@@ -42,11 +42,18 @@ export interface JobManagerOptions {
   maxJobSteps: number;
   /** Minimum time between periodic checkpoints of a running job. */
   checkpointIntervalMs?: number;
-  log?: { info(obj: object, msg: string): void; error(obj: object, msg: string): void };
+  log?: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
 }
 
 interface RunningJob {
   control: Int32Array;
+  /** The run's fencing token (Store.beginAttempt), passed with each of its writes. */
+  attempt: number;
+  /**
+   * Another run owns the job now (a write was refused as superseded, or the queue lost the job's
+   * lock): the worker stops at its next step, and nothing more of this run is written or concluded.
+   */
+  abandoned: boolean;
   /** Events received but not yet stored. */
   pending: NewEvent[];
   /** Serialises this job's store writes so events keep their order. */
@@ -71,6 +78,9 @@ const FLUSH_INTERVAL_MS = 100;
 /** Minimum time between two rewrites of a running job's progress and metrics. */
 const ROW_UPDATE_INTERVAL_MS = 500;
 const statusEvent = (status: JobStatus): NewEvent => ({ type: "status", data: { status } });
+/** The first events of a job, among which its `running` status event is (queued, then running). */
+const START_EVENTS = 2;
+const isSuperseded = (error: unknown): boolean => error instanceof StoreConflictError && error.code === "attempt_superseded";
 
 /**
  * Runs training jobs: durable records in the store, a queue, a pool of worker threads, live events for
@@ -94,7 +104,7 @@ export class JobManager {
   async start(): Promise<void> {
     await this.requeueStored();
     const { pool, concurrency, requeueIntervalMs } = this.options;
-    if (pool !== null && concurrency > 0) this.queue.consume((id) => this.run(id, pool), concurrency);
+    if (pool !== null && concurrency > 0) this.queue.consume((id, lost) => this.run(id, pool, lost), concurrency);
     if (requeueIntervalMs !== undefined) {
       this.requeueTimer = setInterval(() => void this.requeueAgain(), requeueIntervalMs);
       this.requeueTimer.unref();
@@ -226,8 +236,8 @@ export class JobManager {
       throw new ConflictError(`job ${id} has already ${job.status === "succeeded" ? "succeeded" : `been ${job.status}`}`, "job_not_active");
     }
     const run = this.running.get(id);
-    if (run) {
-      Atomics.store(run.control, 0, CONTROL.cancel);
+    if (run && !run.abandoned) {
+      this.setControl(run, CONTROL.cancel);
       return (await store.updateJob(id, { cancelRequested: true })) ?? job;
     }
     if (await this.queue.remove(id)) return this.finish(id, null, { status: "cancelled", metrics: job.metrics, error: null, finishedAt: now() });
@@ -245,7 +255,7 @@ export class JobManager {
     let set = this.subscribers.get(jobId);
     if (!set) this.subscribers.set(jobId, (set = new Set()));
     const poll = this.options.eventPollMs;
-    const tail = poll === undefined ? null : new EventTail(this.options.store, jobId, listener, poll, () => this.running.has(jobId), lastSeq);
+    const tail = poll === undefined ? null : new EventTail(this.options.store, jobId, listener, poll, () => this.runsHere(jobId), lastSeq);
     const subscriber = { listener, tail };
     set.add(subscriber);
     return () => {
@@ -269,7 +279,7 @@ export class JobManager {
   async shutdown(): Promise<void> {
     if (this.requeueTimer !== null) clearInterval(this.requeueTimer);
     const closed = this.queue.close();
-    for (const run of this.running.values()) Atomics.store(run.control, 0, CONTROL.suspend);
+    for (const run of this.running.values()) this.setControl(run, CONTROL.suspend);
     await closed;
     await this.options.pool?.destroy();
     await this.options.eventSignal?.close();
@@ -281,10 +291,38 @@ export class JobManager {
     for (const { listener } of [...set]) listener(events);
   }
 
-  /** The queue's handler: one job from start (or resume) to end. */
-  private async run(id: string, pool: TrainingPool): Promise<void> {
+  /** Whether a run of the job in this process owns it, so that its subscribers get its events live. */
+  private runsHere(jobId: string): boolean {
+    const run = this.running.get(jobId);
+    return run !== undefined && !run.abandoned;
+  }
+
+  /** Tells a run's worker to stop at its next step (unless it is abandoned: that one stands). */
+  private setControl(run: RunningJob, control: (typeof CONTROL)["cancel" | "suspend"]): void {
+    if (!run.abandoned) Atomics.store(run.control, 0, control);
+  }
+
+  /**
+   * Gives the job up to the run that took it over: the worker stops at its next step, and this
+   * run writes, publishes and concludes nothing more (the job is the other run's to end).
+   */
+  private abandon(id: string, run: RunningJob, reason: string): void {
+    if (run.abandoned) return;
+    run.abandoned = true;
+    run.pending.length = 0;
+    Atomics.store(run.control, 0, CONTROL.abandon);
+    this.options.log?.warn({ jobId: id, attempt: run.attempt, reason }, "job abandoned to another run");
+  }
+
+  /**
+   * The queue's handler: one job from start (or resume) to end, or until another run takes it
+   * over (then it resolves "abandoned", and the queue leaves the id to that run).
+   */
+  private async run(id: string, pool: TrainingPool, lost: AbortSignal): Promise<void | "abandoned"> {
     const run: RunningJob = {
       control: new Int32Array(new SharedArrayBuffer(4)),
+      attempt: 0,
+      abandoned: false,
       pending: [],
       writes: Promise.resolve(),
       writesInFlight: 0,
@@ -297,20 +335,37 @@ export class JobManager {
       lastLoss: null,
       epochs: [],
     };
+    // the queue handed the id here again after losing its lock: the newer run supersedes the older
+    const previous = this.running.get(id);
+    if (previous) this.abandon(id, previous, "the job started again in this process");
     this.running.set(id, run);
+    const onLost = (): void => this.abandon(id, run, "the job queue lost the job's lock");
+    if (lost.aborted) onLost();
+    else lost.addEventListener("abort", onLost, { once: true });
     try {
       await this.execute(id, run, pool);
     } catch (error) {
-      this.options.log?.error({ err: error, jobId: id }, "job failed to run");
+      if (isSuperseded(error)) this.abandon(id, run, "another run of the job began");
+      // an abandoned run's writes may fail otherwise too (its store session ended while it stood still)
+      else if (!run.abandoned) this.options.log?.error({ err: error, jobId: id }, "job failed to run");
     } finally {
-      this.running.delete(id);
+      lost.removeEventListener("abort", onLost);
+      if (this.running.get(id) === run) this.running.delete(id);
     }
+    return run.abandoned ? "abandoned" : undefined;
   }
 
   private async execute(id: string, run: RunningJob, pool: TrainingPool): Promise<void> {
     const { store } = this.options;
-    let job = await store.getJob(id);
-    if (!job || (job.status !== "queued" && job.status !== "running")) return;
+    // a run whose lease is already lost must not begin an attempt: that would fence out the new owner
+    if (run.abandoned) return;
+    // from here on, no write of an earlier run of the job lands (fencing); read the job and its
+    // checkpoint after this, so that they are the last ones such a run wrote
+    const begun = await store.beginAttempt(id);
+    if (!begun) return;
+    run.attempt = begun.attempt;
+    run.lastSeq = begun.lastSeq;
+    let job = begun.job;
     const model = await store.getModel(job.modelId);
     const dataset = await store.getDataset(job.datasetId);
     const validationSet = job.validationDatasetId ? await store.getDataset(job.validationDatasetId) : null;
@@ -321,23 +376,25 @@ export class JobManager {
     const spec = job.spec as unknown as TrainingSpec;
     run.progress = { ...(job.progress as RunningJob["progress"]) };
     run.epochs = [...(((job.metrics as { epochs?: EpochMetrics[] }).epochs ?? []) as EpochMetrics[])];
-    if (job.cancelRequested) Atomics.store(run.control, 0, CONTROL.cancel);
+    if (job.cancelRequested) this.setControl(run, CONTROL.cancel);
 
     const checkpoint = await store.getCheckpoint(id);
     if (job.status === "queued") {
-      job = (await store.updateJob(id, { status: "running", startedAt: now() }, [statusEvent("running")]))!;
-      run.lastSeq = await this.lastSeq(id);
-      this.publish(id, [{ jobId: id, seq: run.lastSeq, type: "status", data: { status: "running" } }]);
-      this.options.log?.info({ jobId: id }, "job started");
+      job = (await store.updateJob(id, { status: "running", startedAt: now() }, [statusEvent("running")], run.attempt))!;
+      const started = await store.listEvents(id, run.lastSeq);
+      run.lastSeq = started.at(-1)?.seq ?? run.lastSeq;
+      this.publish(id, started);
+      this.options.log?.info({ jobId: id, attempt: run.attempt }, "job started");
     } else {
       // interrupted: forget what happened after the last checkpoint; the run redoes it identically
-      const resumeSeq = checkpoint?.seq ?? (await this.runningEventSeq(id));
-      await store.truncateEvents(id, resumeSeq);
+      const resumeSeq = checkpoint?.seq ?? (await this.runningEventSeq(id, run.lastSeq));
+      await store.truncateEvents(id, resumeSeq, run.attempt);
       // so are the epochs it finished after the checkpoint (the stored metrics may already list them)
       run.epochs = checkpoint ? [...decodeCheckpoint(checkpoint.state).history] : [];
       run.lastSeq = resumeSeq;
-      this.options.log?.info({ jobId: id, seq: resumeSeq }, "job resumed");
+      this.options.log?.info({ jobId: id, attempt: run.attempt, seq: resumeSeq }, "job resumed");
     }
+    if (run.abandoned) return;
 
     const { train, validation } = splitData(datasetTensors(dataset), validationSet ? datasetTensors(validationSet) : null, spec.validation_split);
     const weights = safetensors.parse(model.weights).tensors;
@@ -372,10 +429,12 @@ export class JobManager {
       channel.port1.close();
     }
     await run.writes;
+    if (run.abandoned) return;
     await this.conclude(id, run, job, model, outcome);
   }
 
   private onUpdate(id: string, run: RunningJob, update: TrainingUpdate): void {
+    if (run.abandoned) return;
     switch (update.kind) {
       case "progress_run": {
         const { epoch, step, batch, losses } = update;
@@ -396,9 +455,9 @@ export class JobManager {
         const events = run.pending.splice(0);
         const state = update.state;
         this.write(id, run, async () => {
-          const saved = await this.options.store.saveCheckpoint(id, state, events);
+          const saved = await this.options.store.saveCheckpoint(id, state, events, run.attempt);
           this.publishStored(id, run, events, saved.seq);
-          this.noticeCancel(run, await this.options.store.updateJob(id, { progress: run.progress, metrics: this.metrics(run) }));
+          this.noticeCancel(run, await this.options.store.updateJob(id, { progress: run.progress, metrics: this.metrics(run) }, [], run.attempt));
         });
         break;
       }
@@ -437,30 +496,40 @@ export class JobManager {
     const events = run.pending.splice(0);
     if (events.length === 0) return;
     this.write(id, run, async () => {
-      const last = await this.options.store.appendEvents(id, events);
+      const last = await this.options.store.appendEvents(id, events, run.attempt);
       this.publishStored(id, run, events, last);
       const at = Date.now();
       if (at - run.lastRowUpdate >= ROW_UPDATE_INTERVAL_MS) {
         run.lastRowUpdate = at;
-        this.noticeCancel(run, await this.options.store.updateJob(id, { progress: run.progress, metrics: this.metrics(run) }));
+        this.noticeCancel(run, await this.options.store.updateJob(id, { progress: run.progress, metrics: this.metrics(run) }, [], run.attempt));
       }
     });
   }
 
-  /** Chains `write` after the job's other writes. */
+  /**
+   * Chains `write` after the job's other writes. One refused as superseded abandons the run, and
+   * the writes after it are skipped; any other failure rejects the chain, and the run concludes
+   * nothing (its job stays running in the store, to be resumed).
+   */
   private write(id: string, run: RunningJob, write: () => Promise<void>): void {
     run.writesInFlight++;
-    run.writes = run.writes.then(write).finally(() => {
-      if (--run.writesInFlight === 0 && run.flushWhenIdle) {
-        run.flushWhenIdle = false;
-        this.flush(id, run);
-      }
-    });
+    run.writes = run.writes
+      .then(() => (run.abandoned ? undefined : write()))
+      .catch((error: unknown) => {
+        if (!isSuperseded(error)) throw error;
+        this.abandon(id, run, "another run of the job began");
+      })
+      .finally(() => {
+        if (--run.writesInFlight === 0 && run.flushWhenIdle) {
+          run.flushWhenIdle = false;
+          this.flush(id, run);
+        }
+      });
   }
 
   /** A cancel asked through another process reaches the running job through its stored row. */
   private noticeCancel(run: RunningJob, row: JobRecord | null): void {
-    if (row?.cancelRequested) Atomics.store(run.control, 0, CONTROL.cancel);
+    if (row?.cancelRequested) this.setControl(run, CONTROL.cancel);
   }
 
   /** Numbers freshly stored events (the store numbers them consecutively) and tells subscribers. */
@@ -481,6 +550,8 @@ export class JobManager {
       case "suspended":
         this.options.log?.info({ jobId: id, step: outcome.steps }, "job suspended for shutdown");
         return;
+      case "abandoned":
+        return; // only an abandoned run is told to abandon, and it concludes nothing
       case "succeeded": {
         const weights = Object.fromEntries(Object.entries(outcome.weights).map(([k, s]) => [k, Tensor.fromShared(s)]));
         await this.finish(
@@ -520,7 +591,7 @@ export class JobManager {
     const progress = run ? { progress: run.progress } : {};
     // the `done` event carries the ended job, written in the same transaction as the end itself
     const events = (ended: JobRecord): NewEvent[] => [...pending, statusEvent(patch.status), { type: "done", data: jobView(ended) as unknown as Json }];
-    const ended = await store.finishJob(id, { ...patch, ...progress }, events, modelUpdate);
+    const ended = await store.finishJob(id, { ...patch, ...progress }, events, modelUpdate, run?.attempt);
     if (!ended) throw new NotFoundError("job", id);
     this.options.eventSignal?.notify(id);
     this.publish(id, await store.listEvents(id, run?.lastSeq ?? 0));
@@ -528,16 +599,11 @@ export class JobManager {
     return ended;
   }
 
-  private async lastSeq(id: string): Promise<number> {
-    const events = await this.options.store.listEvents(id, 0);
-    return events.length === 0 ? 0 : events[events.length - 1]!.seq;
-  }
-
-  /** The seq of the job's `running` status event: where a run with no checkpoint restarts. */
-  private async runningEventSeq(id: string): Promise<number> {
-    const events = await this.options.store.listEvents(id, 0);
-    const running = events.find((e) => e.type === "status" && (e.data as { status?: string }).status === "running");
-    return running?.seq ?? (events[events.length - 1]?.seq ?? 0);
+  /** The seq of the job's `running` status event, where a run with no checkpoint restarts (else `lastSeq`). */
+  private async runningEventSeq(id: string, lastSeq: number): Promise<number> {
+    const first = await this.options.store.listEvents(id, 0, START_EVENTS);
+    const running = first.find((e) => e.type === "status" && (e.data as { status?: string }).status === "running");
+    return running?.seq ?? lastSeq;
   }
 }
 

@@ -5,6 +5,15 @@
  * queue shared by several machines (BullMQ on Redis) implements the same contract
  * (test/jobs/queue_contract.ts).
  */
+
+/**
+ * Runs the job of an id the queue handed out. `lost` aborts when the queue learns that the id is
+ * no longer this consumer's (a shared queue's lock on it expired: another consumer may run it
+ * now). The handler resolves "abandoned" when it gave the job up to such a consumer, and the
+ * queue then leaves the id to that one; anything else means it is done with the id.
+ */
+export type JobHandler = (jobId: string, lost: AbortSignal) => Promise<void | "abandoned">;
+
 export interface JobQueue {
   /** Adds a job id at the back. */
   enqueue(jobId: string): Promise<void>;
@@ -14,7 +23,7 @@ export interface JobQueue {
    * Starts handing ids to `handler` in FIFO order, at most `concurrency` at once; a slot frees
    * when the handler's promise settles. Call once.
    */
-  consume(handler: (jobId: string) => Promise<void>, concurrency: number): void;
+  consume(handler: JobHandler, concurrency: number): void;
   /**
    * How many ids wait (in the whole queue, when it is shared) and how many handlers run in this
    * process. Asynchronous because a shared queue has to ask its server.
@@ -31,11 +40,13 @@ export interface JobQueue {
   close(): Promise<void>;
 }
 
-/** The queue of one process: an array and a counter. */
+const NEVER_LOST = new AbortController().signal;
+
+/** The queue of one process: an array and a counter. It holds no locks, so none is ever lost. */
 export class InProcessQueue implements JobQueue {
   private readonly waiting: string[] = [];
   private readonly active = new Set<Promise<void>>();
-  private handler: ((jobId: string) => Promise<void>) | null = null;
+  private handler: JobHandler | null = null;
   private concurrency = 0;
   private closed = false;
 
@@ -52,7 +63,7 @@ export class InProcessQueue implements JobQueue {
     return true;
   }
 
-  consume(handler: (jobId: string) => Promise<void>, concurrency: number): void {
+  consume(handler: JobHandler, concurrency: number): void {
     if (this.handler) throw new Error("the job queue already has a consumer");
     if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError(`concurrency must be a positive integer, got ${concurrency}`);
     this.handler = handler;
@@ -76,8 +87,8 @@ export class InProcessQueue implements JobQueue {
     if (!handler) return;
     while (!this.closed && this.active.size < this.concurrency && this.waiting.length > 0) {
       const jobId = this.waiting.shift()!;
-      const run: Promise<void> = handler(jobId)
-        .catch(() => undefined)
+      const run: Promise<void> = handler(jobId, NEVER_LOST)
+        .then(() => undefined, () => undefined)
         .finally(() => {
           this.active.delete(run);
           this.dispatch();

@@ -34,8 +34,8 @@ function countCorrect(output: Tensor, target: Tensor, classIndices: boolean): nu
 /**
  * Runs one training job to its end in the calling thread, exactly as the PyTorch script
  * `manual_seed(S); model = NeuralNetwork(...); for epoch: for xb, yb in loader: ...` would, and
- * reports every step through `emit`. Between steps it honours the task's control word (cancel or
- * suspend) and emits checkpoints from which a later call resumes bit for bit.
+ * reports every step through `emit`. Between steps it honours the task's control word (cancel,
+ * suspend or abandon) and emits checkpoints from which a later call resumes bit for bit.
  */
 export function runTraining(task: TrainingTask, emit: (message: TrainingMessage) => void): TrainingOutcome {
   const modelSpec = ModelSpec.parse(task.modelSpec);
@@ -117,6 +117,7 @@ export function runTraining(task: TrainingTask, emit: (message: TrainingMessage)
       // stop only between steps, before the loader draws for the next batch
       const signal = Atomics.load(control, 0);
       if (signal === CONTROL.cancel) return { status: "cancelled", steps: step, epochs: history };
+      if (signal === CONTROL.abandon) return { status: "abandoned", steps: step };
       if (signal === CONTROL.suspend) {
         checkpoint(snapshot(epoch, batch, it.epochStartState, [lossSum, correct, seen]));
         return { status: "suspended", steps: step };

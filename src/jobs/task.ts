@@ -8,6 +8,8 @@ export const CONTROL = {
   cancel: 1,
   /** The service is shutting down: checkpoint at the next step and stop; the job resumes later. */
   suspend: 2,
+  /** Another run took the job over (this one lost its lease): stop at the next step, reporting nothing more. */
+  abandon: 3,
 } as const;
 
 /**
@@ -80,4 +82,5 @@ export type TrainingOutcome =
     }
   | { status: "cancelled"; steps: number; epochs: EpochMetrics[] }
   | { status: "suspended"; steps: number }
+  | { status: "abandoned"; steps: number }
   | { status: "failed"; code: "non_finite_loss" | "training_error"; message: string; step: number; epochs: EpochMetrics[] };

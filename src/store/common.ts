@@ -2,6 +2,7 @@
  * What every Store implementation shares beyond the interface: the listing limits, the cursor
  * error and how a patch applies to a job (how SQL rows become records: rows.ts).
  */
+import { StoreConflictError } from "./store.js";
 import { TERMINAL_STATUSES, type JobEvent, type JobRecord, type JobStatus, type Page } from "./types.js";
 
 /**
@@ -42,6 +43,18 @@ export const now = (): string => new Date().toISOString();
 
 export function isTerminal(status: JobStatus): boolean {
   return TERMINAL_STATUSES.includes(status);
+}
+
+/**
+ * The checks of every write to a running job, on its row read under the row lock: a superseded
+ * `attempt` first (whatever became of the job, the run that asks no longer owns it), then an
+ * ended job (see the rules on Store).
+ */
+export function checkJobWrite(id: string, row: { status: JobStatus; attempt: number }, attempt: number | undefined): void {
+  if (attempt !== undefined && attempt !== row.attempt) {
+    throw new StoreConflictError(`job ${id} is at attempt ${row.attempt}: attempt ${attempt} was superseded`, "attempt_superseded");
+  }
+  if (isTerminal(row.status)) throw new StoreConflictError(`job ${id} is ${row.status}`, "job_not_active");
 }
 
 /** Applies the keys of `patch` that are present (not undefined) to `job`. */

@@ -2,6 +2,7 @@ import pg from "pg";
 import type { CustomTypesConfig, PoolClient, QueryResultRow } from "pg";
 import {
   applyPatch,
+  checkJobWrite,
   clampLimit,
   isTerminal,
   now,
@@ -32,6 +33,7 @@ import type {
   CheckpointRecord,
   DatasetRecord,
   DatasetSummaryRecord,
+  JobAttempt,
   JobEvent,
   JobRecord,
   JobStatus,
@@ -66,6 +68,8 @@ const ACTIVE = `status IN ('queued', 'running')`;
 
 /** Postgres returns cancel_requested, a boolean column, as a boolean. */
 type PgJobRow = JobRow<boolean>;
+/** A job's row as the writes to it read it: with the attempt they check. */
+type PgJobWriteRow = PgJobRow & { attempt: number };
 const jobFromPgRow = (row: PgJobRow): JobRecord => jobFromRow(row, row.cancelRequested);
 
 /**
@@ -75,6 +79,14 @@ const jobFromPgRow = (row: PgJobRow): JobRecord => jobFromRow(row, row.cancelReq
 const TYPES: CustomTypesConfig = {
   getTypeParser: (id, format) => (id === pg.types.builtins.INT8 ? Number : pg.types.getTypeParser(id, format)),
 };
+
+/**
+ * How long the server lets a session idle inside a transaction before it ends it (rolling it
+ * back). A transaction here takes milliseconds; one idle this long belongs to a process that stands
+ * still mid-write (stopped, or its event loop blocked), and must not keep holding a job's row lock,
+ * which every other process's writes to the job (a takeover, a cancel) wait for.
+ */
+const IDLE_IN_TRANSACTION_MS = 5000;
 
 /** A pool or a client inside a transaction. */
 type Db = Pick<PoolClient, "query">;
@@ -90,20 +102,22 @@ async function one<R extends QueryResultRow>(db: Db, text: string, values: unkno
 // ---- Statements of the transactions (each takes the transaction's client) ----
 
 /**
- * Locks the job's row until the transaction ends and returns it. Every write to a job's events
- * takes this lock first, so two processes appending to one job number their events one after the
- * other, never both from the same last seq. FOR NO KEY UPDATE is the lock an UPDATE takes: it
- * leaves the foreign-key checks of event and checkpoint inserts unblocked.
+ * Locks the job's row until the transaction ends and returns it, checked (checkJobWrite). Every
+ * write to a job or its events takes this lock first, so two processes appending to one job
+ * number their events one after the other, never both from the same last seq, and a run's
+ * attempt stays the job's latest until its write commits. FOR NO KEY UPDATE is the lock an UPDATE
+ * takes: it leaves the foreign-key checks of event and checkpoint inserts unblocked.
  */
-async function lockJob(db: Db, id: string): Promise<PgJobRow | undefined> {
-  return one<PgJobRow>(db, `SELECT ${JOB_COLUMNS} FROM jobs WHERE id = $1 FOR NO KEY UPDATE`, [id]);
+async function lockJob(db: Db, id: string, attempt: number | undefined): Promise<PgJobWriteRow | undefined> {
+  const row = await one<PgJobWriteRow>(db, `SELECT ${JOB_COLUMNS}, attempt FROM jobs WHERE id = $1 FOR NO KEY UPDATE`, [id]);
+  if (row) checkJobWrite(id, row, attempt);
+  return row;
 }
 
-/** lockJob, refusing a finished job (StoreConflictError "job_not_active"). */
-async function lockActiveJob(db: Db, id: string): Promise<PgJobRow | undefined> {
-  const row = await lockJob(db, id);
-  if (row && isTerminal(row.status)) throw new StoreConflictError(`job ${id} is ${row.status}`, "job_not_active");
-  return row;
+/** The seq of the job's last event, 0 if none (the caller holds the job's lock). */
+async function lastSeq(db: Db, jobId: string): Promise<number> {
+  const row = await one<{ last: number }>(db, `SELECT seq + n_events - 1 AS last FROM job_events WHERE job_id = $1 ORDER BY seq DESC LIMIT 1`, [jobId]);
+  return row?.last ?? 0;
 }
 
 /**
@@ -113,12 +127,7 @@ async function lockActiveJob(db: Db, id: string): Promise<PgJobRow | undefined> 
  * stays small enough to replay from.
  */
 async function append(db: Db, jobId: string, events: readonly NewEvent[]): Promise<number> {
-  const lastRow = await one<{ last: number }>(
-    db,
-    `SELECT seq + n_events - 1 AS last FROM job_events WHERE job_id = $1 ORDER BY seq DESC LIMIT 1`,
-    [jobId],
-  );
-  const last = lastRow?.last ?? 0;
+  const last = await lastSeq(db, jobId);
   if (events.length === 0) return last;
   const packed = packEvents(jobId, events, last + 1);
   // one statement for any number of rows: the columns as arrays
@@ -184,7 +193,8 @@ async function rememberDeleted(db: Db, kind: "model" | "dataset", id: string, se
  * database. Its semantics are SqliteStore's exactly (see the notes on that class); here each write
  * is a transaction on one pooled connection, at READ COMMITTED, made safe against other processes
  * by row locks:
- * - writes to a job or its events lock the job's row (lockJob), so event numbers never collide;
+ * - writes to a job or its events lock the job's row (lockJob), so event numbers never collide and
+ *   a run's attempt is checked against the latest one (beginAttempt's UPDATE takes the same lock);
  * - createJob key-share-locks the model and datasets it names, and deleting one locks its row
  *   first, so a delete and a createJob using the same model are ordered and the in-use check sees
  *   the job (a delete can never leave a queued job without its model);
@@ -206,7 +216,7 @@ export class PostgresStore implements Store {
       connectionString: options.url,
       max: options.maxConnections ?? 10,
       // every connection looks up the tables in the store's schema (checked: needs no quoting)
-      options: `-c search_path=${schema}`,
+      options: `-c search_path=${schema} -c idle_in_transaction_session_timeout=${IDLE_IN_TRANSACTION_MS}`,
       types: TYPES,
     });
     // A pooled idle connection that breaks (server restart) is dropped by the pool and replaced
@@ -230,6 +240,11 @@ export class PostgresStore implements Store {
   private async transaction<T>(work: (db: Db) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     let broken: Error | undefined;
+    // A session the server ends between two statements (IDLE_IN_TRANSACTION_MS) is reported as an
+    // event, not through a query: without a listener it would crash the process. The next query
+    // then fails, and the connection is destroyed instead of returned to the pool.
+    const onError = (error: Error): void => void (broken = error);
+    client.on("error", onError);
     try {
       await client.query("BEGIN");
       const result = await work(client);
@@ -240,6 +255,7 @@ export class PostgresStore implements Store {
       await client.query("ROLLBACK").catch((e: unknown) => (broken = e instanceof Error ? e : new Error(String(e))));
       throw error;
     } finally {
+      client.off("error", onError);
       client.release(broken);
     }
   }
@@ -466,9 +482,22 @@ export class PostgresStore implements Store {
     return (await one<{ count: number }>(this.pool, sql, [statuses]))!.count;
   }
 
-  async updateJob(id: string, patch: JobPatch, events: NewEvent[] = []): Promise<JobRecord | null> {
+  async beginAttempt(id: string): Promise<JobAttempt | null> {
     return this.transaction(async (db) => {
-      const row = await lockActiveJob(db, id);
+      // the UPDATE takes the row lock: attempts of two processes are numbered one after the other
+      const row = await one<PgJobWriteRow>(
+        db,
+        `UPDATE jobs SET attempt = attempt + 1 WHERE id = $1 AND ${ACTIVE} RETURNING ${JOB_COLUMNS}, attempt`,
+        [id],
+      );
+      if (!row) return null;
+      return { job: jobFromPgRow(row), attempt: row.attempt, lastSeq: await lastSeq(db, id) };
+    });
+  }
+
+  async updateJob(id: string, patch: JobPatch, events: NewEvent[] = [], attempt?: number): Promise<JobRecord | null> {
+    return this.transaction(async (db) => {
+      const row = await lockJob(db, id, attempt);
       if (!row) return null;
       const job = applyPatch(jobFromPgRow(row), patch, now());
       await writeJob(db, job);
@@ -482,10 +511,11 @@ export class PostgresStore implements Store {
     patch: Parameters<Store["finishJob"]>[1],
     events: Parameters<Store["finishJob"]>[2],
     modelUpdate?: Parameters<Store["finishJob"]>[3],
+    attempt?: number,
   ): Promise<JobRecord | null> {
     if (!isTerminal(patch.status)) throw new RangeError(`finishJob needs a terminal status, got ${patch.status}`);
     return this.transaction(async (db) => {
-      const row = await lockActiveJob(db, id);
+      const row = await lockJob(db, id, attempt);
       if (!row) return null;
       const job = applyPatch(jobFromPgRow(row), patch, now());
       await writeJob(db, job); // also drops the checkpoint
@@ -503,10 +533,9 @@ export class PostgresStore implements Store {
 
   // ---- Events and checkpoints ----
 
-  async appendEvents(jobId: string, events: NewEvent[]): Promise<number> {
+  async appendEvents(jobId: string, events: NewEvent[], attempt?: number): Promise<number> {
     return this.transaction(async (db) => {
-      // allowed on a finished job too (events about a job may follow its end)
-      if (!(await lockJob(db, jobId))) throw new Error(`job ${jobId} not found`);
+      if (!(await lockJob(db, jobId, attempt))) throw new Error(`job ${jobId} not found`);
       return append(db, jobId, events);
     });
   }
@@ -527,9 +556,9 @@ export class PostgresStore implements Store {
     return eventsAfter(found, afterSeq, max);
   }
 
-  async saveCheckpoint(jobId: string, state: Uint8Array, events: NewEvent[]): Promise<CheckpointRecord> {
+  async saveCheckpoint(jobId: string, state: Uint8Array, events: NewEvent[], attempt?: number): Promise<CheckpointRecord> {
     return this.transaction(async (db) => {
-      if (!(await lockActiveJob(db, jobId))) throw new Error(`job ${jobId} not found`);
+      if (!(await lockJob(db, jobId, attempt))) throw new Error(`job ${jobId} not found`);
       const seq = await append(db, jobId, events);
       const createdAt = now();
       await db.query(
@@ -550,9 +579,9 @@ export class PostgresStore implements Store {
     return row ? checkpointFromRow(row) : null;
   }
 
-  async truncateEvents(jobId: string, afterSeq: number): Promise<void> {
+  async truncateEvents(jobId: string, afterSeq: number, attempt?: number): Promise<void> {
     await this.transaction(async (db) => {
-      if (!(await lockActiveJob(db, jobId))) return;
+      if (!(await lockJob(db, jobId, attempt))) return;
       // a row of steps that straddles afterSeq keeps its steps up to it
       const straddling = await one<EventRow>(
         db,

@@ -97,6 +97,11 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (kind, id)
   );
   `,
+  // 1 -> 2: the number of a job's latest run (Store.beginAttempt), which every write of a run
+  // must carry: a run that another one superseded writes nothing more (fencing).
+  `
+  ALTER TABLE jobs ADD COLUMN attempt integer NOT NULL DEFAULT 0;
+  `,
 ];
 
 /** The schema version this code writes and expects. */

@@ -3,6 +3,7 @@ import { dirname, resolve } from "node:path";
 import Database from "better-sqlite3";
 import {
   applyPatch,
+  checkJobWrite,
   clampLimit,
   isTerminal,
   now,
@@ -33,6 +34,7 @@ import type {
   CheckpointRecord,
   DatasetRecord,
   DatasetSummaryRecord,
+  JobAttempt,
   JobEvent,
   JobRecord,
   JobStatus,
@@ -64,6 +66,8 @@ const ACTIVE = `status IN ('queued', 'running')`;
 
 /** SQLite has no boolean type: cancel_requested is 0 or 1. */
 type SqliteJobRow = JobRow<0 | 1>;
+/** A job's row as the writes to it read it: with the attempt they check. */
+type SqliteJobWriteRow = SqliteJobRow & { attempt: number };
 const jobFromSqliteRow = (row: SqliteJobRow): JobRecord => jobFromRow(row, row.cancelRequested === 1);
 
 /** The named parameters of the full-row job UPDATE. */
@@ -91,10 +95,6 @@ function jobParams(job: JobRecord) {
  * The embedded SQLite implementation of Store (better-sqlite3, synchronous under the hood).
  *
  * Semantics beyond store.ts's doc comments (the Store interface leaves them open):
- * - A job in a terminal status (succeeded/failed/cancelled) is final: updateJob, finishJob,
- *   saveCheckpoint and truncateEvents on it throw StoreConflictError("job_not_active"). This closes
- *   the races "worker marks a just-cancelled job running", "cancel request on a job that finished
- *   meanwhile" and "a second finishJob overwrites the model's weights". appendEvents stays allowed.
  * - A job that becomes terminal through updateJob also loses its checkpoint, like with finishJob.
  * - createJob throws a plain Error if the model, dataset or validation dataset does not exist
  *   (checked in the same transaction, so a concurrent delete cannot slip in between).
@@ -154,11 +154,13 @@ export class SqliteStore implements Store {
 
     const getJobRow = (id: string): SqliteJobRow | undefined => s.getJob.get(id);
 
-    const activeJobRow = (id: string): SqliteJobRow | undefined => {
-      const row = getJobRow(id);
-      if (row && isTerminal(row.status)) {
-        throw new StoreConflictError(`job ${id} is ${row.status}`, "job_not_active");
-      }
+    /**
+     * The row of a job about to be written, checked (checkJobWrite). The write transactions are
+     * IMMEDIATE: they hold the database's write lock, so the row stays as read until they commit.
+     */
+    const writableJobRow = (id: string, attempt: number | undefined): SqliteJobWriteRow | undefined => {
+      const row = s.getJobForWrite.get(id);
+      if (row) checkJobWrite(id, row, attempt);
       return row;
     };
 
@@ -263,8 +265,16 @@ export class SqliteStore implements Store {
       return { job: jobFromSqliteRow(getJobRow(job.id)!), created: true };
     });
 
-    const updateJob = db.transaction((id: string, patch: JobPatch, events: readonly NewEvent[]): JobRecord | null => {
-      const row = activeJobRow(id);
+    const beginAttempt = db.transaction((id: string): JobAttempt | null => {
+      const row = s.getJobForWrite.get(id);
+      if (!row || isTerminal(row.status)) return null;
+      const attempt = row.attempt + 1;
+      s.setAttempt.run(attempt, id);
+      return { job: jobFromSqliteRow(row), attempt, lastSeq: s.lastSeq.get(id)?.seq ?? 0 };
+    });
+
+    const updateJob = db.transaction((id: string, patch: JobPatch, events: readonly NewEvent[], attempt: number | undefined): JobRecord | null => {
+      const row = writableJobRow(id, attempt);
       if (!row) return null;
       const job = applyPatch(jobFromSqliteRow(row), patch, now());
       writeJob(job);
@@ -278,11 +288,12 @@ export class SqliteStore implements Store {
         patch: Parameters<Store["finishJob"]>[1],
         events: Parameters<Store["finishJob"]>[2],
         modelUpdate: Parameters<Store["finishJob"]>[3],
+        attempt: number | undefined,
       ): JobRecord | null => {
         if (!isTerminal(patch.status)) {
           throw new RangeError(`finishJob needs a terminal status, got ${patch.status}`);
         }
-        const row = activeJobRow(id);
+        const row = writableJobRow(id, attempt);
         if (!row) return null;
         const job = applyPatch(jobFromSqliteRow(row), patch, now());
         writeJob(job); // also drops the checkpoint
@@ -296,15 +307,14 @@ export class SqliteStore implements Store {
       },
     );
 
-    // Allowed on a finished job too (events about a job may follow its end).
-    const appendEvents = db.transaction((jobId: string, events: readonly NewEvent[]): number => {
-      if (!getJobRow(jobId)) throw new Error(`job ${jobId} not found`);
+    const appendEvents = db.transaction((jobId: string, events: readonly NewEvent[], attempt: number | undefined): number => {
+      if (!writableJobRow(jobId, attempt)) throw new Error(`job ${jobId} not found`);
       return append(jobId, events);
     });
 
     const saveCheckpoint = db.transaction(
-      (jobId: string, state: Uint8Array, events: readonly NewEvent[]): CheckpointRecord => {
-        if (!activeJobRow(jobId)) throw new Error(`job ${jobId} not found`);
+      (jobId: string, state: Uint8Array, events: readonly NewEvent[], attempt: number | undefined): CheckpointRecord => {
+        if (!writableJobRow(jobId, attempt)) throw new Error(`job ${jobId} not found`);
         const seq = append(jobId, events);
         const createdAt = now();
         s.upsertCheckpoint.run({ jobId, seq, state, createdAt });
@@ -312,8 +322,8 @@ export class SqliteStore implements Store {
       },
     );
 
-    const truncateEvents = db.transaction((jobId: string, afterSeq: number): void => {
-      if (!activeJobRow(jobId)) return;
+    const truncateEvents = db.transaction((jobId: string, afterSeq: number, attempt: number | undefined): void => {
+      if (!writableJobRow(jobId, attempt)) return;
       // a row of steps that straddles afterSeq keeps its steps up to it
       const straddling = s.eventRowAt.get(jobId, afterSeq);
       if (straddling && straddling.seq + straddling.nEvents - 1 > afterSeq) s.replaceEventRow.run(truncateRow(straddling, afterSeq));
@@ -328,6 +338,7 @@ export class SqliteStore implements Store {
       deleteDataset: deleteDataset.immediate,
       updateModelWeights: updateModelWeights.immediate,
       createJob: createJob.immediate,
+      beginAttempt: beginAttempt.immediate,
       updateJob: updateJob.immediate,
       finishJob: finishJob.immediate,
       appendEvents: appendEvents.immediate,
@@ -442,8 +453,12 @@ export class SqliteStore implements Store {
     return this.s.countJobs.get(JSON.stringify(statuses))!.count;
   }
 
-  async updateJob(id: string, patch: JobPatch, events: NewEvent[] = []): Promise<JobRecord | null> {
-    return this.tx.updateJob(id, patch, events);
+  async beginAttempt(id: string): Promise<JobAttempt | null> {
+    return this.tx.beginAttempt(id);
+  }
+
+  async updateJob(id: string, patch: JobPatch, events: NewEvent[] = [], attempt?: number): Promise<JobRecord | null> {
+    return this.tx.updateJob(id, patch, events, attempt);
   }
 
   async finishJob(
@@ -451,14 +466,15 @@ export class SqliteStore implements Store {
     patch: Parameters<Store["finishJob"]>[1],
     events: Parameters<Store["finishJob"]>[2],
     modelUpdate?: Parameters<Store["finishJob"]>[3],
+    attempt?: number,
   ): Promise<JobRecord | null> {
-    return this.tx.finishJob(id, patch, events, modelUpdate);
+    return this.tx.finishJob(id, patch, events, modelUpdate, attempt);
   }
 
   // ---- Events and checkpoints ----
 
-  async appendEvents(jobId: string, events: NewEvent[]): Promise<number> {
-    return this.tx.appendEvents(jobId, events);
+  async appendEvents(jobId: string, events: NewEvent[], attempt?: number): Promise<number> {
+    return this.tx.appendEvents(jobId, events, attempt);
   }
 
   async listEvents(jobId: string, afterSeq = 0, limit?: number): Promise<JobEvent[]> {
@@ -468,8 +484,8 @@ export class SqliteStore implements Store {
     return eventsAfter(this.s.listEventRows.all({ jobId, after: afterSeq, limit: max ?? -1 }), afterSeq, max);
   }
 
-  async saveCheckpoint(jobId: string, state: Uint8Array, events: NewEvent[]): Promise<CheckpointRecord> {
-    return this.tx.saveCheckpoint(jobId, state, events);
+  async saveCheckpoint(jobId: string, state: Uint8Array, events: NewEvent[], attempt?: number): Promise<CheckpointRecord> {
+    return this.tx.saveCheckpoint(jobId, state, events, attempt);
   }
 
   async getCheckpoint(jobId: string): Promise<CheckpointRecord | null> {
@@ -477,8 +493,8 @@ export class SqliteStore implements Store {
     return row ? checkpointFromRow(row) : null;
   }
 
-  async truncateEvents(jobId: string, afterSeq: number): Promise<void> {
-    this.tx.truncateEvents(jobId, afterSeq);
+  async truncateEvents(jobId: string, afterSeq: number, attempt?: number): Promise<void> {
+    this.tx.truncateEvents(jobId, afterSeq, attempt);
   }
 
   // ---- Lifecycle ----
@@ -564,6 +580,8 @@ function prepareStatements(db: Database.Database) {
        WHERE id = @id`,
     ),
     getJob: db.prepare<[string], SqliteJobRow>(`SELECT ${JOB_COLUMNS} FROM jobs WHERE id = ?`),
+    getJobForWrite: db.prepare<[string], SqliteJobWriteRow>(`SELECT ${JOB_COLUMNS}, attempt FROM jobs WHERE id = ?`),
+    setAttempt: db.prepare<[number, string]>(`UPDATE jobs SET attempt = ? WHERE id = ?`),
     getJobByIdempotencyKey: db.prepare<[string], SqliteJobRow>(
       `SELECT ${JOB_COLUMNS} FROM jobs WHERE idempotency_key = ?`,
     ),

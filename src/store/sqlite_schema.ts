@@ -110,6 +110,11 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE job_events ADD COLUMN n_events INTEGER NOT NULL DEFAULT 1 CHECK (n_events >= 1);
   `,
+  // 2 -> 3: the number of a job's latest run (Store.beginAttempt), which every write of a run
+  // must carry: a run that another one superseded writes nothing more (fencing).
+  `
+  ALTER TABLE jobs ADD COLUMN attempt INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
 
 /** The schema version this code writes and expects. */

@@ -2,6 +2,7 @@ import type {
   CheckpointRecord,
   DatasetRecord,
   DatasetSummaryRecord,
+  JobAttempt,
   JobEvent,
   JobRecord,
   JobStatus,
@@ -11,12 +12,15 @@ import type {
   Page,
 } from "./types.js";
 
-/** Raised when a write conflicts with what is stored (the HTTP layer answers 409). */
+/**
+ * Raised when a write conflicts with what is stored. The HTTP layer answers 409, except for
+ * "attempt_superseded", which only a run's own writes can raise (never a request's).
+ */
 export class StoreConflictError extends Error {
   override name = "StoreConflictError";
   constructor(
     message: string,
-    readonly code: "model_in_use" | "dataset_in_use" | "version_conflict" | "job_not_active",
+    readonly code: "model_in_use" | "dataset_in_use" | "version_conflict" | "job_not_active" | "attempt_superseded",
   ) {
     super(message);
   }
@@ -25,8 +29,21 @@ export class StoreConflictError extends Error {
 /**
  * Durable storage for models, datasets, jobs, their events and checkpoints. Every method is one
  * atomic transaction: after it resolves, its effect survives a crash (kill -9) of the process.
- * Implementations: SQLite (embedded default); Postgres may follow behind the same contract
- * (test/store/contract.ts).
+ * Implementations: SQLite (embedded default) and Postgres (shared by the processes of a
+ * deployment), behind one contract (test/store/contract.ts).
+ *
+ * Rules every implementation keeps for jobs:
+ * - A job in a terminal status (succeeded, failed, cancelled) is final: updateJob, finishJob,
+ *   appendEvents, saveCheckpoint and truncateEvents on it throw StoreConflictError
+ *   ("job_not_active") and change nothing. So nothing is ever stored after a job's `done` event,
+ *   which finishJob writes last.
+ * - Fencing: each run of a job (the first, and every resume after a crash, a shutdown or a lost
+ *   queue lock) begins with beginAttempt, which numbers it; the run passes that `attempt` to every
+ *   write it makes (updateJob, finishJob, appendEvents, saveCheckpoint, truncateEvents). A write
+ *   whose attempt is not the job's latest throws StoreConflictError("attempt_superseded") and
+ *   changes nothing, whatever else is wrong with it: a newer run owns the job, and a paused run
+ *   that wakes up cannot write over it. The check runs under the job's row lock, in the write's
+ *   transaction. Writes that are not a run's (a cancel request) pass no attempt and are not fenced.
  */
 export interface Store {
   createModel(model: ModelRecord): Promise<void>;
@@ -61,35 +78,49 @@ export interface Store {
   getJobByIdempotencyKey(key: string): Promise<JobRecord | null>;
   listJobs(options?: ListOptions & { status?: JobStatus[] }): Promise<Page<JobRecord>>;
   countJobs(statuses: JobStatus[]): Promise<number>;
-  /** Patches a job's mutable fields and appends `events` (numbered after the last) in one transaction. */
+  /**
+   * Begins a run of a job: numbers it with the job's next attempt (fencing out every earlier run)
+   * and returns the job as it is, that attempt and the seq of its last event (0 if none). Null,
+   * and no new attempt, when there is no such job or it has ended: there is nothing to run.
+   */
+  beginAttempt(id: string): Promise<JobAttempt | null>;
+  /**
+   * Patches a job's mutable fields and appends `events` (numbered after the last) in one
+   * transaction. Null for an unknown job; see the rules above for ended jobs and `attempt`.
+   */
   updateJob(
     id: string,
     patch: Partial<Pick<JobRecord, "status" | "progress" | "metrics" | "error" | "startedAt" | "finishedAt" | "cancelRequested">>,
     events?: Omit<JobEvent, "jobId" | "seq">[],
+    attempt?: number,
   ): Promise<JobRecord | null>;
   /**
    * Ends a job: its final patch and events, plus, on success, the model's new weights and generator
    * state — all in one transaction, so a crash never leaves a succeeded job with old weights.
    * `events` may be a function of the ended job (for a last event that carries it). Also drops the
-   * job's checkpoint.
+   * job's checkpoint. Null for an unknown job; a superseded `attempt` writes no weights either.
    */
   finishJob(
     id: string,
     patch: Pick<JobRecord, "status" | "metrics" | "error" | "finishedAt"> & Partial<Pick<JobRecord, "progress">>,
     events: Omit<JobEvent, "jobId" | "seq">[] | ((ended: JobRecord) => Omit<JobEvent, "jobId" | "seq">[]),
     modelUpdate?: { modelId: string; weights: Uint8Array; generatorState: Uint8Array },
+    attempt?: number,
   ): Promise<JobRecord | null>;
 
-  /** Appends events, numbered after the job's last event. */
-  appendEvents(jobId: string, events: Omit<JobEvent, "jobId" | "seq">[]): Promise<number>;
+  /** Appends events, numbered after the job's last event; returns the last seq. Throws a plain Error for an unknown job. */
+  appendEvents(jobId: string, events: Omit<JobEvent, "jobId" | "seq">[], attempt?: number): Promise<number>;
   /** Events with seq > afterSeq, in order. */
   listEvents(jobId: string, afterSeq?: number, limit?: number): Promise<JobEvent[]>;
 
-  /** Saves the job's checkpoint (replacing the previous) after appending `events`, atomically; the checkpoint's seq is the last event's. */
-  saveCheckpoint(jobId: string, state: Uint8Array, events: Omit<JobEvent, "jobId" | "seq">[]): Promise<CheckpointRecord>;
+  /**
+   * Saves the job's checkpoint (replacing the previous) after appending `events`, atomically; the
+   * checkpoint's seq is the last event's. Throws a plain Error for an unknown job.
+   */
+  saveCheckpoint(jobId: string, state: Uint8Array, events: Omit<JobEvent, "jobId" | "seq">[], attempt?: number): Promise<CheckpointRecord>;
   getCheckpoint(jobId: string): Promise<CheckpointRecord | null>;
-  /** Deletes the job's events after `seq` (a resumed job regenerates them identically). */
-  truncateEvents(jobId: string, afterSeq: number): Promise<void>;
+  /** Deletes the job's events after `seq` (a resumed job regenerates them identically); nothing for an unknown job. */
+  truncateEvents(jobId: string, afterSeq: number, attempt?: number): Promise<void>;
 
   /** Quick liveness check for /readyz. */
   ping(): Promise<void>;

@@ -68,6 +68,15 @@ export interface JobRecord {
   updatedAt: string;
 }
 
+/** A run's hold on a job (Store.beginAttempt): its fencing token, and where the job's events end. */
+export interface JobAttempt {
+  job: JobRecord;
+  /** The run's number, counting from 1 per job: what each of its writes passes to be let through. */
+  attempt: number;
+  /** The job's last event's seq when the run began (0 if none). */
+  lastSeq: number;
+}
+
 export type JobEventType = "progress" | "epoch" | "status" | "done";
 
 /** One server-sent event of a job; `seq` counts from 1 per job and is the SSE event id. */

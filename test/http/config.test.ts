@@ -13,6 +13,7 @@ describe("loadConfig", () => {
       checkpointIntervalMs: 1000,
       databaseSchema: "public",
       queueName: "kiln-jobs",
+      queueLockMs: 60_000,
       limits: {
         maxBodyBytes: 64 * 1024 * 1024,
         maxParams: 10_000_000,
@@ -41,6 +42,7 @@ describe("loadConfig", () => {
       KILN_DATABASE_SCHEMA: "kiln_staging",
       KILN_REDIS_URL: "redis://cache:6379",
       KILN_QUEUE_NAME: "kiln-staging",
+      KILN_QUEUE_LOCK_MS: "5000",
       KILN_MAX_BODY_BYTES: "1048576",
       KILN_MAX_PARAMS: "1000",
       KILN_MAX_SAMPLES: "500",
@@ -66,6 +68,7 @@ describe("loadConfig", () => {
       databaseSchema: "kiln_staging",
       redisUrl: "redis://cache:6379",
       queueName: "kiln-staging",
+      queueLockMs: 5000,
       limits: {
         maxBodyBytes: 1048576,
         maxParams: 1000,
@@ -140,6 +143,7 @@ describe("loadConfig", () => {
     expect(problems({ KILN_DATABASE_URL: "mysql://db/kiln" })).toEqual(["KILN_DATABASE_URL: expected a postgres:// or postgresql:// URL"]);
     expect(problems({ KILN_DATABASE_URL: postgres, KILN_REDIS_URL: "http://cache" })).toEqual(["KILN_REDIS_URL: expected a redis:// or rediss:// URL"]);
     expect(problems({ KILN_QUEUE_NAME: "jobs:staging" })).toEqual(["KILN_QUEUE_NAME: expected 1 to 100 letters, digits, - or _"]);
+    expect(problems({ KILN_QUEUE_LOCK_MS: "500" })).toEqual(["KILN_QUEUE_LOCK_MS: Too small: expected number to be >=1000"]);
     expect(problems({ KILN_DATABASE_SCHEMA: "Kiln-Staging" })).toEqual(["KILN_DATABASE_SCHEMA: expected a lowercase Postgres name: letters, digits and _"]);
     // Node refuses a headers timeout longer than the request timeout
     expect(problems({ KILN_HEADERS_TIMEOUT_MS: "5000", KILN_REQUEST_TIMEOUT_MS: "4000" })).toEqual([

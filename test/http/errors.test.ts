@@ -292,6 +292,8 @@ describe("toApiError", () => {
     expect(toApiError(new Error("x"))).toBeNull();
     expect(toApiError(new SyntaxError("x"))).toBeNull();
     expect(toApiError(42)).toBeNull();
+    // only a run's writes are fenced: a superseded attempt reaching a request is a bug
+    expect(toApiError(new StoreConflictError("job job_1 is at attempt 2: attempt 1 was superseded", "attempt_superseded"))).toBeNull();
   });
 
   it("keeps the catalog's status for every code", () => {

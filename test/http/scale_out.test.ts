@@ -17,6 +17,8 @@ import { dataset, jobSpec, MODEL } from "./support/training.js";
 import { freePort, startServer, type ServerProcess } from "./support/server_process.js";
 
 const TIMEOUT_MS = 60_000;
+/** The queue lock of the trainers that the fencing test stops: short, so that the other takes over soon. */
+const FENCE_LOCK_MS = 2000;
 const servicesUp = (await postgresAvailable()) && (await redisAvailable());
 
 const { dataDir, streams } = serverProcessScope("kiln-scale-");
@@ -47,15 +49,20 @@ describe.skipIf(!servicesUp)("API and trainer processes sharing Postgres and Red
     return { model, job: (await api.create("/v1/jobs", jobSpec(model, data, epochs, 8), 202)).id };
   }
 
-  /** Whether `server` logged `msg` about the job (its log is written every 250 ms: wait for it). */
-  async function logged(server: ServerProcess, jobId: string, msg: string): Promise<boolean> {
-    const deadline = Date.now() + 2000;
+  /** The first of `servers` found to have logged `msg` about the job (each writes its log every 250 ms: wait for it). */
+  async function whoLogged(servers: ServerProcess[], jobId: string, msg: string, timeoutMs = 2000): Promise<ServerProcess | null> {
+    const deadline = Date.now() + timeoutMs;
     for (;;) {
-      if (server.logs.some((l) => l.jobId === jobId && l.msg === msg)) return true;
-      if (Date.now() > deadline) return false;
+      const found = servers.find((server) => server.logs.some((l) => l.jobId === jobId && l.msg === msg));
+      if (found) return found;
+      if (Date.now() > deadline) return null;
       await new Promise((r) => setTimeout(r, 50));
     }
   }
+
+  /** Whether `server` logged `msg` about the job. */
+  const logged = async (server: ServerProcess, jobId: string, msg: string, timeoutMs?: number): Promise<boolean> =>
+    (await whoLogged([server], jobId, msg, timeoutMs)) !== null;
 
   it("the API process queues the job, a trainer trains it, the API process streams it live", async () => {
     const trainer = await shared(1);
@@ -110,6 +117,52 @@ describe.skipIf(!servicesUp)("API and trainer processes sharing Postgres and Red
     const weights = (api: Api, id: string) => api.get<{ tensors: unknown }>(`/v1/models/${id}/weights`);
     expect((await weights(front, ids.model)).tensors).toEqual((await weights(local, reference.model)).tensors);
   }, TIMEOUT_MS);
+
+  it("a trainer stopped past its lock loses its job to another, and none of its writes land once it wakes: one run's events, the uninterrupted run's weights", async () => {
+    const epochs = 3000;
+    const env = { ...sharedEnv, KILN_QUEUE_LOCK_MS: String(FENCE_LOCK_MS), KILN_CHECKPOINT_INTERVAL_MS: "100" };
+    const trainers = [await startServer({ dataDir: dataDir(), workers: 1, env }), await startServer({ dataDir: dataDir(), workers: 1, env })];
+    const api = await shared(0);
+    const front = new Api(api.baseUrl);
+    const ids = await submit(front, epochs);
+    await front.waitForJob(ids.job, (job) => job.progress.step >= 500);
+    const owner = (await whoLogged(trainers, ids.job, "job started"))!;
+    const other = trainers.find((t) => t !== owner)!;
+
+    owner.child.kill("SIGSTOP"); // every thread stands still: mid-step, its last events unsent
+    try {
+      // past the owner's lock, the other trainer's stall check hands the job to it
+      expect(await logged(other, ids.job, "job resumed", TIMEOUT_MS / 2)).toBe(true);
+    } finally {
+      owner.child.kill("SIGCONT");
+    }
+    // awake while the other trainer runs the job, the owner gives its run up (its lock renewal or
+    // its next write is refused) and ends nothing
+    expect(await logged(owner, ids.job, "job abandoned to another run", 10_000)).toBe(true);
+    const ended = await front.waitForJob(ids.job, undefined, TIMEOUT_MS / 2);
+    expect(ended.status).toBe("succeeded");
+    expect(await logged(other, ids.job, "job finished")).toBe(true);
+    expect(owner.logs.filter((l) => l.jobId === ids.job).map((l) => l.msg)).toEqual(["job started", "job abandoned to another run"]);
+
+    // the stored events are exactly one run's
+    const events = await front.allEvents(ids.job);
+    const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i + 1);
+    expect(events.map((e) => e.id)).toEqual(range(events.length));
+    expect(events.filter((e) => e.event === "progress").map((e) => e.data.step)).toEqual(range(epochs * 12));
+    expect(events.filter((e) => e.event === "epoch").map((e) => e.data.epoch)).toEqual(range(epochs));
+    expect(events.filter((e) => e.event === "status").map((e) => e.data.status)).toEqual(["queued", "running", "succeeded"]);
+    expect(events.findIndex((e) => e.event === "done")).toBe(events.length - 1);
+
+    // and the uninterrupted run of the same job (a twin model: same spec and seed) ends the same
+    const twin = (await front.create("/v1/models", MODEL)).id;
+    const job = await front.get<{ dataset_id: string }>(`/v1/jobs/${ids.job}`);
+    const reference = (await front.create("/v1/jobs", jobSpec(twin, job.dataset_id, epochs, 8), 202)).id;
+    const referenceEnded = await front.waitForJob(reference, undefined, TIMEOUT_MS / 2);
+    expect(lossesOf(events)).toEqual(lossesOf(await front.allEvents(reference)));
+    expect(ended.metrics).toEqual(referenceEnded.metrics);
+    const weights = (id: string) => front.get<{ tensors: unknown }>(`/v1/models/${id}/weights`);
+    expect((await weights(ids.model)).tensors).toEqual((await weights(twin)).tensors);
+  }, 2 * TIMEOUT_MS);
 
   it("a cancel sent to the API process stops the job on the trainer; the weights stay as they were", async () => {
     await shared(1);

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
+import type { Worker } from "node:worker_threads";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
@@ -164,17 +165,86 @@ describe.skipIf(!available)("BullMQQueue", () => {
     expect(h.started).toEqual(["suspended"]);
   });
 
-  it("hands the job of a consumer process that died to another consumer once its lock expires", async () => {
-    const survivor = open();
-    await survivor.enqueue("orphan");
+  it("tells a handler that its lock was lost, and leaves the id it abandons to the consumer that takes it over", async () => {
+    const [a, b] = [open({ log: { error: () => {} } }), open()]; // a's lock renewal fails: expected, not worth a line
+    let lost: AbortSignal | null = null;
+    const again: string[] = [];
+    a.consume(async (id, signal) => {
+      if (lost !== null) return void again.push(`a:${id}`);
+      lost = signal;
+      await new Promise((resolve) => signal.addEventListener("abort", resolve));
+      return "abandoned";
+    }, 1);
+    await a.enqueue("taken");
+    await waitUntil(() => lost !== null, "a runs the id");
+    b.consume(async (id) => void again.push(`b:${id}`), 1);
+    const connection = new Redis(TEST_REDIS_URL);
+    try {
+      await connection.del(`${prefix}:kiln-jobs:taken:lock`); // as if it had expired
+    } finally {
+      await connection.quit();
+    }
+    await waitUntil(() => lost!.aborted, "a's next renewal finds the lock gone", 2 * LOCK_MS);
+    // neither completed (removed from Redis) nor moved by a: a stall check hands it out again
+    await waitUntil(() => again.length === 1, "the id runs again", LOCK_MS + 3 * STALLED_MS + 1000);
+    await sleep(200);
+    expect(again.map((s) => s.slice(2))).toEqual(["taken"]);
+  });
+
+  /** A consumer process (bullmq_consumer.ts) on this test's queue; `output()` is what it printed so far. */
+  function consumerProcess(concurrency = 1): { child: ChildProcess; output: () => string } {
     const script = fileURLToPath(new URL("./bullmq_consumer.ts", import.meta.url));
-    const child = spawn(process.execPath, ["--import", "tsx", script, TEST_REDIS_URL, prefix, String(LOCK_MS), String(STALLED_MS)], {
-      stdio: ["ignore", "pipe", "inherit"],
-    });
+    const args = ["--import", "tsx", script, TEST_REDIS_URL, prefix, String(LOCK_MS), String(STALLED_MS), String(concurrency)];
+    const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"] });
     children.push(child);
     let output = "";
     child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    await waitUntil(() => output.includes("started orphan"), "the consumer process runs the job", 20_000);
+    return { child, output: () => output };
+  }
+
+  it("keeps renewing the locks of the ids it holds while the main thread is blocked past them", async () => {
+    const holder = open();
+    const h = holding();
+    let lost: AbortSignal | null = null;
+    holder.consume((id, signal) => ((lost = signal), h.handler(id)), 1);
+    await holder.enqueue("held");
+    await waitUntil(() => h.started.length === 1, "the id runs here");
+    // another process takes any id whose lock lapses (the probe shows it consumes)
+    const other = consumerProcess(2);
+    await holder.enqueue("probe");
+    await waitUntil(() => other.output().includes("started probe"), "the other process consumes", 20_000);
+
+    // this thread stands still for three lock durations, as under a heavy request
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 3 * LOCK_MS);
+    // as long again as a lapsed lock would take to reach the other process
+    await sleep(LOCK_MS + 3 * STALLED_MS);
+    expect(other.output()).not.toContain("started held");
+    expect(lost!.aborted).toBe(false);
+    h.release("held");
+  });
+
+  it("fails its ping, and tells its handlers their ids are lost, when its consumer thread stops", async () => {
+    const failures: string[] = [];
+    const queue = open({ log: { error: (_obj, msg) => void failures.push(msg) } });
+    let lost: AbortSignal | null = null;
+    queue.consume(async (_id, signal) => {
+      lost = signal;
+      await new Promise((resolve) => signal.addEventListener("abort", resolve));
+      return "abandoned";
+    }, 1);
+    await queue.enqueue("held");
+    await waitUntil(() => lost !== null, "the id runs");
+    await (queue as unknown as { consumer: Worker }).consumer.terminate(); // as if it had crashed
+    await waitUntil(() => lost!.aborted, "the handler hears that nothing renews its lock");
+    await expect(queue.ping()).rejects.toThrow(/consumer thread stopped/);
+    expect(failures).toContain("job queue consumer stopped");
+  });
+
+  it("hands the job of a consumer process that died to another consumer once its lock expires", async () => {
+    const survivor = open();
+    await survivor.enqueue("orphan");
+    const { child, output } = consumerProcess();
+    await waitUntil(() => output().includes("started orphan"), "the consumer process runs the job", 20_000);
 
     const seen: string[] = [];
     survivor.consume(async (id) => void seen.push(id), 1);

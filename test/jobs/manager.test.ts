@@ -1,14 +1,19 @@
+import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Queue } from "bullmq";
+import { Redis } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
-import { createDataset, createTrainingPool, JobManager, ModelService } from "../../src/jobs/index.js";
+import { BullMQQueue, createDataset, createTrainingPool, JobManager, ModelService, type JobManagerOptions } from "../../src/jobs/index.js";
 import type { JobEvent, JobRecord } from "../../src/store/index.js";
 import { SqliteStore } from "../../src/store/sqlite.js";
 import { datasetFromJson, TrainingSpec, type ModelSpecInput, type TrainingSpecInput } from "../../src/spec/index.js";
 import { safetensors } from "../../src/tensor/index.js";
 import { loadFixture, type RefTensor } from "../helpers/fixtures.js";
 import { rows } from "../helpers/seed.js";
+import { redisAvailable, TEST_REDIS_URL } from "../helpers/services.js";
+import { waitUntil } from "./queue_contract.js";
 
 interface Run {
   config: { in_features: number; layers: { type: string; out_features?: number }[]; seed: number; loss: "cross_entropy" | "mse_loss"; optimizer: Record<string, unknown>; batch_size: number; shuffle: boolean; drop_last: boolean; epochs: number };
@@ -24,10 +29,24 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-function open(dir: string, threads = 2, checkpointIntervalMs = 1000) {
+function open(dir: string, threads = 2, checkpointIntervalMs = 1000, options: Partial<JobManagerOptions> = {}) {
   const store = SqliteStore.open({ path: join(dir, "kiln.db") });
-  const manager = new JobManager({ store, pool: createTrainingPool(threads), concurrency: threads, maxQueuedJobs: 10, maxEpochs: 1000, maxJobSteps: 1_000_000, checkpointIntervalMs });
+  const manager = new JobManager({ store, pool: createTrainingPool(threads), concurrency: threads, maxQueuedJobs: 10, maxEpochs: 100_000, maxJobSteps: 100_000_000, checkpointIntervalMs, ...options });
   return { store, manager };
+}
+
+/** The manager's log lines, as pino would get them. */
+function collectingLog(): { log: NonNullable<JobManagerOptions["log"]>; lines: (Record<string, unknown> & { msg: string })[] } {
+  const lines: (Record<string, unknown> & { msg: string })[] = [];
+  const line = (obj: object, msg: string): void => void lines.push({ ...obj, msg });
+  return { log: { info: line, warn: line, error: line }, lines };
+}
+
+/** Resolves once the job's published events include step `step`. */
+function reachStep(manager: JobManager, id: string, step: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const off = manager.subscribe(id, (events) => events.some((e) => e.type === "progress" && (e.data as { step: number }).step >= step) && (off(), resolve()));
+  });
 }
 
 async function setup(run: Run, manager: JobManager, store: SqliteStore): Promise<TrainingSpecInput> {
@@ -111,9 +130,7 @@ describe("JobManager on real worker threads and a real SQLite file", () => {
     const run = runs[1]!;
     const spec = TrainingSpec.parse({ ...(await setup(run, manager, store)), epochs: 60 });
     const { job } = await manager.submit(spec);
-    await new Promise<void>((resolve) => {
-      const off = manager.subscribe(job.id, (events) => events.some((e) => e.type === "progress" && (e.data as { step: number }).step >= 20) && (off(), resolve()));
-    });
+    await reachStep(manager, job.id, 20);
     await manager.shutdown();
     expect((await store.getJob(job.id))!.status).toBe("running");
     await store.close();
@@ -134,6 +151,87 @@ describe("JobManager on real worker threads and a real SQLite file", () => {
     await waitDone(manager, store, job2.id);
     const uninterrupted = progressLosses(await store.listEvents(job2.id, 0));
     expect(resumed).toEqual(uninterrupted);
+    const w1 = safetensors.parse((await store.getModel(spec.model_id))!.weights).tensors;
+    const w2 = safetensors.parse((await store.getModel(spec2.model_id))!.weights).tensors;
+    for (const key of Object.keys(w1)) expect(w1[key]!.tolist()).toEqual(w2[key]!.tolist());
+  });
+});
+
+describe("JobManager: a run that another run took the job from", () => {
+  it("stops its worker at the next step once a write is refused as superseded, and writes, publishes and ends nothing more", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kiln-jobs-"));
+    const { log, lines } = collectingLog();
+    const { store, manager } = open(dir, 1, 100, { log });
+    // another process's connection to the same database
+    const other = SqliteStore.open({ path: join(dir, "kiln.db") });
+    cleanups.push(async () => {
+      await manager.shutdown();
+      await store.close();
+      await other.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    await manager.start();
+    const spec = TrainingSpec.parse({ ...(await setup(runs[1]!, manager, store)), epochs: 100_000 });
+    const model = await store.getModel(spec.model_id);
+    const { job } = await manager.submit(spec);
+    const published: JobEvent[] = [];
+    manager.subscribe(job.id, (events) => published.push(...events));
+    await reachStep(manager, job.id, 50);
+
+    const taken = (await other.beginAttempt(job.id))!; // another trainer resumes the job
+    expect(taken.attempt).toBe(2);
+    await waitUntil(async () => (await manager.stats()).running === 0, "the run's worker stopped and its handler settled");
+    expect(lines).toContainEqual(expect.objectContaining({ msg: "job abandoned to another run", jobId: job.id, attempt: 1, reason: "another run of the job began" }));
+    expect(lines.filter((l) => l.msg === "job failed to run" || l.msg === "job finished")).toEqual([]);
+    // nothing of the first run landed after the second one began, nor reached this process's subscribers
+    expect((await store.listEvents(job.id)).at(-1)!.seq).toBe(taken.lastSeq);
+    expect(Math.max(...published.map((e) => e.seq))).toBeLessThanOrEqual(taken.lastSeq);
+    expect(await store.getJob(job.id)).toMatchObject({ status: "running" });
+    expect(await store.getModel(spec.model_id)).toStrictEqual(model);
+  });
+});
+
+const redisUp = await redisAvailable();
+
+describe.skipIf(!redisUp)("JobManager on a BullMQ queue that loses a job's lock", () => {
+  it("stops the run, and the job, handed out again once its lock lapses, resumes to an uninterrupted run's losses", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kiln-jobs-"));
+    const prefix = `kiln-test-${randomUUID()}`;
+    const redis = new Redis(TEST_REDIS_URL);
+    const { log, lines } = collectingLog();
+    const queue = new BullMQQueue({ url: TEST_REDIS_URL, prefix, lockDurationMs: 1000, stalledIntervalMs: 500, log });
+    const { store, manager } = open(dir, 1, 50, { queue, log });
+    cleanups.push(async () => {
+      await manager.shutdown();
+      await store.close();
+      const admin = new Queue("kiln-jobs", { connection: redis, prefix });
+      await admin.obliterate({ force: true });
+      await admin.close();
+      redis.disconnect();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    await manager.start();
+    const run = runs[1]!;
+    const spec = TrainingSpec.parse({ ...(await setup(run, manager, store)), epochs: 3000 });
+    const { job } = await manager.submit(spec);
+    const done = waitDone(manager, store, job.id);
+    await reachStep(manager, job.id, 50);
+    await redis.del(`${prefix}:kiln-jobs:${job.id}:lock`); // as if it had expired while this process stood still
+
+    expect((await done).status).toBe("succeeded");
+    expect(lines).toContainEqual(expect.objectContaining({ msg: "job abandoned to another run", jobId: job.id, attempt: 1, reason: "the job queue lost the job's lock" }));
+    expect(lines).toContainEqual(expect.objectContaining({ msg: "job resumed", jobId: job.id, attempt: 2 }));
+    // the abandoned run left the id alone in Redis (moving it would have failed: "Lock mismatch")
+    expect(lines.filter((l) => l.msg === "job queue worker error").map((l) => (l.err as Error).message)).toEqual([`could not renew lock for job ${job.id}`]);
+    const resumed = await store.listEvents(job.id, 0);
+    expect(resumed.map((e) => e.seq)).toEqual(resumed.map((_, i) => i + 1));
+
+    const spec2 = TrainingSpec.parse({ ...(await setup(run, manager, store)), epochs: 3000 });
+    const { job: job2 } = await manager.submit(spec2);
+    await waitDone(manager, store, job2.id);
+    const uninterrupted = await store.listEvents(job2.id, 0);
+    expect(progressLosses(resumed)).toEqual(progressLosses(uninterrupted));
+    expect(resumed.map((e) => e.type)).toEqual(uninterrupted.map((e) => e.type));
     const w1 = safetensors.parse((await store.getModel(spec.model_id))!.weights).tensors;
     const w2 = safetensors.parse((await store.getModel(spec2.model_id))!.weights).tensors;
     for (const key of Object.keys(w1)) expect(w1[key]!.tolist()).toEqual(w2[key]!.tolist());

@@ -115,6 +115,23 @@ describe("runTraining", () => {
     expect([...suspended.losses, ...rest.losses]).toEqual(full.losses);
   });
 
+  it("stops at the next step when abandoned, reporting nothing more (not even a checkpoint)", () => {
+    const run = runs[0]!;
+    const task = taskFor(run, null, 0); // a checkpoint after every step, unless it stops first
+    const after: TrainingMessage[] = [];
+    let abandoned = false;
+    const { outcome } = collect(task, (m) => {
+      if (abandoned) after.push(m);
+      if (m.kind === "progress" && m.step === 4) {
+        Atomics.store(new Int32Array(task.control), 0, CONTROL.abandon);
+        abandoned = true;
+      }
+    });
+    expect(outcome).toEqual({ status: "abandoned", steps: 4 });
+    // the step's own checkpoint was due before the control word was read, and nothing after it
+    expect(after.map((m) => m.kind)).toEqual(["checkpoint"]);
+  });
+
   it("fails with the step where the loss stopped being finite", () => {
     const run = runs[0]!;
     const task = taskFor(run);

@@ -878,11 +878,20 @@ export function storeContract(
         expect(await store.appendEvents(job.id, [steps[1]!])).toBe(4);
       });
 
-      it("appends to a finished job (the `done` event follows finishJob)", async () => {
+      it("appends nothing after a job's end: its `done` event stays the last (job_not_active)", async () => {
         const { job } = await setupJob();
         await startJob(job.id);
-        await store.finishJob(job.id, { status: "succeeded", metrics: {}, error: null, finishedAt: timestamp() }, [statusEvent("succeeded")]);
-        expect(await store.appendEvents(job.id, [{ type: "done", data: { id: job.id } }])).toBe(4);
+        await store.finishJob(job.id, { status: "succeeded", metrics: {}, error: null, finishedAt: timestamp() }, [
+          statusEvent("succeeded"),
+          { type: "done", data: { id: job.id } },
+        ]);
+        await expectConflict(store.appendEvents(job.id, [progressEvent(7)]), "job_not_active");
+        expect((await store.listEvents(job.id)).map((e) => e.type)).toEqual(["status", "status", "status", "done"]);
+      });
+
+      it("refuses to append to an unknown job", async () => {
+        await expect(store.appendEvents("job_missing", [progressEvent(1)])).rejects.toThrow(/not found/);
+        expect(await store.listEvents("job_missing")).toEqual([]);
       });
     });
 
@@ -1054,6 +1063,7 @@ export function storeContract(
         );
         await expectConflict(store.saveCheckpoint(job.id, randomBlob(16), []), "job_not_active");
         await expectConflict(store.truncateEvents(job.id, 1), "job_not_active");
+        await expectConflict(store.appendEvents(job.id, [progressEvent(1)]), "job_not_active");
         expect(await store.getJob(job.id)).toStrictEqual(job);
         expect(await store.getModel(model.id)).toStrictEqual(model);
         expect(await store.getCheckpoint(job.id)).toBeNull();
@@ -1068,6 +1078,97 @@ export function storeContract(
         expect(await store.getCheckpoint(job.id)).toBeNull();
       });
 
+    });
+
+    describe("attempts: each run's writes are fenced (attempt_superseded)", () => {
+      const ended = () => ({ status: "succeeded" as const, metrics: { loss: 0.5, epochs: [] }, error: null, finishedAt: timestamp() });
+
+      it("numbers the runs of a job from 1, each with the job as it is and its last event's seq", async () => {
+        const { job } = await setupJob();
+        expect(await store.beginAttempt(job.id)).toStrictEqual({ job, attempt: 1, lastSeq: 1 });
+        const running = await store.updateJob(job.id, { status: "running", startedAt: timestamp() }, [statusEvent("running")], 1);
+        await store.appendEvents(job.id, stepEvents(1, 30, 1), 1);
+        expect(await store.beginAttempt(job.id)).toStrictEqual({ job: running, attempt: 2, lastSeq: 32 });
+        expect((await store.beginAttempt(job.id))!.attempt).toBe(3);
+        expect(await store.getJob(job.id)).toStrictEqual(running); // the attempt is not part of the job
+      });
+
+      it("begins nothing for an unknown or ended job", async () => {
+        expect(await store.beginAttempt("job_missing")).toBeNull();
+        const { job } = await setupJob();
+        await store.beginAttempt(job.id);
+        await store.finishJob(job.id, ended(), [statusEvent("succeeded")], undefined, 1);
+        expect(await store.beginAttempt(job.id)).toBeNull();
+      });
+
+      it("refuses every write of a superseded attempt and changes nothing; the latest attempt's go through", async () => {
+        const { model, job } = await setupJob();
+        await store.beginAttempt(job.id);
+        await store.updateJob(job.id, { status: "running", startedAt: timestamp() }, [statusEvent("running")], 1);
+        const checkpoint = await store.saveCheckpoint(job.id, randomBlob(64), stepEvents(1, 10, 1), 1);
+        await store.appendEvents(job.id, stepEvents(11, 5, 1, 10), 1);
+        // another run takes the job over: the first one, paused meanwhile, wakes up and writes
+        const second = (await store.beginAttempt(job.id))!;
+        expect(second).toMatchObject({ attempt: 2, lastSeq: 17 });
+        const stored = { job: await store.getJob(job.id), events: await store.listEvents(job.id), model: await store.getModel(model.id) };
+        await expectConflict(store.appendEvents(job.id, stepEvents(16, 5, 1, 15), 1), "attempt_superseded");
+        await expectConflict(store.saveCheckpoint(job.id, randomBlob(64), stepEvents(16, 5, 1, 15), 1), "attempt_superseded");
+        await expectConflict(store.updateJob(job.id, { progress: { step: 20 } }, [], 1), "attempt_superseded");
+        await expectConflict(store.truncateEvents(job.id, 2, 1), "attempt_superseded");
+        const weights = { modelId: model.id, weights: sampleWeights(), generatorState: randomBlob(5056) };
+        await expectConflict(store.finishJob(job.id, ended(), [statusEvent("succeeded")], weights, 1), "attempt_superseded");
+        expect(await store.getJob(job.id)).toStrictEqual(stored.job);
+        expect(await store.listEvents(job.id)).toStrictEqual(stored.events);
+        expect(await store.getModel(model.id)).toStrictEqual(stored.model);
+        expect(await store.getCheckpoint(job.id)).toStrictEqual(checkpoint);
+
+        // the new run resumes from the checkpoint and ends the job
+        await store.truncateEvents(job.id, checkpoint.seq, 2);
+        expect(await store.appendEvents(job.id, stepEvents(11, 5, 1, 10), 2)).toBe(17);
+        await store.saveCheckpoint(job.id, randomBlob(64), [], 2);
+        await store.updateJob(job.id, { progress: { step: 15 } }, [], 2);
+        const done = await store.finishJob(job.id, ended(), (j) => [statusEvent(j.status), { type: "done", data: { id: j.id } }], weights, 2);
+        expect(done!.status).toBe("succeeded");
+        expect((await store.getModel(model.id))!.version).toBe(model.version + 1);
+        expect((await store.listEvents(job.id, 2)).map((e) => e.data)).toStrictEqual([...stepEvents(1, 15, 1).map((e) => e.data), { status: "succeeded" }, { id: job.id }]);
+      });
+
+      it("refuses a superseded attempt as such after the job ended; the attempt that ended it gets job_not_active", async () => {
+        const { job } = await setupJob();
+        await store.beginAttempt(job.id);
+        await store.beginAttempt(job.id);
+        await store.finishJob(job.id, ended(), [statusEvent("succeeded")], undefined, 2);
+        await expectConflict(store.appendEvents(job.id, [progressEvent(1)], 1), "attempt_superseded");
+        await expectConflict(store.finishJob(job.id, ended(), [statusEvent("succeeded")], undefined, 1), "attempt_superseded");
+        await expectConflict(store.appendEvents(job.id, [progressEvent(1)], 2), "job_not_active");
+      });
+
+      it("fences no write that passes no attempt (a cancel request)", async () => {
+        const { job } = await setupJob();
+        await store.beginAttempt(job.id);
+        await store.beginAttempt(job.id);
+        const cancelling = await store.updateJob(job.id, { cancelRequested: true });
+        expect(cancelling!.cancelRequested).toBe(true);
+        expect(await store.appendEvents(job.id, [statusEvent("running")])).toBe(2);
+      });
+
+      it("refuses an attempt that was never begun", async () => {
+        const { job } = await setupJob();
+        await expectConflict(store.appendEvents(job.id, [progressEvent(1)], 1), "attempt_superseded");
+        await store.beginAttempt(job.id);
+        await expectConflict(store.appendEvents(job.id, [progressEvent(1)], 2), "attempt_superseded");
+        expect(await store.appendEvents(job.id, [progressEvent(1)], 1)).toBe(2);
+      });
+
+      it("keeps counting attempts across reopening", async (ctx) => {
+        if (!fixture.reopen) ctx.skip();
+        const { job } = await setupJob();
+        await store.beginAttempt(job.id);
+        await store.close();
+        store = await fixture.reopen!();
+        await expectConflict(store.appendEvents(job.id, [progressEvent(1)], 2), "attempt_superseded");
+        expect((await store.beginAttempt(job.id))!.attempt).toBe(2);
+      });
     });
 
     describe("lifecycle", () => {

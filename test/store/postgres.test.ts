@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { PostgresStore } from "../../src/store/postgres.js";
-import { SCHEMA_VERSION } from "../../src/store/postgres_schema.js";
+import { MIGRATIONS, SCHEMA_VERSION } from "../../src/store/postgres_schema.js";
 import type { JobEvent } from "../../src/store/types.js";
 import { postgresAvailable, TEST_DATABASE_URL } from "../helpers/services.js";
 import {
@@ -86,6 +86,16 @@ describe.skipIf(!available)("PostgresStore", () => {
       expect(await opened[3]!.getModel(model.id)).toStrictEqual(model);
     });
 
+    it("migrates a version-1 schema: a job stored before attempts were numbered runs next as attempt 1", async () => {
+      const at = timestamp();
+      await admin(`CREATE SCHEMA ${stores.schema}; SET search_path = ${stores.schema}; ${MIGRATIONS[0]!}
+        CREATE TABLE schema_version (version integer NOT NULL); INSERT INTO schema_version VALUES (1);
+        INSERT INTO jobs (id, model_id, dataset_id, spec, status, progress, metrics, cancel_requested, created_at, updated_at)
+        VALUES ('job_old', 'mdl_old', 'ds_old', '{}', 'running', '{}', '{}', false, '${at}', '${at}');`);
+      const store = await stores.open();
+      expect((await store.beginAttempt("job_old"))!.attempt).toBe(1);
+    });
+
     it("refuses a schema written by a newer version", async () => {
       await stores.open();
       await admin(`UPDATE ${stores.schema}.schema_version SET version = $1`, [SCHEMA_VERSION + 1]);
@@ -117,6 +127,47 @@ describe.skipIf(!available)("PostgresStore", () => {
         expect(batch).toStrictEqual(tagged(k < 25 ? "a" : "b", k % 25).map((e) => e.data));
       }
     });
+
+    it("lands no write of a run from the moment another process begins a newer attempt", async () => {
+      const [a, b] = [await stores.open(), await stores.open()];
+      const { job } = await storeJob(a);
+      await a.beginAttempt(job.id);
+      // run 1 appends batch after batch through a's pool while b begins run 2
+      const write = (k: number) =>
+        a.appendEvents(job.id, stepEvents(5 * k + 1, 5, 1, 5 * k), 1).then(
+          (last) => ({ last, refused: false }),
+          (error: unknown) => ({ last: 0, refused: (error as { code?: string }).code === "attempt_superseded" }),
+        );
+      const early = Array.from({ length: 40 }, (_, k) => write(k));
+      await early[3];
+      const second = (await b.beginAttempt(job.id))!;
+      const late = await Promise.all(Array.from({ length: 5 }, (_, k) => write(40 + k)));
+      const results = [...(await Promise.all(early)), ...late];
+      for (const r of results) expect(r.refused || r.last <= second.lastSeq).toBe(true);
+      expect(late.every((r) => r.refused)).toBe(true);
+      const events = await b.listEvents(job.id);
+      expect(events.length).toBe(second.lastSeq);
+      expect(events.length).toBe(1 + 5 * results.filter((r) => !r.refused).length);
+    });
+
+    it("ends a write whose process stands still mid-transaction after 5 s, so the job's row lock is not held longer", async () => {
+      const [a, b] = [await stores.open(), await stores.open()];
+      const { job } = await storeJob(a);
+      const started = Date.now();
+      // a's finishJob holds the job's row lock when it computes its events; that thread then stands
+      // still for 6 s (its event loop blocked, or its process stopped), its session idle in transaction
+      const stalled = a.finishJob(job.id, { status: "cancelled", metrics: {}, error: null, finishedAt: timestamp() }, () => {
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 6000);
+        return [statusEvent("cancelled")];
+      });
+      await expect(stalled).rejects.toThrow();
+      expect(Date.now() - started).toBeGreaterThanOrEqual(6000);
+      // the server ended that session at 5 s, rolling its write back: the row lock is free again
+      expect(await b.updateJob(job.id, { cancelRequested: true })).toMatchObject({ status: "queued", cancelRequested: true });
+      expect((await b.listEvents(job.id)).map((e) => e.seq)).toEqual([1]);
+      // and a's pool goes on with fresh connections
+      expect(await a.appendEvents(job.id, [statusEvent("running")])).toBe(2);
+    }, 15_000);
 
     it("creates one job for one idempotency key sent to two processes at once", async () => {
       const [a, b] = [await stores.open(), await stores.open()];

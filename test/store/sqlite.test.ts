@@ -155,6 +155,21 @@ describe("SqliteStore specifics", () => {
     expect(events.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
   });
 
+  it("migrates a version-2 database: a job stored before attempts were numbered runs next as attempt 1", async () => {
+    mkdirSync(dirname(path), { recursive: true });
+    const old = new Database(path);
+    for (const migration of MIGRATIONS.slice(0, 2)) old.exec(migration);
+    old.pragma("user_version = 2");
+    const at = timestamp();
+    old
+      .prepare(`INSERT INTO jobs (id, model_id, dataset_id, spec, status, progress, metrics, cancel_requested, created_at, updated_at)
+                VALUES ('job_old', 'mdl_old', 'ds_old', '{}', 'running', '{}', '{}', 0, ?, ?)`)
+      .run(at, at);
+    old.close();
+    const store = open();
+    expect((await store.beginAttempt("job_old"))!.attempt).toBe(1);
+  });
+
   it("returns plain Uint8Arrays, not Buffers", async () => {
     const store = open();
     const model = sampleModel();

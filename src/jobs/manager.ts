@@ -507,17 +507,19 @@ export class JobManager {
   }
 
   /**
-   * Chains `write` after the job's other writes. One refused as superseded abandons the run, and
-   * the writes after it are skipped; any other failure rejects the chain, and the run concludes
-   * nothing (its job stays running in the store, to be resumed).
+   * Chains `write` after the job's other writes. A run whose write fails cannot record its work:
+   * refused as superseded, another run has the job; any other failure (a store session that ended
+   * while the process stood still, a full disk) leaves the job running in the store, for the next
+   * run to resume from its last checkpoint (in scale-out once its queue lock lapses, else at the
+   * next start). Either way the run is abandoned: its worker stops, and the writes after are skipped.
    */
   private write(id: string, run: RunningJob, write: () => Promise<void>): void {
     run.writesInFlight++;
     run.writes = run.writes
       .then(() => (run.abandoned ? undefined : write()))
       .catch((error: unknown) => {
-        if (!isSuperseded(error)) throw error;
-        this.abandon(id, run, "another run of the job began");
+        if (isSuperseded(error)) this.abandon(id, run, "another run of the job began");
+        else this.abandon(id, run, `a store write failed: ${error instanceof Error ? error.message : String(error)}`);
       })
       .finally(() => {
         if (--run.writesInFlight === 0 && run.flushWhenIdle) {

@@ -138,7 +138,8 @@ describe.skipIf(!servicesUp)("API and trainer processes sharing Postgres and Red
     }
     // awake while the other trainer runs the job, the owner gives its run up (its lock renewal or
     // its next write is refused) and ends nothing
-    expect(await logged(owner, ids.job, "job abandoned to another run", 10_000)).toBe(true);
+    const ownerLines = (): string => JSON.stringify(owner.logs.slice(-30)) + owner.stderr.slice(-3000);
+    expect(await logged(owner, ids.job, "job abandoned to another run", TIMEOUT_MS / 2), ownerLines()).toBe(true);
     const ended = await front.waitForJob(ids.job, undefined, TIMEOUT_MS / 2);
     expect(ended.status).toBe("succeeded");
     expect(await logged(other, ids.job, "job finished")).toBe(true);

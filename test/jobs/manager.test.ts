@@ -191,6 +191,35 @@ describe("JobManager: a run that another run took the job from", () => {
   });
 });
 
+describe("JobManager: a run whose store write fails", () => {
+  it("stops its worker and leaves the job running in the store, to be resumed, instead of training on or crashing the process", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kiln-jobs-"));
+    const { log, lines } = collectingLog();
+    const { store, manager } = open(dir, 1, 100, { log });
+    cleanups.push(async () => {
+      await manager.shutdown();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    await manager.start();
+    const spec = TrainingSpec.parse({ ...(await setup(runs[1]!, manager, store)), epochs: 100_000 });
+    const { job } = await manager.submit(spec);
+    await reachStep(manager, job.id, 50);
+
+    await store.close(); // every write from now on throws (an unhandled one would end the process)
+    await waitUntil(async () => (await manager.stats()).running === 0, "the run's worker stopped and its handler settled");
+    expect(lines).toContainEqual(
+      expect.objectContaining({ msg: "job abandoned to another run", jobId: job.id, reason: expect.stringMatching(/^a store write failed: /) }),
+    );
+    const reopened = SqliteStore.open({ path: join(dir, "kiln.db") });
+    try {
+      expect(await reopened.getJob(job.id)).toMatchObject({ status: "running" });
+      expect(await reopened.getCheckpoint(job.id)).not.toBeNull();
+    } finally {
+      await reopened.close();
+    }
+  });
+});
+
 const redisUp = await redisAvailable();
 
 describe.skipIf(!redisUp)("JobManager on a BullMQ queue that loses a job's lock", () => {

@@ -22,6 +22,8 @@ export const Limits = z.object({
   maxEpochs: int(1).default(10_000),
   /** Most jobs waiting in the queue (HTTP 429 above). */
   maxQueuedJobs: int(1).default(100),
+  /** Most event streams open at once in this process (HTTP 503 above). */
+  maxEventStreams: int(1).default(500),
 });
 export type Limits = z.output<typeof Limits>;
 
@@ -88,6 +90,7 @@ export const ENV_VARS = {
   KILN_MAX_SAMPLES: ["limits", "maxSamples"],
   KILN_MAX_EPOCHS: ["limits", "maxEpochs"],
   KILN_MAX_QUEUED_JOBS: ["limits", "maxQueuedJobs"],
+  KILN_MAX_EVENT_STREAMS: ["limits", "maxEventStreams"],
 } as const satisfies Record<string, readonly string[]>;
 
 export type EnvVar = keyof typeof ENV_VARS;

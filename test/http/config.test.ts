@@ -19,6 +19,7 @@ describe("loadConfig", () => {
         maxSamples: 1_000_000,
         maxEpochs: 10_000,
         maxQueuedJobs: 100,
+        maxEventStreams: 500,
       },
     });
   });
@@ -41,6 +42,7 @@ describe("loadConfig", () => {
       KILN_MAX_SAMPLES: "500",
       KILN_MAX_EPOCHS: "7",
       KILN_MAX_QUEUED_JOBS: "2",
+      KILN_MAX_EVENT_STREAMS: "20",
     });
     expect(config).toEqual({
       port: 8080,
@@ -54,7 +56,7 @@ describe("loadConfig", () => {
       databaseSchema: "kiln_staging",
       redisUrl: "redis://cache:6379",
       queueName: "kiln-staging",
-      limits: { maxBodyBytes: 1048576, maxParams: 1000, maxSamples: 500, maxEpochs: 7, maxQueuedJobs: 2 },
+      limits: { maxBodyBytes: 1048576, maxParams: 1000, maxSamples: 500, maxEpochs: 7, maxQueuedJobs: 2, maxEventStreams: 20 },
     });
   });
 
@@ -123,12 +125,16 @@ describe("loadConfig", () => {
   it("rejects ports out of range", () => {
     expect(() => loadConfig({ PORT: "70000" })).toThrow(/PORT="70000"/);
   });
+
+  it("needs at least one event stream", () => {
+    expect(() => loadConfig({ KILN_MAX_EVENT_STREAMS: "0" })).toThrow(/KILN_MAX_EVENT_STREAMS="0"/);
+  });
 });
 
 describe("Config", () => {
   it("fills defaults for a partial camelCase object (as tests build theirs)", () => {
     const config = Config.parse({ logLevel: "silent", limits: { maxBodyBytes: 1024 } });
     expect(config.logLevel).toBe("silent");
-    expect(config.limits).toEqual({ maxBodyBytes: 1024, maxParams: 10_000_000, maxSamples: 1_000_000, maxEpochs: 10_000, maxQueuedJobs: 100 });
+    expect(config.limits).toEqual({ maxBodyBytes: 1024, maxParams: 10_000_000, maxSamples: 1_000_000, maxEpochs: 10_000, maxQueuedJobs: 100, maxEventStreams: 500 });
   });
 });

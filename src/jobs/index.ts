@@ -7,6 +7,7 @@ export { ModelService, modelView, type ModelView, type PredictResult, type Tenso
 export { createDataset, datasetView, getDatasetSummary, type DatasetView } from "./datasets.js";
 export { jobView, type JobView, type EventListener } from "./views.js";
 export { JobEventFeed, EVENT_PAGE, type EventSource } from "./event_feed.js";
+export { EventRetention, type EventRetentionOptions } from "./event_retention.js";
 export { NotFoundError, QueueFullError, ConflictError } from "./errors.js";
 export { runTraining } from "./runner.js";
 export type { TrainingTask, TrainingOutcome, TrainingMessage, EpochMetrics } from "./task.js";

@@ -11,6 +11,8 @@ describe("loadConfig", () => {
       workers: availableParallelism(),
       logLevel: "info",
       checkpointIntervalMs: 1000,
+      eventRetentionDays: 30,
+      eventRetentionEvents: 1_000_000,
       databaseSchema: "public",
       queueName: "kiln-jobs",
       limits: {
@@ -33,6 +35,8 @@ describe("loadConfig", () => {
       KILN_THREADS_PER_WORKER: "1",
       LOG_LEVEL: "silent",
       KILN_CHECKPOINT_INTERVAL_MS: "250",
+      KILN_EVENT_RETENTION_DAYS: "7",
+      KILN_EVENT_RETENTION_EVENTS: "50000",
       KILN_DATABASE_URL: "postgres://kiln:secret@db:5432/kiln",
       KILN_DATABASE_SCHEMA: "kiln_staging",
       KILN_REDIS_URL: "redis://cache:6379",
@@ -52,6 +56,8 @@ describe("loadConfig", () => {
       threadsPerWorker: 1,
       logLevel: "silent",
       checkpointIntervalMs: 250,
+      eventRetentionDays: 7,
+      eventRetentionEvents: 50_000,
       databaseUrl: "postgres://kiln:secret@db:5432/kiln",
       databaseSchema: "kiln_staging",
       redisUrl: "redis://cache:6379",
@@ -126,8 +132,11 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ PORT: "70000" })).toThrow(/PORT="70000"/);
   });
 
-  it("needs at least one event stream", () => {
+  it("needs at least one event stream and one event kept per job", () => {
     expect(() => loadConfig({ KILN_MAX_EVENT_STREAMS: "0" })).toThrow(/KILN_MAX_EVENT_STREAMS="0"/);
+    expect(() => loadConfig({ KILN_EVENT_RETENTION_EVENTS: "0" })).toThrow(/KILN_EVENT_RETENTION_EVENTS="0"/);
+    expect(() => loadConfig({ KILN_EVENT_RETENTION_DAYS: "-1" })).toThrow(/KILN_EVENT_RETENTION_DAYS="-1"/);
+    expect(loadConfig({ KILN_EVENT_RETENTION_DAYS: "0" }).eventRetentionDays).toBe(0);
   });
 });
 

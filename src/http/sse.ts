@@ -29,6 +29,7 @@ export interface SseOptions {
    */
   maxStreams?: number;
 }
+
 /** One event: its id (`null` for none), its name, and its data (sent as JSON on one line). */
 export interface SseEvent {
   id: string | number | null;
@@ -195,13 +196,19 @@ export function startSse(request: FastifyRequest, reply: FastifyReply, options: 
   }
   // The client hung up (Fastify destroys the body stream) or the stream ended.
   body.on("close", cleanup);
-  response.once("close", () => {
+  let over = false;
+  const responseOver = (): void => {
+    if (over) return;
+    over = true;
     cleanup();
     clearInterval(stallCheck);
     open.delete(entry);
     openPerServer.set(httpServer, (openPerServer.get(httpServer) ?? 1) - 1);
-  });
+  };
+  response.once("close", responseOver);
   open.add(entry);
+  // a client that left before its stream started: its response's 'close' has gone by
+  if (response.destroyed) responseOver();
 
   reply
     .code(200)

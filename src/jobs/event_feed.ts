@@ -12,7 +12,7 @@ export const EVENT_PAGE = 1000;
 const MAX_HELD = 5 * EVENT_PAGE;
 
 /** Where a feed reads a job's events: the store, and the job manager's live events. */
-export interface EventSource {
+export interface JobEventSource {
   store: Store;
   jobs: Pick<JobManager, "subscribe">;
 }
@@ -49,7 +49,7 @@ export class JobEventFeed {
   private readonly onAbort = (): void => this.wake?.();
 
   constructor(
-    private readonly source: EventSource,
+    private readonly source: JobEventSource,
     private readonly jobId: string,
     afterSeq: number,
     private readonly signal: AbortSignal,

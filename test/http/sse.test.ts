@@ -3,12 +3,13 @@ import { connect, type AddressInfo, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { defineRoute } from "../../src/http/route.js";
-import { lastEventId, startSse, type SseStream } from "../../src/http/sse.js";
+import { lastEventId, openStreamCount, startSse, type SseStream } from "../../src/http/sse.js";
 import { buildTestApp, type TestApp } from "./helper.js";
 
 /**
  * Streams three events after the last one the client saw, then ends; `batch=1` writes them in one
- * write, `close_after_ms` ends it later, `open=1` not at all; `max_streams` caps the open streams.
+ * write, `close_after_ms` ends it later, `open=1` not at all; `max_streams` caps the open streams;
+ * `start_after_ms` waits before it starts the stream.
  */
 const events = defineRoute({
   method: "GET",
@@ -23,9 +24,11 @@ const events = defineRoute({
     heartbeat_ms: z.coerce.number().optional(),
     last_event_id: z.string().optional(),
     max_streams: z.coerce.number().optional(),
+    start_after_ms: z.coerce.number().optional(),
   }),
   responses: { 200: { description: "Events", contentType: "text/event-stream" } },
-  handler: ({ raw, query }, reply) => {
+  handler: async ({ raw, query }, reply) => {
+    if (query.start_after_ms) await new Promise((resolve) => setTimeout(resolve, query.start_after_ms));
     const after = Number(lastEventId(raw) ?? 0);
     const sse = startSse(raw, reply, {
       retryMs: 1500,
@@ -263,6 +266,16 @@ describe("server-sent events", () => {
     });
     first.socket.destroy();
     await until(async () => (await fetch(`${base}/test/events?max_streams=1`).then((r) => r.text().then(() => r.status))) === 200);
+  });
+
+  it("does not count a stream whose client left before it started", async () => {
+    const before = openStreams.length;
+    const client = await openRaw(`/test/events?open=1&start_after_ms=200`, () => true);
+    await until(() => client.socket.bytesWritten > 0 && client.socket.writableLength === 0); // the request has left
+    client.socket.destroy();
+    await until(() => openStreams.length > before);
+    expect(openStreams.at(-1)!.closed).toBe(true);
+    expect(openStreamCount(t.app)).toBe(0);
   });
 
   it("ends open streams when the app closes, so close() does not wait for clients", async () => {

@@ -15,7 +15,7 @@ import { buildOpenApiDocument } from "./openapi.js";
 import { registerRoutes, type RouteDef } from "./route.js";
 import { healthRoutes } from "./routes/health.js";
 import { allRoutes, apiInfo } from "./routes/index.js";
-import { closeStreams } from "./sse.js";
+import { closeStreams, openStreamCount } from "./sse.js";
 
 export type { AppContext, ReadinessCheck, Services } from "./context.js";
 
@@ -98,6 +98,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       reply.elapsedTime / 1000,
     );
   });
+  metrics.registerGauge("kiln_event_streams_open", "Event streams open in this process (KILN_MAX_EVENT_STREAMS at most)", () => openStreamCount(app));
   // Stop taking requests and end event streams, so close() only waits for ordinary requests.
   app.addHook("preClose", async () => {
     closing = true;

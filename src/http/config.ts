@@ -37,6 +37,8 @@ export const Limits = z.object({
   maxPredictWork: int(1).default(200_000_000),
   /** Most TCP connections open at once; further ones get a 503 and are closed. */
   maxConnections: int(1).default(1000),
+  /** Most event streams open at once in this process (HTTP 503 above). */
+  maxEventStreams: int(1).default(500),
 });
 export type Limits = z.output<typeof Limits>;
 
@@ -74,6 +76,10 @@ export const Config = z.object({
   logLevel: z.enum(LOG_LEVELS).default("info"),
   /** Minimum time between two checkpoints of a running job: the most work a crash can undo. */
   checkpointIntervalMs: int(0, 3_600_000).default(1000),
+  /** Jobs that ended more than this many days ago lose their `progress` events (epochs, statuses and `done` stay). */
+  eventRetentionDays: int(0, 36_500).default(30),
+  /** Every job keeps its last this many events in full; its older `progress` events go. */
+  eventRetentionEvents: int(1).default(1_000_000),
   /** A Postgres store, when set (the SQLite store in dataDir otherwise). */
   databaseUrl: z.url({ protocol: /^postgres(ql)?$/, error: "expected a postgres:// or postgresql:// URL" }).optional(),
   /** The Postgres schema holding Kiln's tables (created if missing): deployments sharing one database keep apart by it. */
@@ -115,6 +121,8 @@ export const ENV_VARS = {
   KILN_THREADS_PER_WORKER: ["threadsPerWorker"],
   LOG_LEVEL: ["logLevel"],
   KILN_CHECKPOINT_INTERVAL_MS: ["checkpointIntervalMs"],
+  KILN_EVENT_RETENTION_DAYS: ["eventRetentionDays"],
+  KILN_EVENT_RETENTION_EVENTS: ["eventRetentionEvents"],
   KILN_DATABASE_URL: ["databaseUrl"],
   KILN_DATABASE_SCHEMA: ["databaseSchema"],
   KILN_REDIS_URL: ["redisUrl"],
@@ -132,6 +140,7 @@ export const ENV_VARS = {
   KILN_HEADERS_TIMEOUT_MS: ["timeouts", "headersMs"],
   KILN_REQUEST_TIMEOUT_MS: ["timeouts", "requestMs"],
   KILN_KEEP_ALIVE_TIMEOUT_MS: ["timeouts", "keepAliveMs"],
+  KILN_MAX_EVENT_STREAMS: ["limits", "maxEventStreams"],
 } as const satisfies Record<string, readonly string[]>;
 
 export type EnvVar = keyof typeof ENV_VARS;

@@ -31,6 +31,7 @@ export const ERRORS = {
   internal: { status: 500, message: "Internal server error" },
   unavailable: { status: 503, message: "The service is unavailable" },
   too_many_connections: { status: 503, message: "The server has as many connections open as it takes; retry later" },
+  too_many_streams: { status: 503, message: "Too many event streams are open; retry later" },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;
@@ -123,6 +124,11 @@ export const queueFull = (message?: string, retryAfterSeconds = 5): ApiError =>
 
 export const unavailable = (message?: string, retryAfterSeconds?: number): ApiError =>
   new ApiError("unavailable", message, retryAfterSeconds ? { headers: { "retry-after": String(retryAfterSeconds) } } : {});
+
+export const tooManyStreams = (limit: number, retryAfterSeconds = 5): ApiError =>
+  new ApiError("too_many_streams", `${limit} event streams are open, as many as this server serves at once; retry after ${retryAfterSeconds} s`, {
+    headers: { "retry-after": String(retryAfterSeconds) },
+  });
 
 // --- Mapping anything thrown to an ApiError -------------------------------------------------------
 

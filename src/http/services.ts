@@ -1,4 +1,4 @@
-import { BullMQQueue, RedisEventSignal, createTrainingPool, JobManager, ModelService, type JobManagerOptions } from "../jobs/index.js";
+import { BullMQQueue, EventRetention, RedisEventSignal, createTrainingPool, JobManager, ModelService, type JobManagerOptions } from "../jobs/index.js";
 import type { Store } from "../store/index.js";
 import type { Config } from "./config.js";
 import type { Metrics } from "./metrics.js";
@@ -14,12 +14,15 @@ const SHARED_REQUEUE_MS = 5000;
 export interface StartedServices {
   models: ModelService;
   jobs: JobManager;
+  /** Deletes old progress events in the background; stop it at shutdown, before the store closes. */
+  retention: EventRetention;
 }
 
 /**
  * The services behind the routes, started: a training pool of `config.workers` threads and the
  * job manager over it (which picks up jobs a previous process left queued or running), plus the
- * jobs' gauges on /metrics. Stop with `jobs.shutdown()`, before closing the store.
+ * jobs' gauges on /metrics, and event retention. Stop with `jobs.shutdown()` and `retention.stop()`,
+ * before closing the store.
  */
 export async function startServices(
   store: Store,
@@ -55,6 +58,8 @@ export async function startServices(
     const { queued, running } = await jobs.stats();
     return { queued, running };
   });
+  const retention = new EventRetention(store, { days: config.eventRetentionDays, keepLastEvents: config.eventRetentionEvents, ...(options.log ? { log: options.log } : {}) });
+  retention.start();
   const { maxParams, maxResponseValues, maxPredictWork } = config.limits;
-  return { models: new ModelService(store, { maxParams, maxResponseValues, maxPredictWork }), jobs };
+  return { models: new ModelService(store, { maxParams, maxResponseValues, maxPredictWork }), jobs, retention };
 }

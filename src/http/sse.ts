@@ -3,8 +3,10 @@
  * connection alive with comments, and end it — also when the app closes, so a graceful shutdown
  * does not wait for clients that never hang up.
  */
+import type { Server } from "node:http";
 import { PassThrough } from "node:stream";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { tooManyStreams } from "./errors.js";
 
 export interface SseOptions {
   /** The reconnection delay sent to the client (`retry:`), in ms. Default 3000. */
@@ -12,11 +14,20 @@ export interface SseOptions {
   /** Interval of `: heartbeat` comments, in ms. Default 15000. */
   heartbeatMs?: number;
   /**
-   * Bytes written but not yet taken by a slow client beyond which the stream is closed rather than
-   * buffered without bound (the client reconnects with Last-Event-ID and resumes). Default 4 MiB.
-   * Code that writes many events at once (a replay) should `await stream.drained()` between batches.
+   * Bytes written but not yet taken by a slow client (held in this process: the response body's
+   * buffer and the socket's) beyond which the client is dropped: its connection is destroyed
+   * together with what waits in it, and it reconnects with Last-Event-ID. Default 1 MiB. Code that
+   * writes many events (a replay) should `await stream.drained()` between batches, and then holds
+   * about one batch per client.
    */
   maxBufferedBytes?: number;
+  /** A client that takes none of the bytes waiting for it for this long (in ms) is dropped likewise. Default 30000. */
+  stallTimeoutMs?: number;
+  /**
+   * Streams open at once on the request's server (from the start of each until its response is
+   * over) beyond which startSse throws a 503 `too_many_streams` instead of starting one. Default: no limit.
+   */
+  maxStreams?: number;
 }
 
 /** One event: its id (`null` for none), its name, and its data (sent as JSON on one line). */
@@ -58,7 +69,12 @@ interface OpenStream {
   finished: Promise<void>;
 }
 
+/** The most bytes handed to the response in one write. */
+const WRITE_PIECE = 16 * 1024;
+
+/** Streams whose response is not over yet, and how many of them each HTTP server has. */
 const open = new Set<OpenStream>();
+const openPerServer = new WeakMap<Server, number>();
 
 /** One line, no CR/LF: ids and event names must not break the framing. */
 const field = (value: string): string => value.replace(/[\r\n]/g, " ");
@@ -72,25 +88,65 @@ function formatEvent({ id, event, data }: SseEvent): string {
 /**
  * Starts an event stream as the reply: status 200, `content-type: text/event-stream`, no caching
  * or proxy buffering, then `retry:`. The handler returns `reply` and keeps writing until done.
+ * Throws (before it starts anything) when `maxStreams` are open already.
  */
 export function startSse(request: FastifyRequest, reply: FastifyReply, options: SseOptions = {}): SseStream {
-  const { retryMs = 3000, heartbeatMs = 15_000, maxBufferedBytes = 4 * 1024 * 1024 } = options;
+  const { retryMs = 3000, heartbeatMs = 15_000, maxBufferedBytes = 1024 * 1024, stallTimeoutMs = 30_000, maxStreams = Infinity } = options;
+  const httpServer = request.server.server;
+  const streams = openPerServer.get(httpServer) ?? 0;
+  if (streams >= maxStreams) throw tooManyStreams(maxStreams);
+  openPerServer.set(httpServer, streams + 1);
+
   const body = new PassThrough();
+  const response = reply.raw;
   const controller = new AbortController();
   let closed = false;
+  /** Bytes written so far, and the part of them that left this process the last time some did. */
+  let written = 0;
+  let takenMark = 0;
+  let lastTakenAt = Date.now();
+
+  /** What waits for the client in this process: the body's buffers and the response's (with the socket's). */
+  const buffered = (): number => body.writableLength + body.readableLength + response.writableLength;
+
+  /** Destroys the connection and everything buffered for it (Fastify destroys the body then too). */
+  const drop = (reason: string): void => {
+    request.log.warn({ buffered: buffered(), reason }, "event stream client too slow: dropping it");
+    cleanup();
+    body.destroy();
+    response.destroy();
+  };
 
   const write = (chunk: string): boolean => {
     if (closed) return false;
-    body.write(chunk);
-    if (body.writableLength > maxBufferedBytes) {
-      request.log.warn({ buffered: body.writableLength }, "event stream client too slow: closing the stream");
-      stream.close();
+    const bytes = Buffer.from(chunk);
+    written += bytes.length;
+    // in pieces: a write counts as taken only once all of it is, and the stall check must see a
+    // slow client's progress
+    for (let at = 0; at < bytes.length; at += WRITE_PIECE) body.write(bytes.subarray(at, at + WRITE_PIECE));
+    if (buffered() > maxBufferedBytes) {
+      drop(`over ${maxBufferedBytes} bytes waiting`);
       return false;
     }
     return true;
   };
   const heartbeat = setInterval(() => write(": heartbeat\n\n"), heartbeatMs);
   heartbeat.unref();
+  // Checked a few times per timeout; runs until the response is over, so that a client that
+  // never takes the end of a closed stream is dropped too. (Chunk framing counts as waiting
+  // bytes that were never written, so only a rise in what was taken is progress.)
+  const stallCheck = setInterval(() => {
+    const now = Date.now();
+    const waiting = buffered();
+    const taken = written - waiting;
+    if (waiting === 0 || taken > takenMark) {
+      takenMark = taken;
+      lastTakenAt = now;
+    } else if (now - lastTakenAt >= stallTimeoutMs) {
+      drop(`took nothing for ${stallTimeoutMs} ms`);
+    }
+  }, Math.max(10, stallTimeoutMs / 4));
+  stallCheck.unref();
 
   const stream: SseStream = {
     writeEvent: (id, event, data) => write(formatEvent({ id, event, data })),
@@ -128,20 +184,31 @@ export function startSse(request: FastifyRequest, reply: FastifyReply, options: 
     server: request.server,
     stream,
     finished: new Promise((resolve) => {
-      reply.raw.once("finish", resolve);
-      reply.raw.once("close", resolve);
+      response.once("finish", resolve);
+      response.once("close", resolve);
     }),
   };
   function cleanup(): void {
     if (closed) return;
     closed = true;
     clearInterval(heartbeat);
-    open.delete(entry);
     controller.abort();
   }
   // The client hung up (Fastify destroys the body stream) or the stream ended.
   body.on("close", cleanup);
+  let over = false;
+  const responseOver = (): void => {
+    if (over) return;
+    over = true;
+    cleanup();
+    clearInterval(stallCheck);
+    open.delete(entry);
+    openPerServer.set(httpServer, (openPerServer.get(httpServer) ?? 1) - 1);
+  };
+  response.once("close", responseOver);
   open.add(entry);
+  // a client that left before its stream started: its response's 'close' has gone by
+  if (response.destroyed) responseOver();
 
   reply
     .code(200)
@@ -167,6 +234,11 @@ export function lastEventId(request: FastifyRequest): string | null {
   const fromQuery = Array.isArray(param) ? param[0] : param;
   if (typeof fromQuery === "string" && fromQuery.trim() !== "") return fromQuery.trim();
   return null;
+}
+
+/** The streams of `app`'s server whose response is not over yet. */
+export function openStreamCount(app: FastifyInstance): number {
+  return openPerServer.get(app.server) ?? 0;
 }
 
 /**

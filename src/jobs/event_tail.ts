@@ -1,7 +1,5 @@
 import type { JobEvent, Store } from "../store/index.js";
-
-/** Events read per poll: a tail that fell behind catches up over several polls. */
-const PAGE = 1000;
+import { EVENT_PAGE } from "./event_feed.js";
 
 /**
  * Follows a job's events in the store, for subscribers in a process that does not run the job
@@ -61,13 +59,15 @@ export class EventTail {
     try {
       if (!this.isLocal()) {
         this.lastSeq = Math.max(this.lastSeq, this.subscriberSeq());
+        // pages bounded by events (a subscriber starts it where it caught up, near the job's last
+        // event); a page cut short by a gap in seq (retention) is continued at the next poll
         for (;;) {
-          const events = await this.store.listEvents(this.jobId, this.lastSeq, PAGE);
+          const events = await this.store.listEvents(this.jobId, this.lastSeq, EVENT_PAGE);
           if (this.stopped || events.length === 0) break;
           this.lastSeq = events[events.length - 1]!.seq;
           this.deliver(events);
           if (events.some((e) => e.type === "done")) return this.stop();
-          if (events.length < PAGE) break;
+          if (events.length < EVENT_PAGE) break;
         }
       }
     } catch {

@@ -6,6 +6,8 @@ export { RedisEventSignal, type EventSignal } from "./event_signal.js";
 export { ModelService, modelView, type ModelView, type PredictResult, type TensorView } from "./models.js";
 export { createDataset, datasetView, getDatasetSummary, type DatasetView } from "./datasets.js";
 export { jobView, type JobView, type EventListener } from "./views.js";
+export { JobEventFeed, EVENT_PAGE, type JobEventSource } from "./event_feed.js";
+export { EventRetention, type EventRetentionOptions } from "./event_retention.js";
 export { NotFoundError, QueueFullError, ConflictError } from "./errors.js";
 export { runTraining } from "./runner.js";
 export type { TrainingTask, TrainingOutcome, TrainingMessage, EpochMetrics } from "./task.js";

@@ -90,31 +90,44 @@ export function packEvents(jobId: string, events: readonly NewEvent[], firstSeq:
   return rows;
 }
 
-/** The events of a row, in order. */
-export function unpackRow(row: EventRow): JobEvent[] {
+/** The events of a row, in order: from its `from`-th (counting from 0), at most `count`. */
+export function unpackRow(row: EventRow, from = 0, count = row.nEvents): JobEvent[] {
   const { jobId, seq, type } = row;
+  const n = Math.min(count, row.nEvents - from);
+  if (n <= 0) return [];
   if (row.nEvents === 1) return [{ jobId, seq, type, data: JSON.parse(row.data) as Json }];
   const run = JSON.parse(row.data) as StoredRun;
   const losses = Buffer.from(run.losses, "base64");
-  const events: JobEvent[] = new Array(row.nEvents);
-  for (let k = 0; k < row.nEvents; k++) {
-    events[k] = { jobId, seq: seq + k, type, data: { step: run.step + k, epoch: run.epoch, batch: run.batch + k, loss: losses.readDoubleLE(k * 8) } };
+  const events: JobEvent[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const k = from + i;
+    events[i] = { jobId, seq: seq + k, type, data: { step: run.step + k, epoch: run.epoch, batch: run.batch + k, loss: losses.readDoubleLE(k * 8) } };
   }
   return events;
 }
 
 /**
+ * The last seq a page of at most `max` events after `afterSeq` can hold (null: no bound). Stores
+ * read the rows of events (afterSeq, that seq], never more rows than the page needs: rows hold
+ * up to MAX_RUN events each, so bounding the rows by count instead would read up to MAX_RUN times
+ * more. Where retention left a gap in seq, a page holds fewer events; stores then also read the
+ * first row after afterSeq, so that a page is empty only when no event follows afterSeq.
+ */
+export function lastSeqOfPage(afterSeq: number, max: number | null): number {
+  return max === null ? Number.MAX_SAFE_INTEGER : afterSeq + max;
+}
+
+/**
  * The events after `afterSeq`, at most `max` (null: all), of rows read in order from the one
- * holding event afterSeq + 1: that row may start with events at or before afterSeq.
+ * holding event afterSeq + 1: that row may start with events at or before afterSeq. Only the
+ * events returned are built (a page of 1,000 from a row of 4,096 builds 1,000).
  */
 export function eventsAfter(rows: Iterable<EventRow>, afterSeq: number, max: number | null): JobEvent[] {
   const events: JobEvent[] = [];
   for (const row of rows) {
-    for (const event of unpackRow(row)) {
-      if (event.seq <= afterSeq) continue;
-      events.push(event);
-      if (events.length === max) return events;
-    }
+    const from = Math.max(0, afterSeq + 1 - row.seq);
+    for (const event of unpackRow(row, from, max === null ? row.nEvents : max - events.length)) events.push(event);
+    if (events.length === max) break;
   }
   return events;
 }

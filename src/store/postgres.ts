@@ -11,8 +11,9 @@ import {
   type JobPatch,
   type NewEvent,
 } from "./common.js";
-import { eventsAfter, packEvents, truncateRow, type EventRow } from "./event_rows.js";
+import { eventsAfter, lastSeqOfPage, packEvents, truncateRow, type EventRow } from "./event_rows.js";
 import { checkSchemaName, migrate } from "./postgres_schema.js";
+import { retentionStep, type EventRetentionPolicy, type PruneBudget, type PruneResult, type RetentionJob } from "./retention.js";
 import {
   checkpointFromRow,
   datasetFromRow,
@@ -543,15 +544,17 @@ export class PostgresStore implements Store {
   async listEvents(jobId: string, afterSeq = 0, limit?: number): Promise<JobEvent[]> {
     const max = limit === undefined ? null : Math.max(0, Math.floor(limit));
     if (max === 0) return [];
-    // from the row holding event afterSeq + 1 (the last row starting at or before it) on; each row
-    // holds at least one event, so `max` rows suffice (LIMIT NULL is no limit)
+    // the rows of events (afterSeq, last]: from the row holding event afterSeq + 1 (the last row
+    // starting at or before it) to the last starting at or before `last` or, past a gap, the first
+    // after afterSeq (GREATEST ignores its NULL when there is none)
     const found = await rows<EventRow>(
       this.pool,
       `SELECT ${EVENT_ROW_COLUMNS} FROM job_events
        WHERE job_id = $1
          AND seq >= COALESCE((SELECT MAX(seq) FROM job_events WHERE job_id = $1 AND seq <= $2::bigint + 1), 0)
-       ORDER BY seq LIMIT $3`,
-      [jobId, afterSeq, max],
+         AND seq <= GREATEST($3::bigint, (SELECT MIN(seq) FROM job_events WHERE job_id = $1 AND seq > $2::bigint))
+       ORDER BY seq`,
+      [jobId, afterSeq, lastSeqOfPage(afterSeq, max)],
     );
     return eventsAfter(found, afterSeq, max);
   }
@@ -600,6 +603,30 @@ export class PostgresStore implements Store {
       }
       await db.query(`DELETE FROM job_events WHERE job_id = $1 AND seq > $2`, [jobId, afterSeq]);
     });
+  }
+
+  async pruneEvents(policy: EventRetentionPolicy, cursor: string | null, budget: PruneBudget): Promise<PruneResult> {
+    const jobs = await rows<RetentionJob>(
+      this.pool,
+      `SELECT id, status, finished_at AS "finishedAt",
+         (SELECT seq + n_events - 1 FROM job_events WHERE job_id = jobs.id ORDER BY seq DESC LIMIT 1) AS "lastSeq"
+       FROM jobs WHERE seq > $1 ORDER BY seq LIMIT $2`,
+      [await this.cursorSeq("job", cursor ?? undefined), budget.maxJobs],
+    );
+    // each delete commits on its own: retention holds no lock across jobs
+    const step = retentionStep(jobs, cursor, policy, budget);
+    for (let next = step.next(); ; ) {
+      if (next.done) return next.value;
+      const { jobId, before, max } = next.value;
+      const { rowCount } = await this.pool.query(
+        `DELETE FROM job_events WHERE job_id = $1 AND seq IN (
+           SELECT seq FROM job_events
+           WHERE job_id = $1 AND type = 'progress' AND seq < $2 AND seq + n_events <= $2
+           ORDER BY seq LIMIT $3)`,
+        [jobId, before, max],
+      );
+      next = step.next(rowCount ?? 0);
+    }
   }
 
   // ---- Lifecycle ----

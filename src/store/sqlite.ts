@@ -12,7 +12,8 @@ import {
   type JobPatch,
   type NewEvent,
 } from "./common.js";
-import { eventsAfter, packEvents, truncateRow, type EventRow } from "./event_rows.js";
+import { eventsAfter, lastSeqOfPage, packEvents, truncateRow, type EventRow } from "./event_rows.js";
+import { retentionStep, type EventRetentionPolicy, type ProgressDeletion, type PruneBudget, type PruneResult, type RetentionJob } from "./retention.js";
 import {
   checkpointFromRow,
   datasetFromRow,
@@ -330,6 +331,13 @@ export class SqliteStore implements Store {
       s.truncateEvents.run(jobId, afterSeq);
     });
 
+    const pruneEvents = db.transaction((policy: EventRetentionPolicy, cursor: string | null, budget: PruneBudget): PruneResult => {
+      const step = retentionStep(s.retentionJobs.all(cursorSeq("job", cursor ?? undefined), budget.maxJobs), cursor, policy, budget);
+      for (let next = step.next(); ; next = step.next(s.deleteProgressRows.run(next.value).changes)) {
+        if (next.done) return next.value;
+      }
+    });
+
     return {
       listModels,
       listDatasets,
@@ -344,6 +352,7 @@ export class SqliteStore implements Store {
       appendEvents: appendEvents.immediate,
       saveCheckpoint: saveCheckpoint.immediate,
       truncateEvents: truncateEvents.immediate,
+      pruneEvents: pruneEvents.immediate,
     };
   }
 
@@ -480,8 +489,7 @@ export class SqliteStore implements Store {
   async listEvents(jobId: string, afterSeq = 0, limit?: number): Promise<JobEvent[]> {
     const max = limit === undefined ? null : Math.max(0, Math.floor(limit));
     if (max === 0) return [];
-    // each row holds at least one event, so `max` rows suffice (LIMIT -1 is SQLite for no limit)
-    return eventsAfter(this.s.listEventRows.all({ jobId, after: afterSeq, limit: max ?? -1 }), afterSeq, max);
+    return eventsAfter(this.s.listEventRows.all({ jobId, after: afterSeq, last: lastSeqOfPage(afterSeq, max) }), afterSeq, max);
   }
 
   async saveCheckpoint(jobId: string, state: Uint8Array, events: NewEvent[], attempt?: number): Promise<CheckpointRecord> {
@@ -495,6 +503,10 @@ export class SqliteStore implements Store {
 
   async truncateEvents(jobId: string, afterSeq: number, attempt?: number): Promise<void> {
     this.tx.truncateEvents(jobId, afterSeq, attempt);
+  }
+
+  async pruneEvents(policy: EventRetentionPolicy, cursor: string | null, budget: PruneBudget): Promise<PruneResult> {
+    return this.tx.pruneEvents(policy, cursor, budget);
   }
 
   // ---- Lifecycle ----
@@ -606,12 +618,14 @@ function prepareStatements(db: Database.Database) {
     insertEvent: db.prepare<[EventRow]>(
       `INSERT INTO job_events (job_id, seq, n_events, type, data) VALUES (@jobId, @seq, @nEvents, @type, @data)`,
     ),
-    // from the row holding event after + 1 (the last row starting at or before it) on
-    listEventRows: db.prepare<[{ jobId: string; after: number; limit: number }], EventRow>(
+    // the rows of events (after, last]: from the row holding event after + 1 (the last row starting
+    // at or before it) to the last starting at or before `last` or, past a gap, the first after `after`
+    listEventRows: db.prepare<[{ jobId: string; after: number; last: number }], EventRow>(
       `SELECT job_id AS jobId, seq, n_events AS nEvents, type, data FROM job_events
        WHERE job_id = @jobId
          AND seq >= COALESCE((SELECT MAX(seq) FROM job_events WHERE job_id = @jobId AND seq <= @after + 1), 0)
-       ORDER BY seq LIMIT @limit`,
+         AND seq <= MAX(@last, COALESCE((SELECT MIN(seq) FROM job_events WHERE job_id = @jobId AND seq > @after), 0))
+       ORDER BY seq`,
     ),
     eventRowAt: db.prepare<[string, number], EventRow>(
       `SELECT job_id AS jobId, seq, n_events AS nEvents, type, data FROM job_events
@@ -621,6 +635,18 @@ function prepareStatements(db: Database.Database) {
       `UPDATE job_events SET n_events = @nEvents, type = @type, data = @data WHERE job_id = @jobId AND seq = @seq`,
     ),
     truncateEvents: db.prepare<[string, number]>(`DELETE FROM job_events WHERE job_id = ? AND seq > ?`),
+    // event retention (retention.ts): jobs in creation order, each with its last event's seq
+    retentionJobs: db.prepare<[number, number], RetentionJob>(
+      `SELECT id, status, finished_at AS finishedAt,
+         (SELECT seq + n_events - 1 FROM job_events WHERE job_id = jobs.id ORDER BY seq DESC LIMIT 1) AS lastSeq
+       FROM jobs WHERE seq > ? ORDER BY seq LIMIT ?`,
+    ),
+    deleteProgressRows: db.prepare<[ProgressDeletion]>(
+      `DELETE FROM job_events WHERE job_id = @jobId AND seq IN (
+         SELECT seq FROM job_events
+         WHERE job_id = @jobId AND type = 'progress' AND seq < @before AND seq + n_events <= @before
+         ORDER BY seq LIMIT @max)`,
+    ),
 
     upsertCheckpoint: db.prepare<[{ jobId: string; seq: number; state: Uint8Array; createdAt: string }]>(
       `INSERT INTO checkpoints (job_id, seq, created_at, state) VALUES (@jobId, @seq, @createdAt, @state)

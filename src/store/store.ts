@@ -11,6 +11,7 @@ import type {
   ModelSummaryRecord,
   Page,
 } from "./types.js";
+import type { EventRetentionPolicy, PruneBudget, PruneResult } from "./retention.js";
 
 /**
  * Raised when a write conflicts with what is stored. The HTTP layer answers 409, except for
@@ -110,7 +111,12 @@ export interface Store {
 
   /** Appends events, numbered after the job's last event; returns the last seq. Throws a plain Error for an unknown job. */
   appendEvents(jobId: string, events: Omit<JobEvent, "jobId" | "seq">[], attempt?: number): Promise<number>;
-  /** Events with seq > afterSeq, in order. */
+  /**
+   * Events with seq > afterSeq, in order: at most `limit`, those of seqs (afterSeq, afterSeq + limit],
+   * read without touching the rows of later events. Seq has gaps where retention deleted events
+   * (pruneEvents), so a page may hold fewer than `limit` though more follow; it is empty only when
+   * no event follows afterSeq (read pages until one is empty).
+   */
   listEvents(jobId: string, afterSeq?: number, limit?: number): Promise<JobEvent[]>;
 
   /**
@@ -121,6 +127,14 @@ export interface Store {
   getCheckpoint(jobId: string): Promise<CheckpointRecord | null>;
   /** Deletes the job's events after `seq` (a resumed job regenerates them identically); nothing for an unknown job. */
   truncateEvents(jobId: string, afterSeq: number, attempt?: number): Promise<void>;
+  /**
+   * One bounded step of event retention; a pass calls it from cursor null until `done`. Visits at
+   * most `budget.maxJobs` jobs after `cursor` (a job id), in creation order, and deletes whole rows
+   * of their `progress` events as `policy` says, at most `budget.maxRows` rows (then the next step
+   * starts at the job it stopped in). Other events (`epoch`, `status`, `done`) and a job's last row
+   * stay; readers see gaps in seq.
+   */
+  pruneEvents(policy: EventRetentionPolicy, cursor: string | null, budget: PruneBudget): Promise<PruneResult>;
 
   /** Quick liveness check for /readyz. */
   ping(): Promise<void>;

@@ -11,6 +11,8 @@ describe("loadConfig", () => {
       workers: availableParallelism(),
       logLevel: "info",
       checkpointIntervalMs: 1000,
+      eventRetentionDays: 30,
+      eventRetentionEvents: 1_000_000,
       databaseSchema: "public",
       queueName: "kiln-jobs",
       queueLockMs: 60_000,
@@ -24,6 +26,7 @@ describe("loadConfig", () => {
         maxResponseValues: 1_000_000,
         maxPredictWork: 200_000_000,
         maxConnections: 1000,
+        maxEventStreams: 500,
       },
       timeouts: { headersMs: 30_000, requestMs: 120_000, keepAliveMs: 72_000 },
     });
@@ -38,6 +41,8 @@ describe("loadConfig", () => {
       KILN_THREADS_PER_WORKER: "1",
       LOG_LEVEL: "silent",
       KILN_CHECKPOINT_INTERVAL_MS: "250",
+      KILN_EVENT_RETENTION_DAYS: "7",
+      KILN_EVENT_RETENTION_EVENTS: "50000",
       KILN_DATABASE_URL: "postgres://kiln:secret@db:5432/kiln",
       KILN_DATABASE_SCHEMA: "kiln_staging",
       KILN_REDIS_URL: "redis://cache:6379",
@@ -55,6 +60,7 @@ describe("loadConfig", () => {
       KILN_HEADERS_TIMEOUT_MS: "2000",
       KILN_REQUEST_TIMEOUT_MS: "4000",
       KILN_KEEP_ALIVE_TIMEOUT_MS: "1000",
+      KILN_MAX_EVENT_STREAMS: "20",
     });
     expect(config).toEqual({
       port: 8080,
@@ -64,6 +70,8 @@ describe("loadConfig", () => {
       threadsPerWorker: 1,
       logLevel: "silent",
       checkpointIntervalMs: 250,
+      eventRetentionDays: 7,
+      eventRetentionEvents: 50_000,
       databaseUrl: "postgres://kiln:secret@db:5432/kiln",
       databaseSchema: "kiln_staging",
       redisUrl: "redis://cache:6379",
@@ -79,6 +87,7 @@ describe("loadConfig", () => {
         maxResponseValues: 5000,
         maxPredictWork: 60000,
         maxConnections: 10,
+        maxEventStreams: 20,
       },
       timeouts: { headersMs: 2000, requestMs: 4000, keepAliveMs: 1000 },
     });
@@ -153,6 +162,13 @@ describe("loadConfig", () => {
 
   it("rejects ports out of range", () => {
     expect(() => loadConfig({ PORT: "70000" })).toThrow(/PORT="70000"/);
+  });
+
+  it("needs at least one event stream and one event kept per job", () => {
+    expect(() => loadConfig({ KILN_MAX_EVENT_STREAMS: "0" })).toThrow(/KILN_MAX_EVENT_STREAMS="0"/);
+    expect(() => loadConfig({ KILN_EVENT_RETENTION_EVENTS: "0" })).toThrow(/KILN_EVENT_RETENTION_EVENTS="0"/);
+    expect(() => loadConfig({ KILN_EVENT_RETENTION_DAYS: "-1" })).toThrow(/KILN_EVENT_RETENTION_DAYS="-1"/);
+    expect(loadConfig({ KILN_EVENT_RETENTION_DAYS: "0" }).eventRetentionDays).toBe(0);
   });
 });
 

@@ -84,6 +84,7 @@ describe("GET /metrics", () => {
     expect(text).toContain("kiln_jobs_queued 7");
     expect(text).toContain('kiln_jobs{status="running"} 1');
     expect(text).toContain('kiln_jobs{status="succeeded"} 5');
+    expect(text).toContain("kiln_event_streams_open 0");
   });
 
   it("keeps each app's metrics apart", async () => {

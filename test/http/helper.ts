@@ -48,6 +48,7 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
       closed = true;
       await app.close();
       await services.jobs.shutdown();
+      await services.retention.stop();
       await store.close().catch(() => undefined); // a test may have closed it already
       rmSync(dataDir, { recursive: true, force: true });
     },

@@ -4,6 +4,7 @@
  */
 import { randomBytes, randomUUID } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { EventRetentionPolicy, PruneBudget } from "../../src/store/retention.js";
 import { StoreConflictError, type Store } from "../../src/store/store.js";
 import type { DatasetRecord, Json, JobEvent, JobRecord, JobStatus, ModelRecord } from "../../src/store/types.js";
 
@@ -892,6 +893,104 @@ export function storeContract(
       it("refuses to append to an unknown job", async () => {
         await expect(store.appendEvents("job_missing", [progressEvent(1)])).rejects.toThrow(/not found/);
         expect(await store.listEvents("job_missing")).toEqual([]);
+      });
+    });
+
+    describe("event retention (pruneEvents) and reading past its gaps", () => {
+      const FAR_FUTURE = "9999-01-01T00:00:00.000Z";
+      const keepAll = { endedBefore: "1970-01-01T00:00:00.000Z", keepLast: Number.MAX_SAFE_INTEGER };
+
+      /** Runs pruneEvents from the first job until `done`; the rows deleted and the steps taken. */
+      async function prunePass(policy: EventRetentionPolicy, budget: PruneBudget = { maxJobs: 100, maxRows: 1000 }) {
+        let cursor: string | null = null;
+        let rows = 0;
+        for (let steps = 1; ; steps++) {
+          const step = await store.pruneEvents(policy, cursor, budget);
+          rows += step.deletedRows;
+          cursor = step.cursor;
+          if (step.done) return { rows, steps };
+        }
+      }
+
+      /** A job: queued, running, `steps` steps of one epoch (seq 3..), its epoch, then succeeded and done if `finishedAt`. */
+      async function longJob(steps: number, finishedAt: string | null) {
+        const { job } = await setupJob();
+        await startJob(job.id);
+        for (let first = 1; first <= steps; first += 50_000) await store.appendEvents(job.id, stepEvents(first, Math.min(50_000, steps - first + 1), 1, first - 1));
+        await store.appendEvents(job.id, [{ type: "epoch", data: { epoch: 1, train_loss: 0.5 } }]);
+        if (finishedAt !== null) {
+          await store.finishJob(job.id, { status: "succeeded", metrics: {}, error: null, finishedAt }, [statusEvent("succeeded"), { type: "done", data: { id: job.id } }]);
+        }
+        return job;
+      }
+
+      const typesOf = async (id: string) => (await store.listEvents(id)).map((e) => [e.seq, e.type]);
+
+      it("deletes the progress events of jobs that ended before the cutoff, keeping epochs, statuses and done", async () => {
+        const old = await longJob(10_000, "2025-01-01T00:00:00.000Z"); // seq 3..10002 steps (3 rows), then 10003-10005
+        const recent = await longJob(100, "2025-06-01T00:00:00.000Z");
+        const running = await longJob(100, null);
+        const policy = { endedBefore: "2025-03-01T00:00:00.000Z", keepLast: 1_000_000 };
+        expect(await prunePass(policy)).toEqual({ rows: 3, steps: 1 });
+        expect(await typesOf(old.id)).toEqual([[1, "status"], [2, "status"], [10_003, "epoch"], [10_004, "status"], [10_005, "done"]]);
+        expect(await store.listEvents(recent.id)).toHaveLength(105);
+        expect(await store.listEvents(running.id)).toHaveLength(103);
+        expect(await prunePass(policy)).toEqual({ rows: 0, steps: 1 }); // nothing left to delete
+      });
+
+      it("thins any job to its last `keepLast` events, deleting only rows that lie wholly before them", async () => {
+        const job = await longJob(10_000, null); // steps in rows starting at 3, 4099 and 8195; the epoch at 10003
+        // the last 5906 events start at 4098, inside the first row; the last 5905 start after it (a
+        // running job keeps its steps however far in the past `endedBefore` lies)
+        expect(await prunePass({ endedBefore: FAR_FUTURE, keepLast: 5906 })).toEqual({ rows: 0, steps: 1 });
+        expect(await prunePass({ endedBefore: FAR_FUTURE, keepLast: 5905 })).toEqual({ rows: 1, steps: 1 });
+        const events = await store.listEvents(job.id);
+        expect(events.map((e) => e.seq)).toEqual([1, 2, ...Array.from({ length: 10_003 - 4098 }, (_, i) => 4099 + i)]);
+        expect(events[2]!.data).toStrictEqual(stepEvent(4097, 1, 4096).data);
+        // keepLast 1 leaves the last row, an epoch here; the job goes on numbering after it
+        await prunePass({ endedBefore: "1970-01-01T00:00:00.000Z", keepLast: 1 });
+        expect(await typesOf(job.id)).toEqual([[1, "status"], [2, "status"], [10_003, "epoch"]]);
+        expect(await store.appendEvents(job.id, [progressEvent(1)])).toBe(10_004);
+      });
+
+      it("never deletes a job's last row, even of steps", async () => {
+        // a running job (nothing is appended after a job's end), past keepLast
+        const job = await longJob(10, null);
+        await store.appendEvents(job.id, stepEvents(11, 5, 1, 10)); // the last row is now steps
+        await prunePass({ endedBefore: FAR_FUTURE, keepLast: 1 });
+        expect((await typesOf(job.id)).at(-1)).toEqual([18, "progress"]);
+        // the next event is numbered after it
+        expect(await store.appendEvents(job.id, [statusEvent("cancelled")])).toBe(19);
+      });
+
+      it("works in steps bounded by jobs and rows, continuing from the cursor", async () => {
+        const jobs = [await longJob(10_000, "2025-01-01T00:00:00.000Z"), await longJob(5, "2025-01-01T00:00:00.000Z"), await longJob(10_000, "2025-01-01T00:00:00.000Z")];
+        const policy = { endedBefore: FAR_FUTURE, keepLast: 1_000_000 };
+        expect(await store.pruneEvents(keepAll, null, { maxJobs: 2, maxRows: 10 })).toEqual({ deletedRows: 0, cursor: jobs[1]!.id, done: false });
+        const first = await store.pruneEvents(policy, null, { maxJobs: 10, maxRows: 2 });
+        expect(first).toEqual({ deletedRows: 2, cursor: null, done: false }); // stopped inside the first job
+        expect(await store.pruneEvents(policy, null, { maxJobs: 10, maxRows: 2 })).toEqual({ deletedRows: 2, cursor: jobs[0]!.id, done: false });
+        expect(await prunePass(policy, { maxJobs: 1, maxRows: 2 })).toEqual({ rows: 3, steps: 5 });
+        for (const job of jobs) expect((await store.listEvents(job.id)).some((e) => e.type === "progress")).toBe(false);
+      });
+
+      it("reads past gaps in pages: a page is empty only when no event follows", async () => {
+        const job = await longJob(10_000, "2025-01-01T00:00:00.000Z");
+        await prunePass({ endedBefore: FAR_FUTURE, keepLast: 1_000_000 });
+        expect((await store.listEvents(job.id, 0, 1000)).map((e) => e.seq)).toEqual([1, 2]);
+        expect((await store.listEvents(job.id, 2, 1000)).map((e) => e.seq)).toEqual([10_003]);
+        expect((await store.listEvents(job.id, 500, 2)).map((e) => e.seq)).toEqual([10_003]); // resuming inside the gap
+        expect((await store.listEvents(job.id, 10_003, 1000)).map((e) => e.seq)).toEqual([10_004, 10_005]);
+        expect(await store.listEvents(job.id, 10_005, 1000)).toEqual([]);
+        expect((await store.listEvents(job.id)).map((e) => e.seq)).toEqual([1, 2, 10_003, 10_004, 10_005]);
+      });
+
+      it("pages a history of many rows by events: every page holds the events it asks for", async () => {
+        const job = await longJob(20_000, null); // 5 rows of up to 4096 steps
+        for (const [after, limit] of [[0, 1000], [2, 1], [4097, 3], [4098, 5000], [10_000, 10_001]] as const) {
+          const page = await store.listEvents(job.id, after, limit);
+          expect(page.map((e) => e.seq), `after ${after}, limit ${limit}`).toEqual(Array.from({ length: Math.min(limit, 20_003 - after) }, (_, i) => after + 1 + i));
+        }
       });
     });
 

@@ -1,11 +1,12 @@
-import { jobView } from "../../../jobs/index.js";
+import type { FastifyBaseLogger } from "fastify";
+import { JobEventFeed, jobView } from "../../../jobs/index.js";
 import { NotFoundError } from "../../../jobs/errors.js";
 import { TrainingSpec } from "../../../spec/index.js";
-import { TERMINAL_STATUSES, type JobEvent, type JobRecord } from "../../../store/index.js";
+import type { JobRecord } from "../../../store/index.js";
 import type { AppContext } from "../../context.js";
 import { validationError } from "../../errors.js";
 import { defineRoute, type RouteDef } from "../../route.js";
-import { lastEventId, startSse } from "../../sse.js";
+import { lastEventId, startSse, type SseStream } from "../../sse.js";
 import { IdParams, pageOf } from "../common.js";
 import { EventsQuery, JobHeaders, JobListQuery, JobView } from "./schemas.js";
 
@@ -89,11 +90,17 @@ const jobEvents = defineRoute({
   description:
     "`progress` for every optimizer step (`step`, `epoch`, `batch`, `loss`), `epoch` with each epoch's metrics, " +
     "`status` on every change, and a last `done` with the final job, after which the stream ends. Event ids " +
-    "count from 1; send `Last-Event-ID` (or `?last_event_id=`) to resume after one.",
+    "count from 1; send `Last-Event-ID` (or `?last_event_id=`) to resume after one. Ids skip the `progress` events " +
+    "that retention deleted. The replay goes at the client's pace; a client that takes nothing for 30 s, or lets " +
+    "1 MiB wait for it, is disconnected (it resumes with `Last-Event-ID`).",
   tags,
   params: IdParams,
   query: EventsQuery,
-  responses: { 200: { description: "The event stream", contentType: "text/event-stream" }, 404: { description: "No such resource" } },
+  responses: {
+    200: { description: "The event stream", contentType: "text/event-stream" },
+    404: { description: "No such resource" },
+    503: { description: "Too many event streams are open in this process (too_many_streams); retry after Retry-After seconds" },
+  },
   handler: async ({ params, ctx, raw }, reply) => {
     await loadJob(ctx, params.id);
     const given = lastEventId(raw);
@@ -101,46 +108,36 @@ const jobEvents = defineRoute({
     if (!Number.isInteger(after) || after < 0) {
       throw validationError([{ path: "Last-Event-ID", message: `expected an event id (an integer ≥ 0), got ${JSON.stringify(given)}` }]);
     }
-    const stream = startSse(raw, reply);
-    let sent = after;
-    let replaying = true;
-    const early: JobEvent[] = [];
-    // one write per batch: a fast job's steps arrive together and go out as one chunk
-    const send = (events: readonly JobEvent[]): void => {
-      if (stream.closed) return;
-      const fresh: JobEvent[] = [];
-      for (const e of events) {
-        if (e.seq <= sent) continue;
-        fresh.push(e);
-        sent = e.seq;
-        if (e.type === "done") break;
-      }
-      stream.writeEvents(fresh.map((e) => ({ id: e.seq, event: e.type, data: e.data })));
-      if (fresh.at(-1)?.type === "done") stream.close();
-    };
-    // subscribe before replaying so nothing falls between the two; `send` drops duplicates
-    const unsubscribe = ctx.jobs.subscribe(
-      params.id,
-      (events) => (replaying ? events.forEach((e) => early.push(e)) : send(events)),
-      () => sent,
-    );
-    stream.signal.addEventListener("abort", unsubscribe);
-    for (;;) {
-      const events = await ctx.store.listEvents(params.id, sent, 1000);
-      send(events);
-      if (events.length < 1000 || stream.closed) break;
-      await stream.drained();
-    }
-    replaying = false;
-    send(early);
-    // a finished job whose `done` the client already saw has nothing more to say
-    const job = await ctx.store.getJob(params.id);
-    if (!stream.closed && job && TERMINAL_STATUSES.includes(job.status)) {
-      send(await ctx.store.listEvents(params.id, sent, 1000));
-      stream.close();
-    }
+    const stream = startSse(raw, reply, { maxStreams: ctx.config.limits.maxEventStreams });
+    void sendEvents(new JobEventFeed(ctx, params.id, after, stream.signal), stream, raw.log);
     return reply;
   },
 });
+
+/**
+ * Writes the feed's pages, each once the client has taken the one before, then ends the stream
+ * (after the job's `done`, or at once if the client left or a store read failed: the client
+ * reconnects with Last-Event-ID).
+ */
+async function sendEvents(feed: JobEventFeed, stream: SseStream, log: FastifyBaseLogger): Promise<void> {
+  try {
+    while (await sendPage(feed, stream)) await stream.drained();
+  } catch (error) {
+    log.error({ err: error }, "event stream failed");
+  } finally {
+    feed.close();
+    stream.close();
+  }
+}
+
+/**
+ * Writes the next page as one chunk; false when the feed or the stream is over. A function of its
+ * own so that the page is not kept alive while the client drains it (an async function's frame
+ * keeps every local across an await).
+ */
+async function sendPage(feed: JobEventFeed, stream: SseStream): Promise<boolean> {
+  const page = await feed.next();
+  return page !== null && stream.writeEvents(page.map((e) => ({ id: e.seq, event: e.type, data: e.data })));
+}
 
 export const jobRoutes: RouteDef[] = [createJob, listJobs, getJob, cancelJob, jobEvents];

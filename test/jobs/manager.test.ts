@@ -204,6 +204,7 @@ describe("JobManager: a run whose store write fails", () => {
     const spec = TrainingSpec.parse({ ...(await setup(runs[1]!, manager, store)), epochs: 100_000 });
     const { job } = await manager.submit(spec);
     await reachStep(manager, job.id, 50);
+    await waitUntil(async () => (await store.getCheckpoint(job.id)) !== null, "the job's first checkpoint");
 
     await store.close(); // every write from now on throws (an unhandled one would end the process)
     await waitUntil(async () => (await manager.stats()).running === 0, "the run's worker stopped and its handler settled");

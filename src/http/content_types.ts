@@ -3,13 +3,11 @@
  * nesting), CSV as a string and raw bytes as a Buffer. All within the app's body limit.
  */
 import type { FastifyInstance } from "fastify";
+import { MAX_JSON_DEPTH } from "../spec/index.js";
 import { ApiError } from "./errors.js";
 
 export const CONTENT_TYPES = ["application/json", "text/csv", "application/octet-stream"] as const;
 export type ContentType = (typeof CONTENT_TYPES)[number];
-
-/** Deepest JSON nesting accepted; no request of the API comes close. */
-export const MAX_JSON_DEPTH = 64;
 
 /**
  * The deepest nesting of arrays and objects in `text` (strings skipped), stopping early once it

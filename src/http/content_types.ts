@@ -1,6 +1,7 @@
 /**
  * Request body parsers: JSON (a route's own reader, or Fastify's parser guarded against deep
- * nesting), CSV as a string and raw bytes as a Buffer. All within the app's body limit.
+ * nesting), CSV as a string and raw bytes as a Buffer; any body as a Buffer for a route that takes
+ * it raw. All within the app's body limit.
  */
 import type { FastifyInstance } from "fastify";
 import { MAX_JSON_DEPTH } from "../spec/index.js";
@@ -44,18 +45,25 @@ export type JsonReader = (body: Buffer) => unknown;
 declare module "fastify" {
   interface FastifyContextConfig {
     readJson?: JsonReader;
+    /** The route takes its body as a Buffer, whatever its media type (`RouteSpec.rawBody`). */
+    rawBody?: boolean;
   }
 }
 
 /**
  * Replaces Fastify's JSON parser with the route's own reader when it has one and it takes the body,
- * else the same parser behind a nesting check; adds CSV and bytes.
+ * else the same parser behind a nesting check; adds CSV and bytes. A route that takes its body raw
+ * gets the bytes, undecoded.
  */
 export function installContentTypeParsers(app: FastifyInstance): void {
   const parseJson = app.getDefaultJsonParser("error", "error");
   app.removeContentTypeParser("application/json");
   app.addContentTypeParser("application/json", { parseAs: "buffer" }, (request, body, done) => {
     const bytes = body as Buffer;
+    if (request.routeOptions.config.rawBody) {
+      done(null, bytes);
+      return;
+    }
     const read = request.routeOptions.config.readJson?.(bytes);
     if (read !== undefined) {
       done(null, read);
@@ -68,7 +76,9 @@ export function installContentTypeParsers(app: FastifyInstance): void {
     }
     parseJson(request, text, done);
   });
-  app.addContentTypeParser("text/csv", { parseAs: "string" }, (_request, body, done) => done(null, body));
+  app.addContentTypeParser("text/csv", { parseAs: "buffer" }, (request, body, done) =>
+    done(null, request.routeOptions.config.rawBody ? body : (body as Buffer).toString("utf8")),
+  );
   app.addContentTypeParser("application/octet-stream", { parseAs: "buffer" }, (_request, body, done) => done(null, body));
 }
 

@@ -124,11 +124,12 @@ export async function main(): Promise<void> {
   const metrics = createMetrics();
   // one logger for requests (with request ids) and jobs (with job ids)
   const log = pino({ level: config.logLevel }, pino.destination(LOG_DESTINATION));
-  const { models, jobs } = await startServices(store, config, metrics, { log: log.child({ component: "jobs" }) });
+  const { models, jobs, ingest } = await startServices(store, config, metrics, { log: log.child({ component: "jobs" }) });
   onShutdown(() => jobs.shutdown());
+  onShutdown(() => ingest.destroy());
   // /readyz checks the store and the queue (the check's name is the function's)
   const readiness = [async function queue(): Promise<void> { await jobs.pingQueue(); }];
-  const deps: AppDeps = { store, config, metrics, models, jobs, readiness, loggerInstance: log };
+  const deps: AppDeps = { store, config, metrics, models, jobs, ingest, readiness, loggerInstance: log };
 
   const app = await buildApp(deps);
   handleSignals(app, store);

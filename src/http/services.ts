@@ -1,4 +1,4 @@
-import { BullMQQueue, RedisEventSignal, createTrainingPool, JobManager, ModelService, type JobManagerOptions } from "../jobs/index.js";
+import { BullMQQueue, RedisEventSignal, createIngestPool, createTrainingPool, JobManager, ModelService, type IngestPool, type JobManagerOptions } from "../jobs/index.js";
 import type { Store } from "../store/index.js";
 import type { Config } from "./config.js";
 import type { Metrics } from "./metrics.js";
@@ -14,12 +14,14 @@ const SHARED_REQUEUE_MS = 5000;
 export interface StartedServices {
   models: ModelService;
   jobs: JobManager;
+  ingest: IngestPool;
 }
 
 /**
  * The services behind the routes, started: a training pool of `config.workers` threads and the
  * job manager over it (which picks up jobs a previous process left queued or running), plus the
- * jobs' gauges on /metrics. Stop with `jobs.shutdown()`, before closing the store.
+ * jobs' gauges on /metrics; and the threads that parse request bodies. Stop with `jobs.shutdown()`
+ * and `ingest.destroy()`, before closing the store.
  */
 export async function startServices(
   store: Store,
@@ -54,5 +56,5 @@ export async function startServices(
     const { queued, running } = await jobs.stats();
     return { queued, running };
   });
-  return { models: new ModelService(store, { maxParams: config.limits.maxParams }), jobs };
+  return { models: new ModelService(store, { maxParams: config.limits.maxParams }), jobs, ingest: createIngestPool(config.parseThreads) };
 }

@@ -9,6 +9,7 @@ describe("loadConfig", () => {
       host: "127.0.0.1",
       dataDir: "./data",
       workers: availableParallelism(),
+      parseThreads: 1,
       logLevel: "info",
       checkpointIntervalMs: 1000,
       databaseSchema: "public",
@@ -30,6 +31,7 @@ describe("loadConfig", () => {
       KILN_DATA_DIR: "/data",
       KILN_WORKERS: "3",
       KILN_THREADS_PER_WORKER: "1",
+      KILN_PARSE_THREADS: "2",
       LOG_LEVEL: "silent",
       KILN_CHECKPOINT_INTERVAL_MS: "250",
       KILN_DATABASE_URL: "postgres://kiln:secret@db:5432/kiln",
@@ -48,6 +50,7 @@ describe("loadConfig", () => {
       dataDir: "/data",
       workers: 3,
       threadsPerWorker: 1,
+      parseThreads: 2,
       logLevel: "silent",
       checkpointIntervalMs: 250,
       databaseUrl: "postgres://kiln:secret@db:5432/kiln",
@@ -122,6 +125,11 @@ describe("loadConfig", () => {
 
   it("rejects ports out of range", () => {
     expect(() => loadConfig({ PORT: "70000" })).toThrow(/PORT="70000"/);
+  });
+
+  it("takes 1 to 64 parse threads", () => {
+    expect(() => loadConfig({ KILN_PARSE_THREADS: "0" })).toThrow(/KILN_PARSE_THREADS="0"/);
+    expect(loadConfig({ KILN_PARSE_THREADS: "64" }).parseThreads).toBe(64);
   });
 });
 

@@ -24,7 +24,7 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export interface TestAppOptions extends Omit<Partial<AppDeps>, "config" | "store" | "models" | "jobs"> {
+export interface TestAppOptions extends Omit<Partial<AppDeps>, "config" | "store" | "models" | "jobs" | "ingest"> {
   /** Configuration overrides (camelCase, e.g. `{ limits: { maxBodyBytes: 1024 } }`). */
   config?: Record<string, unknown>;
 }
@@ -48,6 +48,7 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
       closed = true;
       await app.close();
       await services.jobs.shutdown();
+      await services.ingest.destroy();
       await store.close().catch(() => undefined); // a test may have closed it already
       rmSync(dataDir, { recursive: true, force: true });
     },

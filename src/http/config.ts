@@ -73,6 +73,8 @@ export const Config = z.object({
    * than the machine has.
    */
   threadsPerWorker: int(1, 1024).optional(),
+  /** Worker threads that parse request bodies (datasets, weights), apart from the training workers. */
+  parseThreads: int(1, 64).default(1),
   logLevel: z.enum(LOG_LEVELS).default("info"),
   /** Minimum time between two checkpoints of a running job: the most work a crash can undo. */
   checkpointIntervalMs: int(0, 3_600_000).default(1000),
@@ -119,6 +121,7 @@ export const ENV_VARS = {
   KILN_DATA_DIR: ["dataDir"],
   KILN_WORKERS: ["workers"],
   KILN_THREADS_PER_WORKER: ["threadsPerWorker"],
+  KILN_PARSE_THREADS: ["parseThreads"],
   LOG_LEVEL: ["logLevel"],
   KILN_CHECKPOINT_INTERVAL_MS: ["checkpointIntervalMs"],
   KILN_EVENT_RETENTION_DAYS: ["eventRetentionDays"],

@@ -1,15 +1,16 @@
 /**
  * Request body parsers: JSON (a route's own reader, or Fastify's parser guarded against deep
- * nesting), CSV as a string and raw bytes as a Buffer. All within the app's body limit.
+ * nesting), CSV as a string and raw bytes as a Buffer; any body as a Buffer for a route that takes
+ * it raw. All read by `readBody`, within the route's body limit.
  */
-import type { FastifyInstance } from "fastify";
+import type { IncomingMessage } from "node:http";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { MAX_JSON_DEPTH } from "../spec/index.js";
+import { readBody } from "./body.js";
 import { ApiError } from "./errors.js";
 
 export const CONTENT_TYPES = ["application/json", "text/csv", "application/octet-stream"] as const;
 export type ContentType = (typeof CONTENT_TYPES)[number];
-
-/** Deepest JSON nesting accepted; no request of the API comes close. */
-export const MAX_JSON_DEPTH = 64;
 
 /**
  * The deepest nesting of arrays and objects in `text` (strings skipped), stopping early once it
@@ -46,32 +47,33 @@ export type JsonReader = (body: Buffer) => unknown;
 declare module "fastify" {
   interface FastifyContextConfig {
     readJson?: JsonReader;
+    /** The route takes its body as a Buffer, whatever its media type (`RouteSpec.rawBody`). */
+    rawBody?: boolean;
   }
 }
 
 /**
  * Replaces Fastify's JSON parser with the route's own reader when it has one and it takes the body,
- * else the same parser behind a nesting check; adds CSV and bytes.
+ * else the same parser behind a nesting check; adds CSV and bytes. A route that takes its body raw
+ * gets the bytes, undecoded.
  */
 export function installContentTypeParsers(app: FastifyInstance): void {
   const parseJson = app.getDefaultJsonParser("error", "error");
   app.removeContentTypeParser("application/json");
-  app.addContentTypeParser("application/json", { parseAs: "buffer" }, (request, body, done) => {
-    const bytes = body as Buffer;
+  app.addContentTypeParser("application/json", async (request: FastifyRequest, payload: IncomingMessage) => {
+    const bytes = await readBody(request, payload);
+    if (request.routeOptions.config.rawBody) return bytes;
     const read = request.routeOptions.config.readJson?.(bytes);
-    if (read !== undefined) {
-      done(null, read);
-      return;
-    }
+    if (read !== undefined) return read;
     const text = bytes.toString("utf8");
-    if (jsonDepthExceeds(text)) {
-      done(new ApiError("malformed_json", `The request body nests arrays or objects deeper than ${MAX_JSON_DEPTH} levels`), undefined);
-      return;
-    }
-    parseJson(request, text, done);
+    if (jsonDepthExceeds(text)) throw new ApiError("malformed_json", `The request body nests arrays or objects deeper than ${MAX_JSON_DEPTH} levels`);
+    return new Promise((resolve, reject) => parseJson(request, text, (error, body) => (error ? reject(error) : resolve(body))));
   });
-  app.addContentTypeParser("text/csv", { parseAs: "string" }, (_request, body, done) => done(null, body));
-  app.addContentTypeParser("application/octet-stream", { parseAs: "buffer" }, (_request, body, done) => done(null, body));
+  app.addContentTypeParser("text/csv", async (request: FastifyRequest, payload: IncomingMessage) => {
+    const bytes = await readBody(request, payload);
+    return request.routeOptions.config.rawBody ? bytes : bytes.toString("utf8");
+  });
+  app.addContentTypeParser("application/octet-stream", (request: FastifyRequest, payload: IncomingMessage) => readBody(request, payload));
 }
 
 /** The media type of a Content-Type header, lower-cased and without parameters. */

@@ -1,7 +1,7 @@
 /**
  * What route handlers can use (`req.ctx`), built once by buildApp from its dependencies.
  */
-import type { JobManager, ModelService } from "../jobs/index.js";
+import type { IngestPool, JobManager, ModelService } from "../jobs/index.js";
 import type { Store } from "../store/store.js";
 import type { Config } from "./config.js";
 import type { Metrics } from "./metrics.js";
@@ -16,6 +16,8 @@ export interface Services {
   config: Config;
   models: ModelService;
   jobs: JobManager;
+  /** Parses request bodies (datasets, weights) on worker threads. */
+  ingest: IngestPool;
 }
 
 /** `req.ctx` of every handler (also `app.kiln`). */

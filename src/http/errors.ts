@@ -5,8 +5,8 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
-import { ConflictError, NotFoundError, QueueFullError } from "../jobs/errors.js";
-import { formatPath, SpecError, toSpecPath } from "../spec/index.js";
+import { BodyTooHeavyError, ConflictError, NotFoundError, ParsersBusyError, QueueFullError } from "../jobs/errors.js";
+import { formatPath, JsonSyntaxError, SpecError, toSpecPath } from "../spec/index.js";
 import { StoreConflictError } from "../store/store.js";
 import { SafetensorsError } from "../tensor/safetensors.js";
 
@@ -192,6 +192,10 @@ export function toApiError(error: unknown): ApiError | null {
   }
   if (error instanceof QueueFullError) return queueFull(error.message);
   if (error instanceof ConflictError) return new ApiError(error.code, error.message);
+  // bodies parsed on a parse worker (datasets, weights)
+  if (error instanceof JsonSyntaxError) return new ApiError("malformed_json", `${ERRORS.malformed_json.message}: ${error.message}`);
+  if (error instanceof BodyTooHeavyError) return payloadTooLarge(error.message);
+  if (error instanceof ParsersBusyError) return unavailable(error.message, 1);
   if (!(error instanceof Error)) return null;
 
   const code = (error as Partial<FastifyError>).code;

@@ -26,22 +26,25 @@ export interface ResponseDef {
 
 type Out<S, Fallback> = S extends z.ZodType ? z.output<S> : Fallback;
 
-/** What a request body is, given the route's schema and accepted content types. */
-export type BodyOf<B, CT extends readonly ContentType[]> =
-  | ("application/json" extends CT[number] ? Out<B, undefined> : never)
-  | ("text/csv" extends CT[number] ? string : never)
-  | ("application/octet-stream" extends CT[number] ? Buffer : never);
+/** What a request body is, given the route's schema, accepted content types and `rawBody`. */
+export type BodyOf<B, CT extends readonly ContentType[], Raw extends boolean = false> = Raw extends true
+  ? Buffer
+  :
+      | ("application/json" extends CT[number] ? Out<B, undefined> : never)
+      | ("text/csv" extends CT[number] ? string : never)
+      | ("application/octet-stream" extends CT[number] ? Buffer : never);
 
 /** The request as a handler sees it: every part already parsed by the route's schemas. */
-export interface RouteRequest<P, Q, H, B, CT extends readonly ContentType[]> {
+export interface RouteRequest<P, Q, H, B, CT extends readonly ContentType[], Raw extends boolean = false> {
   params: Out<P, Record<string, never>>;
   query: Out<Q, Record<string, never>>;
   headers: Out<H, Record<string, never>>;
   /**
    * A JSON body parsed by the route's `body` schema; a text/csv body as a string and an
-   * application/octet-stream body as a Buffer, for the route to parse itself (see `contentType`).
+   * application/octet-stream body as a Buffer, for the route to parse itself (see `contentType`);
+   * with `rawBody`, any body as its bytes.
    */
-  body: BodyOf<B, CT>;
+  body: BodyOf<B, CT, Raw>;
   /** The body's media type (without parameters), when it has one. */
   contentType: ContentType | undefined;
   /** The app's services. */
@@ -57,6 +60,7 @@ export interface RouteSpec<
   H extends z.ZodObject | undefined = undefined,
   B extends z.ZodType | undefined = undefined,
   CT extends readonly ContentType[] = readonly ["application/json"],
+  Raw extends boolean = false,
 > {
   method: HttpMethod;
   /** Fastify syntax: `/v1/models/:id`. */
@@ -80,6 +84,12 @@ export interface RouteSpec<
    */
   readJson?: JsonReader;
   /**
+   * The body as its bytes (a Buffer), whatever its media type, for a route that parses it itself:
+   * off the event loop when it may be large (see `AppContext.ingest`). `body` still describes a
+   * JSON body in the OpenAPI document, and answers a request that has no body at all.
+   */
+  rawBody?: Raw;
+  /**
    * By status. The lowest 2xx status is the default status of the handler's reply (so a route
    * answering 201 needs no `reply.code(201)`).
    */
@@ -88,11 +98,11 @@ export interface RouteSpec<
    * Returns the response body (sent as JSON), or sends it itself with `reply` and returns `reply`
    * (streams, non-JSON bodies, 204).
    */
-  handler: (req: RouteRequest<P, Q, H, B, CT>, reply: FastifyReply) => unknown;
+  handler: (req: RouteRequest<P, Q, H, B, CT, Raw>, reply: FastifyReply) => unknown;
 }
 
 /** Any route, for lists of routes. */
-export type RouteDef = RouteSpec<any, any, any, any, any>;
+export type RouteDef = RouteSpec<any, any, any, any, any, any>;
 
 /** A route; the handler's `params`, `query`, `headers` and `body` are typed from the schemas. */
 export function defineRoute<
@@ -101,7 +111,8 @@ export function defineRoute<
   H extends z.ZodObject | undefined = undefined,
   B extends z.ZodType | undefined = undefined,
   const CT extends readonly ContentType[] = readonly ["application/json"],
->(route: RouteSpec<P, Q, H, B, CT>): RouteSpec<P, Q, H, B, CT> {
+  const Raw extends boolean = false,
+>(route: RouteSpec<P, Q, H, B, CT, Raw>): RouteSpec<P, Q, H, B, CT, Raw> {
   return route;
 }
 
@@ -137,7 +148,7 @@ export function registerRoutes(app: FastifyInstance, routes: readonly RouteDef[]
     app.route({
       method: route.method,
       url: route.url,
-      ...(route.readJson ? { config: { readJson: route.readJson } } : {}),
+      config: { ...(route.readJson ? { readJson: route.readJson } : {}), ...(route.rawBody ? { rawBody: true } : {}) },
       handler: async (request, reply) => {
         const params = route.params ? await parsePart(route.params, request.params, "params") : {};
         const query = route.query ? await parsePart(route.query, request.query, "query") : {};
@@ -149,8 +160,14 @@ export function registerRoutes(app: FastifyInstance, routes: readonly RouteDef[]
             throw unsupportedMediaType(contentType, accepted);
           }
           if (contentType === undefined && request.body !== undefined) throw unsupportedMediaType(undefined, accepted);
-          const isJson = contentType === "application/json" || (contentType === undefined && accepted.includes("application/json"));
-          body = isJson && route.body ? await parsePart(route.body, request.body, undefined) : request.body;
+          if (route.rawBody) {
+            // no body at all: the schema answers, as it does for a parsed body
+            if (request.body === undefined && route.body) await parsePart(route.body, undefined, undefined);
+            body = request.body ?? Buffer.alloc(0);
+          } else {
+            const isJson = contentType === "application/json" || (contentType === undefined && accepted.includes("application/json"));
+            body = isJson && route.body ? await parsePart(route.body, request.body, undefined) : request.body;
+          }
         }
         if (status !== 200) reply.code(status);
         return route.handler(

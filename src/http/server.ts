@@ -124,12 +124,13 @@ export async function main(): Promise<void> {
   const metrics = createMetrics();
   // one logger for requests (with request ids) and jobs (with job ids)
   const log = pino({ level: config.logLevel }, pino.destination(LOG_DESTINATION));
-  const { models, jobs, retention } = await startServices(store, config, metrics, { log: log.child({ component: "jobs" }) });
+  const { models, jobs, retention, ingest } = await startServices(store, config, metrics, { log: log.child({ component: "jobs" }) });
   onShutdown(() => jobs.shutdown());
   onShutdown(() => retention.stop());
+  onShutdown(() => ingest.destroy());
   // /readyz checks the store and the queue (the check's name is the function's)
   const readiness = [async function queue(): Promise<void> { await jobs.pingQueue(); }];
-  const deps: AppDeps = { store, config, metrics, models, jobs, readiness, loggerInstance: log };
+  const deps: AppDeps = { store, config, metrics, models, jobs, ingest, readiness, loggerInstance: log };
 
   const app = await buildApp(deps);
   handleSignals(app, store);

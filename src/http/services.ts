@@ -1,4 +1,4 @@
-import { BullMQQueue, EventRetention, RedisEventSignal, createTrainingPool, JobManager, ModelService, type JobManagerOptions } from "../jobs/index.js";
+import { BullMQQueue, EventRetention, RedisEventSignal, createIngestPool, createTrainingPool, JobManager, ModelService, type IngestPool, type JobManagerOptions } from "../jobs/index.js";
 import type { Store } from "../store/index.js";
 import type { Config } from "./config.js";
 import type { Metrics } from "./metrics.js";
@@ -16,13 +16,15 @@ export interface StartedServices {
   jobs: JobManager;
   /** Deletes old progress events in the background; stop it at shutdown, before the store closes. */
   retention: EventRetention;
+  /** The threads that parse request bodies (datasets, weights); destroy it at shutdown. */
+  ingest: IngestPool;
 }
 
 /**
  * The services behind the routes, started: a training pool of `config.workers` threads and the
  * job manager over it (which picks up jobs a previous process left queued or running), plus the
- * jobs' gauges on /metrics, and event retention. Stop with `jobs.shutdown()` and `retention.stop()`,
- * before closing the store.
+ * jobs' gauges on /metrics, event retention, and the threads that parse request bodies. Stop with
+ * `jobs.shutdown()`, `retention.stop()` and `ingest.destroy()`, before closing the store.
  */
 export async function startServices(
   store: Store,
@@ -61,5 +63,6 @@ export async function startServices(
   const retention = new EventRetention(store, { days: config.eventRetentionDays, keepLastEvents: config.eventRetentionEvents, ...(options.log ? { log: options.log } : {}) });
   retention.start();
   const { maxParams, maxResponseValues, maxPredictWork } = config.limits;
-  return { models: new ModelService(store, { maxParams, maxResponseValues, maxPredictWork }), jobs, retention };
+  const models = new ModelService(store, { maxParams, maxResponseValues, maxPredictWork });
+  return { models, jobs, retention, ingest: createIngestPool(config.parseThreads) };
 }

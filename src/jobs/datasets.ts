@@ -28,7 +28,8 @@ export function datasetView(d: DatasetSummaryRecord): DatasetView {
   };
 }
 
-const bytesOf = (a: ArrayBufferView): Uint8Array => new Uint8Array(a.buffer.slice(a.byteOffset, a.byteOffset + a.byteLength));
+// a view, not a copy: the tensors of an upload are large, and the stores bind shared memory as it is
+const bytesOf = (a: ArrayBufferView): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
 /** Stores ingested dataset tensors (from src/spec's JSON, CSV or safetensors parsers). */
 export async function createDataset(store: Store, data: DatasetTensors, name: string | null): Promise<DatasetRecord> {

@@ -28,3 +28,19 @@ export class ConflictError extends Error {
     super(message);
   }
 }
+
+/** A request body whose parsing needs more memory than a parse worker may use (HTTP 413). */
+export class BodyTooHeavyError extends Error {
+  override name = "BodyTooHeavyError";
+  constructor(readonly heapMb: number) {
+    super(`parsing the request body needs more than the ${heapMb} MB a parse worker may use`);
+  }
+}
+
+/** As many request bodies wait for the parse workers as may (HTTP 503; retry later). */
+export class ParsersBusyError extends Error {
+  override name = "ParsersBusyError";
+  constructor(readonly waiting: number) {
+    super(`${waiting} request bodies are waiting to be parsed; retry later`);
+  }
+}

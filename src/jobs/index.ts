@@ -1,5 +1,7 @@
 export { JobManager, type JobManagerOptions } from "./manager.js";
 export { createTrainingPool, type TrainingPool } from "./pool.js";
+export { createIngestPool, type IngestPool, type IngestPoolOptions } from "./ingest_pool.js";
+export type { DatasetUpload, WeightsUpload } from "./ingest.js";
 export { InProcessQueue, type JobHandler, type JobQueue } from "./queue.js";
 export { BullMQQueue, type BullMQQueueOptions } from "./bullmq_queue.js";
 export { RedisEventSignal, type EventSignal } from "./event_signal.js";
@@ -8,6 +10,6 @@ export { createDataset, datasetView, getDatasetSummary, type DatasetView } from 
 export { jobView, type JobView, type EventListener } from "./views.js";
 export { JobEventFeed, EVENT_PAGE, type JobEventSource } from "./event_feed.js";
 export { EventRetention, type EventRetentionOptions } from "./event_retention.js";
-export { NotFoundError, QueueFullError, ConflictError } from "./errors.js";
+export { NotFoundError, QueueFullError, ConflictError, BodyTooHeavyError, ParsersBusyError } from "./errors.js";
 export { runTraining } from "./runner.js";
 export type { TrainingTask, TrainingOutcome, TrainingMessage, EpochMetrics } from "./task.js";

@@ -180,28 +180,13 @@ export class ModelService {
     return safetensors.parse((await this.get(id)).weights).tensors;
   }
 
-  /** Replaces every weight; each key, shape and dtype must match the model's (SpecError otherwise). */
-  async replaceWeights(id: string, tensors: Record<string, Tensor>): Promise<ModelRecord> {
-    const model = await this.get(id);
-    const current = safetensors.parse(model.weights).tensors;
-    for (const key of Object.keys(tensors)) {
-      if (!Object.hasOwn(current, key)) throw new SpecError(`unexpected key "${key}"; the model's keys are ${Object.keys(current).join(", ")}`, ["tensors", key]);
-    }
-    for (const [key, t] of Object.entries(current)) {
-      const given = tensors[key];
-      if (!given) throw new SpecError(`missing key "${key}"`, ["tensors", key]);
-      if (given.dtype !== t.dtype) throw new SpecError(`"${key}" has dtype ${given.dtype}, expected ${t.dtype}`, ["tensors", key, "dtype"]);
-      if (!sameShape(given.shape, t.shape)) {
-        throw new SpecError(`"${key}" has shape ${formatShape(given.shape)}, expected ${formatShape(t.shape)}`, ["tensors", key, "shape"]);
-      }
-      const data = given.data as Float32Array;
-      for (let i = 0; i < data.length; i++) {
-        if (!Number.isFinite(data[i]!)) throw new SpecError(`"${key}" holds a non-finite value at index ${i}`, ["tensors", key, "data", i]);
-      }
-    }
-    const ordered = Object.fromEntries(Object.keys(current).map((k) => [k, tensors[k]!]));
-    const updated = await this.store.updateModelWeights(id, safetensors.serialize(ordered), model.generatorState, model.version);
-    if (!updated) throw new NotFoundError("model", id);
+  /**
+   * Stores `weights` (a safetensors file made by `replacementWeights` from this record's weights) as
+   * the model's, unless its weights changed meanwhile.
+   */
+  async replaceWeights(model: ModelRecord, weights: Uint8Array): Promise<ModelRecord> {
+    const updated = await this.store.updateModelWeights(model.id, weights, model.generatorState, model.version);
+    if (!updated) throw new NotFoundError("model", model.id);
     return updated;
   }
 
@@ -241,6 +226,29 @@ export class ModelService {
     this.cache.set(id, { version: record.version, built });
     return built;
   }
+}
+
+/**
+ * The tensors that replace a model's weights (`current`), in their order: each key, shape and dtype
+ * must match and every value be finite (SpecError otherwise, naming the key).
+ */
+export function replacementWeights(current: Record<string, Tensor>, tensors: Record<string, Tensor>): Record<string, Tensor> {
+  for (const key of Object.keys(tensors)) {
+    if (!Object.hasOwn(current, key)) throw new SpecError(`unexpected key "${key}"; the model's keys are ${Object.keys(current).join(", ")}`, ["tensors", key]);
+  }
+  for (const [key, t] of Object.entries(current)) {
+    const given = tensors[key];
+    if (!given) throw new SpecError(`missing key "${key}"`, ["tensors", key]);
+    if (given.dtype !== t.dtype) throw new SpecError(`"${key}" has dtype ${given.dtype}, expected ${t.dtype}`, ["tensors", key, "dtype"]);
+    if (!sameShape(given.shape, t.shape)) {
+      throw new SpecError(`"${key}" has shape ${formatShape(given.shape)}, expected ${formatShape(t.shape)}`, ["tensors", key, "shape"]);
+    }
+    const data = given.data as Float32Array;
+    for (let i = 0; i < data.length; i++) {
+      if (!Number.isFinite(data[i]!)) throw new SpecError(`"${key}" holds a non-finite value at index ${i}`, ["tensors", key, "data", i]);
+    }
+  }
+  return Object.fromEntries(Object.keys(current).map((k) => [k, tensors[k]!]));
 }
 
 /**

@@ -13,6 +13,7 @@ import { z } from "zod";
 import { text } from "./text.js";
 import { allocate, formatShape, kernels, safetensors, sameShape, Tensor } from "../tensor/index.js";
 import { SpecError, type SpecPath } from "./errors.js";
+import { JsonNumber as num } from "./json_parts.js";
 import { MAX_INPUT_DIMS } from "./model.js";
 import { isClassificationLoss, type Loss } from "./training.js";
 
@@ -42,29 +43,28 @@ export interface DatasetTensors {
 // ---------------------------------------------------------------------------------------------
 // JSON
 
-const num = z.number();
+/** One sample's features, as JSON. */
+export const JsonSample = z
+  .union([z.array(num), z.array(z.array(num)), z.array(z.array(z.array(num))), z.array(z.array(z.array(z.array(num))))])
+  .describe(
+    `One sample's features: an array of numbers, or nested arrays up to ${MAX_INPUT_DIMS} levels deep (the sample's ` +
+      "shape, which must equal the model's input_shape), all samples the same shape.",
+  );
+
+/** The labels of a JSON dataset. */
+export const JsonLabels = z
+  .union([z.array(num), z.array(z.array(num))])
+  .describe(
+    "One label per sample. Integers ≥ 0 in a flat list are class indices (int64, for cross_entropy and " +
+      "nll_loss); other numbers, or one array of k numbers per sample, are float32 targets (regression, " +
+      "binary_cross_entropy_with_logits).",
+  );
 
 export const JsonDataset = z
   .object({
     name: text(200).optional().describe("A name for the dataset, 1 to 200 characters."),
-    features: z
-      .array(
-        z
-          .union([z.array(num), z.array(z.array(num)), z.array(z.array(z.array(num))), z.array(z.array(z.array(z.array(num))))])
-          .describe(
-            `One sample's features: an array of numbers, or nested arrays up to ${MAX_INPUT_DIMS} levels deep (the sample's ` +
-              "shape, which must equal the model's input_shape), all samples the same shape.",
-          ),
-      )
-      .min(1)
-      .describe("The samples' features, one entry per sample; they are stored as float32."),
-    labels: z
-      .union([z.array(num), z.array(z.array(num))])
-      .describe(
-        "One label per sample. Integers ≥ 0 in a flat list are class indices (int64, for cross_entropy and " +
-          "nll_loss); other numbers, or one array of k numbers per sample, are float32 targets (regression, " +
-          "binary_cross_entropy_with_logits).",
-      ),
+    features: z.array(JsonSample).min(1).describe("The samples' features, one entry per sample; they are stored as float32."),
+    labels: JsonLabels,
   })
   .strict()
   .meta({ title: "JsonDataset" })
@@ -88,13 +88,18 @@ function float32(v: unknown, path: () => SpecPath): number {
   return f;
 }
 
-function checkCount(n: number, limits: DatasetLimits, path: SpecPath): void {
+/** Throws unless a dataset of `n` samples is within the limits (and not empty). */
+export function checkCount(n: number, limits: DatasetLimits, path: SpecPath): void {
   if (n === 0) throw new SpecError("the dataset is empty: give at least one sample", path);
   if (n > limits.maxSamples) throw new SpecError(`${n} samples is more than the limit of ${limits.maxSamples}`, path);
 }
 
+/** For a reader that stops at the first sample past the limit (so it does not know how many there are). */
+export const overLimit = (limits: DatasetLimits, path: SpecPath): SpecError =>
+  new SpecError(`more than the limit of ${limits.maxSamples} samples`, path);
+
 /** The shape of sample 0, found by following first elements. */
-function firstSampleShape(sample: unknown): number[] {
+export function firstSampleShape(sample: unknown): number[] {
   if (!Array.isArray(sample)) {
     throw new SpecError(`each sample must be an array of numbers (nested up to ${MAX_FEATURE_DIMS} levels), got ${kind(sample)}`, ["features", 0]);
   }
@@ -114,23 +119,16 @@ function firstSampleShape(sample: unknown): number[] {
 }
 
 /**
- * Tensors from a JSON body (parsed with `JsonDataset`). Every value is checked again here: samples
- * of one shape, finite float32 features, one label per sample. Errors name the element, e.g.
- * path ["features", 7, 2] "expected a number, got the string \"x\"".
+ * Copies sample `i` into `out` from element i · numel(featureShape), checking that it has the
+ * shape of sample 0 (`featureShape`) and finite float32 values. Errors name the element, e.g. path
+ * ["features", 7, 2] "expected a number, got the string \"x\"".
  */
-export function datasetFromJson(body: JsonDataset, limits: DatasetLimits): DatasetTensors {
-  const rows: unknown = body.features;
-  if (!Array.isArray(rows)) throw new SpecError(`features must be an array of samples, got ${kind(rows)}`, ["features"]);
-  checkCount(rows.length, limits, ["features"]);
-  const n = rows.length;
-  const featureShape = firstSampleShape(rows[0]);
-  const size = featureShape.reduce((a, b) => a * b, 1);
-  const out = allocate("float32", n * size) as Float32Array;
+export function copySample(sample: unknown, i: number, featureShape: readonly number[], out: Float32Array): void {
   const ndim = featureShape.length;
   // where the walk is: [i, j, k] for features[i][j][k]; paths are built only for errors
-  const at: number[] = [];
+  const at: number[] = [i];
   const pathTo = (depth: number) => (): SpecPath => ["features", ...at.slice(0, depth + 1)];
-  let pos = 0;
+  let pos = i * featureShape.reduce((a, b) => a * b, 1);
   const fill = (v: unknown, depth: number): void => {
     if (depth === ndim) {
       out[pos++] = float32(v, pathTo(depth));
@@ -152,18 +150,31 @@ export function datasetFromJson(body: JsonDataset, limits: DatasetLimits): Datas
       fill(v[j], depth + 1);
     }
   };
-  for (let i = 0; i < n; i++) {
-    at[0] = i;
-    fill(rows[i], 0);
-  }
+  fill(sample, 0);
+}
+
+/**
+ * Tensors from a JSON body (parsed with `JsonDataset`). Every value is checked again here: samples
+ * of one shape, finite float32 features, one label per sample. Errors name the element, e.g.
+ * path ["features", 7, 2] "expected a number, got the string \"x\"". (An HTTP body is read from
+ * its bytes instead: `readJsonDataset`, with the same rules.)
+ */
+export function datasetFromJson(body: JsonDataset, limits: DatasetLimits): DatasetTensors {
+  const rows: unknown = body.features;
+  if (!Array.isArray(rows)) throw new SpecError(`features must be an array of samples, got ${kind(rows)}`, ["features"]);
+  checkCount(rows.length, limits, ["features"]);
+  const n = rows.length;
+  const featureShape = firstSampleShape(rows[0]);
+  const out = allocate("float32", n * featureShape.reduce((a, b) => a * b, 1)) as Float32Array;
+  for (let i = 0; i < n; i++) copySample(rows[i], i, featureShape, out);
   const features = new Tensor(out, [n, ...featureShape], "float32");
   return { features, numSamples: n, featureShape, ...labelsFromJson(body.labels, n) };
 }
 
-type LabelPart = Pick<DatasetTensors, "labels" | "labelShape" | "labelDtype" | "numClasses">;
+export type LabelPart = Pick<DatasetTensors, "labels" | "labelShape" | "labelDtype" | "numClasses">;
 
 /** Class indices when every value is an integer ≥ 0, else float32 targets. */
-function labelsFromNumbers(values: readonly number[], path: (i: number) => SpecPath): LabelPart {
+export function labelsFromNumbers(values: ArrayLike<number>, path: (i: number) => SpecPath): LabelPart {
   const n = values.length;
   let classes = true;
   let max = 0;
@@ -183,9 +194,20 @@ function labelsFromNumbers(values: readonly number[], path: (i: number) => SpecP
   return { labels: new Tensor(out, [n], "float32"), labelShape: [], labelDtype: "float32", numClasses: null };
 }
 
+/** Throws unless there are as many labels as samples. */
+export function checkLabelCount(count: number, n: number): void {
+  if (count !== n) throw new SpecError(`${count} labels for ${n} samples: give one label per sample`, ["labels"]);
+}
+
 function labelsFromJson(labels: unknown, n: number): LabelPart {
   if (!Array.isArray(labels)) throw new SpecError(`labels must be an array with one label per sample, got ${kind(labels)}`, ["labels"]);
-  if (labels.length !== n) throw new SpecError(`${labels.length} labels for ${n} samples: give one label per sample`, ["labels"]);
+  checkLabelCount(labels.length, n);
+  return labelsFromArray(labels);
+}
+
+/** The labels tensor of a JSON array of labels: numbers, or rows of k numbers (as labels[0]). */
+export function labelsFromArray(labels: readonly unknown[]): LabelPart {
+  const n = labels.length;
   if (!Array.isArray(labels[0])) {
     for (let i = 0; i < n; i++) {
       if (typeof labels[i] !== "number") {
@@ -319,9 +341,7 @@ export function datasetFromCsv(text: string, options: CsvOptions): DatasetTensor
     if (cells.length !== width) {
       throw new SpecError(`row ${row} has ${cells.length} cells but the header has ${width}`, ["csv", "row", row]);
     }
-    if (labels.length === options.maxSamples) {
-      throw new SpecError(`more than the limit of ${options.maxSamples} samples`, ["csv"]);
-    }
+    if (labels.length === options.maxSamples) throw overLimit(options, ["csv"]);
     for (let j = 0; j < width; j++) {
       const cell = cells[j]!.trim();
       const at = (): SpecPath => ["csv", "row", row, "column", header![j]!];

@@ -73,4 +73,7 @@ export {
   type ModelShapes,
   type DatasetShapes,
 } from "./dataset.js";
+export { readJsonDataset, type JsonDatasetBody } from "./dataset_json.js";
+export { WeightsJson, readJsonWeights } from "./weights.js";
+export { JsonSyntaxError, MAX_JSON_DEPTH } from "./json_cursor.js";
 export { text } from "./text.js";

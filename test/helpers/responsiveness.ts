@@ -8,8 +8,6 @@
  * Tests in `npm test` assert generous bounds (the bugs they guard against blocked for seconds, and
  * the suite runs on a busy 2-core machine); `npm run test:stress` asserts the issue's figures.
  */
-import { monitorEventLoopDelay } from "node:perf_hooks";
-
 export interface DelayReport<T> {
   result: T;
   /** The longest delay seen, in ms. */
@@ -20,27 +18,38 @@ export interface DelayReport<T> {
   samples: number;
 }
 
+/** How often `eventLoopDelayDuring` looks at the event loop, in ms. */
+const TICK_MS = 10;
+
 /**
- * Runs `work` while sampling this process's event-loop delay every 10 ms
- * (`perf_hooks.monitorEventLoopDelay`). A loop blocked for 3 s shows as one 3 s sample.
+ * Runs `work` while timing this process's event loop: a timer asks to run every 10 ms, and each
+ * time it runs late is a delay. A loop blocked for 3 s shows as one 3 s delay, also when the block
+ * lasts until `work` ends (counted with its time so far, as no tick has seen it yet).
  */
 export async function eventLoopDelayDuring<T>(work: () => Promise<T>): Promise<DelayReport<T>> {
-  const histogram = monitorEventLoopDelay({ resolution: 10 });
-  histogram.enable();
+  const delays: number[] = [];
+  let last = performance.now();
+  const tick = (): void => {
+    const now = performance.now();
+    delays.push(Math.max(0, now - last - TICK_MS));
+    last = now;
+  };
+  const timer = setInterval(tick, TICK_MS);
   let result: T;
   try {
     result = await work();
   } finally {
-    histogram.disable();
+    clearInterval(timer);
   }
-  const ns = 1e6;
-  const samples = histogram.count;
-  return {
-    result,
-    maxMs: samples === 0 ? 0 : histogram.max / ns,
-    p99Ms: samples === 0 ? 0 : histogram.percentile(99) / ns,
-    samples,
-  };
+  tick();
+  return { result, ...summary(delays) };
+}
+
+/** Max and 99th percentile of `ms`. */
+function summary(ms: number[]): Omit<DelayReport<unknown>, "result"> {
+  const sorted = [...ms].sort((a, b) => a - b);
+  const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? 0;
+  return { maxMs: sorted.at(-1) ?? 0, p99Ms: at(0.99), samples: sorted.length };
 }
 
 /**
@@ -78,7 +87,5 @@ export async function healthzLatencyDuring<T>(baseUrl: string, work: () => Promi
   if (stillWaiting !== null) latencies.push(performance.now() - stillWaiting);
   // the probe's last request is not awaited: once `work` is over the figures are what they are
   void probe;
-  latencies.sort((a, b) => a - b);
-  const at = (q: number): number => latencies[Math.min(latencies.length - 1, Math.ceil(q * latencies.length) - 1)] ?? 0;
-  return { result, maxMs: latencies.at(-1) ?? 0, p99Ms: at(0.99), samples: latencies.length };
+  return { result, ...summary(latencies) };
 }

@@ -9,6 +9,7 @@ describe("loadConfig", () => {
       host: "127.0.0.1",
       dataDir: "./data",
       workers: availableParallelism(),
+      parseThreads: 1,
       logLevel: "info",
       checkpointIntervalMs: 1000,
       eventRetentionDays: 30,
@@ -39,6 +40,7 @@ describe("loadConfig", () => {
       KILN_DATA_DIR: "/data",
       KILN_WORKERS: "3",
       KILN_THREADS_PER_WORKER: "1",
+      KILN_PARSE_THREADS: "2",
       LOG_LEVEL: "silent",
       KILN_CHECKPOINT_INTERVAL_MS: "250",
       KILN_EVENT_RETENTION_DAYS: "7",
@@ -68,6 +70,7 @@ describe("loadConfig", () => {
       dataDir: "/data",
       workers: 3,
       threadsPerWorker: 1,
+      parseThreads: 2,
       logLevel: "silent",
       checkpointIntervalMs: 250,
       eventRetentionDays: 7,
@@ -169,6 +172,11 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ KILN_EVENT_RETENTION_EVENTS: "0" })).toThrow(/KILN_EVENT_RETENTION_EVENTS="0"/);
     expect(() => loadConfig({ KILN_EVENT_RETENTION_DAYS: "-1" })).toThrow(/KILN_EVENT_RETENTION_DAYS="-1"/);
     expect(loadConfig({ KILN_EVENT_RETENTION_DAYS: "0" }).eventRetentionDays).toBe(0);
+  });
+
+  it("takes 1 to 64 parse threads", () => {
+    expect(() => loadConfig({ KILN_PARSE_THREADS: "0" })).toThrow(/KILN_PARSE_THREADS="0"/);
+    expect(loadConfig({ KILN_PARSE_THREADS: "64" }).parseThreads).toBe(64);
   });
 });
 

@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { ApiError, ERRORS, notFound, toApiError } from "../../src/http/errors.js";
 import { defineRoute } from "../../src/http/route.js";
-import { ConflictError, NotFoundError, QueueFullError } from "../../src/jobs/errors.js";
-import { SpecError } from "../../src/spec/index.js";
+import { BodyTooHeavyError, ConflictError, NotFoundError, ParsersBusyError, QueueFullError } from "../../src/jobs/errors.js";
+import { JsonSyntaxError, SpecError } from "../../src/spec/index.js";
 import { StoreConflictError } from "../../src/store/store.js";
 import { buildTestApp, errorOf, type TestApp } from "./helper.js";
 
@@ -294,6 +294,16 @@ describe("toApiError", () => {
     expect(toApiError(42)).toBeNull();
     // only a run's writes are fenced: a superseded attempt reaching a request is a bug
     expect(toApiError(new StoreConflictError("job job_1 is at attempt 2: attempt 1 was superseded", "attempt_superseded"))).toBeNull();
+  });
+
+  it("maps what parsing a body on a parse worker throws", () => {
+    expect(toApiError(new JsonSyntaxError('expected "," or "]" at byte 12, found "x"'))?.toJSON()).toEqual({
+      error: { code: "malformed_json", message: 'The request body is not valid JSON: expected "," or "]" at byte 12, found "x"' },
+    });
+    const heavy = toApiError(new BodyTooHeavyError(512));
+    expect([heavy?.status, heavy?.code, heavy?.message]).toEqual([413, "payload_too_large", "parsing the request body needs more than the 512 MB a parse worker may use"]);
+    const busy = toApiError(new ParsersBusyError(32));
+    expect([busy?.status, busy?.code, busy?.headers]).toEqual([503, "unavailable", { "retry-after": "1" }]);
   });
 
   it("keeps the catalog's status for every code", () => {

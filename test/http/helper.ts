@@ -24,7 +24,7 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export interface TestAppOptions extends Omit<Partial<AppDeps>, "config" | "store" | "models" | "jobs"> {
+export interface TestAppOptions extends Omit<Partial<AppDeps>, "config" | "store" | "models" | "jobs" | "ingest"> {
   /** Configuration overrides (camelCase, e.g. `{ limits: { maxBodyBytes: 1024 } }`). */
   config?: Record<string, unknown>;
 }
@@ -49,6 +49,7 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
       await app.close();
       await services.jobs.shutdown();
       await services.retention.stop();
+      await services.ingest.destroy();
       await store.close().catch(() => undefined); // a test may have closed it already
       rmSync(dataDir, { recursive: true, force: true });
     },

@@ -54,6 +54,22 @@ const upload = defineRoute({
   },
 });
 
+const rawUpload = defineRoute({
+  method: "PUT",
+  url: "/v1/test-raw-uploads",
+  operationId: "uploadRawTest",
+  summary: "Takes any body as its bytes",
+  tags: ["test"],
+  body: z.object({ rows: z.array(z.array(z.number())) }),
+  bodyContentTypes: ["application/json", "text/csv", "application/octet-stream"],
+  rawBody: true,
+  responses: { 200: { description: "What arrived", schema: z.object({ kind: z.string(), text: z.string() }) } },
+  handler: ({ body, contentType }) => {
+    expectTypeOf(body).toEqualTypeOf<Buffer>();
+    return { kind: `${Buffer.isBuffer(body) ? "buffer" : typeof body} ${contentType}`, text: body.toString("latin1") };
+  },
+});
+
 const remove = defineRoute({
   method: "DELETE",
   url: "/v1/test-models/:group/:id",
@@ -67,7 +83,7 @@ const remove = defineRoute({
 
 let t: TestApp;
 beforeAll(async () => {
-  t = await buildTestApp({ routes: [createModel, upload, remove] });
+  t = await buildTestApp({ routes: [createModel, upload, rawUpload, remove] });
 });
 afterAll(() => t.close());
 
@@ -123,6 +139,17 @@ describe("registerRoutes", () => {
     expect(json.json()).toEqual({ kind: "json", size: 2 });
     const text = await t.app.inject({ method: "PUT", url: "/v1/test-uploads", payload: "hello", headers: { "content-type": "text/plain" } });
     expect(text.statusCode).toBe(415);
+  });
+
+  it("passes any body of a rawBody route as its bytes, unparsed, and lets its schema answer a missing one", async () => {
+    const put = (payload: string, contentType: string) => t.app.inject({ method: "PUT", url: "/v1/test-raw-uploads", payload, headers: { "content-type": contentType } });
+    expect((await put('{"rows": [[1]], "extra": [', "application/json")).json()).toEqual({ kind: "buffer application/json", text: '{"rows": [[1]], "extra": [' });
+    expect((await put("x,y\n", "text/csv")).json()).toEqual({ kind: "buffer text/csv", text: "x,y\n" });
+    expect((await put("\u00ff", "application/octet-stream")).json()).toEqual({ kind: "buffer application/octet-stream", text: "\u00c3\u00bf" });
+    expect((await put("x", "text/plain")).statusCode).toBe(415);
+    const none = await t.app.inject({ method: "PUT", url: "/v1/test-raw-uploads" });
+    expect(none.statusCode).toBe(400);
+    expect(errorOf(none).code).toBe("validation_error");
   });
 
   it("applies the body limit to CSV and bytes too", async () => {
@@ -206,6 +233,11 @@ describe("buildOpenApiDocument", () => {
     expect(Object.keys(op.requestBody.content)).toEqual(["application/json", "text/csv", "application/octet-stream"]);
     expect(op.requestBody.content["text/csv"].schema).toEqual({ type: "string" });
     expect(op.requestBody.content["application/octet-stream"].schema).toEqual({ type: "string", format: "binary" });
+  });
+
+  it("documents the body of a rawBody route as that of any other route", () => {
+    const both = buildOpenApiDocument([upload, rawUpload], { title: "Test", version: "1.0.0" }) as unknown as typeof doc;
+    expect(both.paths["/v1/test-raw-uploads"]!.put.requestBody).toEqual(both.paths["/v1/test-uploads"]!.put.requestBody);
   });
 
   it("refuses duplicate operation ids and two schemas with one id", () => {

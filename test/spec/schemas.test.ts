@@ -47,6 +47,7 @@ describe("JSON Schema conversion (the OpenAPI document)", () => {
         "SoftmaxSpec",
         "TanhSpec",
         "TrainingSpec",
+        "WeightsJson",
       ].sort(),
     );
   });

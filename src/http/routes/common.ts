@@ -16,11 +16,3 @@ export const pageOf = <T extends z.ZodType>(item: T) =>
     items: z.array(item),
     next_cursor: z.string().nullable().describe("Pass as `after` for the next page; null on the last page."),
   });
-
-export const TensorJson = z
-  .object({
-    shape: z.array(z.number().int().min(0)).describe("The tensor's shape."),
-    dtype: z.literal("float32").describe("The element type (weights are float32)."),
-    data: z.array(z.number()).describe("The values, flat, row-major."),
-  })
-  .strict();

@@ -1,10 +1,16 @@
-import { createDataset, datasetView, getDatasetSummary } from "../../../jobs/index.js";
-import { datasetFromCsv, datasetFromJson, datasetFromSafetensors, JsonDataset } from "../../../spec/index.js";
-import { defineRoute, type RouteDef } from "../../route.js";
+import { createDataset, datasetView, getDatasetSummary, type DatasetUpload } from "../../../jobs/index.js";
+import { JsonDataset } from "../../../spec/index.js";
+import { defineRoute, type ContentType, type RouteDef } from "../../route.js";
 import { IdParams, PageQuery, pageOf } from "../common.js";
 import { CreateDatasetQuery, DatasetView } from "./schemas.js";
 
 const tags = ["datasets"];
+
+const FORMATS: Record<ContentType, DatasetUpload["format"]> = {
+  "application/json": "json",
+  "text/csv": "csv",
+  "application/octet-stream": "safetensors",
+};
 
 const createDatasetRoute = defineRoute({
   method: "POST",
@@ -15,21 +21,17 @@ const createDatasetRoute = defineRoute({
   query: CreateDatasetQuery,
   body: JsonDataset,
   bodyContentTypes: ["application/json", "text/csv", "application/octet-stream"],
+  // parsed on a parse worker: a body of up to the body limit is user-sized work
+  rawBody: true,
   responses: { 201: { description: "The dataset", schema: DatasetView }, 422: { description: "Valid JSON that does not fit (the details name the field)" } },
   handler: async ({ body, query, contentType, ctx }, reply) => {
-    const limits = { maxSamples: ctx.config.limits.maxSamples };
-    let name = query.name ?? null;
-    let tensors;
-    if (contentType === "text/csv") {
-      tensors = datasetFromCsv(body as string, { ...limits, ...(query.label_column ? { labelColumn: query.label_column } : {}) });
-    } else if (contentType === "application/octet-stream") {
-      tensors = datasetFromSafetensors(body as Buffer, limits);
-    } else {
-      const json = body as JsonDataset;
-      tensors = datasetFromJson(json, limits);
-      name = json.name ?? name;
-    }
-    const dataset = datasetView(await createDataset(ctx.store, tensors, name));
+    const { name, ...tensors } = await ctx.ingest.dataset({
+      format: FORMATS[contentType ?? "application/json"],
+      body,
+      maxSamples: ctx.config.limits.maxSamples,
+      ...(query.label_column ? { labelColumn: query.label_column } : {}),
+    });
+    const dataset = datasetView(await createDataset(ctx.store, tensors, name ?? query.name ?? null));
     reply.header("location", `/v1/datasets/${dataset.id}`);
     return dataset;
   },

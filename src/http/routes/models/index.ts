@@ -1,8 +1,7 @@
 import { modelView } from "../../../jobs/index.js";
 import { ModelSpec } from "../../../spec/index.js";
-import { fromTypedArray, safetensors, type Tensor } from "../../../tensor/index.js";
-import { defineRoute, type RouteDef } from "../../route.js";
 import { unprocessable } from "../../errors.js";
+import { defineRoute, type RouteDef } from "../../route.js";
 import { IdParams, PageQuery, pageOf } from "../common.js";
 import { jsonBody, type JsonPart } from "../../json_writer.js";
 import { readPredictBody } from "./predict_body.js";
@@ -111,20 +110,6 @@ const getWeights = defineRoute({
   },
 });
 
-function weightsFromJson(body: WeightsJson): Record<string, Tensor> {
-  return Object.fromEntries(
-    Object.entries(body.tensors).map(([key, t]) => {
-      const expected = t.shape.reduce((p, q) => p * q, 1);
-      if (t.data.length !== expected) {
-        throw unprocessable(`"${key}" has ${t.data.length} values for shape [${t.shape.join(", ")}]`, [
-          { path: `tensors["${key}"].data`, message: `expected ${expected} values` },
-        ]);
-      }
-      return [key, fromTypedArray(Float32Array.from(t.data), t.shape)];
-    }),
-  );
-}
-
 const putWeights = defineRoute({
   method: "PUT",
   url: "/v1/models/:id/weights",
@@ -134,10 +119,14 @@ const putWeights = defineRoute({
   params: IdParams,
   body: WeightsJson,
   bodyContentTypes: ["application/json", OCTET],
+  // parsed and checked on a parse worker: a 10M-parameter model is 10M numbers
+  rawBody: true,
   responses: { 200: { description: "The model with its new version", schema: ModelView }, 404: { description: "No such resource" }, 422: { description: "Valid JSON that does not fit (the details name the field)" } },
-  handler: async ({ params, body, ctx }) => {
-    const tensors = Buffer.isBuffer(body) ? safetensors.parse(body).tensors : weightsFromJson(body as WeightsJson);
-    return modelView(await ctx.models.replaceWeights(params.id, tensors));
+  handler: async ({ params, body, contentType, ctx }) => {
+    const model = await ctx.models.get(params.id);
+    const format = contentType === OCTET ? "safetensors" : "json";
+    const weights = await ctx.ingest.weights({ format, body, current: model.weights });
+    return modelView(await ctx.models.replaceWeights(model, weights));
   },
 });
 

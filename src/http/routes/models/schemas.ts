@@ -1,6 +1,5 @@
 import { z } from "zod";
-import { LayerSpec } from "../../../spec/index.js";
-import { TensorJson } from "../common.js";
+import { LayerSpec, WeightsJson } from "../../../spec/index.js";
 
 const Shape = z.array(z.number().int());
 
@@ -24,15 +23,6 @@ export const ModelView = z.object({
   created_at: z.string(),
   updated_at: z.string(),
 });
-
-export const WeightsJson = z
-  .object({
-    tensors: z
-      .record(z.string(), TensorJson)
-      .describe("Every weight by PyTorch's state-dict key (`layers.0.weight`, `layers.0.bias`, ...)."),
-  })
-  .strict();
-export type WeightsJson = z.infer<typeof WeightsJson>;
 
 /** One sample: an array of numbers, of such arrays, or of arrays of such arrays. */
 type SampleValues = number[] | number[][] | number[][][];
@@ -91,4 +81,4 @@ export const PredictResponse = z.object({
   predictions: z.array(z.number().int()).optional().describe("argmax of each output, when the model outputs several scores per sample."),
 });
 
-export { LayerSpec };
+export { LayerSpec, WeightsJson };

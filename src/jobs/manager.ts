@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { MessageChannel } from "node:worker_threads";
 import { checkCompatibility, checkTrainingSpec, SpecError, type ModelSpec, type TrainingSpec } from "../spec/index.js";
-import { StoreConflictError, type Json, type JobEvent, type JobRecord, type JobStatus, type ModelRecord, type Store } from "../store/index.js";
+import { StoreConflictError, type Json, type JobEvent, type JobRecord, type JobStatus, type ModelRecord, type ModelSummaryRecord, type Store } from "../store/index.js";
 import { safetensors, Tensor } from "../tensor/index.js";
 import { decodeCheckpoint } from "./checkpoint.js";
 import { datasetTensors, type DatasetTensorPair } from "./dataset_tensors.js";
@@ -145,7 +145,7 @@ export class JobManager {
     if (spec.epochs > this.options.maxEpochs) {
       throw new SpecError(`epochs is ${spec.epochs}, above this service's limit of ${this.options.maxEpochs}`, ["epochs"]);
     }
-    const model = await store.getModel(spec.model_id);
+    const model = await store.getModelSummary(spec.model_id);
     if (!model) throw new NotFoundError("model", spec.model_id, "model_id");
     const dataset = await store.getDatasetSummary(spec.dataset_id);
     if (!dataset) throw new NotFoundError("dataset", spec.dataset_id, "dataset_id");
@@ -627,7 +627,7 @@ function sameSpec(a: Json, b: TrainingSpec): boolean {
 }
 
 /** The model's per-sample input and output shapes from its stored spec and summary. */
-function modelShapes(model: ModelRecord): { inputShape: number[]; outputShape: number[] } {
+function modelShapes(model: ModelSummaryRecord): { inputShape: number[]; outputShape: number[] } {
   const spec = model.spec as unknown as ModelSpec;
   const summary = model.summary as { layers: { output_shape: number[] }[] };
   return { inputShape: spec.input_shape, outputShape: summary.layers[summary.layers.length - 1]!.output_shape };

@@ -1,14 +1,19 @@
 import { randomUUID } from "node:crypto";
 import { MessageChannel } from "node:worker_threads";
 import { checkCompatibility, checkTrainingSpec, SpecError, type ModelSpec, type TrainingSpec } from "../spec/index.js";
-import { StoreConflictError, type Json, type JobEvent, type JobRecord, type JobStatus, type ModelRecord, type ModelSummaryRecord, type Store } from "../store/index.js";
-import { safetensors, Tensor } from "../tensor/index.js";
-import { decodeCheckpoint } from "./checkpoint.js";
-import { datasetTensors, type DatasetTensorPair } from "./dataset_tensors.js";
+import { StoreConflictError, type Json, type JobEvent, type JobRecord, type JobStatus, type ModelSummaryRecord, type Store } from "../store/index.js";
+import { checkpointHistory } from "./checkpoint.js";
 import { ConflictError, NotFoundError, QueueFullError } from "./errors.js";
 import type { TrainingPool } from "./pool.js";
 import { InProcessQueue, type JobQueue } from "./queue.js";
-import { CONTROL, type EpochMetrics, type TrainingOutcome, type TrainingTask, type TrainingUpdate, type WorkerMessage } from "./task.js";
+import {
+  CONTROL,
+  type EpochMetrics,
+  type StoredTrainingOutcome,
+  type StoredTrainingTask,
+  type TrainingUpdate,
+  type WorkerMessage,
+} from "./task.js";
 import type { EventSignal } from "./event_signal.js";
 import { EventTail } from "./event_tail.js";
 import { jobView, type EventListener } from "./views.js";
@@ -373,7 +378,6 @@ export class JobManager {
       await this.finish(id, run, failure(job, "training_error", "the job's model or dataset no longer exists"));
       return;
     }
-    const spec = job.spec as unknown as TrainingSpec;
     run.progress = { ...(job.progress as RunningJob["progress"]) };
     run.epochs = [...(((job.metrics as { epochs?: EpochMetrics[] }).epochs ?? []) as EpochMetrics[])];
     if (job.cancelRequested) this.setControl(run, CONTROL.cancel);
@@ -390,23 +394,21 @@ export class JobManager {
       const resumeSeq = checkpoint?.seq ?? (await this.runningEventSeq(id, run.lastSeq));
       await store.truncateEvents(id, resumeSeq, run.attempt);
       // so are the epochs it finished after the checkpoint (the stored metrics may already list them)
-      run.epochs = checkpoint ? [...decodeCheckpoint(checkpoint.state).history] : [];
+      run.epochs = checkpoint ? checkpointHistory(checkpoint.state) : [];
       run.lastSeq = resumeSeq;
       this.options.log?.info({ jobId: id, attempt: run.attempt, seq: resumeSeq }, "job resumed");
     }
     if (run.abandoned) return;
 
-    const { train, validation } = splitData(datasetTensors(dataset), validationSet ? datasetTensors(validationSet) : null, spec.validation_split);
-    const weights = safetensors.parse(model.weights).tensors;
-    const task: TrainingTask = {
+    // the records' bytes move to the worker, which decodes them (the API thread never parses them)
+    const task: StoredTrainingTask = {
       jobId: id,
       modelSpec: model.spec,
       trainingSpec: job.spec,
-      weights: Object.fromEntries(Object.entries(weights).map(([k, t]) => [k, t.toShared()])),
+      weights: model.weights,
       generatorState: model.generatorState,
-      features: train.features.toShared(),
-      labels: train.labels.toShared(),
-      validation: validation ? { features: validation.features.toShared(), labels: validation.labels.toShared() } : null,
+      dataset,
+      validationDataset: validationSet,
       checkpoint: checkpoint?.state ?? null,
       control: run.control.buffer as SharedArrayBuffer,
       checkpointIntervalMs: this.options.checkpointIntervalMs ?? 1000,
@@ -419,7 +421,7 @@ export class JobManager {
       if (message.kind === "end") drain();
       else for (const update of message.updates) this.onUpdate(id, run, update);
     });
-    let outcome: TrainingOutcome;
+    let outcome: StoredTrainingOutcome;
     try {
       outcome = await pool.run(task, channel.port2);
       await drained;
@@ -430,7 +432,7 @@ export class JobManager {
     }
     await run.writes;
     if (run.abandoned) return;
-    await this.conclude(id, run, job, model, outcome);
+    await this.conclude(id, run, job, outcome);
   }
 
   private onUpdate(id: string, run: RunningJob, update: TrainingUpdate): void {
@@ -544,7 +546,7 @@ export class JobManager {
     return { loss: run.lastLoss, epochs: run.epochs as unknown as Json };
   }
 
-  private async conclude(id: string, run: RunningJob, job: JobRecord, model: ModelRecord, outcome: TrainingOutcome): Promise<void> {
+  private async conclude(id: string, run: RunningJob, job: JobRecord, outcome: StoredTrainingOutcome): Promise<void> {
     const finishedAt = now();
     switch (outcome.status) {
       case "suspended":
@@ -552,16 +554,14 @@ export class JobManager {
         return;
       case "abandoned":
         return; // only an abandoned run is told to abandon, and it concludes nothing
-      case "succeeded": {
-        const weights = Object.fromEntries(Object.entries(outcome.weights).map(([k, s]) => [k, Tensor.fromShared(s)]));
+      case "succeeded":
         await this.finish(
           id,
           run,
           { status: "succeeded", metrics: { ...(this.metrics(run) as object), stopped_early: outcome.stoppedEarly }, error: null, finishedAt },
-          { modelId: model.id, weights: safetensors.serialize(weights), generatorState: outcome.generatorState },
+          { modelId: job.modelId, weights: outcome.weights, generatorState: outcome.generatorState },
         );
         return;
-      }
       case "cancelled":
         await this.finish(id, run, { status: "cancelled", metrics: this.metrics(run), error: null, finishedAt });
         return;
@@ -631,23 +631,4 @@ function modelShapes(model: ModelSummaryRecord): { inputShape: number[]; outputS
   const spec = model.spec as unknown as ModelSpec;
   const summary = model.summary as { layers: { output_shape: number[] }[] };
   return { inputShape: spec.input_shape, outputShape: summary.layers[summary.layers.length - 1]!.output_shape };
-}
-
-/** The training rows and the validation rows: a separate dataset, or the last `split` fraction. */
-function splitData(
-  data: DatasetTensorPair,
-  validation: DatasetTensorPair | null,
-  split: number | undefined,
-): { train: DatasetTensorPair; validation: DatasetTensorPair | null } {
-  if (validation || !split) return { train: data, validation };
-  const n = data.features.shape[0]!;
-  const cut = n - Math.floor(n * split);
-  const rows = (t: Tensor, from: number, to: number): Tensor => {
-    const per = t.numel() / Math.max(n, 1);
-    return new Tensor(t.data.subarray(from * per, to * per), [to - from, ...t.shape.slice(1)], t.dtype);
-  };
-  return {
-    train: { features: rows(data.features, 0, cut), labels: rows(data.labels, 0, cut) },
-    validation: { features: rows(data.features, cut, n), labels: rows(data.labels, cut, n) },
-  };
 }

@@ -1,4 +1,5 @@
 import type { SharedTensor } from "../tensor/index.js";
+import type { StoredDataset } from "./dataset_tensors.js";
 
 /** Why a training run stopped early (written by the job manager into the task's control word). */
 export const CONTROL = {
@@ -35,6 +36,19 @@ export interface TrainingTask {
   control: SharedArrayBuffer;
   /** Minimum milliseconds between periodic checkpoints (epoch ends always checkpoint). */
   checkpointIntervalMs: number;
+}
+
+/**
+ * A training task as the job manager posts it to a worker thread: the job's records as the store
+ * gave them. Their bytes move to the worker (transferred, not copied), and the worker decodes them
+ * (`runStoredTraining`): the API thread does no work proportional to the model or the dataset.
+ */
+export interface StoredTrainingTask extends Omit<TrainingTask, "weights" | "features" | "labels" | "validation"> {
+  /** The model's weights as stored: a safetensors file. */
+  weights: Uint8Array;
+  dataset: StoredDataset;
+  /** A separate validation dataset; without one, the training spec's validation_split holds rows back. */
+  validationDataset: StoredDataset | null;
 }
 
 /** Per-epoch metrics, as the API reports them. */
@@ -84,3 +98,8 @@ export type TrainingOutcome =
   | { status: "suspended"; steps: number }
   | { status: "abandoned"; steps: number }
   | { status: "failed"; code: "non_finite_loss" | "training_error"; message: string; step: number; epochs: EpochMetrics[] };
+
+type Succeeded = Extract<TrainingOutcome, { status: "succeeded" }>;
+
+/** How a stored task's run ended: on success, the trained weights as a safetensors file to store. */
+export type StoredTrainingOutcome = Exclude<TrainingOutcome, Succeeded> | (Omit<Succeeded, "weights"> & { weights: Uint8Array });

@@ -3,6 +3,7 @@ import { MessageChannel } from "node:worker_threads";
 import { checkCompatibility, checkTrainingSpec, SpecError, type ModelSpec, type TrainingSpec } from "../spec/index.js";
 import { StoreConflictError, type Json, type JobEvent, type JobRecord, type JobStatus, type ModelSummaryRecord, type Store } from "../store/index.js";
 import { checkpointHistory } from "./checkpoint.js";
+import { CheckpointGate } from "./checkpoint_gate.js";
 import { ConflictError, NotFoundError, QueueFullError } from "./errors.js";
 import type { TrainingPool } from "./pool.js";
 import { InProcessQueue, type JobQueue } from "./queue.js";
@@ -52,6 +53,8 @@ export interface JobManagerOptions {
 
 interface RunningJob {
   control: Int32Array;
+  /** Opened again once a checkpoint is stored, so that storing them takes a bounded share of the time. */
+  checkpointGate: CheckpointGate;
   /** The run's fencing token (Store.beginAttempt), passed with each of its writes. */
   attempt: number;
   /**
@@ -85,6 +88,13 @@ const ROW_UPDATE_INTERVAL_MS = 500;
 const statusEvent = (status: JobStatus): NewEvent => ({ type: "status", data: { status } });
 /** The first events of a job, among which its `running` status event is (queued, then running). */
 const START_EVENTS = 2;
+/**
+ * A checkpoint that took W ms to store is followed by the next no sooner than this many times W
+ * later: with SQLite, the store writes on the API thread, and a 10M-parameter model's checkpoint
+ * (its weights and Adam's two buffers, ~120 MB) takes a few hundred ms to write; storing them then
+ * holds the event loop for at most ~1/20 of a job's time, however large the model.
+ */
+const CHECKPOINT_SPACING = 20;
 const isSuperseded = (error: unknown): boolean => error instanceof StoreConflictError && error.code === "attempt_superseded";
 
 /**
@@ -326,6 +336,7 @@ export class JobManager {
   private async run(id: string, pool: TrainingPool, lost: AbortSignal): Promise<void | "abandoned"> {
     const run: RunningJob = {
       control: new Int32Array(new SharedArrayBuffer(4)),
+      checkpointGate: new CheckpointGate(),
       attempt: 0,
       abandoned: false,
       pending: [],
@@ -412,6 +423,7 @@ export class JobManager {
       checkpoint: checkpoint?.state ?? null,
       control: run.control.buffer as SharedArrayBuffer,
       checkpointIntervalMs: this.options.checkpointIntervalMs ?? 1000,
+      checkpointGate: run.checkpointGate.buffer,
     };
     const channel = new MessageChannel();
     // the task's result can overtake its last messages; the worker's "end" message marks the last one
@@ -457,7 +469,10 @@ export class JobManager {
         const events = run.pending.splice(0);
         const state = update.state;
         this.write(id, run, async () => {
+          const started = Date.now();
           const saved = await this.options.store.saveCheckpoint(id, state, events, run.attempt);
+          const stored = Date.now();
+          run.checkpointGate.openFrom(stored + CHECKPOINT_SPACING * (stored - started));
           this.publishStored(id, run, events, saved.seq);
           this.noticeCancel(run, await this.options.store.updateJob(id, { progress: run.progress, metrics: this.metrics(run) }, [], run.attempt));
         });

@@ -34,8 +34,13 @@ export interface TrainingTask {
   checkpoint: Uint8Array | null;
   /** One Int32 (a `CONTROL` value) the manager sets to stop the run between steps. */
   control: SharedArrayBuffer;
-  /** Minimum milliseconds between periodic checkpoints (epoch ends always checkpoint). */
+  /** Minimum milliseconds between periodic checkpoints. */
   checkpointIntervalMs: number;
+  /**
+   * A CheckpointGate's buffer: when given, a periodic checkpoint also waits for the gate, which the
+   * job manager opens once it has stored the previous one. Without it, only the interval applies.
+   */
+  checkpointGate?: SharedArrayBuffer;
 }
 
 /**

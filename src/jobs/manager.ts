@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { setImmediate as nextTurn } from "node:timers/promises";
 import { MessageChannel } from "node:worker_threads";
 import { checkCompatibility, checkTrainingSpec, SpecError, type ModelSpec, type TrainingSpec } from "../spec/index.js";
 import { StoreConflictError, type Json, type JobEvent, type JobRecord, type JobStatus, type ModelSummaryRecord, type Store } from "../store/index.js";
@@ -95,6 +96,12 @@ const START_EVENTS = 2;
  * holds the event loop for at most ~1/20 of a job's time, however large the model.
  */
 const CHECKPOINT_SPACING = 20;
+/**
+ * Reads a record sized by its user (a model's weights, a dataset, a checkpoint) on a turn of the
+ * event loop of its own: with SQLite each such read holds the loop (~100-200 ms for 40-64 MB), and
+ * requests that wait meanwhile are served between two of them rather than after all of them.
+ */
+const onItsOwnTurn = <T>(read: () => Promise<T>): Promise<T> => nextTurn().then(read);
 const isSuperseded = (error: unknown): boolean => error instanceof StoreConflictError && error.code === "attempt_superseded";
 
 /**
@@ -382,9 +389,10 @@ export class JobManager {
     run.attempt = begun.attempt;
     run.lastSeq = begun.lastSeq;
     let job = begun.job;
-    const model = await store.getModel(job.modelId);
-    const dataset = await store.getDataset(job.datasetId);
-    const validationSet = job.validationDatasetId ? await store.getDataset(job.validationDatasetId) : null;
+    const model = await onItsOwnTurn(() => store.getModel(job.modelId));
+    const dataset = await onItsOwnTurn(() => store.getDataset(job.datasetId));
+    const validationId = job.validationDatasetId;
+    const validationSet = validationId ? await onItsOwnTurn(() => store.getDataset(validationId)) : null;
     if (!model || !dataset || (job.validationDatasetId && !validationSet)) {
       await this.finish(id, run, failure(job, "training_error", "the job's model or dataset no longer exists"));
       return;
@@ -393,7 +401,7 @@ export class JobManager {
     run.epochs = [...(((job.metrics as { epochs?: EpochMetrics[] }).epochs ?? []) as EpochMetrics[])];
     if (job.cancelRequested) this.setControl(run, CONTROL.cancel);
 
-    const checkpoint = await store.getCheckpoint(id);
+    const checkpoint = await onItsOwnTurn(() => store.getCheckpoint(id));
     if (job.status === "queued") {
       job = (await store.updateJob(id, { status: "running", startedAt: now() }, [statusEvent("running")], run.attempt))!;
       const started = await store.listEvents(id, run.lastSeq);

@@ -46,7 +46,8 @@ export interface TrainingTask {
 /**
  * A training task as the job manager posts it to a worker thread: the job's records as the store
  * gave them. Their bytes move to the worker (transferred, not copied), and the worker decodes them
- * (`runStoredTraining`): the API thread does no work proportional to the model or the dataset.
+ * (`runStoredTraining`): besides the store's own reads and writes, the API thread does nothing
+ * proportional to the model or the dataset.
  */
 export interface StoredTrainingTask extends Omit<TrainingTask, "weights" | "features" | "labels" | "validation"> {
   /** The model's weights as stored: a safetensors file. */

@@ -72,16 +72,24 @@ export function encodeCheckpoint(c: TrainingCheckpoint): Uint8Array {
   return safetensors.serialize(tensors, { format: "kiln-checkpoint", checkpoint: JSON.stringify(rest) });
 }
 
-export function decodeCheckpoint(bytes: Uint8Array): TrainingCheckpoint {
-  const { tensors, metadata } = safetensors.parse(bytes);
+/** The JSON part of a checkpoint (everything but the tensors), from its file's metadata. */
+type CheckpointJson = Omit<TrainingCheckpoint, "weights" | "optimizer" | "generator" | "epochStartGenerator"> & {
+  optimizer: { state: Record<string, Record<string, number | null | TensorRef>>; param_groups: OptimizerStateDict["param_groups"] };
+  generator: string;
+  epochStartGenerator: string | null;
+};
+
+function checkpointJson(metadata: Record<string, string>): CheckpointJson {
   const json = metadata["checkpoint"];
   if (metadata["format"] !== "kiln-checkpoint" || json === undefined) throw new Error("not a Kiln training checkpoint");
-  const rest = JSON.parse(json) as Omit<TrainingCheckpoint, "weights" | "optimizer" | "generator" | "epochStartGenerator"> & {
-    optimizer: { state: Record<string, Record<string, number | null | TensorRef>>; param_groups: OptimizerStateDict["param_groups"] };
-    generator: string;
-    epochStartGenerator: string | null;
-  };
+  const rest = JSON.parse(json) as CheckpointJson;
   if (rest.version !== 2) throw new Error(`unsupported checkpoint version ${String(rest.version)}`);
+  return rest;
+}
+
+export function decodeCheckpoint(bytes: Uint8Array): TrainingCheckpoint {
+  const { tensors, metadata } = safetensors.parse(bytes);
+  const rest = checkpointJson(metadata);
   const weights: Record<string, Tensor> = {};
   for (const [name, t] of Object.entries(tensors)) if (name.startsWith(WEIGHT)) weights[name.slice(WEIGHT.length)] = t;
   const state: OptimizerStateDict["state"] = {};
@@ -97,4 +105,12 @@ export function decodeCheckpoint(bytes: Uint8Array): TrainingCheckpoint {
     generator: unbase64(rest.generator),
     epochStartGenerator: rest.epochStartGenerator === null ? null : unbase64(rest.epochStartGenerator),
   };
+}
+
+/**
+ * The epochs a checkpoint's run had finished, from the file's header alone: what the job manager
+ * needs of a checkpoint it resumes, without copying the tensors (the worker decodes those).
+ */
+export function checkpointHistory(bytes: Uint8Array): EpochMetrics[] {
+  return checkpointJson(safetensors.readMetadata(bytes)).history;
 }

@@ -1,13 +1,16 @@
 import type { DatasetRecord } from "../store/index.js";
 import { allocate, Tensor } from "../tensor/index.js";
 
+/** A stored dataset's bytes and shapes: a DatasetRecord without its id, name and date. */
+export type StoredDataset = Pick<DatasetRecord, "numSamples" | "featureShape" | "labelShape" | "labelDtype" | "features" | "labels">;
+
 export interface DatasetTensorPair {
   features: Tensor;
   labels: Tensor;
 }
 
-/** Copies a stored dataset's bytes into shared tensors, ready to hand to a worker thread. */
-export function datasetTensors(dataset: DatasetRecord): DatasetTensorPair {
+/** Copies a stored dataset's bytes into shared tensors. */
+export function datasetTensors(dataset: StoredDataset): DatasetTensorPair {
   const n = dataset.numSamples;
   const features = allocate("float32", n * dataset.featureShape.reduce((p, q) => p * q, 1));
   new Uint8Array(features.buffer, features.byteOffset, features.byteLength).set(dataset.features);
@@ -16,5 +19,24 @@ export function datasetTensors(dataset: DatasetRecord): DatasetTensorPair {
   return {
     features: new Tensor(features, [n, ...dataset.featureShape], "float32"),
     labels: new Tensor(labels, [n, ...dataset.labelShape], dataset.labelDtype),
+  };
+}
+
+/** The training rows and the validation rows: a separate dataset, or the last `split` fraction. */
+export function splitData(
+  data: DatasetTensorPair,
+  validation: DatasetTensorPair | null,
+  split: number | undefined,
+): { train: DatasetTensorPair; validation: DatasetTensorPair | null } {
+  if (validation || !split) return { train: data, validation };
+  const n = data.features.shape[0]!;
+  const cut = n - Math.floor(n * split);
+  const rows = (t: Tensor, from: number, to: number): Tensor => {
+    const per = t.numel() / Math.max(n, 1);
+    return new Tensor(t.data.subarray(from * per, to * per), [to - from, ...t.shape.slice(1)], t.dtype);
+  };
+  return {
+    train: { features: rows(data.features, 0, cut), labels: rows(data.labels, 0, cut) },
+    validation: { features: rows(data.features, cut, n), labels: rows(data.labels, cut, n) },
   };
 }

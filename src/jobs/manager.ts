@@ -1,14 +1,21 @@
 import { randomUUID } from "node:crypto";
+import { setImmediate as nextTurn } from "node:timers/promises";
 import { MessageChannel } from "node:worker_threads";
 import { checkCompatibility, checkTrainingSpec, SpecError, type ModelSpec, type TrainingSpec } from "../spec/index.js";
-import { StoreConflictError, type Json, type JobEvent, type JobRecord, type JobStatus, type ModelRecord, type Store } from "../store/index.js";
-import { safetensors, Tensor } from "../tensor/index.js";
-import { decodeCheckpoint } from "./checkpoint.js";
-import { datasetTensors, type DatasetTensorPair } from "./dataset_tensors.js";
+import { StoreConflictError, type Json, type JobEvent, type JobRecord, type JobStatus, type ModelSummaryRecord, type Store } from "../store/index.js";
+import { checkpointHistory } from "./checkpoint.js";
+import { CheckpointGate } from "./checkpoint_gate.js";
 import { ConflictError, NotFoundError, QueueFullError } from "./errors.js";
 import type { TrainingPool } from "./pool.js";
 import { InProcessQueue, type JobQueue } from "./queue.js";
-import { CONTROL, type EpochMetrics, type TrainingOutcome, type TrainingTask, type TrainingUpdate, type WorkerMessage } from "./task.js";
+import {
+  CONTROL,
+  type EpochMetrics,
+  type StoredTrainingOutcome,
+  type StoredTrainingTask,
+  type TrainingUpdate,
+  type WorkerMessage,
+} from "./task.js";
 import type { EventSignal } from "./event_signal.js";
 import { EventTail } from "./event_tail.js";
 import { jobView, type EventListener } from "./views.js";
@@ -47,6 +54,8 @@ export interface JobManagerOptions {
 
 interface RunningJob {
   control: Int32Array;
+  /** Opened again once a checkpoint is stored, so that storing them takes a bounded share of the time. */
+  checkpointGate: CheckpointGate;
   /** The run's fencing token (Store.beginAttempt), passed with each of its writes. */
   attempt: number;
   /**
@@ -80,6 +89,19 @@ const ROW_UPDATE_INTERVAL_MS = 500;
 const statusEvent = (status: JobStatus): NewEvent => ({ type: "status", data: { status } });
 /** The first events of a job, among which its `running` status event is (queued, then running). */
 const START_EVENTS = 2;
+/**
+ * A checkpoint that took W ms to store is followed by the next no sooner than this many times W
+ * later: with SQLite, the store writes on the API thread, and a 10M-parameter model's checkpoint
+ * (its weights and Adam's two buffers, ~120 MB) takes a few hundred ms to write; storing them then
+ * holds the event loop for at most ~1/20 of a job's time, however large the model.
+ */
+const CHECKPOINT_SPACING = 20;
+/**
+ * Reads a record sized by its user (a model's weights, a dataset, a checkpoint) on a turn of the
+ * event loop of its own: with SQLite each such read holds the loop (~100-200 ms for 40-64 MB), and
+ * requests that wait meanwhile are served between two of them rather than after all of them.
+ */
+const onItsOwnTurn = <T>(read: () => Promise<T>): Promise<T> => nextTurn().then(read);
 const isSuperseded = (error: unknown): boolean => error instanceof StoreConflictError && error.code === "attempt_superseded";
 
 /**
@@ -145,7 +167,7 @@ export class JobManager {
     if (spec.epochs > this.options.maxEpochs) {
       throw new SpecError(`epochs is ${spec.epochs}, above this service's limit of ${this.options.maxEpochs}`, ["epochs"]);
     }
-    const model = await store.getModel(spec.model_id);
+    const model = await store.getModelSummary(spec.model_id);
     if (!model) throw new NotFoundError("model", spec.model_id, "model_id");
     const dataset = await store.getDatasetSummary(spec.dataset_id);
     if (!dataset) throw new NotFoundError("dataset", spec.dataset_id, "dataset_id");
@@ -321,6 +343,7 @@ export class JobManager {
   private async run(id: string, pool: TrainingPool, lost: AbortSignal): Promise<void | "abandoned"> {
     const run: RunningJob = {
       control: new Int32Array(new SharedArrayBuffer(4)),
+      checkpointGate: new CheckpointGate(),
       attempt: 0,
       abandoned: false,
       pending: [],
@@ -366,19 +389,19 @@ export class JobManager {
     run.attempt = begun.attempt;
     run.lastSeq = begun.lastSeq;
     let job = begun.job;
-    const model = await store.getModel(job.modelId);
-    const dataset = await store.getDataset(job.datasetId);
-    const validationSet = job.validationDatasetId ? await store.getDataset(job.validationDatasetId) : null;
+    const model = await onItsOwnTurn(() => store.getModel(job.modelId));
+    const dataset = await onItsOwnTurn(() => store.getDataset(job.datasetId));
+    const validationId = job.validationDatasetId;
+    const validationSet = validationId ? await onItsOwnTurn(() => store.getDataset(validationId)) : null;
     if (!model || !dataset || (job.validationDatasetId && !validationSet)) {
       await this.finish(id, run, failure(job, "training_error", "the job's model or dataset no longer exists"));
       return;
     }
-    const spec = job.spec as unknown as TrainingSpec;
     run.progress = { ...(job.progress as RunningJob["progress"]) };
     run.epochs = [...(((job.metrics as { epochs?: EpochMetrics[] }).epochs ?? []) as EpochMetrics[])];
     if (job.cancelRequested) this.setControl(run, CONTROL.cancel);
 
-    const checkpoint = await store.getCheckpoint(id);
+    const checkpoint = await onItsOwnTurn(() => store.getCheckpoint(id));
     if (job.status === "queued") {
       job = (await store.updateJob(id, { status: "running", startedAt: now() }, [statusEvent("running")], run.attempt))!;
       const started = await store.listEvents(id, run.lastSeq);
@@ -390,26 +413,25 @@ export class JobManager {
       const resumeSeq = checkpoint?.seq ?? (await this.runningEventSeq(id, run.lastSeq));
       await store.truncateEvents(id, resumeSeq, run.attempt);
       // so are the epochs it finished after the checkpoint (the stored metrics may already list them)
-      run.epochs = checkpoint ? [...decodeCheckpoint(checkpoint.state).history] : [];
+      run.epochs = checkpoint ? checkpointHistory(checkpoint.state) : [];
       run.lastSeq = resumeSeq;
       this.options.log?.info({ jobId: id, attempt: run.attempt, seq: resumeSeq }, "job resumed");
     }
     if (run.abandoned) return;
 
-    const { train, validation } = splitData(datasetTensors(dataset), validationSet ? datasetTensors(validationSet) : null, spec.validation_split);
-    const weights = safetensors.parse(model.weights).tensors;
-    const task: TrainingTask = {
+    // the records' bytes move to the worker, which decodes them (the API thread never parses them)
+    const task: StoredTrainingTask = {
       jobId: id,
       modelSpec: model.spec,
       trainingSpec: job.spec,
-      weights: Object.fromEntries(Object.entries(weights).map(([k, t]) => [k, t.toShared()])),
+      weights: model.weights,
       generatorState: model.generatorState,
-      features: train.features.toShared(),
-      labels: train.labels.toShared(),
-      validation: validation ? { features: validation.features.toShared(), labels: validation.labels.toShared() } : null,
+      dataset,
+      validationDataset: validationSet,
       checkpoint: checkpoint?.state ?? null,
       control: run.control.buffer as SharedArrayBuffer,
       checkpointIntervalMs: this.options.checkpointIntervalMs ?? 1000,
+      checkpointGate: run.checkpointGate.buffer,
     };
     const channel = new MessageChannel();
     // the task's result can overtake its last messages; the worker's "end" message marks the last one
@@ -419,7 +441,7 @@ export class JobManager {
       if (message.kind === "end") drain();
       else for (const update of message.updates) this.onUpdate(id, run, update);
     });
-    let outcome: TrainingOutcome;
+    let outcome: StoredTrainingOutcome;
     try {
       outcome = await pool.run(task, channel.port2);
       await drained;
@@ -430,7 +452,7 @@ export class JobManager {
     }
     await run.writes;
     if (run.abandoned) return;
-    await this.conclude(id, run, job, model, outcome);
+    await this.conclude(id, run, job, outcome);
   }
 
   private onUpdate(id: string, run: RunningJob, update: TrainingUpdate): void {
@@ -455,7 +477,10 @@ export class JobManager {
         const events = run.pending.splice(0);
         const state = update.state;
         this.write(id, run, async () => {
+          const started = Date.now();
           const saved = await this.options.store.saveCheckpoint(id, state, events, run.attempt);
+          const stored = Date.now();
+          run.checkpointGate.openFrom(stored + CHECKPOINT_SPACING * (stored - started));
           this.publishStored(id, run, events, saved.seq);
           this.noticeCancel(run, await this.options.store.updateJob(id, { progress: run.progress, metrics: this.metrics(run) }, [], run.attempt));
         });
@@ -546,7 +571,7 @@ export class JobManager {
     return { loss: run.lastLoss, epochs: run.epochs as unknown as Json };
   }
 
-  private async conclude(id: string, run: RunningJob, job: JobRecord, model: ModelRecord, outcome: TrainingOutcome): Promise<void> {
+  private async conclude(id: string, run: RunningJob, job: JobRecord, outcome: StoredTrainingOutcome): Promise<void> {
     const finishedAt = now();
     switch (outcome.status) {
       case "suspended":
@@ -554,16 +579,14 @@ export class JobManager {
         return;
       case "abandoned":
         return; // only an abandoned run is told to abandon, and it concludes nothing
-      case "succeeded": {
-        const weights = Object.fromEntries(Object.entries(outcome.weights).map(([k, s]) => [k, Tensor.fromShared(s)]));
+      case "succeeded":
         await this.finish(
           id,
           run,
           { status: "succeeded", metrics: { ...(this.metrics(run) as object), stopped_early: outcome.stoppedEarly }, error: null, finishedAt },
-          { modelId: model.id, weights: safetensors.serialize(weights), generatorState: outcome.generatorState },
+          { modelId: job.modelId, weights: outcome.weights, generatorState: outcome.generatorState },
         );
         return;
-      }
       case "cancelled":
         await this.finish(id, run, { status: "cancelled", metrics: this.metrics(run), error: null, finishedAt });
         return;
@@ -629,27 +652,8 @@ function sameSpec(a: Json, b: TrainingSpec): boolean {
 }
 
 /** The model's per-sample input and output shapes from its stored spec and summary. */
-function modelShapes(model: ModelRecord): { inputShape: number[]; outputShape: number[] } {
+function modelShapes(model: ModelSummaryRecord): { inputShape: number[]; outputShape: number[] } {
   const spec = model.spec as unknown as ModelSpec;
   const summary = model.summary as { layers: { output_shape: number[] }[] };
   return { inputShape: spec.input_shape, outputShape: summary.layers[summary.layers.length - 1]!.output_shape };
-}
-
-/** The training rows and the validation rows: a separate dataset, or the last `split` fraction. */
-function splitData(
-  data: DatasetTensorPair,
-  validation: DatasetTensorPair | null,
-  split: number | undefined,
-): { train: DatasetTensorPair; validation: DatasetTensorPair | null } {
-  if (validation || !split) return { train: data, validation };
-  const n = data.features.shape[0]!;
-  const cut = n - Math.floor(n * split);
-  const rows = (t: Tensor, from: number, to: number): Tensor => {
-    const per = t.numel() / Math.max(n, 1);
-    return new Tensor(t.data.subarray(from * per, to * per), [to - from, ...t.shape.slice(1)], t.dtype);
-  };
-  return {
-    train: { features: rows(data.features, 0, cut), labels: rows(data.labels, 0, cut) },
-    validation: { features: rows(data.features, cut, n), labels: rows(data.labels, cut, n) },
-  };
 }

@@ -1,11 +1,13 @@
 import { Piscina } from "piscina";
 import { availableParallelism } from "node:os";
 import type { MessagePort } from "node:worker_threads";
-import type { TrainingOutcome, TrainingTask } from "./task.js";
+import type { StoredTrainingOutcome, StoredTrainingTask } from "./task.js";
+import { taskTransferList } from "./transfer.js";
 
 /** The worker threads that train: the API thread never does. */
 export interface TrainingPool {
-  run(task: TrainingTask, port: MessagePort): Promise<TrainingOutcome>;
+  /** Runs a task on a worker; its bytes move there (the task's arrays are detached here). */
+  run(task: StoredTrainingTask, port: MessagePort): Promise<StoredTrainingOutcome>;
   destroy(): Promise<void>;
 }
 
@@ -34,7 +36,7 @@ export function createTrainingPool(threads: number, threadsPerWorker = defaultTh
     env: { ...process.env, KILN_NUM_THREADS: String(threadsPerWorker) },
   });
   return {
-    run: (task, port) => pool.run({ task, port }, { transferList: [port] }) as Promise<TrainingOutcome>,
+    run: (task, port) => pool.run({ task, port }, { transferList: [port, ...taskTransferList(task)] }) as Promise<StoredTrainingOutcome>,
     destroy: () => pool.destroy(),
   };
 }

@@ -5,6 +5,7 @@ import type { Optimizer } from "../optim/index.js";
 import { buildModel, isClassificationLoss, lossFunction, makeOptimizer, ModelSpec, prepareTarget, TrainingSpec } from "../spec/index.js";
 import { defaultGenerator, manualSeed, Tensor, type FloatStorage, type SharedTensor } from "../tensor/index.js";
 import { decodeCheckpoint, encodeCheckpoint, type TrainingCheckpoint } from "./checkpoint.js";
+import { CheckpointGate } from "./checkpoint_gate.js";
 import { CONTROL, type EpochMetrics, type TrainingMessage, type TrainingOutcome, type TrainingTask } from "./task.js";
 
 function sharedStateDict(shared: Record<string, SharedTensor>): Record<string, Tensor> {
@@ -90,15 +91,19 @@ export function runTraining(task: TrainingTask, emit: (message: TrainingMessage)
     best,
     badEpochs,
   });
+  const gate = task.checkpointGate ? new CheckpointGate(task.checkpointGate) : null;
   const checkpoint = (c: TrainingCheckpoint): void => {
     lastCheckpoint = Date.now();
+    gate?.close();
     emit({ kind: "checkpoint", state: encodeCheckpoint(c), step: c.step, epoch: c.epoch });
   };
   /**
    * Inside an epoch as at its end, only once the interval has passed: a job of many short epochs
-   * would otherwise spend most of its time copying and storing its state.
+   * would otherwise spend most of its time copying and storing its state. And only through an
+   * open gate: the job manager holds it closed while it stores the last one, and after it for as
+   * long as storing a checkpoint of this size warrants.
    */
-  const checkpointDue = (): boolean => Date.now() - lastCheckpoint >= task.checkpointIntervalMs;
+  const checkpointDue = (): boolean => Date.now() - lastCheckpoint >= task.checkpointIntervalMs && (gate?.isOpen() ?? true);
 
   for (let epoch = resume?.epoch ?? 0; epoch < spec.epochs; epoch++) {
     // a checkpoint taken inside this epoch (even before its first batch: a suspend at batch 0 comes

@@ -1,4 +1,5 @@
 import type { SharedTensor } from "../tensor/index.js";
+import type { StoredDataset } from "./dataset_tensors.js";
 
 /** Why a training run stopped early (written by the job manager into the task's control word). */
 export const CONTROL = {
@@ -33,8 +34,27 @@ export interface TrainingTask {
   checkpoint: Uint8Array | null;
   /** One Int32 (a `CONTROL` value) the manager sets to stop the run between steps. */
   control: SharedArrayBuffer;
-  /** Minimum milliseconds between periodic checkpoints (epoch ends always checkpoint). */
+  /** Minimum milliseconds between periodic checkpoints. */
   checkpointIntervalMs: number;
+  /**
+   * A CheckpointGate's buffer: when given, a periodic checkpoint also waits for the gate, which the
+   * job manager opens once it has stored the previous one. Without it, only the interval applies.
+   */
+  checkpointGate?: SharedArrayBuffer;
+}
+
+/**
+ * A training task as the job manager posts it to a worker thread: the job's records as the store
+ * gave them. Their bytes move to the worker (transferred, not copied), and the worker decodes them
+ * (`runStoredTraining`): besides the store's own reads and writes, the API thread does nothing
+ * proportional to the model or the dataset.
+ */
+export interface StoredTrainingTask extends Omit<TrainingTask, "weights" | "features" | "labels" | "validation"> {
+  /** The model's weights as stored: a safetensors file. */
+  weights: Uint8Array;
+  dataset: StoredDataset;
+  /** A separate validation dataset; without one, the training spec's validation_split holds rows back. */
+  validationDataset: StoredDataset | null;
 }
 
 /** Per-epoch metrics, as the API reports them. */
@@ -84,3 +104,8 @@ export type TrainingOutcome =
   | { status: "suspended"; steps: number }
   | { status: "abandoned"; steps: number }
   | { status: "failed"; code: "non_finite_loss" | "training_error"; message: string; step: number; epochs: EpochMetrics[] };
+
+type Succeeded = Extract<TrainingOutcome, { status: "succeeded" }>;
+
+/** How a stored task's run ended: on success, the trained weights as a safetensors file to store. */
+export type StoredTrainingOutcome = Exclude<TrainingOutcome, Succeeded> | (Omit<Succeeded, "weights"> & { weights: Uint8Array });

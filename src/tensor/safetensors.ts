@@ -49,8 +49,8 @@ function fail(message: string): never {
   throw new SafetensorsError(message);
 }
 
-/** Parses and validates a safetensors file; every tensor is copied into shared storage. */
-export function parse(bytes: Uint8Array): SafetensorsContents {
+/** The header's JSON object and where the tensor bytes begin, validated as far as the header goes. */
+function readHeader(bytes: Uint8Array): { header: Record<string, unknown>; headerEnd: number } {
   if (bytes.length < 8) fail("file too short: no header length");
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = view.getBigUint64(0, true);
@@ -63,17 +63,27 @@ export function parse(bytes: Uint8Array): SafetensorsContents {
     fail("header is not valid JSON");
   }
   if (typeof header !== "object" || header === null || Array.isArray(header)) fail("header is not a JSON object");
+  return { header: header as Record<string, unknown>, headerEnd };
+}
+
+function metadataOf(entry: unknown): Record<string, string> {
+  if (typeof entry !== "object" || entry === null || Array.isArray(entry) || Object.values(entry).some((v) => typeof v !== "string")) {
+    fail("__metadata__ must map strings to strings");
+  }
+  return entry as Record<string, string>;
+}
+
+/** Parses and validates a safetensors file; every tensor is copied into shared storage. */
+export function parse(bytes: Uint8Array): SafetensorsContents {
+  const { header, headerEnd } = readHeader(bytes);
   const dataLength = bytes.length - headerEnd;
   // no prototype: a tensor named "__proto__" is just a name
   const tensors: Record<string, Tensor> = Object.create(null) as Record<string, Tensor>;
   let metadata: Record<string, string> = {};
   const ranges: [number, number, string][] = [];
-  for (const [name, entry] of Object.entries(header as Record<string, unknown>)) {
+  for (const [name, entry] of Object.entries(header)) {
     if (name === "__metadata__") {
-      if (typeof entry !== "object" || entry === null || Array.isArray(entry) || Object.values(entry).some((v) => typeof v !== "string")) {
-        fail("__metadata__ must map strings to strings");
-      }
-      metadata = entry as Record<string, string>;
+      metadata = metadataOf(entry);
       continue;
     }
     if (typeof entry !== "object" || entry === null || Array.isArray(entry)) {
@@ -104,6 +114,15 @@ export function parse(bytes: Uint8Array): SafetensorsContents {
     if (ranges[i]![0] < ranges[i - 1]![1]) fail(`tensors "${ranges[i - 1]![2]}" and "${ranges[i]![2]}" overlap`);
   }
   return { tensors, metadata };
+}
+
+/**
+ * The metadata of a safetensors file, from its header alone: nothing is copied, so it costs the
+ * header's size whatever the size of the tensors.
+ */
+export function readMetadata(bytes: Uint8Array): Record<string, string> {
+  const entry = readHeader(bytes).header["__metadata__"];
+  return entry === undefined ? {} : metadataOf(entry);
 }
 
 export function saveFile(path: string, tensors: Record<string, Tensor>, metadata?: Record<string, string>): void {

@@ -54,8 +54,8 @@ function summary(ms: number[]): Omit<DelayReport<unknown>, "result"> {
 
 /**
  * Runs `work` while asking `GET {baseUrl}/healthz` over and over (one request at a time, 10 ms
- * apart, after one unmeasured request that opens the connection) and timing each answer; the request still unanswered when `work` ends counts with the time
- * it has waited so far.
+ * apart, after one unmeasured request that opens the connection) and timing each answer; the
+ * request still unanswered when `work` ends counts with the time it has waited so far.
  */
 export async function healthzLatencyDuring<T>(baseUrl: string, work: () => Promise<T>): Promise<DelayReport<T>> {
   // one unmeasured request first: the probes then reuse its kept-alive connection

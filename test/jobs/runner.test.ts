@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { CheckpointGate } from "../../src/jobs/checkpoint_gate.js";
 import { CONTROL, type TrainingMessage, type TrainingTask } from "../../src/jobs/task.js";
 import { runTraining } from "../../src/jobs/runner.js";
 import { buildModel, type ModelSpecInput } from "../../src/spec/index.js";
@@ -130,6 +131,20 @@ describe("runTraining", () => {
     expect(outcome).toEqual({ status: "abandoned", steps: 4 });
     // the step's own checkpoint was due before the control word was read, and nothing after it
     expect(after.map((m) => m.kind)).toEqual(["checkpoint"]);
+  });
+
+  it("takes a periodic checkpoint only through an open gate, which each checkpoint closes; a suspend checkpoints regardless", () => {
+    const run = runs[0]!;
+    const gate = new CheckpointGate();
+    const task = { ...taskFor(run, null, 0), checkpointGate: gate.buffer }; // due after every step, but for the gate
+    const { checkpoints } = collect(task, (m) => {
+      if (m.kind === "checkpoint") expect(gate.isOpen()).toBe(false);
+      // the job manager stored the first checkpoint and reopens the gate at once, then from an hour on
+      if (m.kind === "progress" && m.step === 4) gate.openFrom(Date.now());
+      if (m.kind === "progress" && m.step === 5) gate.openFrom(Date.now() + 3_600_000);
+      if (m.kind === "progress" && m.step === 7) Atomics.store(new Int32Array(task.control), 0, CONTROL.suspend);
+    });
+    expect(checkpoints.map((c) => c.step)).toEqual([1, 4, 7]);
   });
 
   it("fails with the step where the loss stopped being finite", () => {

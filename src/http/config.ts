@@ -35,6 +35,11 @@ export const Limits = z.object({
    * on the API thread, so this bounds how long they hold it (HTTP 422 above).
    */
   maxPredictWork: int(1).default(200_000_000),
+  /**
+   * Largest prediction request body (HTTP 413 above): predictions read their body on the API
+   * thread, at ~100-150 MB/s, so this keeps one under ~40 ms.
+   */
+  maxPredictBodyBytes: int(1).default(4 * 1024 * 1024),
   /** Most TCP connections open at once; further ones get a 503 and are closed. */
   maxConnections: int(1).default(1000),
   /** Most event streams open at once in this process (HTTP 503 above). */
@@ -139,6 +144,7 @@ export const ENV_VARS = {
   KILN_MAX_JOB_STEPS: ["limits", "maxJobSteps"],
   KILN_MAX_RESPONSE_VALUES: ["limits", "maxResponseValues"],
   KILN_MAX_PREDICT_WORK: ["limits", "maxPredictWork"],
+  KILN_MAX_PREDICT_BODY_BYTES: ["limits", "maxPredictBodyBytes"],
   KILN_MAX_CONNECTIONS: ["limits", "maxConnections"],
   KILN_HEADERS_TIMEOUT_MS: ["timeouts", "headersMs"],
   KILN_REQUEST_TIMEOUT_MS: ["timeouts", "requestMs"],

@@ -216,6 +216,12 @@ export function toApiError(error: unknown): ApiError | null {
 
 // --- The handler -----------------------------------------------------------------------------------
 
+const isBodyTooLarge = (error: unknown): boolean => (error as Partial<FastifyError> | null)?.code === "FST_ERR_CTP_BODY_TOO_LARGE";
+
+/** A 413 naming the limit of the route the body was sent to (routes may take less than the app). */
+const bodyTooLarge = (request: FastifyRequest): ApiError =>
+  payloadTooLarge(`The request body is larger than the ${request.routeOptions.bodyLimit} bytes this route takes`);
+
 function send(reply: FastifyReply, error: ApiError): FastifyReply {
   // Also for errors raised before the onRequest hooks ran (bad URLs).
   reply.header("x-request-id", reply.request.id);
@@ -225,7 +231,7 @@ function send(reply: FastifyReply, error: ApiError): FastifyReply {
 
 /** Renders `error` as the API's error response (and logs it). */
 export function replyWithError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  const api = toApiError(error);
+  const api = isBodyTooLarge(error) ? bodyTooLarge(request) : toApiError(error);
   if (api === null) {
     request.log.error({ err: error }, "unexpected error");
     return send(reply, new ApiError("internal", `Internal server error (request ${request.id})`));

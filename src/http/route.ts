@@ -7,6 +7,7 @@ import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest }
 import { z } from "zod";
 import { mediaType, type ContentType, type JsonReader } from "./content_types.js";
 import type { AppContext } from "./context.js";
+import type { Limits } from "./config.js";
 import { fromZodError, unsupportedMediaType } from "./errors.js";
 
 export { buildOpenApiDocument, type OpenApiDocument, type OpenApiInfo } from "./openapi.js";
@@ -90,6 +91,11 @@ export interface RouteSpec<
    */
   rawBody?: Raw;
   /**
+   * A tighter body limit than the app's (413 above), from the configured limits: for a route that
+   * reads its body on the API thread.
+   */
+  bodyLimit?: (limits: Limits) => number;
+  /**
    * By status. The lowest 2xx status is the default status of the handler's reply (so a route
    * answering 201 needs no `reply.code(201)`).
    */
@@ -149,6 +155,7 @@ export function registerRoutes(app: FastifyInstance, routes: readonly RouteDef[]
       method: route.method,
       url: route.url,
       config: { ...(route.readJson ? { readJson: route.readJson } : {}), ...(route.rawBody ? { rawBody: true } : {}) },
+      ...(route.bodyLimit ? { bodyLimit: Math.min(route.bodyLimit(ctx.config.limits), ctx.config.limits.maxBodyBytes) } : {}),
       handler: async (request, reply) => {
         const params = route.params ? await parsePart(route.params, request.params, "params") : {};
         const query = route.query ? await parsePart(route.query, request.query, "query") : {};

@@ -544,7 +544,7 @@ describe("jobs: bad specs", () => {
 describe("limits", () => {
   let small: TestApp;
   beforeAll(async () => {
-    small = await buildTestApp({ config: { limits: { maxBodyBytes: 2048, maxParams: 100, maxSamples: 4, maxEpochs: 5, maxJobSteps: 10 } } });
+    small = await buildTestApp({ config: { limits: { maxBodyBytes: 2048, maxParams: 100, maxSamples: 4, maxEpochs: 5, maxJobSteps: 10, maxPredictBodyBytes: 1024 } } });
   });
   afterAll(async () => small.close());
 
@@ -556,6 +556,19 @@ describe("limits", () => {
     expectError(await send("POST", "/v1/models", { ...SEED_MODEL, name: "x".repeat(3000) }, {}, small), 413, "payload_too_large");
     // a body within the limit still works
     await create("/v1/datasets", { features: [[1], [2]], labels: [0, 1] }, small);
+  });
+
+  it("answers a prediction body over maxPredictBodyBytes with 413 naming the limit (it is read on the API thread)", async () => {
+    const m = await create<{ id: string }>("/v1/models", { input_shape: [10], layers: [{ type: "Linear", out_features: 2 }] }, small);
+    const inputs = Array.from({ length: 40 }, () => new Array(10).fill(0.123456));
+    const res = await send("POST", `/v1/models/${m.id}/predict`, { inputs }, {}, small);
+    expectError(res, 413, "payload_too_large");
+    expect(errorOf(res).message).toBe("The request body is larger than the 1024 bytes this route takes");
+    // other routes keep the app's limit, named the same way
+    const big = await send("POST", "/v1/models", { ...SEED_MODEL, name: "x".repeat(3000) }, {}, small);
+    expect(errorOf(big).message).toBe("The request body is larger than the 2048 bytes this route takes");
+    const ok = await send("POST", `/v1/models/${m.id}/predict`, { inputs: inputs.slice(0, 5) }, {}, small);
+    expect(ok.statusCode, ok.body).toBe(200);
   });
 
   it("answers a model over maxParams with 422", async () => {

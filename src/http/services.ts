@@ -23,8 +23,9 @@ export interface StartedServices {
 /**
  * The services behind the routes, started: a training pool of `config.workers` threads and the
  * job manager over it (which picks up jobs a previous process left queued or running), plus the
- * jobs' gauges on /metrics, event retention, and the threads that parse request bodies. Stop with
- * `jobs.shutdown()`, `retention.stop()` and `ingest.destroy()`, before closing the store.
+ * jobs' gauges on /metrics, event retention, and the threads that parse request bodies and draw new
+ * models. Stop with `jobs.shutdown()`, `retention.stop()` and `ingest.destroy()`, before closing the
+ * store.
  */
 export async function startServices(
   store: Store,
@@ -63,6 +64,8 @@ export async function startServices(
   const retention = new EventRetention(store, { days: config.eventRetentionDays, keepLastEvents: config.eventRetentionEvents, ...(options.log ? { log: options.log } : {}) });
   retention.start();
   const { maxParams, maxResponseValues, maxPredictWork } = config.limits;
-  const models = new ModelService(store, { maxParams, maxResponseValues, maxPredictWork });
-  return { models, jobs, retention, ingest: createIngestPool(config.parseThreads) };
+  const ingest = createIngestPool(config.parseThreads);
+  // a new model's weights are drawn on a parse thread: 10M of them take a few hundred ms
+  const models = new ModelService(store, { maxParams, maxResponseValues, maxPredictWork }, (draw) => ingest.model(draw));
+  return { models, jobs, retention, ingest };
 }

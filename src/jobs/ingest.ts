@@ -18,7 +18,7 @@ import {
   type SpecPath,
 } from "../spec/index.js";
 import { safetensors, type SharedTensor } from "../tensor/index.js";
-import { replacementWeights } from "./models.js";
+import { drawModel, replacementWeights, type DrawnModel, type ModelDraw } from "./models.js";
 
 export interface DatasetUpload {
   format: "json" | "csv" | "safetensors";
@@ -51,11 +51,34 @@ export type IngestFailure =
 export type Ingested<T> = { ok: true; value: T } | { ok: false; failure: IngestFailure };
 
 /** A parse worker's task: a dataset upload, or a weights upload. */
-export type IngestTask = { kind: "dataset"; upload: DatasetUpload } | { kind: "weights"; upload: WeightsUpload };
+export type IngestTask =
+  | { kind: "dataset"; upload: DatasetUpload }
+  | { kind: "weights"; upload: WeightsUpload }
+  | { kind: "model"; draw: ModelDraw };
 
-/** Runs a task (in a parse worker): a dataset task gives a SharedDataset, a weights task the file. */
-export function ingest(task: IngestTask): Ingested<SharedDataset | Uint8Array> {
-  return task.kind === "dataset" ? ingestDataset(task.upload) : ingestWeights(task.upload);
+/**
+ * Runs a task (in a parse worker): a dataset task gives a SharedDataset, a weights task the file,
+ * a model task the new model's weights and what is stored with them.
+ */
+export function ingest(task: IngestTask): Ingested<SharedDataset | Uint8Array | DrawnModel> {
+  switch (task.kind) {
+    case "dataset":
+      return ingestDataset(task.upload);
+    case "weights":
+      return ingestWeights(task.upload);
+    case "model":
+      return attempt(() => {
+        const drawn = drawModel(task.draw);
+        return { ...drawn, weights: shared(drawn.weights) };
+      });
+  }
+}
+
+/** `bytes` copied into shared memory: the API thread takes them over without a copy of its own. */
+function shared(bytes: Uint8Array): Uint8Array {
+  const out = new Uint8Array(new SharedArrayBuffer(bytes.byteLength));
+  out.set(bytes);
+  return out;
 }
 
 function ingestDataset(upload: DatasetUpload): Ingested<SharedDataset> {
@@ -77,10 +100,7 @@ function readDataset({ format, body, maxSamples, labelColumn }: DatasetUpload): 
 function ingestWeights(upload: WeightsUpload): Ingested<Uint8Array> {
   return attempt(() => {
     const given = upload.format === "json" ? readJsonWeights(upload.body) : safetensors.parse(upload.body).tensors;
-    const file = safetensors.serialize(replacementWeights(safetensors.parse(upload.current).tensors, given));
-    const shared = new Uint8Array(new SharedArrayBuffer(file.byteLength));
-    shared.set(file);
-    return shared;
+    return shared(safetensors.serialize(replacementWeights(safetensors.parse(upload.current).tensors, given)));
   });
 }
 

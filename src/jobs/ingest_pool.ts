@@ -3,11 +3,12 @@ import type { DatasetTensors } from "../spec/index.js";
 import { Tensor } from "../tensor/index.js";
 import { BodyTooHeavyError, ParsersBusyError } from "./errors.js";
 import { errorOf, type DatasetUpload, type IngestTask, type Ingested, type SharedDataset, type WeightsUpload } from "./ingest.js";
+import type { DrawnModel, ModelDraw } from "./models.js";
 
 /**
- * The worker threads that parse request bodies (datasets and weights), apart from the training
- * pool so that a busy trainer never holds up an upload. The API thread only hands the body over and
- * takes the result back: no user-sized work runs on it.
+ * The worker threads that parse request bodies (datasets and weights) and draw new models' weights,
+ * apart from the training pool so that a busy trainer never holds up an upload. The API thread only
+ * hands the work over and takes the result back: no user-sized work runs on it.
  */
 export interface IngestPool {
   /**
@@ -16,6 +17,8 @@ export interface IngestPool {
    * caller's view of it is left empty.
    */
   dataset(upload: DatasetUpload): Promise<DatasetTensors & { name: string | undefined }>;
+  /** A new model's initial weights, drawn (`drawModel`); SpecError past the parameter limit. */
+  model(draw: ModelDraw): Promise<DrawnModel>;
   /**
    * The model's next weights file (safetensors) from an upload, its keys, shapes and dtypes
    * checked against the current file's (SpecError otherwise). The body and the current file move
@@ -88,6 +91,7 @@ export function createIngestPool(threads: number, options: IngestPoolOptions = {
       const { features, labels, ...rest } = await run<SharedDataset>(task, transfer);
       return { ...rest, features: Tensor.fromShared(features), labels: Tensor.fromShared(labels) };
     },
+    model: (draw) => run<DrawnModel>({ kind: "model", draw }, []),
     weights(upload) {
       const transfer: ArrayBuffer[] = [];
       const body = handOver(upload.body, transfer);

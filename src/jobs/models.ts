@@ -22,7 +22,7 @@ export interface ModelView {
   updated_at: string;
 }
 
-interface StoredSummary {
+export interface StoredSummary {
   num_params: number;
   trainable_params: number;
   output_shape: number[];
@@ -126,34 +126,65 @@ export function checkPredictionSize(model: ModelShape, samples: number, limits: 
  * in the calling thread on a cached module per model version: one sample is microseconds of work,
  * less than a hop to a worker.
  */
+/** What drawing a new model gives: everything stored with it but its id, name and times. */
+export interface DrawnModel {
+  resolvedSpec: ModelSpec;
+  summary: StoredSummary;
+  /** The weights as a safetensors file. */
+  weights: Uint8Array;
+  /** The generator's state after the weights: where a job without a seed continues. */
+  generatorState: Uint8Array;
+}
+
+/** A new model's draw: its spec (checked), the seed of its generator, and the parameter limit. */
+export interface ModelDraw {
+  spec: ModelSpec;
+  seed: bigint;
+  maxParams: number;
+}
+
+/**
+ * Draws a new model's initial weights as `torch.manual_seed(seed); NeuralNetwork(...)` does and
+ * serializes them: the user-sized part of creating a model (10M parameters take a few hundred ms),
+ * which the service runs on a parse thread. SpecError when the spec is past `maxParams`.
+ */
+export function drawModel({ spec, seed, maxParams }: ModelDraw): DrawnModel {
+  const generator = new Generator().manualSeed(seed);
+  const built = buildModel(spec, { generator, maxParams });
+  return {
+    resolvedSpec: built.resolvedSpec,
+    summary: { num_params: built.numParams, trainable_params: built.trainableParams, output_shape: built.outputShape, layers: built.layers, repr: built.repr },
+    weights: safetensors.serialize(built.module.stateDict()),
+    generatorState: generator.getState(),
+  };
+}
+
 export class ModelService {
   private readonly cache = new Map<string, { version: number; built: BuiltModel }>();
 
+  /**
+   * `draw` runs `drawModel` where the model's size cannot hold up requests (the service passes its
+   * parse threads); by default, in the calling thread.
+   */
   constructor(
     private readonly store: Store,
     private readonly limits: ModelLimits,
+    private readonly draw: (draw: ModelDraw) => Promise<DrawnModel> = async (d) => drawModel(d),
   ) {}
 
   async create(input: ModelSpecInput): Promise<ModelRecord> {
     const spec = ModelSpec.parse(input);
     // like torch.manual_seed(seed) then NeuralNetwork(...); unseeded models draw from a fresh random seed
-    const generator = new Generator().manualSeed(spec.seed ?? randomBytes(8).readBigUInt64LE() >> 1n);
-    const built = buildModel(spec, { generator, maxParams: this.limits.maxParams });
+    const seed = spec.seed !== undefined ? BigInt(spec.seed) : randomBytes(8).readBigUInt64LE() >> 1n;
+    const drawn = await this.draw({ spec, seed, maxParams: this.limits.maxParams });
     const at = new Date().toISOString();
-    const summary: StoredSummary = {
-      num_params: built.numParams,
-      trainable_params: built.trainableParams,
-      output_shape: built.outputShape,
-      layers: built.layers,
-      repr: built.repr,
-    };
     const record: ModelRecord = {
       id: `mdl_${randomUUID().replaceAll("-", "")}`,
       name: spec.name ?? null,
-      spec: built.resolvedSpec as unknown as Json,
-      summary: summary as unknown as Json,
-      weights: safetensors.serialize(built.module.stateDict()),
-      generatorState: generator.getState(),
+      spec: drawn.resolvedSpec as unknown as Json,
+      summary: drawn.summary as unknown as Json,
+      weights: drawn.weights,
+      generatorState: drawn.generatorState,
       version: 1,
       createdAt: at,
       updatedAt: at,

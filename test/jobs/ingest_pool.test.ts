@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { BodyTooHeavyError, createIngestPool, ParsersBusyError, type IngestPool } from "../../src/jobs/index.js";
-import { JsonSyntaxError, SpecError } from "../../src/spec/index.js";
+import { drawModel } from "../../src/jobs/models.js";
+import { JsonSyntaxError, ModelSpec, SpecError } from "../../src/spec/index.js";
 import { fromTypedArray, safetensors } from "../../src/tensor/index.js";
 import { csvDataset } from "../helpers/heavy_bodies.js";
+import { eventLoopDelayDuring } from "../helpers/responsiveness.js";
 
 let pool: IngestPool;
 beforeAll(() => {
@@ -59,6 +61,24 @@ describe("createIngestPool", () => {
     expect(Array.from(tensors["0.bias"]!.data as Float32Array)).toEqual([1, 2, 3]);
     const missing = await rejection(pool.weights({ format: "json", body: json({ tensors: {} }), current: current() }));
     expect((missing as SpecError).path).toEqual(["tensors", "0.weight"]);
+  });
+
+  it("draws a new model on the worker as drawModel does here, without holding this thread", async () => {
+    const spec = ModelSpec.parse({ input_shape: [4], layers: [{ type: "Linear", out_features: 3 }, { type: "ReLU" }, { type: "Linear", out_features: 2 }] });
+    const draw = { spec, seed: 123n, maxParams: 1000 };
+    const drawn = await pool.model(draw);
+    expect(drawn.weights.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect({ ...drawn, weights: Array.from(drawn.weights) }).toEqual({ ...drawModel(draw), weights: Array.from(drawModel(draw).weights) });
+    const tooBig = await rejection(pool.model({ ...draw, maxParams: 10 }));
+    expect((tooBig as SpecError).path).toEqual(["layers"]);
+
+    // 10M weights: a few hundred ms of drawing and serializing, all of it on the worker (drawn on
+    // this thread, the longest stall would be about the whole call; a ratio holds on a busy machine)
+    const big = { spec: ModelSpec.parse({ input_shape: [1000], layers: [{ type: "Linear", out_features: 9990 }] }), seed: 3n, maxParams: 1e7 };
+    const started = performance.now();
+    const { result, maxMs } = await eventLoopDelayDuring(() => pool.model(big));
+    expect(result.summary.num_params).toBe(9_999_990);
+    expect(maxMs).toBeLessThan(Math.max((performance.now() - started) / 2, 50));
   });
 
   it("moves a body of its own ArrayBuffer to the worker, and copies one in Node's pool of small Buffers", async () => {

@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from "node:crypto";
+import { setImmediate as nextTurn } from "node:timers/promises";
 import { noGrad } from "../autograd/index.js";
 import { buildModel, ModelSpec, SpecError, type BuiltModel, type LayerInfo, type ModelSpecInput, type ResolvedModel } from "../spec/index.js";
 import type { Json, ModelRecord, ModelSummaryRecord, Store } from "../store/index.js";
@@ -249,10 +250,15 @@ export class ModelService {
 
   /** The model as a module in eval mode, with its stored weights, cached by version. */
   private async build(id: string): Promise<BuiltModel> {
+    // read, parse, then build and load, each on a turn of the event loop of its own: for a model of
+    // millions of weights each is milliseconds of the API thread, which other requests then share
     const record = await this.get(id);
+    await nextTurn();
+    const weights = safetensors.parse(record.weights).tensors;
+    await nextTurn();
     // nothing drawn: the stored weights are loaded next
     const built = buildModel(record.spec as unknown as ModelSpec, { generator: null, maxParams: Number.MAX_SAFE_INTEGER });
-    built.module.loadStateDict(safetensors.parse(record.weights).tensors);
+    built.module.loadStateDict(weights);
     built.module.eval();
     this.cache.set(id, { version: record.version, built });
     return built;

@@ -8,6 +8,8 @@
  * Tests in `npm test` assert generous bounds (the bugs they guard against blocked for seconds, and
  * the suite runs on a busy 2-core machine); `npm run test:stress` asserts the issue's figures.
  */
+import { expect } from "vitest";
+
 export interface DelayReport<T> {
   result: T;
   /** The longest delay seen, in ms. */
@@ -88,4 +90,19 @@ export async function healthzLatencyDuring<T>(baseUrl: string, work: () => Promi
   // the probe's last request is not awaited: once `work` is over the figures are what they are
   void probe;
   return { result, ...summary(latencies) };
+}
+
+/** Issue 13's figure: /healthz answers within this p99 while any one heavy request is in progress. */
+export const HEALTHZ_P99_MS = 50;
+
+/**
+ * Runs `work` while probing `{baseUrl}/healthz` (`healthzLatencyDuring`), prints the figures under
+ * `what`, and expects their p99 under HEALTHZ_P99_MS (for `npm run test:stress`).
+ */
+export async function expectHealthzResponsiveDuring<T>(what: string, baseUrl: string, work: () => Promise<T>): Promise<DelayReport<T>> {
+  const report = await healthzLatencyDuring(baseUrl, work);
+  const figures = `/healthz p99 ${report.p99Ms.toFixed(1)} ms, max ${report.maxMs.toFixed(1)} ms over ${report.samples} probes`;
+  process.stdout.write(`${what}: ${figures}\n`);
+  expect(report.p99Ms, `${what}: ${figures}`).toBeLessThan(HEALTHZ_P99_MS);
+  return report;
 }

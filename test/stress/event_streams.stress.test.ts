@@ -17,9 +17,7 @@ import { serverProcessScope } from "../http/support/scope.js";
 import { startServer } from "../http/support/server_process.js";
 import { openEventStreams, rssMiB, silentClients, until } from "../http/support/slow_clients.js";
 import { storeJobHistory } from "../helpers/job_history.js";
-import { healthzLatencyDuring } from "../helpers/responsiveness.js";
-
-const HEALTHZ_P99_MS = 50;
+import { expectHealthzResponsiveDuring } from "../helpers/responsiveness.js";
 
 const { dataDir } = serverProcessScope("kiln-stress-");
 
@@ -52,10 +50,9 @@ function readInChild(url: string): Promise<{ bytes: number; tail: string }> {
 it("answers /healthz within 50 ms (p99) while it replays a job of 3,500,000 steps", async () => {
   const { dir, jobId, lastSeq } = await storeWithHistory(3_500_000);
   const server = await startServer({ dataDir: dir });
-  const { result, p99Ms, maxMs, samples } = await healthzLatencyDuring(server.baseUrl, () => readInChild(`${server.baseUrl}/v1/jobs/${jobId}/events`));
+  const { result } = await expectHealthzResponsiveDuring("replay of 3.5M steps", server.baseUrl, () => readInChild(`${server.baseUrl}/v1/jobs/${jobId}/events`));
   expect(result.tail).toContain(`id: ${lastSeq}\nevent: done`);
   expect(result.bytes).toBeGreaterThan(300_000_000);
-  expect(p99Ms, `p99 ${p99Ms.toFixed(1)} ms, max ${maxMs.toFixed(1)} ms over ${samples} requests`).toBeLessThan(HEALTHZ_P99_MS);
 }, 300_000);
 
 it("answers /healthz within 50 ms (p99) while 200 clients that never read connect, and its RSS comes back once they go", async () => {
@@ -63,14 +60,13 @@ it("answers /healthz within 50 ms (p99) while 200 clients that never read connec
   const server = await startServer({ dataDir: dir });
   const pid = server.child.pid!;
   const baseline = rssMiB(pid);
-  const { p99Ms, maxMs, samples } = await healthzLatencyDuring(server.baseUrl, async () => {
+  await expectHealthzResponsiveDuring("200 clients that never read", server.baseUrl, async () => {
     const clients = silentClients(server.port, `/v1/jobs/${jobId}/events`, 200);
     await until(async () => (await openEventStreams(server.baseUrl)) === 200, "the 200 streams are open", 30_000);
     await new Promise((r) => setTimeout(r, 10_000)); // the server fills their sockets' buffers meanwhile
     for (const client of clients) client.destroy();
     await until(async () => (await openEventStreams(server.baseUrl)) === 0, "every stream is over", 30_000);
   });
-  expect(p99Ms, `p99 ${p99Ms.toFixed(1)} ms, max ${maxMs.toFixed(1)} ms over ${samples} requests`).toBeLessThan(HEALTHZ_P99_MS);
   await until(() => rssMiB(pid) < baseline + 32, () => `RSS (${rssMiB(pid).toFixed(0)} MiB) is within 32 MiB of ${baseline.toFixed(0)} MiB`, 90_000);
 }, 300_000);
 
@@ -82,10 +78,9 @@ it("answers /healthz within 50 ms (p99) during a retention pass over ten jobs of
     await t.app.listen({ port: 0, host: "127.0.0.1" });
     const base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
     // the probe shares the event loop with the pass, as requests do in the server
-    const { result: rows, p99Ms, maxMs, samples } = await healthzLatencyDuring(base, () => t.services.retention.pass());
+    const { result: rows } = await expectHealthzResponsiveDuring("retention pass", base, () => t.services.retention.pass());
     expect(rows).toBeGreaterThan(10 * Math.ceil(1_000_000 / 4096));
     for (const job of jobs) expect((await t.store.listEvents(job.id)).map((e) => e.type)).not.toContain("progress");
-    expect(p99Ms, `p99 ${p99Ms.toFixed(1)} ms, max ${maxMs.toFixed(1)} ms over ${samples} requests`).toBeLessThan(HEALTHZ_P99_MS);
   } finally {
     await t.close();
   }

@@ -7,7 +7,7 @@
 import { request } from "node:http";
 import { describe, expect, it } from "vitest";
 import { oneNumberSamples } from "../helpers/heavy_bodies.js";
-import { healthzLatencyDuring } from "../helpers/responsiveness.js";
+import { expectHealthzResponsiveDuring } from "../helpers/responsiveness.js";
 import { serverProcessScope } from "../http/support/scope.js";
 import { startServer } from "../http/support/server_process.js";
 
@@ -35,7 +35,7 @@ describe("issue 13: heavy request bodies off the event loop", () => {
     // the first upload also starts the parse worker's code: measure the ones after it
     expect((await postJson(url, Buffer.from('{"features": [[1]], "labels": [0]}'))).status).toBe(201);
     // five uploads one after the other: enough /healthz round trips (~100) for a p99 that is not just the slowest
-    const { result: answers, p99Ms, maxMs, samples } = await healthzLatencyDuring(server.baseUrl, async () => {
+    const { result: answers, samples } = await expectHealthzResponsiveDuring("five 64 MiB uploads refused", server.baseUrl, async () => {
       const out = [];
       for (let i = 0; i < 5; i++) out.push(await postJson(url, body));
       return out;
@@ -45,6 +45,5 @@ describe("issue 13: heavy request bodies off the event loop", () => {
       expect(JSON.parse(text)).toMatchObject({ error: { details: [{ path: "features", message: "more than the limit of 1000000 samples" }] } });
     }
     expect(samples).toBeGreaterThanOrEqual(50);
-    expect(p99Ms, `p99 of ${samples} /healthz round trips (the slowest: ${maxMs.toFixed(1)} ms)`).toBeLessThan(50);
   }, 120_000);
 });

@@ -10,10 +10,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { safetensors, Tensor } from "../../src/tensor/index.js";
-import { healthzLatencyDuring } from "../helpers/responsiveness.js";
+import { expectHealthzResponsiveDuring } from "../helpers/responsiveness.js";
 import { startServer, type ServerProcess } from "../http/support/server_process.js";
 
-const P99_BOUND_MS = 50;
 const dataDir = mkdtempSync(join(tmpdir(), "kiln-stress-jobs-"));
 let server: ServerProcess;
 let modelId: string;
@@ -52,13 +51,8 @@ async function createDataset(n: number): Promise<string> {
   return (await post<{ id: string }>("/v1/datasets", Buffer.from(body.buffer, body.byteOffset, body.byteLength), "application/octet-stream")).id;
 }
 
-/** Runs `work` while probing /healthz, reports the figures, and checks the p99. */
-async function responsiveWhile<T>(what: string, work: () => Promise<T>): Promise<T> {
-  const report = await healthzLatencyDuring(server.baseUrl, work);
-  process.stdout.write(`${what}: /healthz p99 ${report.p99Ms.toFixed(1)} ms, max ${report.maxMs.toFixed(1)} ms over ${report.samples} probes\n`);
-  expect(report.p99Ms, what).toBeLessThan(P99_BOUND_MS);
-  return report.result;
-}
+/** Runs `work` while probing the server's /healthz, and checks the p99. */
+const responsiveWhile = async <T>(what: string, work: () => Promise<T>): Promise<T> => (await expectHealthzResponsiveDuring(what, server.baseUrl, work)).result;
 
 beforeAll(async () => {
   server = await startServer({ dataDir, workers: 1 });

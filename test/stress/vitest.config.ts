@@ -11,6 +11,9 @@ export default defineConfig({
   test: {
     include: ["test/stress/**/*.stress.test.ts"],
     fileParallelism: false,
+    // a figure measured on a shared virtual machine can catch a noisy neighbour once; a
+    // regression (the stalls this suite guards against were 0.5 to 400 s) fails every try
+    retry: 2,
     testTimeout: 300_000,
     hookTimeout: 120_000,
   },

@@ -17,7 +17,6 @@ export const ERRORS = {
   bad_request: { status: 400, message: "Bad request" },
   not_found: { status: 404, message: "Not found" },
   request_timeout: { status: 408, message: "The request was not received in time" },
-  conflict: { status: 409, message: "The request conflicts with the resource's state" },
   model_in_use: { status: 409, message: "The model is used by a queued or running job" },
   dataset_in_use: { status: 409, message: "The dataset is used by a queued or running job" },
   idempotency_conflict: { status: 409, message: "The idempotency key was used with a different request" },
@@ -96,20 +95,6 @@ export const validationError = (details: ErrorDetail[], message?: string): ApiEr
 
 export const unprocessable = (message: string, details?: ErrorDetail[]): ApiError =>
   new ApiError("unprocessable", message, details ? { details } : {});
-
-export const conflict = (
-  message: string,
-  code: "conflict" | "model_in_use" | "dataset_in_use" | "idempotency_conflict" | "version_conflict" | "job_not_active" = "conflict",
-): ApiError => new ApiError(code, message);
-
-export const modelInUse = (id: string): ApiError =>
-  new ApiError("model_in_use", `model ${id} is used by a queued or running job`);
-
-export const datasetInUse = (id: string): ApiError =>
-  new ApiError("dataset_in_use", `dataset ${id} is used by a queued or running job`);
-
-export const idempotencyConflict = (key: string): ApiError =>
-  new ApiError("idempotency_conflict", `idempotency key ${JSON.stringify(key)} was used with a different request`);
 
 export const payloadTooLarge = (message?: string): ApiError => new ApiError("payload_too_large", message);
 

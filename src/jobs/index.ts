@@ -5,7 +5,7 @@ export type { DatasetUpload, WeightsUpload } from "./ingest.js";
 export { InProcessQueue, type JobHandler, type JobQueue } from "./queue.js";
 export { BullMQQueue, type BullMQQueueOptions } from "./bullmq_queue.js";
 export { RedisEventSignal, type EventSignal } from "./event_signal.js";
-export { ModelService, modelView, type ModelView, type PredictResult, type TensorView } from "./models.js";
+export { ModelService, modelView, type ModelView, type PredictResult } from "./models.js";
 export { createDataset, datasetView, getDatasetSummary, type DatasetView } from "./datasets.js";
 export { jobView, type JobView, type EventListener } from "./views.js";
 export { JobEventFeed, EVENT_PAGE, type JobEventSource } from "./event_feed.js";

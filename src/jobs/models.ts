@@ -54,13 +54,6 @@ export function modelView(record: Omit<ModelRecord, "weights" | "generatorState"
   };
 }
 
-/** One weight tensor as JSON: shape, dtype and flat row-major values. */
-export interface TensorView {
-  shape: number[];
-  dtype: "float32";
-  data: number[];
-}
-
 export interface PredictResult {
   /** float32 [samples, ...output_shape]. */
   outputs: Tensor;

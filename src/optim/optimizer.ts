@@ -28,14 +28,6 @@ export type ParamsInput<G extends object> = Iterable<Tensor> | Iterable<ParamGro
 /** A state value read from a state dict: tensors may still be in their JSON form. */
 export type SavedState = Record<string, number | Tensor | TensorJSON | null | undefined>;
 
-/** Where a parameter sits, for error messages. */
-export interface ParamLocation {
-  /** The parameter's index in the state dict. */
-  index: number;
-  group: number;
-  position: number;
-}
-
 /** PyTorch's `repr()` of a Python number, for error messages (`1e-05`, `-0.1`, `nan`, `inf`). */
 export function pyRepr(x: number): string {
   if (Number.isNaN(x)) return "nan";

@@ -21,7 +21,6 @@ export {
   IdentitySpec,
   LAYER_TYPES,
   type LayerSpecInput,
-  type LayerType,
 } from "./layers.js";
 export {
   ModelSpec,

@@ -131,7 +131,6 @@ export const LayerSpec = z
 export type LayerSpec = z.infer<typeof LayerSpec>;
 /** A layer as a request may give it (defaults not yet applied). */
 export type LayerSpecInput = z.input<typeof LayerSpec>;
-export type LayerType = LayerSpec["type"];
 
 function typeField(input: unknown): unknown {
   return typeof input === "object" && input !== null ? (input as { type?: unknown }).type : input;

@@ -98,8 +98,3 @@ export function promoteTypes(a: DType, b: DType): DType {
   const rank: Record<DType, number> = { bool: 0, int64: 1, float32: 2, float64: 3 };
   return rank[a] >= rank[b] ? a : b;
 }
-
-/** The dtype a result takes when an op needs floats (true division, exp, mean...). */
-export function floatResultType(dtype: DType): FloatDType {
-  return isFloating(dtype) ? dtype : "float32";
-}

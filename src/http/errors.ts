@@ -7,6 +7,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { z } from "zod";
 import { BodyTooHeavyError, ConflictError, NotFoundError, ParsersBusyError, QueueFullError } from "../jobs/errors.js";
 import { formatPath, JsonSyntaxError, SpecError, toSpecPath } from "../spec/index.js";
+import { StoreCursorError } from "../store/common.js";
 import { StoreConflictError } from "../store/store.js";
 import { SafetensorsError } from "../tensor/safetensors.js";
 
@@ -170,6 +171,7 @@ export function toApiError(error: unknown): ApiError | null {
     // only a run's own writes are fenced: a superseded attempt reaching a request is a bug (500)
     return error.code === "attempt_superseded" ? null : new ApiError(error.code, error.message);
   }
+  if (error instanceof StoreCursorError) return new ApiError("bad_request", error.message, { details: [{ path: "query.after", message: error.message }] });
   // a safetensors file a client sent (weights PUT) that cannot be read
   if (error instanceof SafetensorsError) return unprocessable(`not a valid safetensors file: ${error.message}`);
   if (error instanceof NotFoundError) {

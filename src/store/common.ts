@@ -5,13 +5,9 @@
 import { StoreConflictError } from "./store.js";
 import { TERMINAL_STATUSES, type JobEvent, type JobRecord, type JobStatus, type Page } from "./types.js";
 
-/**
- * A listing's `after` names no item that ever existed. A RangeError carrying HTTP status 400, so
- * the API answers `bad_request` with this message instead of a 500.
- */
+/** A listing's `after` names no item that ever existed (a RangeError: the caller's argument). */
 export class StoreCursorError extends RangeError {
   override name = "StoreCursorError";
-  readonly statusCode = 400;
   constructor(readonly cursor: string) {
     super(`unknown cursor: ${cursor}`);
   }

@@ -162,6 +162,7 @@ describe("GET, list and DELETE /v1/models", () => {
     }
     const res = await inject("GET", "/v1/models?after=mdl_never_was");
     expect(res.statusCode).toBe(400);
+    expect(errorOf(res)).toEqual({ code: "bad_request", message: "unknown cursor: mdl_never_was", details: [{ path: "query.after", message: "unknown cursor: mdl_never_was" }] });
   });
 
   it("deletes a model: 204, then 404 everywhere", async () => {

@@ -424,39 +424,47 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
 // ---------------------------------------------------------------------------------------------
 // elementwise regression losses
 
-/** Mean squared error (x − y)²; PyTorch's MseLossBackward0 gives both input and target gradients. */
-export function mseLoss(input: Tensor, target: Tensor, options: ReductionOptions = {}): Tensor {
-  const reduction = checkReduction(options.reduction ?? "mean");
-  checkSameShape("mse_loss", input, target);
-  const dtype = pairType("mse_loss", input, target);
-  const x = floats(input, dtype);
-  const y = floats(target, dtype);
+/**
+ * An elementwise regression loss: a function of d = x − y per element, reduced, with its gradient
+ * (d/dy is the negation of d/dx). Each loss keeps its own arithmetic, so the bits are PyTorch's.
+ */
+interface PointwiseLoss {
+  /** PyTorch's name of the function, for errors. */
+  fn: string;
+  /** The grad_fn's name for a reduction. */
+  gradFn(reduction: Reduction): string;
+  /** The loss of one element. */
+  value(d: number): number;
+  /** d loss / dx of one element, from the gradient arriving (`g`: per element, or the reduced output's). */
+  grad(d: number, g: number, reduction: Reduction, n: number): number;
+  /** The result's dtype, from the input's and the one computed in (default: the latter). */
+  resultType?(input: Tensor, compute: FloatDType): FloatDType;
+}
+
+function pointwiseLoss(loss: PointwiseLoss, input: Tensor, target: Tensor, reduction: Reduction): Tensor {
+  checkSameShape(loss.fn, input, target);
+  const compute = pairType(loss.fn, input, target);
+  const dtype = loss.resultType ? loss.resultType(input, compute) : compute;
+  const x = floats(input, compute);
+  const y = floats(target, compute);
   const n = x.length;
   let out: Tensor;
   if (reduction === "none") {
     const o = allocate(dtype, n) as FloatStorage;
-    for (let i = 0; i < n; i++) {
-      const d = x[i]! - y[i]!;
-      o[i] = d * d;
-    }
+    for (let i = 0; i < n; i++) o[i] = loss.value(x[i]! - y[i]!);
     out = new Tensor(o, input.shape, dtype);
   } else {
     let acc = 0;
-    for (let i = 0; i < n; i++) {
-      const d = x[i]! - y[i]!;
-      acc += d * d;
-    }
+    for (let i = 0; i < n; i++) acc += loss.value(x[i]! - y[i]!);
     out = scalarOut(reduction === "mean" ? acc / n : acc, dtype);
   }
-  // d/dx = norm·(x − y)·g with norm = 2 (÷ n for the mean); d/dy is its negation
-  return record(out, "MseLossBackward0", [input, target], (g, needs) => {
-    const norm = reduction === "mean" ? 2 / n : 2;
+  return record(out, loss.gradFn(reduction), [input, target], (g, needs) => {
     const gd = g.data as FloatStorage;
     const per = reduction === "none";
-    const gx = needs[0] ? gradBuffer(input, dtype) : null;
-    const gy = needs[1] ? gradBuffer(target, dtype) : null;
+    const gx = needs[0] ? gradBuffer(input, compute) : null;
+    const gy = needs[1] ? gradBuffer(target, compute) : null;
     for (let i = 0; i < n; i++) {
-      const v = norm * (x[i]! - y[i]!) * (per ? gd[i]! : gd[0]!);
+      const v = loss.grad(x[i]! - y[i]!, per ? gd[i]! : gd[0]!, reduction, n);
       if (gx) gx[i] = v;
       if (gy) gy[i] = -v;
     }
@@ -464,40 +472,34 @@ export function mseLoss(input: Tensor, target: Tensor, options: ReductionOptions
   });
 }
 
+/** Mean squared error (x − y)²; PyTorch's MseLossBackward0 gives both input and target gradients. */
+const MSE: PointwiseLoss = {
+  fn: "mse_loss",
+  gradFn: () => "MseLossBackward0",
+  value: (d) => d * d,
+  // norm·(x − y)·g with norm = 2 (÷ n for the mean)
+  grad: (d, g, reduction, n) => (reduction === "mean" ? 2 / n : 2) * d * g,
+};
+
+export function mseLoss(input: Tensor, target: Tensor, options: ReductionOptions = {}): Tensor {
+  return pointwiseLoss(MSE, input, target, checkReduction(options.reduction ?? "mean"));
+}
+
 /**
  * Mean absolute error |x − y|. PyTorch 1.13 builds l1_loss from `(x − y).abs()` and a mean or sum,
  * so its grad_fn is MeanBackward0, SumBackward0 or AbsBackward0 (no L1LossBackward0): the same
  * names here, on one fused op. The gradient uses sign(0) = 0, as AbsBackward0 does.
  */
+const L1: PointwiseLoss = {
+  fn: "l1_loss",
+  gradFn: (reduction) => (reduction === "mean" ? "MeanBackward0" : reduction === "sum" ? "SumBackward0" : "AbsBackward0"),
+  value: (d) => Math.abs(d),
+  // MeanBackward0 divides the gradient first, then AbsBackward0 takes the sign
+  grad: (d, g, reduction, n) => (reduction === "mean" ? g / n : g) * Math.sign(d),
+};
+
 export function l1Loss(input: Tensor, target: Tensor, options: ReductionOptions = {}): Tensor {
-  const reduction = checkReduction(options.reduction ?? "mean");
-  checkSameShape("l1_loss", input, target);
-  const dtype = pairType("l1_loss", input, target);
-  const x = floats(input, dtype);
-  const y = floats(target, dtype);
-  const n = x.length;
-  let out: Tensor;
-  if (reduction === "none") {
-    const o = allocate(dtype, n) as FloatStorage;
-    for (let i = 0; i < n; i++) o[i] = Math.abs(x[i]! - y[i]!);
-    out = new Tensor(o, input.shape, dtype);
-  } else {
-    let acc = 0;
-    for (let i = 0; i < n; i++) acc += Math.abs(x[i]! - y[i]!);
-    out = scalarOut(reduction === "mean" ? acc / n : acc, dtype);
-  }
-  const name = reduction === "mean" ? "MeanBackward0" : reduction === "sum" ? "SumBackward0" : "AbsBackward0";
-  return record(out, name, [input, target], (g, needs) => {
-    const { per, scalar } = lossGrad(g, reduction, n);
-    const gx = needs[0] ? gradBuffer(input, dtype) : null;
-    const gy = needs[1] ? gradBuffer(target, dtype) : null;
-    for (let i = 0; i < n; i++) {
-      const v = (per === null ? scalar : per[i]!) * Math.sign(x[i]! - y[i]!);
-      if (gx) gx[i] = v;
-      if (gy) gy[i] = -v;
-    }
-    return [gx && gradTensor(gx, input), gy && gradTensor(gy, target)];
-  });
+  return pointwiseLoss(L1, input, target, checkReduction(options.reduction ?? "mean"));
 }
 
 /**
@@ -508,45 +510,26 @@ export function huberLoss(input: Tensor, target: Tensor, options: HuberLossOptio
   const reduction = checkReduction(options.reduction ?? "mean");
   const delta = options.delta ?? 1.0;
   if (!(delta > 0)) throw new RangeError("huber_loss does not support non-positive values for delta.");
-  checkSameShape("huber_loss", input, target);
-  const compute = pairType("huber_loss", input, target);
-  const dtype = isFloating(input.dtype) ? input.dtype : compute;
-  const x = floats(input, compute);
-  const y = floats(target, compute);
-  const n = x.length;
   const halfDelta = 0.5 * delta;
-  let out: Tensor;
-  if (reduction === "none") {
-    const o = allocate(dtype, n) as FloatStorage;
-    for (let i = 0; i < n; i++) {
-      const z = Math.abs(x[i]! - y[i]!);
-      o[i] = z < delta ? 0.5 * z * z : delta * (z - halfDelta);
-    }
-    out = new Tensor(o, input.shape, dtype);
-  } else {
-    let acc = 0;
-    for (let i = 0; i < n; i++) {
-      const z = Math.abs(x[i]! - y[i]!);
-      acc += z < delta ? 0.5 * z * z : delta * (z - halfDelta);
-    }
-    out = scalarOut(reduction === "mean" ? acc / n : acc, dtype);
-  }
-  // d/dx = norm·g·clamp(x − y, −delta, delta) with norm = 1 (÷ n for the mean); d/dy its negation
-  return record(out, "HuberLossBackward0", [input, target], (g, needs) => {
-    const norm = reduction === "mean" ? 1 / n : 1;
-    const gd = g.data as FloatStorage;
-    const per = reduction === "none";
-    const gx = needs[0] ? gradBuffer(input, compute) : null;
-    const gy = needs[1] ? gradBuffer(target, compute) : null;
-    for (let i = 0; i < n; i++) {
-      const d = x[i]! - y[i]!;
-      const gi = per ? gd[i]! : gd[0]!;
-      const v = d <= -delta ? -norm * gi * delta : d >= delta ? norm * gi * delta : norm * d * gi;
-      if (gx) gx[i] = v;
-      if (gy) gy[i] = -v;
-    }
-    return [gx && gradTensor(gx, input), gy && gradTensor(gy, target)];
-  });
+  return pointwiseLoss(
+    {
+      fn: "huber_loss",
+      gradFn: () => "HuberLossBackward0",
+      value(d) {
+        const z = Math.abs(d);
+        return z < delta ? 0.5 * z * z : delta * (z - halfDelta);
+      },
+      // norm·g·clamp(x − y, −delta, delta) with norm = 1 (÷ n for the mean)
+      grad(d, g, reduction, n) {
+        const norm = reduction === "mean" ? 1 / n : 1;
+        return d <= -delta ? -norm * g * delta : d >= delta ? norm * g * delta : norm * d * g;
+      },
+      resultType: (input, compute) => (isFloating(input.dtype) ? input.dtype : compute),
+    },
+    input,
+    target,
+    reduction,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------

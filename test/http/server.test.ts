@@ -70,6 +70,35 @@ describe("server.ts", () => {
     }
   });
 
+  it("npm start: SIGTERM to npm stops the service (npm runs node itself, not under a shell that would keep it)", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "kiln-npm-start-"));
+    dirs.push(dataDir);
+    // `npm start` builds first (prestart), then serves from dist/
+    const npm = spawn("npm", ["start"], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", PORT: "0", HOST: "127.0.0.1", KILN_DATA_DIR: dataDir, LOG_LEVEL: "info", KILN_WORKERS: "1" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const lines: string[] = [];
+    createInterface({ input: npm.stdout! }).on("line", (line) => lines.push(line));
+    const exited = new Promise<void>((resolve) => npm.on("exit", () => resolve()));
+    try {
+      const listening = await waitFor(() => lines.find((l) => l.includes('"kiln listening')), 180_000);
+      const address = (JSON.parse(listening) as { address: string }).address;
+      expect((await fetch(`${address}/healthz`)).status).toBe(200);
+      npm.kill("SIGTERM");
+      await exited;
+      // the server went with it (its graceful stop takes a moment): nothing answers on its port any more
+      const deadline = Date.now() + 30_000;
+      while (await fetch(`${address}/healthz`).then(() => true, () => false)) {
+        if (Date.now() > deadline) throw new Error("the server still answers 30 s after npm was stopped");
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    } finally {
+      npm.kill("SIGKILL");
+    }
+  }, 240_000);
+
   it("refuses to start on a bad configuration, naming every bad variable (exit code 2)", async () => {
     const server = start({ PORT: "http", KILN_MAX_EPOCHS: "-5", LOG_LEVEL: "chatty" });
     expect(await server.exited).toBe(2);

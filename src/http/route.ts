@@ -10,7 +10,6 @@ import type { AppContext } from "./context.js";
 import type { Limits } from "./config.js";
 import { fromZodError, unsupportedMediaType } from "./errors.js";
 
-export { buildOpenApiDocument, type OpenApiDocument, type OpenApiInfo } from "./openapi.js";
 export type { ContentType } from "./content_types.js";
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";

@@ -15,9 +15,8 @@
  * same bits; see kernel.ts and src/tensor/kernels/wasm/vector.ts), the state buffers living in the
  * optimizer's WebAssembly memory (`stateBuffer`), the JavaScript loop below being the reference.
  */
-import { Tensor, type FloatDType } from "../tensor/index.js";
 import { kernel, scalar, simdKernel, type FloatArray } from "./kernel.js";
-import type { Vec, VectorArraySpec, VectorKernelSpec } from "../tensor/kernels/wasm/vector.js";
+import { Tensor, type FloatDType, type Vec, type VectorArraySpec, type VectorKernelSpec } from "../tensor/index.js";
 import {
   Optimizer,
   checkNonNegative,

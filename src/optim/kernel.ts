@@ -11,8 +11,7 @@
  * In a template, `R(x)` rounds to the parameter dtype: `Math.fround(x)` for float32 (what every
  * float32 op of PyTorch does), nothing for float64. A store into a Float32Array rounds as well.
  */
-import type { FloatDType } from "../tensor/index.js";
-import { VectorKernel, type VectorKernelSpec } from "../tensor/kernels/wasm/vector.js";
+import { VectorKernel, type FloatDType, type VectorKernelSpec } from "../tensor/index.js";
 
 export type KernelFn = (...args: never[]) => void;
 

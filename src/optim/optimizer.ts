@@ -4,8 +4,7 @@
  * argument checks and the conversion of their state to and from the state dict.
  */
 import { enableGrad } from "../autograd/index.js";
-import { VectorMemory } from "../tensor/kernels/wasm/vector.js";
-import { Tensor, bumpVersion, formatShape, isFloating, sameShape, zeros, type FloatDType } from "../tensor/index.js";
+import { Tensor, VectorMemory, bumpVersion, formatShape, isFloating, sameShape, zeros, type FloatDType } from "../tensor/index.js";
 import {
   tensorFromJSON,
   type GroupValue,

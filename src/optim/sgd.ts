@@ -12,9 +12,8 @@
  * same bits; see kernel.ts and src/tensor/kernels/wasm/vector.ts), the state buffers living in the
  * optimizer's WebAssembly memory (`stateBuffer`), the JavaScript loop below being the reference.
  */
-import { Tensor, type FloatDType } from "../tensor/index.js";
 import { kernel, scalar, simdKernel, type FloatArray } from "./kernel.js";
-import type { VectorKernelSpec } from "../tensor/kernels/wasm/vector.js";
+import { Tensor, type FloatDType, type VectorKernelSpec } from "../tensor/index.js";
 import { Optimizer, checkNonNegative, checkStateKeys, copyTensor, readBuffer, type ParamGroup, type ParamGroupInput, type ParamsInput, type SavedState } from "./optimizer.js";
 import type { ParamStateDict } from "./state_dict.js";
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from "vitest";
 import { z } from "zod";
-import { buildOpenApiDocument, defineRoute, successStatus, type RouteDef } from "../../src/http/route.js";
+import { buildOpenApiDocument } from "../../src/http/openapi.js";
+import { defineRoute, successStatus, type RouteDef } from "../../src/http/route.js";
 import { buildTestApp, errorOf, type TestApp } from "./helper.js";
 
 const Layer = z

@@ -2,7 +2,8 @@
  * Every route of the API, in one list: buildApp registers it, openapi/generate.ts documents it.
  * Each resource folder (models/, datasets/, jobs/) exports its routes' array; append it here.
  */
-import type { OpenApiInfo, RouteDef } from "../route.js";
+import type { OpenApiInfo } from "../openapi.js";
+import type { RouteDef } from "../route.js";
 import { datasetRoutes } from "./datasets/index.js";
 import { healthRoutes } from "./health.js";
 import { jobRoutes } from "./jobs/index.js";

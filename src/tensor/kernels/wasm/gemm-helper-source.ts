@@ -4,7 +4,7 @@
  *
  * A job is `compute` (or `computeRows`) over nPanels panels of B, cut into chunks of chunkPanels
  * panels, or a vector kernel's run over one chunk of elements, cut in two parts (FN_VECTOR; see
- * vector-split.ts). The caller writes the job, resets FINISHED, publishes NEXT = (seq << 8) | chunks, bumps
+ * vector.ts). The caller writes the job, resets FINISHED, publishes NEXT = (seq << 8) | chunks, bumps
  * SEQ and wakes the helper. Both threads then claim chunks by decrementing NEXT (compareExchange,
  * only while its seq is the job's) and count each chunk they finish in FINISHED; the caller returns
  * once FINISHED = chunks. A helper that wakes late finds every chunk claimed by the caller, and one

@@ -661,21 +661,3 @@ export function fillBernoulli(g: Generator, out: Uint8Array, p: number): void {
   const keep = 1 - p;
   for (let i = 0; i < n; i++) out[i] = g.double01() < keep ? 1 : 0;
 }
-
-// ------------------------------------------------------------------------------------------------
-// nn.init bounds
-
-/**
- * The bound of `kaiming_uniform_(w, a=sqrt(5))`, which `nn.Linear` (and conv layers) use for their
- * weight, computed in doubles exactly as PyTorch's Python code does.
- */
-export function kaimingUniformBound(fanIn: number): number {
-  const gain = Math.sqrt(2 / (1 + Math.sqrt(5) ** 2));
-  const std = gain / Math.sqrt(fanIn);
-  return Math.sqrt(3) * std;
-}
-
-/** The bias bound of `nn.Linear`: `1 / sqrt(fan_in)` (0 when fan_in is 0). */
-export function linearBiasBound(fanIn: number): number {
-  return fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
-}

@@ -11,12 +11,11 @@ import {
   fillUniform,
   fma32,
   fma64,
-  kaimingUniformBound,
-  linearBiasBound,
   manualSeed,
   randomInt64,
   randpermIndices,
 } from "../../src/tensor/generator.js";
+import { kaimingUniformBound, linearBiasBound } from "../../src/nn/init.js";
 
 // ------------------------------------------------------------------------------------------ fixtures
 

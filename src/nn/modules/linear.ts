@@ -1,5 +1,6 @@
 import { linear } from "../../autograd/index.js";
-import { bumpVersion, defaultGenerator, fillUniform, kaimingUniformBound, linearBiasBound, Tensor, type FloatStorage, type Generator } from "../../tensor/index.js";
+import { bumpVersion, defaultGenerator, fillUniform, Tensor, type FloatStorage, type Generator } from "../../tensor/index.js";
+import { kaimingUniformBound, linearBiasBound } from "../init.js";
 import { Module } from "../module.js";
 import { Parameter } from "../parameter.js";
 import { pyBool } from "../repr.js";

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { MessageChannel } from "node:worker_threads";
 import { checkCompatibility, checkTrainingSpec, SpecError, type ModelSpec, type TrainingSpec } from "../spec/index.js";
-import { StoreConflictError, type Json, type JobEvent, type JobRecord, type JobStatus, type ModelSummaryRecord, type Store } from "../store/index.js";
+import { StoreConflictError, type Json, type JobEvent, type JobRecord, type JobStatus, type ModelSummaryRecord, type NewEvent, type Store } from "../store/index.js";
 import { checkpointHistory } from "./checkpoint.js";
 import { CheckpointGate } from "./checkpoint_gate.js";
 import { ConflictError, NotFoundError, QueueFullError } from "./errors.js";
@@ -20,7 +20,6 @@ import type { EventSignal } from "./event_signal.js";
 import { EventTail } from "./event_tail.js";
 import { jobView, type EventListener } from "./views.js";
 
-type NewEvent = Omit<JobEvent, "jobId" | "seq">;
 
 export interface JobManagerOptions {
   store: Store;

@@ -3,7 +3,7 @@
  * error and how a patch applies to a job (how SQL rows become records: rows.ts).
  */
 import { StoreConflictError } from "./store.js";
-import { TERMINAL_STATUSES, type JobEvent, type JobRecord, type JobStatus, type Page } from "./types.js";
+import { TERMINAL_STATUSES, type JobRecord, type JobStatus, type Page } from "./types.js";
 
 /** A listing's `after` names no item that ever existed (a RangeError: the caller's argument). */
 export class StoreCursorError extends RangeError {
@@ -13,18 +13,17 @@ export class StoreCursorError extends RangeError {
   }
 }
 
-export type NewEvent = Omit<JobEvent, "jobId" | "seq">;
 export type JobPatch = Partial<
   Pick<JobRecord, "status" | "progress" | "metrics" | "error" | "startedAt" | "finishedAt" | "cancelRequested">
 >;
 
-const DEFAULT_LIMIT = 50;
-const MAX_LIMIT = 500;
+/** A listing's page size when none is given, and the largest it may ask for (the API's too). */
+export const PAGE_LIMITS = { default: 50, max: 500 } as const;
 
 /** A listing's page size: 50 by default, clamped to [1, 500]. */
 export function clampLimit(limit: number | undefined): number {
-  if (limit === undefined || !Number.isFinite(limit)) return DEFAULT_LIMIT;
-  return Math.min(MAX_LIMIT, Math.max(1, Math.floor(limit)));
+  if (limit === undefined || !Number.isFinite(limit)) return PAGE_LIMITS.default;
+  return Math.min(PAGE_LIMITS.max, Math.max(1, Math.floor(limit)));
 }
 
 /** A page from `limit + 1` rows in order: the extra row only says that there is a next page. */

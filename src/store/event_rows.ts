@@ -1,4 +1,4 @@
-import type { JobEvent, JobEventType, Json } from "./types.js";
+import type { JobEvent, JobEventType, Json, NewEvent } from "./types.js";
 
 /**
  * How job events map to rows of `job_events`, in every SQL store (SQLite and Postgres). A row holds
@@ -10,7 +10,6 @@ import type { JobEvent, JobEventType, Json } from "./types.js";
  * then cost a few inserts instead of one each. `seq` is the row's first event.
  */
 
-type NewEvent = Omit<JobEvent, "jobId" | "seq">;
 
 /** A row of `job_events` (column aliases match these names); `data` is JSON text. */
 export interface EventRow {

@@ -9,7 +9,6 @@ import {
   page,
   StoreCursorError,
   type JobPatch,
-  type NewEvent,
 } from "./common.js";
 import { eventsAfter, lastSeqOfPage, packEvents, truncateRow, type EventRow } from "./event_rows.js";
 import { checkSchemaName, migrate } from "./postgres_schema.js";
@@ -41,6 +40,7 @@ import type {
   ListOptions,
   ModelRecord,
   ModelSummaryRecord,
+  NewEvent,
   Page,
 } from "./types.js";
 

@@ -10,7 +10,6 @@ import {
   page,
   StoreCursorError,
   type JobPatch,
-  type NewEvent,
 } from "./common.js";
 import { eventsAfter, lastSeqOfPage, packEvents, truncateRow, type EventRow } from "./event_rows.js";
 import { retentionStep, type EventRetentionPolicy, type ProgressDeletion, type PruneBudget, type PruneResult, type RetentionJob } from "./retention.js";
@@ -42,6 +41,7 @@ import type {
   ListOptions,
   ModelRecord,
   ModelSummaryRecord,
+  NewEvent,
   Page,
 } from "./types.js";
 

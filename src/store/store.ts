@@ -9,6 +9,7 @@ import type {
   ListOptions,
   ModelRecord,
   ModelSummaryRecord,
+  NewEvent,
   Page,
 } from "./types.js";
 import type { EventRetentionPolicy, PruneBudget, PruneResult } from "./retention.js";
@@ -73,7 +74,7 @@ export interface Store {
    * Creates a job and its first event ("status": queued). When `job.idempotencyKey` is already
    * stored, creates nothing and returns the existing job with `created: false`.
    */
-  createJob(job: JobRecord, firstEvent: Omit<JobEvent, "jobId" | "seq">): Promise<{ job: JobRecord; created: boolean }>;
+  createJob(job: JobRecord, firstEvent: NewEvent): Promise<{ job: JobRecord; created: boolean }>;
   getJob(id: string): Promise<JobRecord | null>;
   /** The job created with this Idempotency-Key, if any. */
   getJobByIdempotencyKey(key: string): Promise<JobRecord | null>;
@@ -92,7 +93,7 @@ export interface Store {
   updateJob(
     id: string,
     patch: Partial<Pick<JobRecord, "status" | "progress" | "metrics" | "error" | "startedAt" | "finishedAt" | "cancelRequested">>,
-    events?: Omit<JobEvent, "jobId" | "seq">[],
+    events?: NewEvent[],
     attempt?: number,
   ): Promise<JobRecord | null>;
   /**
@@ -104,13 +105,13 @@ export interface Store {
   finishJob(
     id: string,
     patch: Pick<JobRecord, "status" | "metrics" | "error" | "finishedAt"> & Partial<Pick<JobRecord, "progress">>,
-    events: Omit<JobEvent, "jobId" | "seq">[] | ((ended: JobRecord) => Omit<JobEvent, "jobId" | "seq">[]),
+    events: NewEvent[] | ((ended: JobRecord) => NewEvent[]),
     modelUpdate?: { modelId: string; weights: Uint8Array; generatorState: Uint8Array },
     attempt?: number,
   ): Promise<JobRecord | null>;
 
   /** Appends events, numbered after the job's last event; returns the last seq. Throws a plain Error for an unknown job. */
-  appendEvents(jobId: string, events: Omit<JobEvent, "jobId" | "seq">[], attempt?: number): Promise<number>;
+  appendEvents(jobId: string, events: NewEvent[], attempt?: number): Promise<number>;
   /**
    * Events with seq > afterSeq, in order: at most `limit`, those of seqs (afterSeq, afterSeq + limit],
    * read without touching the rows of later events. Seq has gaps where retention deleted events
@@ -123,7 +124,7 @@ export interface Store {
    * Saves the job's checkpoint (replacing the previous) after appending `events`, atomically; the
    * checkpoint's seq is the last event's. Throws a plain Error for an unknown job.
    */
-  saveCheckpoint(jobId: string, state: Uint8Array, events: Omit<JobEvent, "jobId" | "seq">[], attempt?: number): Promise<CheckpointRecord>;
+  saveCheckpoint(jobId: string, state: Uint8Array, events: NewEvent[], attempt?: number): Promise<CheckpointRecord>;
   getCheckpoint(jobId: string): Promise<CheckpointRecord | null>;
   /** Deletes the job's events after `seq` (a resumed job regenerates them identically); nothing for an unknown job. */
   truncateEvents(jobId: string, afterSeq: number, attempt?: number): Promise<void>;

@@ -43,7 +43,9 @@ export interface DatasetRecord {
 
 export type DatasetSummaryRecord = Omit<DatasetRecord, "features" | "labels">;
 
-export type JobStatus = "queued" | "running" | "succeeded" | "failed" | "cancelled";
+/** Every status a job can be in; the API's enums are built from this list. */
+export const JOB_STATUSES = ["queued", "running", "succeeded", "failed", "cancelled"] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
 export const TERMINAL_STATUSES: readonly JobStatus[] = ["succeeded", "failed", "cancelled"];
 
 export interface JobRecord {
@@ -86,6 +88,9 @@ export interface JobEvent {
   type: JobEventType;
   data: Json;
 }
+
+/** An event as a writer gives it: the store numbers it (`seq`) and files it under its job. */
+export type NewEvent = Omit<JobEvent, "jobId" | "seq">;
 
 /** Everything needed to resume a running job exactly; `seq` is the last event it accounts for. */
 export interface CheckpointRecord {

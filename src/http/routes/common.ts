@@ -1,12 +1,19 @@
 import { z } from "zod";
 import { text } from "../../spec/index.js";
+import { PAGE_LIMITS } from "../../store/index.js";
 
 /** A resource id in the path. */
 export const IdParams = z.object({ id: text(100).describe("The resource's id.") });
 
 /** Cursor pagination: items in creation order, `after` = the previous page's `next_cursor`. */
 export const PageQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(500).default(50).describe("The most items to return (1 to 500)."),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(PAGE_LIMITS.max)
+    .default(PAGE_LIMITS.default)
+    .describe(`The most items to return (1 to ${PAGE_LIMITS.max}).`),
   after: text(100).optional().describe("Continue after this id: the `next_cursor` of the previous page."),
 });
 

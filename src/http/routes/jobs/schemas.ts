@@ -1,5 +1,8 @@
 import { z } from "zod";
+import { JOB_STATUSES } from "../../../store/index.js";
 import { PageQuery } from "../common.js";
+
+const JobStatus = z.enum(JOB_STATUSES);
 
 const EpochMetrics = z.object({
   epoch: z.number().int(),
@@ -14,7 +17,7 @@ export const JobView = z.object({
   model_id: z.string(),
   dataset_id: z.string(),
   validation_dataset_id: z.string().nullable(),
-  status: z.enum(["queued", "running", "succeeded", "failed", "cancelled"]),
+  status: JobStatus,
   spec: z.record(z.string(), z.unknown()).describe("The training spec as accepted, defaults applied."),
   progress: z.object({
     epoch: z.number().int().describe("The epoch in progress (1-based; 0 before the first step)."),
@@ -44,7 +47,7 @@ export const JobHeaders = z.object({
 });
 
 export const JobListQuery = PageQuery.extend({
-  status: z.enum(["queued", "running", "succeeded", "failed", "cancelled"]).optional().describe("Only jobs in this status."),
+  status: JobStatus.optional().describe("Only jobs in this status."),
 });
 
 export const EventsQuery = z.object({

@@ -128,7 +128,9 @@ describe("JobManager on real worker threads and a real SQLite file", () => {
     cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
     await manager.start();
     const run = runs[1]!;
-    const spec = TrainingSpec.parse({ ...(await setup(run, manager, store)), epochs: 60 });
+    // long enough that the worker cannot finish it between step 20 and the shutdown (60 epochs
+    // could, on a loaded machine, and the job was then found succeeded instead of running)
+    const spec = TrainingSpec.parse({ ...(await setup(run, manager, store)), epochs: 600 });
     const { job } = await manager.submit(spec);
     await reachStep(manager, job.id, 20);
     await manager.shutdown();
@@ -146,7 +148,7 @@ describe("JobManager on real worker threads and a real SQLite file", () => {
     const resumed = progressLosses(await store.listEvents(job.id, 0));
 
     // the same job without interruption, on the same data and a model with the same seed
-    const spec2 = TrainingSpec.parse({ ...(await setup(run, manager, store)), epochs: 60 });
+    const spec2 = TrainingSpec.parse({ ...(await setup(run, manager, store)), epochs: 600 });
     const { job: job2 } = await manager.submit(spec2);
     await waitDone(manager, store, job2.id);
     const uninterrupted = progressLosses(await store.listEvents(job2.id, 0));

@@ -3,31 +3,6 @@ import type { DatasetTensors } from "../spec/index.js";
 import type { DatasetRecord, DatasetSummaryRecord, Store } from "../store/index.js";
 import { NotFoundError } from "./errors.js";
 
-/** A dataset as the API shows it. */
-export interface DatasetView {
-  id: string;
-  name: string | null;
-  num_samples: number;
-  feature_shape: number[];
-  label_shape: number[];
-  label_dtype: "int64" | "float32";
-  num_classes: number | null;
-  created_at: string;
-}
-
-export function datasetView(d: DatasetSummaryRecord): DatasetView {
-  return {
-    id: d.id,
-    name: d.name,
-    num_samples: d.numSamples,
-    feature_shape: d.featureShape,
-    label_shape: d.labelShape,
-    label_dtype: d.labelDtype,
-    num_classes: d.numClasses,
-    created_at: d.createdAt,
-  };
-}
-
 // a view, not a copy: the tensors of an upload are large, and the stores bind shared memory as it is
 const bytesOf = (a: ArrayBufferView): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 

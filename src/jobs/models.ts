@@ -6,52 +6,12 @@ import type { Json, ModelRecord, ModelSummaryRecord, Store } from "../store/inde
 import { formatShape, Generator, numel, safetensors, sameShape, Tensor, type NestedValue } from "../tensor/index.js";
 import { NotFoundError } from "./errors.js";
 
-/** A model as the API shows it (snake_case JSON). */
-export interface ModelView {
-  id: string;
-  name: string | null;
-  input_shape: number[];
-  output_shape: number[];
-  layers: (Record<string, Json> & { output_shape: number[]; num_params: number })[];
-  num_params: number;
-  trainable_params: number;
-  /** PyTorch's repr of the seed's NeuralNetwork holding these layers. */
-  summary: string;
-  seed: number | null;
-  version: number;
-  created_at: string;
-  updated_at: string;
-}
-
 export interface StoredSummary {
   num_params: number;
   trainable_params: number;
   output_shape: number[];
   layers: LayerInfo[];
   repr: string;
-}
-
-export function modelView(record: Omit<ModelRecord, "weights" | "generatorState">): ModelView {
-  const spec = record.spec as unknown as ModelSpec;
-  const summary = record.summary as unknown as StoredSummary;
-  return {
-    id: record.id,
-    name: record.name,
-    input_shape: spec.input_shape,
-    output_shape: summary.output_shape,
-    layers: spec.layers.map((layer, i) => ({
-      ...(layer as Record<string, Json>),
-      output_shape: summary.layers[i]!.output_shape,
-      num_params: summary.layers[i]!.num_params,
-    })),
-    num_params: summary.num_params,
-    trainable_params: summary.trainable_params,
-    summary: summary.repr,
-    seed: spec.seed ?? null,
-    version: record.version,
-    created_at: record.createdAt,
-    updated_at: record.updatedAt,
-  };
 }
 
 export interface PredictResult {

@@ -1,22 +1,120 @@
-import type { Json, JobEvent, JobRecord } from "../store/index.js";
+/**
+ * How models, datasets and jobs look in the API (snake_case JSON): each view is one Zod value, from
+ * which its TypeScript type, the routes' OpenAPI responses and the `*View` functions below all come.
+ */
+import { z } from "zod";
+import type { ModelSpec } from "../spec/index.js";
+import { JOB_STATUSES, type DatasetSummaryRecord, type JobEvent, type JobRecord, type ModelSummaryRecord } from "../store/index.js";
+import type { StoredSummary } from "./models.js";
 
-/** A job as the API shows it (snake_case JSON); also the payload of its final `done` event. */
-export interface JobView {
-  id: string;
-  model_id: string;
-  dataset_id: string;
-  validation_dataset_id: string | null;
-  status: JobRecord["status"];
-  spec: Json;
-  progress: Json;
-  metrics: Json;
-  error: { code: string; message: string } | null;
-  cancel_requested: boolean;
-  created_at: string;
-  started_at: string | null;
-  finished_at: string | null;
-  updated_at: string;
+const Shape = z.array(z.number().int());
+
+export const LayerView = z.looseObject({
+  type: z.string().describe("PyTorch's class name of the layer."),
+  output_shape: Shape.describe("The shape of one sample's output of this layer (no batch dimension)."),
+  num_params: z.number().int().describe("The layer's parameter count."),
+});
+
+export const ModelView = z.object({
+  id: z.string(),
+  name: z.string().nullable(),
+  input_shape: Shape,
+  output_shape: Shape.describe("The shape of one sample's output."),
+  layers: z.array(LayerView).describe("The layers with every argument resolved, their output shapes and parameter counts."),
+  num_params: z.number().int(),
+  trainable_params: z.number().int(),
+  summary: z.string().describe("PyTorch's repr of the seed's NeuralNetwork holding these layers in `self.layers`."),
+  seed: z.number().int().nullable().describe("The seed the initial weights were drawn with, if one was given."),
+  version: z.number().int().describe("Bumped each time the weights change."),
+  created_at: z.string(),
+  updated_at: z.string(),
+});
+export type ModelView = z.infer<typeof ModelView>;
+
+export function modelView(record: ModelSummaryRecord): ModelView {
+  const spec = record.spec as unknown as ModelSpec;
+  const summary = record.summary as unknown as StoredSummary;
+  return {
+    id: record.id,
+    name: record.name,
+    input_shape: spec.input_shape,
+    output_shape: summary.output_shape,
+    layers: spec.layers.map((layer, i) => ({
+      ...layer,
+      output_shape: summary.layers[i]!.output_shape,
+      num_params: summary.layers[i]!.num_params,
+    })),
+    num_params: summary.num_params,
+    trainable_params: summary.trainable_params,
+    summary: summary.repr,
+    seed: spec.seed ?? null,
+    version: record.version,
+    created_at: record.createdAt,
+    updated_at: record.updatedAt,
+  };
 }
+
+export const DatasetView = z.object({
+  id: z.string(),
+  name: z.string().nullable(),
+  num_samples: z.number().int(),
+  feature_shape: z.array(z.number().int()).describe("The shape of one sample's features."),
+  label_shape: z.array(z.number().int()).describe("The shape of one sample's label: [] for class indices or one target."),
+  label_dtype: z.enum(["int64", "float32"]).describe("int64 for class indices, float32 for regression targets."),
+  num_classes: z.number().int().nullable().describe("For int64 labels, the largest label + 1."),
+  created_at: z.string(),
+});
+export type DatasetView = z.infer<typeof DatasetView>;
+
+export function datasetView(d: DatasetSummaryRecord): DatasetView {
+  return {
+    id: d.id,
+    name: d.name,
+    num_samples: d.numSamples,
+    feature_shape: d.featureShape,
+    label_shape: d.labelShape,
+    label_dtype: d.labelDtype,
+    num_classes: d.numClasses,
+    created_at: d.createdAt,
+  };
+}
+
+export const JobStatus = z.enum(JOB_STATUSES);
+
+const EpochMetrics = z.object({
+  epoch: z.number().int(),
+  train_loss: z.number(),
+  train_accuracy: z.number().optional(),
+  val_loss: z.number().optional(),
+  val_accuracy: z.number().optional(),
+});
+
+/** A job; also the payload of its final `done` event. */
+export const JobView = z.object({
+  id: z.string(),
+  model_id: z.string(),
+  dataset_id: z.string(),
+  validation_dataset_id: z.string().nullable(),
+  status: JobStatus,
+  spec: z.record(z.string(), z.unknown()).describe("The training spec as accepted, defaults applied."),
+  progress: z.object({
+    epoch: z.number().int().describe("The epoch in progress (1-based; 0 before the first step)."),
+    epochs: z.number().int(),
+    step: z.number().int().describe("Optimizer steps done."),
+    total_steps: z.number().int(),
+  }),
+  metrics: z.looseObject({
+    loss: z.number().nullable().describe("The last step's loss."),
+    epochs: z.array(EpochMetrics).describe("Per finished epoch: train loss, and accuracy and validation figures where they apply."),
+  }),
+  error: z.object({ code: z.string(), message: z.string() }).nullable(),
+  cancel_requested: z.boolean(),
+  created_at: z.string(),
+  started_at: z.string().nullable(),
+  finished_at: z.string().nullable(),
+  updated_at: z.string(),
+});
+export type JobView = z.infer<typeof JobView>;
 
 export function jobView(job: JobRecord): JobView {
   return {
@@ -25,9 +123,10 @@ export function jobView(job: JobRecord): JobView {
     dataset_id: job.datasetId,
     validation_dataset_id: job.validationDatasetId,
     status: job.status,
-    spec: job.spec,
-    progress: job.progress,
-    metrics: job.metrics,
+    spec: job.spec as JobView["spec"],
+    // the store keeps these as the JSON the job manager wrote, in these shapes
+    progress: job.progress as JobView["progress"],
+    metrics: job.metrics as JobView["metrics"],
     error: job.error,
     cancel_requested: job.cancelRequested,
     created_at: job.createdAt,

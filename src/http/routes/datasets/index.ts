@@ -1,8 +1,8 @@
-import { createDataset, datasetView, getDatasetSummary, type DatasetUpload } from "../../../jobs/index.js";
+import { createDataset, datasetView, DatasetView, getDatasetSummary, type DatasetUpload } from "../../../jobs/index.js";
 import { JsonDataset } from "../../../spec/index.js";
 import { defineRoute, type ContentType, type RouteDef } from "../../route.js";
 import { IdParams, PageQuery, pageOf } from "../common.js";
-import { CreateDatasetQuery, DatasetView } from "./schemas.js";
+import { CreateDatasetQuery } from "./schemas.js";
 
 const tags = ["datasets"];
 

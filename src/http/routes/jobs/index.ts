@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from "fastify";
-import { JobEventFeed, jobView } from "../../../jobs/index.js";
+import { JobEventFeed, jobView, JobView } from "../../../jobs/index.js";
 import { NotFoundError } from "../../../jobs/errors.js";
 import { TrainingSpec } from "../../../spec/index.js";
 import type { JobRecord } from "../../../store/index.js";
@@ -8,7 +8,7 @@ import { validationError } from "../../errors.js";
 import { defineRoute, type RouteDef } from "../../route.js";
 import { lastEventId, startSse, type SseStream } from "../../sse.js";
 import { IdParams, pageOf } from "../common.js";
-import { EventsQuery, JobHeaders, JobListQuery, JobView } from "./schemas.js";
+import { EventsQuery, JobHeaders, JobListQuery } from "./schemas.js";
 
 const tags = ["jobs"];
 

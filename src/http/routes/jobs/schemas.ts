@@ -1,41 +1,6 @@
 import { z } from "zod";
-import { JOB_STATUSES } from "../../../store/index.js";
+import { JobStatus } from "../../../jobs/index.js";
 import { PageQuery } from "../common.js";
-
-const JobStatus = z.enum(JOB_STATUSES);
-
-const EpochMetrics = z.object({
-  epoch: z.number().int(),
-  train_loss: z.number(),
-  train_accuracy: z.number().optional(),
-  val_loss: z.number().optional(),
-  val_accuracy: z.number().optional(),
-});
-
-export const JobView = z.object({
-  id: z.string(),
-  model_id: z.string(),
-  dataset_id: z.string(),
-  validation_dataset_id: z.string().nullable(),
-  status: JobStatus,
-  spec: z.record(z.string(), z.unknown()).describe("The training spec as accepted, defaults applied."),
-  progress: z.object({
-    epoch: z.number().int().describe("The epoch in progress (1-based; 0 before the first step)."),
-    epochs: z.number().int(),
-    step: z.number().int().describe("Optimizer steps done."),
-    total_steps: z.number().int(),
-  }),
-  metrics: z.looseObject({
-    loss: z.number().nullable().describe("The last step's loss."),
-    epochs: z.array(EpochMetrics).describe("Per finished epoch: train loss, and accuracy and validation figures where they apply."),
-  }),
-  error: z.object({ code: z.string(), message: z.string() }).nullable(),
-  cancel_requested: z.boolean(),
-  created_at: z.string(),
-  started_at: z.string().nullable(),
-  finished_at: z.string().nullable(),
-  updated_at: z.string(),
-});
 
 export const JobHeaders = z.object({
   "idempotency-key": z

@@ -1,11 +1,11 @@
-import { modelView } from "../../../jobs/index.js";
+import { modelView, ModelView } from "../../../jobs/index.js";
 import { ModelSpec } from "../../../spec/index.js";
 import { unprocessable } from "../../errors.js";
 import { defineRoute, type RouteDef } from "../../route.js";
 import { IdParams, PageQuery, pageOf } from "../common.js";
 import { jsonBody, type JsonPart } from "../../json_writer.js";
 import { readPredictBody } from "./predict_body.js";
-import { ModelView, PredictRequest, PredictResponse, WeightsJson } from "./schemas.js";
+import { PredictRequest, PredictResponse, WeightsJson } from "./schemas.js";
 
 const tags = ["models"];
 

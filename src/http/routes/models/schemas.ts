@@ -1,29 +1,6 @@
 import { z } from "zod";
 import { LayerSpec, WeightsJson } from "../../../spec/index.js";
 
-const Shape = z.array(z.number().int());
-
-export const LayerView = z.looseObject({
-  type: z.string().describe("PyTorch's class name of the layer."),
-  output_shape: Shape.describe("The shape of one sample's output of this layer (no batch dimension)."),
-  num_params: z.number().int().describe("The layer's parameter count."),
-});
-
-export const ModelView = z.object({
-  id: z.string(),
-  name: z.string().nullable(),
-  input_shape: Shape,
-  output_shape: Shape.describe("The shape of one sample's output."),
-  layers: z.array(LayerView).describe("The layers with every argument resolved, their output shapes and parameter counts."),
-  num_params: z.number().int(),
-  trainable_params: z.number().int(),
-  summary: z.string().describe("PyTorch's repr of the seed's NeuralNetwork holding these layers in `self.layers`."),
-  seed: z.number().int().nullable().describe("The seed the initial weights were drawn with, if one was given."),
-  version: z.number().int().describe("Bumped each time the weights change."),
-  created_at: z.string(),
-  updated_at: z.string(),
-});
-
 /** One sample: an array of numbers, of such arrays, or of arrays of such arrays. */
 type SampleValues = number[] | number[][] | number[][][];
 const SAMPLE_DIMS = [1, 2, 3];

@@ -191,7 +191,7 @@ async function rememberDeleted(db: Db, kind: "model" | "dataset", id: string, se
 
 /**
  * The Postgres implementation of Store, for deployments whose processes (API, workers) share one
- * database. Its semantics are SqliteStore's exactly (see the notes on that class); here each write
+ * database. The rules are the Store interface's (store.ts); here each write
  * is a transaction on one pooled connection, at READ COMMITTED, made safe against other processes
  * by row locks:
  * - writes to a job or its events lock the job's row (lockJob), so event numbers never collide and

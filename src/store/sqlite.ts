@@ -93,20 +93,9 @@ function jobParams(job: JobRecord) {
 }
 
 /**
- * The embedded SQLite implementation of Store (better-sqlite3, synchronous under the hood).
- *
- * Semantics beyond store.ts's doc comments (the Store interface leaves them open):
- * - A job that becomes terminal through updateJob also loses its checkpoint, like with finishJob.
- * - createJob throws a plain Error if the model, dataset or validation dataset does not exist
- *   (checked in the same transaction, so a concurrent delete cannot slip in between).
- * - appendEvents and saveCheckpoint throw a plain Error for an unknown job; truncateEvents,
- *   listEvents and getCheckpoint treat it as having no events/checkpoint.
- * - finishJob requires a terminal status; its modelUpdate must name an existing model (else it
- *   throws and nothing is written). The model update is applied whenever it is given.
- * - Listing: `limit` defaults to 50 and is clamped to [1, 500]; an `after` naming a deleted model or
- *   dataset still continues at its place; an `after` that never existed throws StoreCursorError
- *   (a RangeError with statusCode 400).
- *   `listJobs({ status: [] })` matches nothing, like `countJobs([])` counts nothing.
+ * The embedded SQLite implementation of Store (better-sqlite3, synchronous under the hood): the
+ * rules are the interface's (store.ts); each write is one IMMEDIATE transaction, so the one writer
+ * connection of this process holds SQLite's write lock for its whole read-then-write.
  */
 export class SqliteStore implements Store {
   private readonly db: Database.Database;

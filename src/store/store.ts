@@ -46,6 +46,18 @@ export class StoreConflictError extends Error {
  *   changes nothing, whatever else is wrong with it: a newer run owns the job, and a paused run
  *   that wakes up cannot write over it. The check runs under the job's row lock, in the write's
  *   transaction. Writes that are not a run's (a cancel request) pass no attempt and are not fenced.
+ * - A job that becomes terminal through updateJob also loses its checkpoint, as with finishJob.
+ * - createJob throws a plain Error if the model, dataset or validation dataset does not exist
+ *   (checked in the same transaction, so a concurrent delete cannot slip in between).
+ * - appendEvents and saveCheckpoint throw a plain Error for an unknown job; truncateEvents,
+ *   listEvents and getCheckpoint treat it as having no events or checkpoint.
+ * - finishJob requires a terminal status; its modelUpdate must name an existing model (else it
+ *   throws and nothing is written). The model update is applied whenever it is given.
+ *
+ * Rules for listings: `limit` defaults to PAGE_LIMITS.default and is clamped to [1, PAGE_LIMITS.max];
+ * an `after` naming a deleted model or dataset still continues at its place; an `after` that never
+ * existed throws StoreCursorError (a RangeError). `listJobs({ status: [] })` matches nothing, like
+ * `countJobs([])` counts nothing.
  */
 export interface Store {
   createModel(model: ModelRecord): Promise<void>;

@@ -6,6 +6,7 @@ export {
   SequentialSampler,
   RandomSampler,
   BatchSampler,
+  batchCount,
   type RandomSamplerOptions,
   type SizedSource,
 } from "./sampler.js";

@@ -113,6 +113,11 @@ export class RandomSampler extends IndexSampler {
   }
 }
 
+/** The batches `samples` samples make, as `len(BatchSampler)`: a last partial batch counts unless `dropLast`. */
+export function batchCount(samples: number, batchSize: number, dropLast: boolean): number {
+  return dropLast ? Math.floor(samples / batchSize) : Math.ceil(samples / batchSize);
+}
+
 /**
  * PyTorch's `BatchSampler`: groups the indices of `sampler` into lists of `batchSize` (the last one
  * shorter unless `dropLast`). Iterates lazily, pulling from the inner sampler exactly as PyTorch does,
@@ -135,7 +140,7 @@ export class BatchSampler extends Sampler<number[]> {
 
   get length(): number {
     const n = this.sampler.length;
-    return this.dropLast ? Math.floor(n / this.batchSize) : Math.ceil(n / this.batchSize);
+    return batchCount(n, this.batchSize, this.dropLast);
   }
 
   *[Symbol.iterator](): Iterator<number[]> {

@@ -22,6 +22,11 @@ export function datasetTensors(dataset: StoredDataset): DatasetTensorPair {
   };
 }
 
+/** The samples `validation_split` sets apart of `n`: the last floor(n · split). */
+export function validationSampleCount(n: number, split: number): number {
+  return Math.floor(n * split);
+}
+
 /** The training rows and the validation rows: a separate dataset, or the last `split` fraction. */
 export function splitData(
   data: DatasetTensorPair,
@@ -30,7 +35,7 @@ export function splitData(
 ): { train: DatasetTensorPair; validation: DatasetTensorPair | null } {
   if (validation || !split) return { train: data, validation };
   const n = data.features.shape[0]!;
-  const cut = n - Math.floor(n * split);
+  const cut = n - validationSampleCount(n, split);
   const rows = (t: Tensor, from: number, to: number): Tensor => {
     const per = t.numel() / Math.max(n, 1);
     return new Tensor(t.data.subarray(from * per, to * per), [to - from, ...t.shape.slice(1)], t.dtype);

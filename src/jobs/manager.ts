@@ -1,10 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { MessageChannel } from "node:worker_threads";
+import { batchCount } from "../data/index.js";
 import { checkCompatibility, checkTrainingSpec, SpecError, type ModelSpec, type TrainingSpec } from "../spec/index.js";
 import { StoreConflictError, type Json, type JobEvent, type JobRecord, type JobStatus, type ModelSummaryRecord, type NewEvent, type Store } from "../store/index.js";
 import { checkpointHistory } from "./checkpoint.js";
 import { CheckpointGate } from "./checkpoint_gate.js";
+import { validationSampleCount } from "./dataset_tensors.js";
 import { ConflictError, NotFoundError, QueueFullError } from "./errors.js";
 import type { TrainingPool } from "./pool.js";
 import { InProcessQueue, type JobQueue } from "./queue.js";
@@ -184,7 +186,7 @@ export class JobManager {
         throw e;
       }
     }
-    const validationSamples = spec.validation_split ? Math.floor(dataset.numSamples * spec.validation_split) : 0;
+    const validationSamples = spec.validation_split ? validationSampleCount(dataset.numSamples, spec.validation_split) : 0;
     if (spec.validation_split && validationSamples === 0) {
       throw new SpecError(
         `validation_split ${spec.validation_split} of the dataset's ${dataset.numSamples} samples leaves no validation sample; ` +
@@ -193,7 +195,7 @@ export class JobManager {
       );
     }
     const trainSamples = dataset.numSamples - validationSamples;
-    const batches = spec.drop_last ? Math.floor(trainSamples / spec.batch_size) : Math.ceil(trainSamples / spec.batch_size);
+    const batches = batchCount(trainSamples, spec.batch_size, spec.drop_last ?? false);
     if (batches === 0) {
       throw new SpecError(`batch_size ${spec.batch_size} with drop_last leaves no batch of the ${trainSamples} training samples`, ["batch_size"]);
     }

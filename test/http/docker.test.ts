@@ -85,9 +85,9 @@ const compose = parseYaml(readFileSync(COMPOSE, "utf8")) as { services: Record<s
 const service = compose.services.kiln!;
 
 describe("docker/Dockerfile", () => {
-  it("builds in stages on node:20-bookworm-slim, with the toolchain for better-sqlite3", () => {
+  it("builds in stages on node:22-bookworm-slim, with the toolchain for better-sqlite3", () => {
     expect(stages.length).toBeGreaterThanOrEqual(2);
-    for (const stage of stages) expect(stage.from).toMatch(/^(node:20-bookworm-slim|toolchain)$/);
+    for (const stage of stages) expect(stage.from).toMatch(/^(node:22-bookworm-slim|toolchain)$/);
     const runs = stages.flatMap((s) => all(s, "RUN")).join("\n");
     expect(runs).toMatch(/apt-get install[^\n]*python3[^\n]*make[^\n]*g\+\+/);
     expect(runs).toMatch(/npm ci\b/);
@@ -96,7 +96,7 @@ describe("docker/Dockerfile", () => {
   });
 
   it("runs from a clean stage holding only production dependencies and dist/", () => {
-    expect(runtime.from).toBe("node:20-bookworm-slim");
+    expect(runtime.from).toBe("node:22-bookworm-slim");
     const copies = all(runtime, "COPY");
     expect(copies.filter((c) => c.startsWith("--from="))).toHaveLength(2);
     const depsStage = stages.find((s) => copies.some((c) => c.startsWith(`--from=${s.name} /app/node_modules`)))!;

@@ -38,24 +38,26 @@ export {
   type BuiltModel,
 } from "./model.js";
 export {
-  Loss,
   OptimizerSpec,
   SGDSpec,
   AdamSpec,
   AdamWSpec,
   RMSpropSpec,
+  OPTIMIZER_TYPES,
+  checkOptimizerSpec,
+  makeOptimizer,
+  type AnyOptimizer,
+  type OptimizerSpecInput,
+} from "./optimizers.js";
+export {
+  Loss,
   EarlyStopping,
   TrainingSpec,
-  OPTIMIZER_TYPES,
   isClassificationLoss,
-  checkOptimizerSpec,
   checkTrainingSpec,
-  makeOptimizer,
   lossFunction,
   prepareTarget,
-  type AnyOptimizer,
   type ClassificationLoss,
-  type OptimizerSpecInput,
   type TrainingSpecInput,
 } from "./training.js";
 export {

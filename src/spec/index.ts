@@ -2,7 +2,7 @@
  * The spec layer: JSON request bodies (snake_case, as the HTTP API takes them) to validated specs
  * and engine objects. Zod schemas are values named as their types; each converts with
  * `z.toJSONSchema(schema, { io: "input" })` for the OpenAPI document. Cross-field rules live in the
- * builder functions, which throw `SpecError` with the path of the field at fault.
+ * builder and check functions, which throw `SpecError` with the path of the field at fault.
  */
 export { SpecError, formatPath, toSpecPath, specErrorFromZod, parseSpec, type SpecPath } from "./errors.js";
 export {
@@ -46,6 +46,7 @@ export {
   OPTIMIZER_TYPES,
   checkOptimizerSpec,
   makeOptimizer,
+  parseOptimizerSpec,
   type AnyOptimizer,
   type OptimizerSpecInput,
 } from "./optimizers.js";
@@ -55,6 +56,7 @@ export {
   TrainingSpec,
   isClassificationLoss,
   checkTrainingSpec,
+  parseTrainingSpec,
   lossFunction,
   prepareTarget,
   type ClassificationLoss,

@@ -150,9 +150,20 @@ export function checkOptimizerSpec(spec: OptimizerSpec, path: SpecPath = ["optim
   rulesFor(spec).check?.(spec, path);
 }
 
-/** The engine's optimizer for `spec` over `params` (snake_case arguments to camelCase options). */
-export function makeOptimizer(spec: OptimizerSpecInput, params: Iterable<nn.Parameter>): AnyOptimizer {
-  const parsed = parseSpec(OptimizerSpec, spec);
-  checkOptimizerSpec(parsed, []);
-  return rulesFor(parsed).build(parsed, params);
+/**
+ * The engine's optimizer for a parsed and checked `spec` over `params` (snake_case arguments to
+ * camelCase options). The engine's own argument checks still apply.
+ */
+export function makeOptimizer(spec: OptimizerSpec, params: Iterable<nn.Parameter>): AnyOptimizer {
+  return rulesFor(spec).build(spec, params);
+}
+
+/**
+ * An optimizer spec from a request body, for callers outside the HTTP route: the schema's defaults
+ * and checks, then `checkOptimizerSpec`. Throws SpecError with the path inside the optimizer.
+ */
+export function parseOptimizerSpec(body: unknown): OptimizerSpec {
+  const spec = parseSpec(OptimizerSpec, body);
+  checkOptimizerSpec(spec, []);
+  return spec;
 }

@@ -8,7 +8,7 @@ import { text } from "./text.js";
 import { kernels, Tensor, isFloating } from "../tensor/index.js";
 import * as nn from "../nn/index.js";
 import { checkOptimizerSpec, OptimizerSpec } from "./optimizers.js";
-import { SpecError, specErrorFromZod } from "./errors.js";
+import { parseSpec, SpecError } from "./errors.js";
 
 const F = nn.functional;
 
@@ -133,18 +133,23 @@ export type TrainingSpec = z.infer<typeof TrainingSpec>;
 export type TrainingSpecInput = z.input<typeof TrainingSpec>;
 
 /**
- * Checks what the schema cannot express (JSON Schema has no cross-field rules the generator can
- * derive from a refinement): validation_dataset_id and validation_split exclude each other, and
- * the optimizer's own cross-field rules. Throws SpecError.
+ * Checks the rules across fields of a parsed `spec`, which the schema leaves out (JSON Schema has
+ * no cross-field rules the generator can derive from a refinement): validation_dataset_id and
+ * validation_split exclude each other, and the optimizer's own rules. Throws SpecError.
  */
-export function checkTrainingSpec(spec: TrainingSpecInput): void {
+export function checkTrainingSpec(spec: TrainingSpec): void {
   if (spec.validation_dataset_id !== undefined && spec.validation_split !== undefined) {
     throw new SpecError("give validation_dataset_id or validation_split, not both", ["validation_split"]);
   }
-  const optimizer = OptimizerSpec.safeParse(spec.optimizer);
-  if (!optimizer.success) {
-    const e = specErrorFromZod(optimizer.error);
-    throw new SpecError(e.message, ["optimizer", ...e.path]);
-  }
-  checkOptimizerSpec(optimizer.data, ["optimizer"]);
+  checkOptimizerSpec(spec.optimizer, ["optimizer"]);
+}
+
+/**
+ * A training spec from a request body, for callers outside the HTTP route (which parses with the
+ * schema itself): the schema's defaults and checks, then `checkTrainingSpec`. Throws SpecError.
+ */
+export function parseTrainingSpec(body: unknown): TrainingSpec {
+  const spec = parseSpec(TrainingSpec, body);
+  checkTrainingSpec(spec);
+  return spec;
 }

@@ -11,7 +11,7 @@ export {
   type ParamsInput,
   type SavedState,
 } from "./optimizer.js";
-export { SGD, type SGDOptions, type SGDGroup, type SGDState } from "./sgd.js";
+export { SGD, NESTEROV_RULE_MESSAGE, violatesNesterovRule, type SGDOptions, type SGDGroup, type SGDState } from "./sgd.js";
 export { Adam, AdamW, AdamBase, type AdamOptions, type AdamGroup, type AdamState } from "./adam.js";
 export { RMSprop, type RMSpropOptions, type RMSpropGroup, type RMSpropState } from "./rmsprop.js";
 export {

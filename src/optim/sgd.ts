@@ -33,14 +33,20 @@ export interface SGDState {
   momentumBuffer: Tensor | null;
 }
 
+/** PyTorch's message for a broken `violatesNesterovRule`; the spec layer reports the rule with it too. */
+export const NESTEROV_RULE_MESSAGE = "Nesterov momentum requires a momentum and zero dampening";
+
+/** Whether `options` ask for Nesterov momentum without a momentum > 0 and zero dampening (PyTorch refuses it). */
+export function violatesNesterovRule(options: Pick<SGDOptions, "nesterov" | "momentum" | "dampening">): boolean {
+  return options.nesterov && (options.momentum <= 0 || options.dampening !== 0);
+}
+
 function validateSGD(o: SGDOptions): void {
   if (o.lr !== undefined) checkNonNegative(o.lr, "Invalid learning rate");
   checkNonNegative(o.momentum, "Invalid momentum value");
   checkNonNegative(o.weightDecay, "Invalid weight_decay value");
   if (typeof o.dampening !== "number") throw new TypeError(`Invalid dampening value: ${String(o.dampening)}`);
-  if (o.nesterov && (o.momentum <= 0 || o.dampening !== 0)) {
-    throw new RangeError("Nesterov momentum requires a momentum and zero dampening");
-  }
+  if (violatesNesterovRule(o)) throw new RangeError(NESTEROV_RULE_MESSAGE);
 }
 
 export class SGD extends Optimizer<SGDOptions, SGDState> {

@@ -2,7 +2,7 @@
  * The spec layer: JSON request bodies (snake_case, as the HTTP API takes them) to validated specs
  * and engine objects. Zod schemas are values named as their types; each converts with
  * `z.toJSONSchema(schema, { io: "input" })` for the OpenAPI document. Cross-field rules live in the
- * builder functions, which throw `SpecError` with the path of the field at fault.
+ * builder and check functions, which throw `SpecError` with the path of the field at fault.
  */
 export { SpecError, formatPath, toSpecPath, specErrorFromZod, parseSpec, type SpecPath } from "./errors.js";
 export {
@@ -38,24 +38,28 @@ export {
   type BuiltModel,
 } from "./model.js";
 export {
-  Loss,
   OptimizerSpec,
   SGDSpec,
   AdamSpec,
   AdamWSpec,
   RMSpropSpec,
+  OPTIMIZER_TYPES,
+  checkOptimizerSpec,
+  makeOptimizer,
+  parseOptimizerSpec,
+  type AnyOptimizer,
+  type OptimizerSpecInput,
+} from "./optimizers.js";
+export {
+  Loss,
   EarlyStopping,
   TrainingSpec,
-  OPTIMIZER_TYPES,
   isClassificationLoss,
-  checkOptimizerSpec,
   checkTrainingSpec,
-  makeOptimizer,
+  parseTrainingSpec,
   lossFunction,
   prepareTarget,
-  type AnyOptimizer,
   type ClassificationLoss,
-  type OptimizerSpecInput,
   type TrainingSpecInput,
 } from "./training.js";
 export {

@@ -10,6 +10,8 @@ import {
   Loss,
   makeOptimizer,
   OptimizerSpec,
+  parseOptimizerSpec,
+  parseTrainingSpec,
   prepareTarget,
   SpecError,
   TrainingSpec,
@@ -102,7 +104,7 @@ describe("checkTrainingSpec", () => {
   it("accepts one source of validation data", () => {
     expect(() => checkTrainingSpec(TrainingSpec.parse({ ...base, validation_split: 0.1 }))).not.toThrow();
     expect(() => checkTrainingSpec(TrainingSpec.parse({ ...base, validation_dataset_id: "d2" }))).not.toThrow();
-    expect(() => checkTrainingSpec(base)).not.toThrow();
+    expect(() => checkTrainingSpec(TrainingSpec.parse(base))).not.toThrow();
   });
 
   it("rejects validation_dataset_id together with validation_split", () => {
@@ -112,35 +114,41 @@ describe("checkTrainingSpec", () => {
   });
 
   it("rejects nesterov without momentum or with dampening", () => {
-    let e = specError(() => checkTrainingSpec({ ...base, optimizer: { type: "SGD", lr: 0.1, nesterov: true } }));
+    let e = specError(() => parseTrainingSpec({ ...base, optimizer: { type: "SGD", lr: 0.1, nesterov: true } }));
     expect(e.path).toEqual(["optimizer", "nesterov"]);
-    e = specError(() => checkTrainingSpec({ ...base, optimizer: { type: "SGD", lr: 0.1, nesterov: true, momentum: 0.9, dampening: 0.1 } }));
+    e = specError(() => parseTrainingSpec({ ...base, optimizer: { type: "SGD", lr: 0.1, nesterov: true, momentum: 0.9, dampening: 0.1 } }));
     expect(e.path).toEqual(["optimizer", "nesterov"]);
-    expect(() => checkTrainingSpec({ ...base, optimizer: { type: "SGD", lr: 0.1, nesterov: true, momentum: 0.9 } })).not.toThrow();
-    e = specError(() => checkTrainingSpec({ ...base, optimizer: { type: "SGD", lr: -1 } }));
+    expect(() => parseTrainingSpec({ ...base, optimizer: { type: "SGD", lr: 0.1, nesterov: true, momentum: 0.9 } })).not.toThrow();
+    e = specError(() => parseTrainingSpec({ ...base, optimizer: { type: "SGD", lr: -1 } }));
     expect(e.path).toEqual(["optimizer", "lr"]);
+  });
+
+  it("words the nesterov rule as the engine does", () => {
+    const e = specError(() => parseTrainingSpec({ ...base, optimizer: { type: "SGD", lr: 0.1, nesterov: true } }));
+    expect(e.message).toBe(optim.NESTEROV_RULE_MESSAGE);
+    expect(() => new optim.SGD(params(), { lr: 0.1, nesterov: true })).toThrow(optim.NESTEROV_RULE_MESSAGE);
   });
 });
 
 describe("makeOptimizer", () => {
   it("maps SGD's snake_case arguments to the engine's options", () => {
-    const opt = makeOptimizer({ type: "SGD", lr: 0.1, momentum: 0.9, dampening: 0, weight_decay: 1e-4, nesterov: true }, params());
+    const opt = makeOptimizer(parseOptimizerSpec({ type: "SGD", lr: 0.1, momentum: 0.9, dampening: 0, weight_decay: 1e-4, nesterov: true }), params());
     expect(opt).toBeInstanceOf(optim.SGD);
     expect(opt.defaults).toEqual({ lr: 0.1, momentum: 0.9, dampening: 0, weightDecay: 1e-4, nesterov: true, maximize: false });
     expect(opt.paramGroups[0]!.params).toHaveLength(2);
   });
 
   it("gives Adam and AdamW PyTorch's defaults", () => {
-    const adam = makeOptimizer({ type: "Adam" }, params());
+    const adam = makeOptimizer(parseOptimizerSpec({ type: "Adam" }), params());
     expect(adam).toBeInstanceOf(optim.Adam);
     expect(adam.defaults).toEqual({ lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false });
-    const adamw = makeOptimizer({ type: "AdamW", lr: 0.01, betas: [0.8, 0.99], amsgrad: true }, params());
+    const adamw = makeOptimizer(parseOptimizerSpec({ type: "AdamW", lr: 0.01, betas: [0.8, 0.99], amsgrad: true }), params());
     expect(adamw).toBeInstanceOf(optim.AdamW);
     expect(adamw.defaults).toEqual({ lr: 0.01, betas: [0.8, 0.99], eps: 1e-8, weightDecay: 1e-2, amsgrad: true, maximize: false });
   });
 
   it("maps RMSprop", () => {
-    const opt = makeOptimizer({ type: "RMSprop", alpha: 0.9, momentum: 0.5, centered: true, weight_decay: 0.1, eps: 1e-6 }, params());
+    const opt = makeOptimizer(parseOptimizerSpec({ type: "RMSprop", alpha: 0.9, momentum: 0.5, centered: true, weight_decay: 0.1, eps: 1e-6 }), params());
     expect(opt).toBeInstanceOf(optim.RMSprop);
     expect(opt.defaults).toEqual({ lr: 1e-2, alpha: 0.9, eps: 1e-6, weightDecay: 0.1, momentum: 0.5, centered: true, maximize: false });
   });
@@ -148,7 +156,7 @@ describe("makeOptimizer", () => {
   it("steps as the engine's optimizer built by hand", () => {
     const a = params();
     const b = a.map((p) => new nn.Parameter(new Tensor(Float32Array.from(p.data as Float32Array), p.shape)));
-    const optA = makeOptimizer({ type: "Adam", lr: 0.1, weight_decay: 0.01 }, a);
+    const optA = makeOptimizer(parseOptimizerSpec({ type: "Adam", lr: 0.1, weight_decay: 0.01 }), a);
     const optB = new optim.Adam(b, { lr: 0.1, weightDecay: 0.01 });
     for (const [ps, opt] of [[a, optA], [b, optB]] as const) {
       manualSeed(1);
@@ -159,8 +167,8 @@ describe("makeOptimizer", () => {
   });
 
   it("throws SpecError for a bad spec", () => {
-    expect(specError(() => makeOptimizer({ type: "SGD", lr: 0.1, nesterov: true }, params())).path).toEqual(["nesterov"]);
-    expect(specError(() => makeOptimizer({ type: "SGD", lr: -1 }, params())).path).toEqual(["lr"]);
+    expect(specError(() => makeOptimizer(parseOptimizerSpec({ type: "SGD", lr: 0.1, nesterov: true }), params())).path).toEqual(["nesterov"]);
+    expect(specError(() => makeOptimizer(parseOptimizerSpec({ type: "SGD", lr: -1 }), params())).path).toEqual(["lr"]);
   });
 
   it("accepts every parsed OptimizerSpec", () => {

@@ -3,7 +3,7 @@ import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { gemm, wasmKernel } from "../../src/tensor/kernels/gemm.js";
-import { GEMM_SPLIT_MIN_WORK, WasmGemm } from "../../src/tensor/kernels/wasm/gemm-wasm.js";
+import { GEMM_SPLIT_MIN_WORK, WasmGemm } from "../../src/tensor/kernels/wasm/gemm_wasm.js";
 import { getNumThreads, MAX_THREADS, setNumThreads } from "../../src/tensor/threads.js";
 
 /** Values in [-1, 1) from a small deterministic generator, in a SharedArrayBuffer as tensors have. */

@@ -13,8 +13,8 @@ import {
   SEQ_MASK,
   SLOT,
   VECTOR_PART_SOURCE,
-} from "./gemm-helper-source.js";
-import type { GemmExports } from "./gemm-module.js";
+} from "./helper_protocol.js";
+import type { GemmExports } from "./gemm_module.js";
 
 /** How many SharedArrayBuffers of vector kernels' arrays the helper holds (see `bufferSlot`). */
 const BUFFER_SLOTS = 8;
@@ -24,7 +24,7 @@ const JOIN_SPIN_MS = 0.05;
 type ComputeFn = GemmExports["compute"];
 /** A vector kernel's run(start, end, pointers..., scalars...) (see vector.ts). */
 export type VectorRunFn = (...args: number[]) => void;
-/** The caller's copies of the helper's chunk loop and chunk runners (the same source, see gemm-helper-source.ts). */
+/** The caller's copies of the helper's chunk loop and chunk runners (the same source, see helper_protocol.ts). */
 const runChunks = new Function(`${RUN_CHUNKS_SOURCE}; return runChunks;`)() as (
   ctl: Int32Array,
   runChunk: (j: number) => void,
@@ -82,12 +82,13 @@ export interface VectorSplitJob {
 }
 
 /**
- * A second thread that shares a WasmGemm's `compute` calls over the same shared WebAssembly memory
- * (the protocol is described in gemm-helper-source.ts). It starts in the background; until it is
+ * A second thread that shares a WasmGemm's `compute` calls over the same shared WebAssembly memory,
+ * and the large runs of vector kernels (vector.ts) over theirs (the protocol is described in
+ * helper_protocol.ts). It starts in the background; until it is
  * `ready` the caller computes alone. It never keeps the process alive (unref'd) and idles in
  * Atomics.wait.
  */
-export class GemmHelper {
+export class KernelHelper {
   private readonly control: Int32Array;
   private readonly f32: Float32Array;
   private seq = 0;
@@ -124,7 +125,7 @@ export class GemmHelper {
   }
 
   /** A helper over `module` instantiated on `memory` (shared), or null if no thread can be started here. */
-  static start(module: object, memory: object): GemmHelper | null {
+  static start(module: object, memory: object): KernelHelper | null {
     const control = new SharedArrayBuffer(CONTROL_INTS * 4);
     const { port1, port2 } = new MessageChannel();
     try {
@@ -136,7 +137,7 @@ export class GemmHelper {
         execArgv: [],
       });
       port1.unref();
-      return new GemmHelper(worker, control, port1);
+      return new KernelHelper(worker, control, port1);
     } catch {
       return null;
     }

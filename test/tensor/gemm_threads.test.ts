@@ -188,7 +188,7 @@ const SRC = new URL("../../src/", import.meta.url).href;
 describe("threads in other threads and processes", () => {
   it("a worker thread (as Piscina's) sets its own thread count and starts its own helper", async () => {
     // a worker's entry cannot be a .ts file; this small JavaScript one loads it through tsx
-    const entry = new URL("./gemm-threads-worker.ts", import.meta.url).href;
+    const entry = new URL("./gemm_threads_worker.ts", import.meta.url).href;
     const worker = new Worker(`import("tsx/esm/api").then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); })`, {
       eval: true,
     });

@@ -1,6 +1,10 @@
+import type { MessagePort } from "node:worker_threads";
+import type { GemmExports } from "./gemm_module.js";
+
 /**
- * The control block a caller and its helper thread share (an Int32Array over a SharedArrayBuffer of
- * its own), slot by slot.
+ * What a caller (kernel_helper.ts) and its helper thread (helper_thread.ts) share: the control
+ * block (an Int32Array over a SharedArrayBuffer of its own), slot by slot, the messages and the
+ * chunk loop and chunk runners both threads run, imported by both so that they run the same code.
  *
  * A job is `compute` (or `computeRows`) over nPanels panels of B, cut into chunks of chunkPanels
  * panels, or a vector kernel's run over one chunk of elements, cut in two parts (FN_VECTOR; see
@@ -26,7 +30,7 @@ export const SLOT = {
   FINISHED: 3,
   /** 1 if a chunk of the current job threw on the helper (the caller reports it) */
   FAILED: 4,
-  /** the job: FN_COMPUTE or FN_COMPUTE_ROWS, then the arguments below */
+  /** the job: FN_COMPUTE, FN_COMPUTE_ROWS or FN_VECTOR, then its arguments below */
   FN: 5,
   PA: 6,
   PB: 7,
@@ -81,37 +85,62 @@ export const MAX_CHUNKS = 255;
  */
 export const HELPER_SPIN_MS = 0.5;
 
+/** A gemm module's `compute` or `computeRows` (the same arguments). */
+export type ComputeFn = GemmExports["compute"];
+/** A vector kernel's run(start, end, pointers..., scalars...) (see vector.ts). */
+export type VectorRunFn = (...args: number[]) => void;
+
+/** What the helper thread is started with (its workerData). */
+export interface HelperWorkerData {
+  /** the compiled gemm module and the caller's shared memory it runs over */
+  readonly module: object;
+  readonly memory: object;
+  /** the control block's SharedArrayBuffer */
+  readonly control: SharedArrayBuffer;
+  /** where the caller posts HelperMessages */
+  readonly port: MessagePort;
+}
+
+/**
+ * What the caller posts on the port: a vector kernel's module and the memory to instantiate it
+ * over, under an id; an array's SharedArrayBuffer, into slot `id` (replacing the one there); or
+ * the id of a kernel instance to drop.
+ */
+export type HelperMessage =
+  | { readonly kind: "kernel"; readonly id: number; readonly module: object; readonly memory: object }
+  | { readonly kind: "buffer"; readonly id: number; readonly buffer: SharedArrayBuffer }
+  | { readonly kind: "drop-kernel"; readonly id: number };
+
 /**
  * Claims and runs chunks of job `seq` until none is left: the part of the protocol both threads
- * run, as JavaScript source so that the helper's copy and the caller's are the same text.
- * `runChunk(j)` runs chunk j; returns false if a chunk threw.
+ * run. `runChunk(j)` runs chunk j; returns false if a chunk threw.
  */
-export const RUN_CHUNKS_SOURCE = `function runChunks(ctl, runChunk, seq) {
+export function runChunks(ctl: Int32Array, runChunk: (j: number) => void, seq: number): boolean {
   let ok = true;
   for (;;) {
-    const v = Atomics.load(ctl, ${SLOT.NEXT});
-    if (v >>> 8 !== seq || (v & ${MAX_CHUNKS}) === 0) return ok;
-    if (Atomics.compareExchange(ctl, ${SLOT.NEXT}, v, v - 1) !== v) continue;
+    const v = Atomics.load(ctl, SLOT.NEXT);
+    if (v >>> 8 !== seq || (v & MAX_CHUNKS) === 0) return ok;
+    if (Atomics.compareExchange(ctl, SLOT.NEXT, v, v - 1) !== v) continue;
     try {
-      runChunk((v & ${MAX_CHUNKS}) - 1);
+      runChunk((v & MAX_CHUNKS) - 1);
     } catch {
       ok = false;
     }
-    Atomics.add(ctl, ${SLOT.FINISHED}, 1);
-    Atomics.notify(ctl, ${SLOT.FINISHED});
+    Atomics.add(ctl, SLOT.FINISHED, 1);
+    Atomics.notify(ctl, SLOT.FINISHED);
   }
-}`;
+}
 
 /** Chunk j of a gemm job; `fns` is [compute, computeRows]. */
-export const GEMM_CHUNK_SOURCE = `function gemmChunk(ctl, fns, j) {
-  const cp = ctl[${SLOT.CHUNK_PANELS}];
+export function gemmChunk(ctl: Int32Array, fns: readonly [ComputeFn, ComputeFn], j: number): void {
+  const cp = ctl[SLOT.CHUNK_PANELS];
   const j0 = j * cp;
-  const panels = Math.min(cp, ctl[${SLOT.N_PANELS}] - j0);
-  const step = ctl[${SLOT.PANEL_BYTES}] * j0;
-  const k = ctl[${SLOT.K}];
-  fns[ctl[${SLOT.FN}]](ctl[${SLOT.PA}], ctl[${SLOT.PB}] + step * k, ctl[${SLOT.C}] + step, ctl[${SLOT.M}], panels, k,
-    ctl[${SLOT.LDC}], ctl[${SLOT.FLAGS}], ctl[${SLOT.BIAS}] + step);
-}`;
+  const panels = Math.min(cp, ctl[SLOT.N_PANELS] - j0);
+  const step = ctl[SLOT.PANEL_BYTES] * j0;
+  const k = ctl[SLOT.K];
+  fns[ctl[SLOT.FN]](ctl[SLOT.PA], ctl[SLOT.PB] + step * k, ctl[SLOT.C] + step, ctl[SLOT.M], panels, k,
+    ctl[SLOT.LDC], ctl[SLOT.FLAGS], ctl[SLOT.BIAS] + step);
+}
 
 /**
  * Part j of a vector job: elements [0, half) (j = 0) or [half, n) (j = 1), streamed in chunks
@@ -120,100 +149,40 @@ export const GEMM_CHUNK_SOURCE = `function gemmChunk(ctl, fns, j) {
  * pointers..., scalars...), copy the written arrays out. `heap` views both sets; `f32` views the
  * control block as float32. Each thread copies its own part, so no chunk crosses between caches.
  */
-export const VECTOR_PART_SOURCE = `function vectorPart(ctl, f32, run, heap, views, j) {
-  const half = ctl[${SLOT.V_HALF}];
+export function vectorPart(
+  ctl: Int32Array,
+  f32: Float32Array,
+  run: VectorRunFn,
+  heap: Float32Array,
+  views: readonly (Float32Array | null)[],
+  j: number,
+): void {
+  const half = ctl[SLOT.V_HALF];
   const from = j === 0 ? 0 : half;
-  const to = j === 0 ? half : ctl[${SLOT.V_N}];
-  const set = j * ${MAX_ARRAYS * VECTOR_CHUNK};
-  const reads = ctl[${SLOT.V_READS}];
-  const writes = ctl[${SLOT.V_WRITES}];
-  const pointers = ctl[${SLOT.V_POINTERS}];
+  const to = j === 0 ? half : ctl[SLOT.V_N];
+  const set = j * MAX_ARRAYS * VECTOR_CHUNK;
+  const reads = ctl[SLOT.V_READS];
+  const writes = ctl[SLOT.V_WRITES];
+  const pointers = ctl[SLOT.V_POINTERS];
   const args = [set * 4, 0];
   for (let i = 0; i < pointers; i++) args.push(0);
-  const end = ${SLOT.V_ARGS} + pointers + ctl[${SLOT.V_SCALARS}];
-  for (let i = ${SLOT.V_ARGS} + pointers; i < end; i++) args.push(f32[i]);
-  for (let off = from; off < to; off += ${VECTOR_CHUNK}) {
-    const len = Math.min(${VECTOR_CHUNK}, to - off);
-    for (let r = 0; r < ${MAX_ARRAYS}; r++) {
-      if (reads & (1 << r)) heap.set(views[r].subarray(off, off + len), set + r * ${VECTOR_CHUNK});
+  const end = SLOT.V_ARGS + pointers + ctl[SLOT.V_SCALARS];
+  for (let i = SLOT.V_ARGS + pointers; i < end; i++) args.push(f32[i]);
+  for (let off = from; off < to; off += VECTOR_CHUNK) {
+    const len = Math.min(VECTOR_CHUNK, to - off);
+    // the masks name only arrays that are there (not null)
+    for (let r = 0; r < MAX_ARRAYS; r++) {
+      if (reads & (1 << r)) heap.set(views[r]!.subarray(off, off + len), set + r * VECTOR_CHUNK);
     }
     args[1] = (set + ((len + 3) & -4)) * 4;
     // the kernel adds the offset into the regions (from set·4) to every resident address
-    for (let i = 0; i < pointers; i++) args[2 + i] = (ctl[${SLOT.V_ARGS} + i] + (off - set) * 4) | 0;
+    for (let i = 0; i < pointers; i++) args[2 + i] = (ctl[SLOT.V_ARGS + i] + (off - set) * 4) | 0;
     run(...args);
-    for (let r = 0; r < ${MAX_ARRAYS}; r++) {
+    for (let r = 0; r < MAX_ARRAYS; r++) {
       if (writes & (1 << r)) {
-        const at = set + r * ${VECTOR_CHUNK};
-        views[r].set(heap.subarray(at, at + len), off);
+        const at = set + r * VECTOR_CHUNK;
+        views[r]!.set(heap.subarray(at, at + len), off);
       }
     }
   }
-}`;
-
-/**
- * The helper thread's program, as source for `new Worker(source, { eval: true })`: plain JavaScript
- * (CommonJS, as eval workers run) rather than a file, so that no worker path has to resolve from
- * the sources under tsx and vitest, from Piscina workers and from the compiled dist/ alike. It gets
- * the compiled gemm module, the caller's shared memory, the control block and a message port as
- * workerData, instantiates the module over that memory and helps with every job it is woken for,
- * forever. Vector kernels (a module and memory to instantiate, or an id to drop) and the
- * SharedArrayBuffers of the arrays they copy (each into a slot, replacing the one there) arrive on
- * the port, read synchronously whenever the caller's MESSAGES count has moved.
- */
-export const HELPER_SOURCE = `"use strict";
-const { parentPort, workerData, receiveMessageOnPort } = require("node:worker_threads");
-const { module, memory, control, port } = workerData;
-const ctl = new Int32Array(control);
-const f32 = new Float32Array(control);
-const { compute, computeRows } = new WebAssembly.Instance(module, { env: { memory } }).exports;
-const fns = [compute, computeRows];
-const vectors = new Map();
-const buffers = new Map();
-let messages = 0;
-${RUN_CHUNKS_SOURCE}
-${GEMM_CHUNK_SOURCE}
-${VECTOR_PART_SOURCE}
-function vectorJob(j) {
-  const kernel = vectors.get(ctl[${SLOT.V_ID}]);
-  const n = ctl[${SLOT.V_N}];
-  const views = [];
-  for (let r = 0; r < ${MAX_ARRAYS}; r++) {
-    const b = ctl[${SLOT.V_BUFFERS} + r];
-    views.push(b < 0 ? null : new Float32Array(buffers.get(b), ctl[${SLOT.V_OFFSETS} + r], n));
-  }
-  vectorPart(ctl, f32, kernel.run, kernel.heap, views, j);
 }
-function vectorReady() {
-  if (!vectors.has(ctl[${SLOT.V_ID}])) return false;
-  for (let r = 0; r < ${MAX_ARRAYS}; r++) {
-    const b = ctl[${SLOT.V_BUFFERS} + r];
-    if (b >= 0 && !buffers.has(b)) return false;
-  }
-  return true;
-}
-const runChunk = (j) => (ctl[${SLOT.FN}] === ${FN_VECTOR} ? vectorJob(j) : gemmChunk(ctl, fns, j));
-let seen = Atomics.load(ctl, ${SLOT.SEQ});
-Atomics.store(ctl, ${SLOT.READY}, 1);
-parentPort.postMessage("ready");
-for (;;) {
-  const deadline = performance.now() + ${HELPER_SPIN_MS};
-  while (Atomics.load(ctl, ${SLOT.SEQ}) === seen) {
-    if (performance.now() > deadline) Atomics.wait(ctl, ${SLOT.SEQ}, seen);
-  }
-  seen = Atomics.load(ctl, ${SLOT.SEQ});
-  while (messages !== Atomics.load(ctl, ${SLOT.MESSAGES})) {
-    const m = receiveMessageOnPort(port);
-    if (m === undefined) break;
-    messages++;
-    const { kind, id, module, memory, buffer } = m.message;
-    if (kind === "kernel") {
-      const run = new WebAssembly.Instance(module, { env: { memory } }).exports.run;
-      vectors.set(id, { run, heap: new Float32Array(memory.buffer, 0, ${2 * MAX_ARRAYS * VECTOR_CHUNK}) });
-    } else if (kind === "buffer") buffers.set(id, buffer);
-    else vectors.delete(id);
-  }
-  // a vector job whose messages are not all read here is left to the caller alone
-  if (ctl[${SLOT.FN}] === ${FN_VECTOR} && (messages !== Atomics.load(ctl, ${SLOT.MESSAGES}) || !vectorReady())) continue;
-  if (!runChunks(ctl, runChunk, seen)) Atomics.store(ctl, ${SLOT.FAILED}, 1);
-}
-`;

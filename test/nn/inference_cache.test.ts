@@ -11,8 +11,8 @@ import * as F from "../../src/nn/functional/index.js";
 import * as optim from "../../src/optim/index.js";
 import { bumpVersion, fromTypedArray, manualSeed, rand, randn, storageVersion, Tensor, tensor } from "../../src/tensor/index.js";
 import { gemm, setGemmBackend, wasmKernel } from "../../src/tensor/kernels/gemm.js";
-import { DEFAULT_SHAPE } from "../../src/tensor/kernels/wasm/gemm-module.js";
-import { WasmGemm } from "../../src/tensor/kernels/wasm/gemm-wasm.js";
+import { DEFAULT_SHAPE } from "../../src/tensor/kernels/wasm/gemm_module.js";
+import { WasmGemm } from "../../src/tensor/kernels/wasm/gemm_wasm.js";
 
 afterEach(() => {
   setGemmBackend("wasm");

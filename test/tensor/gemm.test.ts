@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { gemm, gemmBackend, gemmTs, setGemmBackend, WASM_GEMM_MIN_WORK } from "../../src/tensor/kernels/gemm.js";
-import { WasmGemm } from "../../src/tensor/kernels/wasm/gemm-wasm.js";
-import { DEFAULT_SHAPE, gemmModuleBytes } from "../../src/tensor/kernels/wasm/gemm-module.js";
+import { WasmGemm } from "../../src/tensor/kernels/wasm/gemm_wasm.js";
+import { DEFAULT_SHAPE, gemmModuleBytes } from "../../src/tensor/kernels/wasm/gemm_module.js";
 import { relaxedSimdAvailable } from "../../src/tensor/kernels/wasm/relaxed.js";
 
 type Gemm = typeof gemmTs;

@@ -7,7 +7,7 @@ describe("relaxed SIMD (the matmul's fused multiply-add)", () => {
   });
 
   const load = async () => (await import("../../src/tensor/kernels/wasm/relaxed.js")).relaxedSimdAvailable;
-  const gemmModule = async () => import("../../src/tensor/kernels/wasm/gemm-wasm.js");
+  const gemmModule = async () => import("../../src/tensor/kernels/wasm/gemm_wasm.js");
 
   it("is available by default, and the default kernel uses it", async () => {
     vi.stubEnv("KILN_WASM_FMA", "");

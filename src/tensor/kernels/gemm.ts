@@ -1,6 +1,6 @@
 import type { FloatStorage } from "../dtype.js";
 import { storageVersion } from "../version.js";
-import { WasmGemm } from "./wasm/gemm-wasm.js";
+import { WasmGemm } from "./wasm/gemm_wasm.js";
 
 /**
  * Which kernel float32 products use: "wasm" (WebAssembly SIMD, see ./wasm/) or "ts" (the plain
@@ -79,7 +79,7 @@ export interface GemmEpilogue {
  * accumulation, in a different order than the TypeScript loops: results differ at the ~1e-6
  * relative level; products of one to three rows take a matrix-vector kernel with the same
  * numbers as the general one), the largest split between getNumThreads() threads with the same
- * results (see ./wasm/gemm-wasm.ts); everything else runs `gemmTs`. An optional epilogue adds a bias to
+ * results (see ./wasm/gemm_wasm.ts); everything else runs `gemmTs`. An optional epilogue adds a bias to
  * every row and applies ReLU in the same pass, and `cacheB` keeps a weight's packed panels.
  */
 export function gemm(

@@ -1,7 +1,7 @@
 import { getNumThreads } from "../../threads.js";
 import { wasmKernel } from "../gemm.js";
 import { Code, encodeModule, F32, I32, V128, type Local } from "./encoder.js";
-import { MAX_ARRAYS as ARRAYS, VECTOR_CHUNK } from "./gemm-helper-source.js";
+import { MAX_ARRAYS as ARRAYS, VECTOR_CHUNK } from "./helper_protocol.js";
 
 /**
  * Elementwise float32 kernels in WebAssembly SIMD (f32x4) that compute exactly what the equivalent

@@ -3,7 +3,7 @@ import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { gemm, wasmKernel } from "../../src/tensor/kernels/gemm.js";
-import { GEMM_SPLIT_MIN_WORK, WasmGemm } from "../../src/tensor/kernels/wasm/gemm-wasm.js";
+import { GEMM_SPLIT_MIN_WORK, WasmGemm } from "../../src/tensor/kernels/wasm/gemm_wasm.js";
 import { getNumThreads, MAX_THREADS, setNumThreads } from "../../src/tensor/threads.js";
 
 /** Values in [-1, 1) from a small deterministic generator, in a SharedArrayBuffer as tensors have. */
@@ -188,7 +188,7 @@ const SRC = new URL("../../src/", import.meta.url).href;
 describe("threads in other threads and processes", () => {
   it("a worker thread (as Piscina's) sets its own thread count and starts its own helper", async () => {
     // a worker's entry cannot be a .ts file; this small JavaScript one loads it through tsx
-    const entry = new URL("./gemm-threads-worker.ts", import.meta.url).href;
+    const entry = new URL("./gemm_threads_worker.ts", import.meta.url).href;
     const worker = new Worker(`import("tsx/esm/api").then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); })`, {
       eval: true,
     });

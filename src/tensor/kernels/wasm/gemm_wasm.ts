@@ -1,6 +1,6 @@
 import { getNumThreads } from "../../threads.js";
-import { GemmHelper } from "./gemm-helper.js";
-import { ACCUMULATE, BIAS, DEFAULT_SHAPE, gemmModuleBytes, RELU, type GemmExports, type GemmKernelShape } from "./gemm-module.js";
+import { KernelHelper } from "./kernel_helper.js";
+import { ACCUMULATE, BIAS, DEFAULT_SHAPE, gemmModuleBytes, RELU, type GemmExports, type GemmKernelShape } from "./gemm_module.js";
 import { relaxedSimdAvailable } from "./relaxed.js";
 
 /** The part of the WebAssembly JS API used here (the project's `lib`/`types` do not declare it). */
@@ -28,7 +28,7 @@ const MEMORY_IMPORT = { minPages: 1, shared: { maxPages: MAX_BYTES / PAGE } };
  * (12.8M) and W4's batch of 1024 are split; W2's 64×256·256×128 products (2.1M, ~100 µs) are not.
  */
 export const GEMM_SPLIT_MIN_WORK = 1 << 22;
-/** How many chunks a split product is cut into, for the two threads to take in turn (see gemm-helper-source.ts). */
+/** How many chunks a split product is cut into, for the two threads to take in turn (see helper_protocol.ts). */
 const SPLIT_CHUNKS = 8;
 
 function roundUp4(x: number): number {
@@ -100,7 +100,7 @@ export class WasmGemm {
   readonly stats = { hits: 0, packs: 0, splits: 0 };
   private readonly module: object;
   /** the second thread, once a product was large enough to want it; null if it cannot be started */
-  private helper: GemmHelper | null | undefined;
+  private helper: KernelHelper | null | undefined;
 
   /** whether the kernels fuse their multiply-adds (see relaxed.ts) */
   readonly fma: boolean;
@@ -144,14 +144,14 @@ export class WasmGemm {
    * wants one; null until it can take jobs (it starts in the background: meanwhile work runs on
    * the calling thread alone).
    */
-  readyHelper(): GemmHelper | null {
-    if (this.helper === undefined) this.helper = GemmHelper.start(this.module, this.memory);
+  readyHelper(): KernelHelper | null {
+    if (this.helper === undefined) this.helper = KernelHelper.start(this.module, this.memory);
     return this.helper?.ready ? this.helper : null;
   }
 
   /** Starts the helper thread now; resolves true once it takes jobs (for tests). */
   startHelper(): Promise<boolean> {
-    if (this.helper === undefined) this.helper = GemmHelper.start(this.module, this.memory);
+    if (this.helper === undefined) this.helper = KernelHelper.start(this.module, this.memory);
     return this.helper?.started ?? Promise.resolve(false);
   }
 

@@ -1,5 +1,5 @@
 /**
- * A worker thread's side of gemm-threads.test.ts (loaded through tsx, as the training pool's
+ * A worker thread's side of gemm_threads.test.ts (loaded through tsx, as the training pool's
  * Piscina workers are): it sets its own thread count, starts its own helper thread, and reports
  * whether a product it split equals the one it computed alone.
  */

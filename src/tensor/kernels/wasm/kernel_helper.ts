@@ -1,48 +1,45 @@
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
 import { MessageChannel, Worker, type MessagePort } from "node:worker_threads";
 import {
   CONTROL_INTS,
   FN_COMPUTE,
   FN_COMPUTE_ROWS,
   FN_VECTOR,
-  GEMM_CHUNK_SOURCE,
-  HELPER_SOURCE,
   MAX_ARRAYS,
   MAX_CHUNKS,
   MAX_VECTOR_ARGS,
-  RUN_CHUNKS_SOURCE,
   SEQ_MASK,
   SLOT,
-  VECTOR_PART_SOURCE,
-} from "./gemm-helper-source.js";
-import type { GemmExports } from "./gemm-module.js";
+  gemmChunk,
+  runChunks,
+  vectorPart,
+  type ComputeFn,
+  type HelperMessage,
+  type HelperWorkerData,
+  type VectorRunFn,
+} from "./helper_protocol.js";
 
 /** How many SharedArrayBuffers of vector kernels' arrays the helper holds (see `bufferSlot`). */
 const BUFFER_SLOTS = 8;
 /** How long the caller polls for the helper's last chunk before it sleeps in Atomics.wait, in ms. */
 const JOIN_SPIN_MS = 0.05;
 
-type ComputeFn = GemmExports["compute"];
-/** A vector kernel's run(start, end, pointers..., scalars...) (see vector.ts). */
-export type VectorRunFn = (...args: number[]) => void;
-/** The caller's copies of the helper's chunk loop and chunk runners (the same source, see gemm-helper-source.ts). */
-const runChunks = new Function(`${RUN_CHUNKS_SOURCE}; return runChunks;`)() as (
-  ctl: Int32Array,
-  runChunk: (j: number) => void,
-  seq: number,
-) => boolean;
-const gemmChunk = new Function(`${GEMM_CHUNK_SOURCE}; return gemmChunk;`)() as (
-  ctl: Int32Array,
-  fns: readonly [ComputeFn, ComputeFn],
-  j: number,
-) => void;
-const vectorPart = new Function(`${VECTOR_PART_SOURCE}; return vectorPart;`)() as (
-  ctl: Int32Array,
-  f32: Float32Array,
-  run: VectorRunFn,
-  heap: Float32Array,
-  views: readonly (Float32Array | null)[],
-  j: number,
-) => void;
+/**
+ * A thread running helper_thread: the compiled .js beside this file from the build; from sources
+ * (tests, tsx) the .ts one, required through tsx's require hook (Node 20 applies no ESM loader hook
+ * to a worker thread's entry), as the job queue's consumer thread is (src/jobs/bullmq_queue.ts).
+ * The hook is resolved from here, not from the working directory, so that a script run by tsx from
+ * elsewhere still gets its helper; loading it makes the helper ready a few hundred ms later than
+ * from the build (the caller computes alone meanwhile). No other flags of the caller's are passed.
+ */
+function startHelperThread(workerData: HelperWorkerData, transferList: MessagePort[]): Worker {
+  const fromSource = import.meta.url.endsWith(".ts");
+  const file = fileURLToPath(new URL(`./helper_thread.${fromSource ? "ts" : "js"}`, import.meta.url));
+  if (!fromSource) return new Worker(file, { workerData, transferList, execArgv: [] });
+  const tsxHook = createRequire(import.meta.url).resolve("tsx/cjs");
+  return new Worker(`require(${JSON.stringify(file)})`, { eval: true, workerData, transferList, execArgv: ["--require", tsxHook] });
+}
 
 /** A `compute` / `computeRows` call over nPanels panels of B, to be cut into chunks of B panels. */
 export interface SplitJob {
@@ -62,7 +59,7 @@ export interface SplitJob {
   readonly chunkPanels: number;
 }
 
-/** A vector kernel's run over n elements, cut in two parts, one for each thread (see VECTOR_PART_SOURCE). */
+/** A vector kernel's run over n elements, cut in two parts, one for each thread (see vectorPart in helper_protocol.ts). */
 export interface VectorSplitJob {
   /** the caller's instance of the kernel, its registered id and its memory's chunk regions (both sets) */
   readonly run: VectorRunFn;
@@ -82,12 +79,13 @@ export interface VectorSplitJob {
 }
 
 /**
- * A second thread that shares a WasmGemm's `compute` calls over the same shared WebAssembly memory
- * (the protocol is described in gemm-helper-source.ts). It starts in the background; until it is
+ * A second thread that shares a WasmGemm's `compute` calls over the same shared WebAssembly memory,
+ * and the large runs of vector kernels (vector.ts) over theirs (the protocol is described in
+ * helper_protocol.ts). It starts in the background; until it is
  * `ready` the caller computes alone. It never keeps the process alive (unref'd) and idles in
  * Atomics.wait.
  */
-export class GemmHelper {
+export class KernelHelper {
   private readonly control: Int32Array;
   private readonly f32: Float32Array;
   private seq = 0;
@@ -124,19 +122,13 @@ export class GemmHelper {
   }
 
   /** A helper over `module` instantiated on `memory` (shared), or null if no thread can be started here. */
-  static start(module: object, memory: object): GemmHelper | null {
+  static start(module: object, memory: object): KernelHelper | null {
     const control = new SharedArrayBuffer(CONTROL_INTS * 4);
     const { port1, port2 } = new MessageChannel();
     try {
-      // execArgv: []: the helper needs no loader (tsx) or flags of the caller's, and starts faster
-      const worker = new Worker(HELPER_SOURCE, {
-        eval: true,
-        workerData: { module, memory, control, port: port2 },
-        transferList: [port2],
-        execArgv: [],
-      });
+      const worker = startHelperThread({ module, memory, control, port: port2 }, [port2]);
       port1.unref();
-      return new GemmHelper(worker, control, port1);
+      return new KernelHelper(worker, control, port1);
     } catch {
       return null;
     }
@@ -200,7 +192,7 @@ export class GemmHelper {
   }
 
   /** Posts a message; the helper reads it (synchronously) before its next job. */
-  private post(message: { kind: string; id: number; module?: object; memory?: object; buffer?: SharedArrayBuffer }): void {
+  private post(message: HelperMessage): void {
     this.port.postMessage(message);
     Atomics.store(this.control, SLOT.MESSAGES, ++this.messages);
   }

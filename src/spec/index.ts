@@ -24,8 +24,6 @@ export {
 } from "./layers.js";
 export {
   ModelSpec,
-  NeuralNetwork,
-  SeededDropout,
   buildModel,
   resolveModel,
   MAX_LAYERS,
@@ -37,6 +35,8 @@ export {
   type BuildModelOptions,
   type BuiltModel,
 } from "./model.js";
+/** The module `buildModel` builds; it lives in nn. */
+export { NeuralNetwork } from "../nn/index.js";
 export {
   Loss,
   OptimizerSpec,

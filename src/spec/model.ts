@@ -1,13 +1,11 @@
 /**
  * Model specs: the JSON a client sends to describe a network, its validation (Zod for each field,
- * shape inference for how the layers fit together) and the `NeuralNetwork` module built from it.
- *
- * The built module is the seed's `NeuralNetwork`: one `nn.Sequential` registered as "layers", so
- * its state-dict keys (`layers.0.weight`, ...) and repr are PyTorch's for the same layers.
+ * shape inference for how the layers fit together) and the module built from it, the seed's
+ * `nn.NeuralNetwork`, whose state-dict keys and repr are PyTorch's for the same layers.
  */
 import { z } from "zod";
 import { text } from "./text.js";
-import { defaultGenerator, Generator, type Tensor } from "../tensor/index.js";
+import { defaultGenerator, Generator } from "../tensor/index.js";
 import * as nn from "../nn/index.js";
 import { parseSpec, SpecError } from "./errors.js";
 import { LayerSpec } from "./layers.js";
@@ -54,48 +52,6 @@ export const ModelSpec = z
 export type ModelSpec = z.infer<typeof ModelSpec>;
 /** A model spec as a request may give it (defaults not yet applied). */
 export type ModelSpecInput = z.input<typeof ModelSpec>;
-
-// ---------------------------------------------------------------------------------------------
-// the module
-
-/**
- * torch.nn.Dropout drawing its masks from a generator of the model's instead of the global one
- * (Kiln's nn.Dropout always uses the global generator; F.dropout takes one). Named `Dropout` so
- * that reprs are PyTorch's.
- */
-class Dropout extends nn.Dropout {
-  constructor(
-    p: number,
-    public generator: Generator,
-  ) {
-    super(p);
-  }
-
-  override forward(input: Tensor): Tensor {
-    return nn.functional.dropout(input, this.p, this.training, this.generator);
-  }
-}
-export { Dropout as SeededDropout };
-
-/** The seed's NeuralNetwork: an `nn.Sequential` of layers registered as "layers". */
-export class NeuralNetwork extends nn.Module {
-  readonly layers: nn.Sequential;
-
-  constructor(layers: nn.Sequential | nn.Module[]) {
-    super();
-    this.layers = this.registerModule("layers", layers instanceof nn.Sequential ? layers : new nn.Sequential(...layers));
-  }
-
-  forward(x: Tensor): Tensor {
-    return this.layers.forward(x);
-  }
-
-  /** Makes every Dropout layer draw its masks from `generator` from now on. */
-  setDropoutGenerator(generator: Generator): this {
-    for (const m of this.modules()) if (m instanceof Dropout) m.generator = generator;
-    return this;
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // shape inference
@@ -225,7 +181,7 @@ export interface BuildModelOptions {
 }
 
 export interface BuiltModel extends ResolvedModel {
-  module: NeuralNetwork;
+  module: nn.NeuralNetwork;
   /** The generator the initial weights were drawn from (now advanced past them); null if none was. */
   generator: Generator | null;
   trainableParams: number;
@@ -254,7 +210,7 @@ function makeLayer(layer: LayerSpec, input: readonly number[], generator: Genera
     case "LogSoftmax":
       return new nn.LogSoftmax(layer.dim);
     case "Dropout":
-      return new Dropout(layer.p, dropoutGenerator);
+      return new nn.Dropout(layer.p, { generator: dropoutGenerator });
     case "Flatten":
       return new nn.Flatten(layer.start_dim, layer.end_dim);
     case "LayerNorm":
@@ -305,7 +261,7 @@ export function buildModel(spec: ModelSpecInput, options: BuildModelOptions = {}
     shape = resolved.layers[i]!.output_shape;
     return m;
   });
-  const module = new NeuralNetwork(modules);
+  const module = new nn.NeuralNetwork(modules);
   const trainableParams = module.parameters().reduce((n, p) => n + (p.requiresGrad ? p.numel() : 0), 0);
   return { ...resolved, module, generator, trainableParams, repr: String(module), summary: summarize(resolved, trainableParams) };
 }

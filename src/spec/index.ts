@@ -21,7 +21,7 @@ export {
   IdentitySpec,
   LAYER_TYPES,
   type LayerSpecInput,
-} from "./layers.js";
+} from "./layers/index.js";
 export {
   ModelSpec,
   buildModel,

@@ -8,7 +8,7 @@ import { text } from "./text.js";
 import { defaultGenerator, Generator } from "../tensor/index.js";
 import * as nn from "../nn/index.js";
 import { parseSpec, SpecError } from "./errors.js";
-import { LayerSpec } from "./layers.js";
+import { buildLayer, inferLayer, LayerSpec, shapeString } from "./layers/index.js";
 
 /** The most layers a model spec may list. */
 export const MAX_LAYERS = 100;
@@ -77,62 +77,6 @@ export interface ResolvedModel {
   numParams: number;
 }
 
-const shapeString = (perSample: readonly number[]): string => `[N, ${perSample.join(", ")}]`;
-
-/**
- * A dimension argument of layer `index` (PyTorch's convention: batched dims, negative from the end)
- * as an index into the per-sample shape; the batch dimension is refused.
- */
-function sampleDim(value: number, perSample: readonly number[], index: number, field: string): number {
-  const ndim = perSample.length + 1;
-  const d = value < 0 ? value + ndim : value;
-  if (d <= 0 || d >= ndim) {
-    const allowed = ndim === 2 ? "1 or -1" : `1..${ndim - 1} or -${ndim - 1}..-1`;
-    const why = d === 0 ? `dim ${value} is the batch dimension` : `${field} ${value} is out of range`;
-    throw new SpecError(
-      `${why} for this layer's input of shape ${shapeString(perSample)}: use ${allowed} (dim 0 is the batch)`,
-      ["layers", index, field],
-    );
-  }
-  return d - 1;
-}
-
-/** The per-sample output shape of one layer, its parameter count and its resolved spec. */
-function inferLayer(layer: LayerSpec, input: readonly number[], index: number): { spec: LayerSpec; output: number[]; params: number } {
-  const last = input[input.length - 1]!;
-  switch (layer.type) {
-    case "Linear": {
-      if (layer.in_features !== undefined && layer.in_features !== last) {
-        const source = index === 0 ? "input_shape gives" : "the previous layer gives";
-        throw new SpecError(`in_features is ${layer.in_features} but ${source} ${last} features`, ["layers", index, "in_features"]);
-      }
-      const spec = { type: "Linear" as const, in_features: last, out_features: layer.out_features, bias: layer.bias };
-      const params = last * layer.out_features + (layer.bias ? layer.out_features : 0);
-      return { spec, output: [...input.slice(0, -1), layer.out_features], params };
-    }
-    case "Softmax":
-    case "LogSoftmax":
-      sampleDim(layer.dim, input, index, "dim");
-      return { spec: layer, output: [...input], params: 0 };
-    case "Flatten": {
-      const start = sampleDim(layer.start_dim, input, index, "start_dim");
-      const end = sampleDim(layer.end_dim, input, index, "end_dim");
-      if (start > end) {
-        throw new SpecError(
-          `start_dim ${layer.start_dim} comes after end_dim ${layer.end_dim} for this layer's input of shape ${shapeString(input)}`,
-          ["layers", index, "start_dim"],
-        );
-      }
-      const merged = input.slice(start, end + 1).reduce((a, b) => a * b, 1);
-      return { spec: layer, output: [...input.slice(0, start), merged, ...input.slice(end + 1)], params: 0 };
-    }
-    case "LayerNorm":
-      return { spec: layer, output: [...input], params: layer.elementwise_affine ? 2 * last : 0 };
-    default:
-      return { spec: layer, output: [...input], params: 0 };
-  }
-}
-
 /**
  * Validates `spec` (Zod, then shape inference) without allocating weights. Throws SpecError with
  * the path of the field at fault, e.g. `["layers", 2, "in_features"]`.
@@ -191,35 +135,6 @@ export interface BuiltModel extends ResolvedModel {
   summary: string;
 }
 
-function makeLayer(layer: LayerSpec, input: readonly number[], generator: Generator | null, dropoutGenerator: Generator): nn.Module {
-  switch (layer.type) {
-    case "Linear":
-      return new nn.Linear(layer.in_features!, layer.out_features, { bias: layer.bias, generator });
-    case "ReLU":
-      return new nn.ReLU();
-    case "LeakyReLU":
-      return new nn.LeakyReLU(layer.negative_slope);
-    case "Sigmoid":
-      return new nn.Sigmoid();
-    case "Tanh":
-      return new nn.Tanh();
-    case "GELU":
-      return new nn.GELU(layer.approximate);
-    case "Softmax":
-      return new nn.Softmax(layer.dim);
-    case "LogSoftmax":
-      return new nn.LogSoftmax(layer.dim);
-    case "Dropout":
-      return new nn.Dropout(layer.p, { generator: dropoutGenerator });
-    case "Flatten":
-      return new nn.Flatten(layer.start_dim, layer.end_dim);
-    case "LayerNorm":
-      return new nn.LayerNorm(input[input.length - 1]!, { eps: layer.eps, elementwiseAffine: layer.elementwise_affine });
-    case "Identity":
-      return new nn.Identity();
-  }
-}
-
 const thousands = (n: number): string => n.toLocaleString("en-US");
 
 function summarize(resolved: ResolvedModel, trainable: number): string {
@@ -255,9 +170,10 @@ export function buildModel(spec: ModelSpecInput, options: BuildModelOptions = {}
   }
   const seed = resolved.resolvedSpec.seed;
   const generator = options.generator !== undefined ? options.generator : seed !== undefined ? new Generator().manualSeed(seed) : defaultGenerator;
+  const context = { generator, dropoutGenerator: options.dropoutGenerator ?? defaultGenerator };
   let shape = resolved.inputShape;
   const modules = resolved.resolvedSpec.layers.map((layer, i) => {
-    const m = makeLayer(layer, shape, generator, options.dropoutGenerator ?? defaultGenerator);
+    const m = buildLayer(layer, shape, context);
     shape = resolved.layers[i]!.output_shape;
     return m;
   });

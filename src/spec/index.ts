@@ -26,6 +26,7 @@ export {
   ModelSpec,
   buildModel,
   resolveModel,
+  weightsGenerator,
   MAX_LAYERS,
   MAX_INPUT_DIMS,
   DEFAULT_MAX_PARAMS,

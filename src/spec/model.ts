@@ -106,10 +106,20 @@ export function resolveModel(spec: ModelSpecInput): ResolvedModel {
 // ---------------------------------------------------------------------------------------------
 // building
 
+/**
+ * The generator a model's initial weights are drawn from, as its spec's `seed` says: with a seed, a
+ * generator of the model's own seeded with it, so the weights are those of `torch.manual_seed(seed)`
+ * then constructing the layers and the global generator does not move; without one, `unseeded()`
+ * (the library's global generator, or a randomly seeded one for the service).
+ */
+export function weightsGenerator(seed: ModelSpec["seed"], unseeded: () => Generator): Generator {
+  return seed !== undefined ? new Generator().manualSeed(seed) : unseeded();
+}
+
 export interface BuildModelOptions {
   /**
-   * Where the initial weights are drawn from, in construction order. Default: a new generator
-   * seeded with `spec.seed` when the spec has one, else the global generator (so `manualSeed(S)`
+   * Where the initial weights are drawn from, in construction order. Default: `weightsGenerator`
+   * for the spec's seed, falling back on the global generator (so `manualSeed(S)`
    * then `buildModel` gives `torch.manual_seed(S); NeuralNetwork(...)`). null draws nothing and
    * leaves the weights zero, for a module whose weights are loaded next.
    */
@@ -168,8 +178,7 @@ export function buildModel(spec: ModelSpecInput, options: BuildModelOptions = {}
       ["layers"],
     );
   }
-  const seed = resolved.resolvedSpec.seed;
-  const generator = options.generator !== undefined ? options.generator : seed !== undefined ? new Generator().manualSeed(seed) : defaultGenerator;
+  const generator = options.generator !== undefined ? options.generator : weightsGenerator(resolved.resolvedSpec.seed, () => defaultGenerator);
   const context = { generator, dropoutGenerator: options.dropoutGenerator ?? defaultGenerator };
   let shape = resolved.inputShape;
   const modules = resolved.resolvedSpec.layers.map((layer, i) => {

@@ -10,6 +10,7 @@ import {
   NeuralNetwork,
   resolveModel,
   SpecError,
+  weightsGenerator,
   type LayerSpecInput,
   type ModelSpecInput,
 } from "../../src/spec/index.js";
@@ -394,5 +395,15 @@ describe("the layer registry", () => {
     const built = buildModel({ input_shape: [4], layers });
     expect(built.layers.map((l) => l.type)).toEqual(LAYER_TYPES);
     expect(LAYER_TYPES.map((_, i) => built.module.layers.at(i).constructor.name)).toEqual(LAYER_TYPES);
+  });
+});
+
+describe("weightsGenerator", () => {
+  it("gives a seeded spec a generator of its own and an unseeded one the fallback", () => {
+    const fallback = new Generator();
+    const seeded = weightsGenerator(123, () => fallback);
+    expect(seeded).not.toBe(fallback);
+    expect(seeded.getState()).toEqual(new Generator().manualSeed(123).getState());
+    expect(weightsGenerator(undefined, () => fallback)).toBe(fallback);
   });
 });

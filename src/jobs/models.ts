@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { noGrad } from "../autograd/index.js";
-import { buildModel, ModelSpec, SpecError, type BuiltModel, type LayerInfo, type ModelSpecInput, type ResolvedModel } from "../spec/index.js";
+import { buildModel, ModelSpec, SpecError, weightsGenerator, type BuiltModel, type LayerInfo, type ModelSpecInput, type ResolvedModel } from "../spec/index.js";
 import type { Json, ModelRecord, ModelSummaryRecord, Store } from "../store/index.js";
 import { formatShape, Generator, numel, safetensors, sameShape, Tensor, type NestedValue } from "../tensor/index.js";
 import { NotFoundError } from "./errors.js";
@@ -90,20 +90,22 @@ export interface DrawnModel {
   generatorState: Uint8Array;
 }
 
-/** A new model's draw: its spec (checked), the seed of its generator, and the parameter limit. */
+/** A new model's draw: its spec (checked), a seed for a spec without one, and the parameter limit. */
 export interface ModelDraw {
   spec: ModelSpec;
+  /** The seed of the model's generator when `spec` has none (the service draws it at random). */
   seed: bigint;
   maxParams: number;
 }
 
 /**
- * Draws a new model's initial weights as `torch.manual_seed(seed); NeuralNetwork(...)` does and
- * serializes them: the user-sized part of creating a model (10M parameters take a few hundred ms),
- * which the service runs on a parse thread. SpecError when the spec is past `maxParams`.
+ * Draws a new model's initial weights as `torch.manual_seed(seed); NeuralNetwork(...)` does, for the
+ * spec's seed or else `seed`, and serializes them: the user-sized part of creating a model (10M
+ * parameters take a few hundred ms), which the service runs on a parse thread. SpecError when the
+ * spec is past `maxParams`.
  */
 export function drawModel({ spec, seed, maxParams }: ModelDraw): DrawnModel {
-  const generator = new Generator().manualSeed(seed);
+  const generator = weightsGenerator(spec.seed, () => new Generator().manualSeed(seed));
   const built = buildModel(spec, { generator, maxParams });
   return {
     resolvedSpec: built.resolvedSpec,
@@ -128,8 +130,8 @@ export class ModelService {
 
   async create(input: ModelSpecInput): Promise<ModelRecord> {
     const spec = ModelSpec.parse(input);
-    // like torch.manual_seed(seed) then NeuralNetwork(...); unseeded models draw from a fresh random seed
-    const seed = spec.seed !== undefined ? BigInt(spec.seed) : randomBytes(8).readBigUInt64LE() >> 1n;
+    // unseeded models draw from a fresh random seed in [0, 2^63), PyTorch's range
+    const seed = randomBytes(8).readBigUInt64LE() >> 1n;
     const drawn = await this.draw({ spec, seed, maxParams: this.limits.maxParams });
     const at = new Date().toISOString();
     const record: ModelRecord = {

@@ -21,13 +21,12 @@ export {
   IdentitySpec,
   LAYER_TYPES,
   type LayerSpecInput,
-} from "./layers.js";
+} from "./layers/index.js";
 export {
   ModelSpec,
-  NeuralNetwork,
-  SeededDropout,
   buildModel,
   resolveModel,
+  weightsGenerator,
   MAX_LAYERS,
   MAX_INPUT_DIMS,
   DEFAULT_MAX_PARAMS,
@@ -37,6 +36,8 @@ export {
   type BuildModelOptions,
   type BuiltModel,
 } from "./model.js";
+/** The module `buildModel` builds; it lives in nn. */
+export { NeuralNetwork } from "../nn/index.js";
 export {
   OptimizerSpec,
   SGDSpec,

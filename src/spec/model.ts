@@ -1,16 +1,14 @@
 /**
  * Model specs: the JSON a client sends to describe a network, its validation (Zod for each field,
- * shape inference for how the layers fit together) and the `NeuralNetwork` module built from it.
- *
- * The built module is the seed's `NeuralNetwork`: one `nn.Sequential` registered as "layers", so
- * its state-dict keys (`layers.0.weight`, ...) and repr are PyTorch's for the same layers.
+ * shape inference for how the layers fit together) and the module built from it, the seed's
+ * `nn.NeuralNetwork`, whose state-dict keys and repr are PyTorch's for the same layers.
  */
 import { z } from "zod";
 import { text } from "./text.js";
-import { defaultGenerator, Generator, type Tensor } from "../tensor/index.js";
+import { defaultGenerator, Generator } from "../tensor/index.js";
 import * as nn from "../nn/index.js";
 import { parseSpec, SpecError } from "./errors.js";
-import { LayerSpec } from "./layers.js";
+import { buildLayer, inferLayer, LayerSpec, shapeString } from "./layers/index.js";
 
 /** The most layers a model spec may list. */
 export const MAX_LAYERS = 100;
@@ -56,48 +54,6 @@ export type ModelSpec = z.infer<typeof ModelSpec>;
 export type ModelSpecInput = z.input<typeof ModelSpec>;
 
 // ---------------------------------------------------------------------------------------------
-// the module
-
-/**
- * torch.nn.Dropout drawing its masks from a generator of the model's instead of the global one
- * (Kiln's nn.Dropout always uses the global generator; F.dropout takes one). Named `Dropout` so
- * that reprs are PyTorch's.
- */
-class Dropout extends nn.Dropout {
-  constructor(
-    p: number,
-    public generator: Generator,
-  ) {
-    super(p);
-  }
-
-  override forward(input: Tensor): Tensor {
-    return nn.functional.dropout(input, this.p, this.training, this.generator);
-  }
-}
-export { Dropout as SeededDropout };
-
-/** The seed's NeuralNetwork: an `nn.Sequential` of layers registered as "layers". */
-export class NeuralNetwork extends nn.Module {
-  readonly layers: nn.Sequential;
-
-  constructor(layers: nn.Sequential | nn.Module[]) {
-    super();
-    this.layers = this.registerModule("layers", layers instanceof nn.Sequential ? layers : new nn.Sequential(...layers));
-  }
-
-  forward(x: Tensor): Tensor {
-    return this.layers.forward(x);
-  }
-
-  /** Makes every Dropout layer draw its masks from `generator` from now on. */
-  setDropoutGenerator(generator: Generator): this {
-    for (const m of this.modules()) if (m instanceof Dropout) m.generator = generator;
-    return this;
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
 // shape inference
 
 /** One layer of a resolved model: what it outputs for one sample and how many weights it has. */
@@ -119,62 +75,6 @@ export interface ResolvedModel {
   /** Shape of one output sample (the last layer's output_shape). */
   outputShape: number[];
   numParams: number;
-}
-
-const shapeString = (perSample: readonly number[]): string => `[N, ${perSample.join(", ")}]`;
-
-/**
- * A dimension argument of layer `index` (PyTorch's convention: batched dims, negative from the end)
- * as an index into the per-sample shape; the batch dimension is refused.
- */
-function sampleDim(value: number, perSample: readonly number[], index: number, field: string): number {
-  const ndim = perSample.length + 1;
-  const d = value < 0 ? value + ndim : value;
-  if (d <= 0 || d >= ndim) {
-    const allowed = ndim === 2 ? "1 or -1" : `1..${ndim - 1} or -${ndim - 1}..-1`;
-    const why = d === 0 ? `dim ${value} is the batch dimension` : `${field} ${value} is out of range`;
-    throw new SpecError(
-      `${why} for this layer's input of shape ${shapeString(perSample)}: use ${allowed} (dim 0 is the batch)`,
-      ["layers", index, field],
-    );
-  }
-  return d - 1;
-}
-
-/** The per-sample output shape of one layer, its parameter count and its resolved spec. */
-function inferLayer(layer: LayerSpec, input: readonly number[], index: number): { spec: LayerSpec; output: number[]; params: number } {
-  const last = input[input.length - 1]!;
-  switch (layer.type) {
-    case "Linear": {
-      if (layer.in_features !== undefined && layer.in_features !== last) {
-        const source = index === 0 ? "input_shape gives" : "the previous layer gives";
-        throw new SpecError(`in_features is ${layer.in_features} but ${source} ${last} features`, ["layers", index, "in_features"]);
-      }
-      const spec = { type: "Linear" as const, in_features: last, out_features: layer.out_features, bias: layer.bias };
-      const params = last * layer.out_features + (layer.bias ? layer.out_features : 0);
-      return { spec, output: [...input.slice(0, -1), layer.out_features], params };
-    }
-    case "Softmax":
-    case "LogSoftmax":
-      sampleDim(layer.dim, input, index, "dim");
-      return { spec: layer, output: [...input], params: 0 };
-    case "Flatten": {
-      const start = sampleDim(layer.start_dim, input, index, "start_dim");
-      const end = sampleDim(layer.end_dim, input, index, "end_dim");
-      if (start > end) {
-        throw new SpecError(
-          `start_dim ${layer.start_dim} comes after end_dim ${layer.end_dim} for this layer's input of shape ${shapeString(input)}`,
-          ["layers", index, "start_dim"],
-        );
-      }
-      const merged = input.slice(start, end + 1).reduce((a, b) => a * b, 1);
-      return { spec: layer, output: [...input.slice(0, start), merged, ...input.slice(end + 1)], params: 0 };
-    }
-    case "LayerNorm":
-      return { spec: layer, output: [...input], params: layer.elementwise_affine ? 2 * last : 0 };
-    default:
-      return { spec: layer, output: [...input], params: 0 };
-  }
 }
 
 /**
@@ -206,10 +106,20 @@ export function resolveModel(spec: ModelSpecInput): ResolvedModel {
 // ---------------------------------------------------------------------------------------------
 // building
 
+/**
+ * The generator a model's initial weights are drawn from, as its spec's `seed` says: with a seed, a
+ * generator of the model's own seeded with it, so the weights are those of `torch.manual_seed(seed)`
+ * then constructing the layers and the global generator does not move; without one, `unseeded()`
+ * (the library's global generator, or a randomly seeded one for the service).
+ */
+export function weightsGenerator(seed: ModelSpec["seed"], unseeded: () => Generator): Generator {
+  return seed !== undefined ? new Generator().manualSeed(seed) : unseeded();
+}
+
 export interface BuildModelOptions {
   /**
-   * Where the initial weights are drawn from, in construction order. Default: a new generator
-   * seeded with `spec.seed` when the spec has one, else the global generator (so `manualSeed(S)`
+   * Where the initial weights are drawn from, in construction order. Default: `weightsGenerator`
+   * for the spec's seed, falling back on the global generator (so `manualSeed(S)`
    * then `buildModel` gives `torch.manual_seed(S); NeuralNetwork(...)`). null draws nothing and
    * leaves the weights zero, for a module whose weights are loaded next.
    */
@@ -225,7 +135,7 @@ export interface BuildModelOptions {
 }
 
 export interface BuiltModel extends ResolvedModel {
-  module: NeuralNetwork;
+  module: nn.NeuralNetwork;
   /** The generator the initial weights were drawn from (now advanced past them); null if none was. */
   generator: Generator | null;
   trainableParams: number;
@@ -233,35 +143,6 @@ export interface BuiltModel extends ResolvedModel {
   repr: string;
   /** A table of the layers, their output shapes and parameter counts, and the totals. */
   summary: string;
-}
-
-function makeLayer(layer: LayerSpec, input: readonly number[], generator: Generator | null, dropoutGenerator: Generator): nn.Module {
-  switch (layer.type) {
-    case "Linear":
-      return new nn.Linear(layer.in_features!, layer.out_features, { bias: layer.bias, generator });
-    case "ReLU":
-      return new nn.ReLU();
-    case "LeakyReLU":
-      return new nn.LeakyReLU(layer.negative_slope);
-    case "Sigmoid":
-      return new nn.Sigmoid();
-    case "Tanh":
-      return new nn.Tanh();
-    case "GELU":
-      return new nn.GELU(layer.approximate);
-    case "Softmax":
-      return new nn.Softmax(layer.dim);
-    case "LogSoftmax":
-      return new nn.LogSoftmax(layer.dim);
-    case "Dropout":
-      return new Dropout(layer.p, dropoutGenerator);
-    case "Flatten":
-      return new nn.Flatten(layer.start_dim, layer.end_dim);
-    case "LayerNorm":
-      return new nn.LayerNorm(input[input.length - 1]!, { eps: layer.eps, elementwiseAffine: layer.elementwise_affine });
-    case "Identity":
-      return new nn.Identity();
-  }
 }
 
 const thousands = (n: number): string => n.toLocaleString("en-US");
@@ -297,15 +178,15 @@ export function buildModel(spec: ModelSpecInput, options: BuildModelOptions = {}
       ["layers"],
     );
   }
-  const seed = resolved.resolvedSpec.seed;
-  const generator = options.generator !== undefined ? options.generator : seed !== undefined ? new Generator().manualSeed(seed) : defaultGenerator;
+  const generator = options.generator !== undefined ? options.generator : weightsGenerator(resolved.resolvedSpec.seed, () => defaultGenerator);
+  const context = { generator, dropoutGenerator: options.dropoutGenerator ?? defaultGenerator };
   let shape = resolved.inputShape;
   const modules = resolved.resolvedSpec.layers.map((layer, i) => {
-    const m = makeLayer(layer, shape, generator, options.dropoutGenerator ?? defaultGenerator);
+    const m = buildLayer(layer, shape, context);
     shape = resolved.layers[i]!.output_shape;
     return m;
   });
-  const module = new NeuralNetwork(modules);
+  const module = new nn.NeuralNetwork(modules);
   const trainableParams = module.parameters().reduce((n, p) => n + (p.requiresGrad ? p.numel() : 0), 0);
   return { ...resolved, module, generator, trainableParams, repr: String(module), summary: summarize(resolved, trainableParams) };
 }

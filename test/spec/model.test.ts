@@ -5,10 +5,13 @@ import { Generator, manualSeed, ones, rand } from "../../src/tensor/index.js";
 import {
   buildModel,
   formatPath,
+  LAYER_TYPES,
   ModelSpec,
   NeuralNetwork,
   resolveModel,
   SpecError,
+  weightsGenerator,
+  type LayerSpecInput,
   type ModelSpecInput,
 } from "../../src/spec/index.js";
 import { expectClose } from "../helpers/fixtures.js";
@@ -383,5 +386,24 @@ describe("formatPath", () => {
     expect(formatPath([3, "a"])).toBe("[3].a");
     expect(formatPath(["features", 0, 1])).toBe("features[0][1]");
     expect(formatPath([])).toBe("");
+  });
+});
+
+describe("the layer registry", () => {
+  it("builds every layer type as the torch.nn class of its name, in order", () => {
+    const layers: LayerSpecInput[] = LAYER_TYPES.map((type) => (type === "Linear" ? { type, out_features: 4 } : { type }));
+    const built = buildModel({ input_shape: [4], layers });
+    expect(built.layers.map((l) => l.type)).toEqual(LAYER_TYPES);
+    expect(LAYER_TYPES.map((_, i) => built.module.layers.at(i).constructor.name)).toEqual(LAYER_TYPES);
+  });
+});
+
+describe("weightsGenerator", () => {
+  it("gives a seeded spec a generator of its own and an unseeded one the fallback", () => {
+    const fallback = new Generator();
+    const seeded = weightsGenerator(123, () => fallback);
+    expect(seeded).not.toBe(fallback);
+    expect(seeded.getState()).toEqual(new Generator().manualSeed(123).getState());
+    expect(weightsGenerator(undefined, () => fallback)).toBe(fallback);
   });
 });

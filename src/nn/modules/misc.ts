@@ -1,18 +1,33 @@
 import { flatten, layerNorm } from "../../autograd/index.js";
-import { Tensor, bumpVersion, type FloatStorage } from "../../tensor/index.js";
+import { Tensor, bumpVersion, defaultGenerator, type FloatStorage, type Generator } from "../../tensor/index.js";
 import { dropout } from "../functional/activation.js";
 import { Module } from "../module.js";
 import { Parameter } from "../parameter.js";
 import { pyBool, pyFloat, pyTuple } from "../repr.js";
 
+export interface DropoutOptions {
+  /**
+   * Where the masks are drawn from when training (default: the global generator, as in PyTorch,
+   * where dropout shares it with the DataLoader's shuffling).
+   */
+  generator?: Generator;
+}
+
 export class Dropout extends Module {
-  constructor(readonly p = 0.5) {
+  /** Where the masks are drawn from; a model may point its Dropout layers at a generator of its own. */
+  generator: Generator;
+
+  constructor(
+    readonly p = 0.5,
+    options: DropoutOptions = {},
+  ) {
     super();
     if (!(p >= 0 && p <= 1)) throw new RangeError(`dropout probability has to be between 0 and 1, but got ${p}`);
+    this.generator = options.generator ?? defaultGenerator;
   }
 
   forward(input: Tensor): Tensor {
-    return dropout(input, this.p, this.training);
+    return dropout(input, this.p, this.training, this.generator);
   }
 
   override extraRepr(): string {

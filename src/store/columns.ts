@@ -4,8 +4,15 @@
  * selected `AS "createdAt"` (a double-quoted alias keeps its case in both databases).
  */
 import type { EventRow } from "./event_rows.js";
-import type { JobPatch } from "./common.js";
-import type { CheckpointRow, DatasetRow, DatasetSummaryRow, JobRow, ModelRow, ModelSummaryRow } from "./rows.js";
+import type {
+  CheckpointRow,
+  DatasetRow,
+  DatasetSummaryRow,
+  JobChangesRow,
+  JobRow,
+  ModelRow,
+  ModelSummaryRow,
+} from "./rows.js";
 
 type Missing<Row, L extends readonly string[]> = Exclude<keyof Row & string, L[number]>;
 
@@ -55,8 +62,8 @@ export const JOB_COLUMNS = allFieldsOf<JobRow<unknown>>()([
   "finishedAt",
   "updatedAt",
 ]);
-/** What a write to a job changes (JobPatch and the update time); the rest is set at creation. */
-export const JOB_MUTABLE_COLUMNS = allFieldsOf<Required<JobPatch> & { updatedAt: string }>()([
+/** What a write to a job changes. */
+export const JOB_MUTABLE_COLUMNS = allFieldsOf<JobChangesRow<unknown>>()([
   "status",
   "progress",
   "metrics",

@@ -30,6 +30,7 @@ import {
   datasetFromRow,
   datasetSummaryFromRow,
   datasetToRow,
+  jobChangesToRow,
   jobFromRow,
   jobToRow,
   modelFromRow,
@@ -76,7 +77,6 @@ type PgJobRow = JobRow<boolean>;
 /** A job's row as the writes to it read it: with the attempt they check. */
 type PgJobWriteRow = PgJobRow & { attempt: number };
 const jobFromPgRow = (row: PgJobRow): JobRecord => jobFromRow(row, row.cancelRequested);
-const jobToPgRow = (job: JobRecord): PgJobRow => jobToRow(job, job.cancelRequested);
 
 /**
  * bigint columns (seq, version, counts) come back as numbers instead of pg's default strings: they
@@ -149,7 +149,7 @@ async function append(db: Db, jobId: string, events: readonly NewEvent[]): Promi
 /** Writes the job's mutable fields; a job that ends loses its checkpoint. */
 async function writeJob(db: Db, job: JobRecord): Promise<void> {
   const sql = `UPDATE jobs SET ${setList(JOB_MUTABLE_COLUMNS, param)} WHERE id = ${param(JOB_MUTABLE_COLUMNS.length + 1)}`;
-  await db.query(sql, [...valuesOf(jobToPgRow(job), JOB_MUTABLE_COLUMNS), job.id]);
+  await db.query(sql, [...valuesOf(jobChangesToRow(job, job.cancelRequested), JOB_MUTABLE_COLUMNS), job.id]);
   if (isTerminal(job.status)) await db.query(`DELETE FROM checkpoints WHERE job_id = $1`, [job.id]);
 }
 
@@ -389,7 +389,7 @@ export class PostgresStore implements Store {
       const inserted = await one<PgJobRow>(
         db,
         `${insertInto("jobs", JOB_COLUMNS, param)} ON CONFLICT (idempotency_key) DO NOTHING RETURNING ${SELECT_LIST.job}`,
-        valuesOf(jobToPgRow(job), JOB_COLUMNS),
+        valuesOf(jobToRow(job, job.cancelRequested), JOB_COLUMNS),
       );
       if (!inserted) return { job: jobFromPgRow((await existing())!), created: false };
       await append(db, job.id, [firstEvent]);

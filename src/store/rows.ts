@@ -171,24 +171,37 @@ export function datasetToRow(dataset: DatasetRecord): Written<DatasetRow> {
   };
 }
 
+/** The columns of a job that its writes change (the rest is set at creation). */
+export type JobChangesRow<Flag> = Pick<
+  JobRow<Flag>,
+  "status" | "progress" | "metrics" | "error" | "cancelRequested" | "startedAt" | "finishedAt" | "updatedAt"
+>;
+
+/** A job's changeable columns, with `cancel_requested` as the caller's driver stores it (see JobRow). */
+export function jobChangesToRow<Flag>(job: JobRecord, cancelRequested: Flag): JobChangesRow<Flag> {
+  return {
+    status: job.status,
+    progress: toJson(job.progress),
+    metrics: toJson(job.metrics),
+    error: job.error === null ? null : JSON.stringify(job.error),
+    cancelRequested,
+    startedAt: job.startedAt,
+    finishedAt: job.finishedAt,
+    updatedAt: job.updatedAt,
+  };
+}
+
 /** The row of a job, with `cancel_requested` as the caller's driver stores it (see JobRow). */
 export function jobToRow<Flag>(job: JobRecord, cancelRequested: Flag): JobRow<Flag> {
   return {
+    ...jobChangesToRow(job, cancelRequested),
     id: job.id,
     modelId: job.modelId,
     datasetId: job.datasetId,
     validationDatasetId: job.validationDatasetId,
     spec: toJson(job.spec),
-    status: job.status,
-    progress: toJson(job.progress),
-    metrics: toJson(job.metrics),
-    error: job.error === null ? null : JSON.stringify(job.error),
     idempotencyKey: job.idempotencyKey,
-    cancelRequested,
     createdAt: job.createdAt,
-    startedAt: job.startedAt,
-    finishedAt: job.finishedAt,
-    updatedAt: job.updatedAt,
   };
 }
 

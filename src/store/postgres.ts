@@ -105,16 +105,16 @@ async function one<R extends QueryResultRow>(db: Db, text: string, values: unkno
   return (await rows<R>(db, text, values))[0];
 }
 
-// ---- Statements of the transactions (each takes the transaction's client) ----
+// ---- Statements of the transactions (each takes the transaction's client, see PostgresStore.transaction) ----
 
 /**
- * Locks the job's row until the transaction ends and returns it, checked (checkJobWrite). Every
- * write to a job or its events takes this lock first, so two processes appending to one job
- * number their events one after the other, never both from the same last seq, and a run's
+ * The row of a job about to be written, checked (checkJobWrite) and locked until the transaction
+ * ends. Every write to a job or its events takes this lock first, so two processes appending to
+ * one job number their events one after the other, never both from the same last seq, and a run's
  * attempt stays the job's latest until its write commits. FOR NO KEY UPDATE is the lock an UPDATE
  * takes: it leaves the foreign-key checks of event and checkpoint inserts unblocked.
  */
-async function lockJob(db: Db, id: string, attempt: number | undefined): Promise<PgJobWriteRow | undefined> {
+async function jobForWrite(db: Db, id: string, attempt: number | undefined): Promise<PgJobWriteRow | undefined> {
   const sql = `SELECT ${SELECT_LIST.job}, attempt FROM jobs WHERE id = $1 FOR NO KEY UPDATE`;
   const row = await one<PgJobWriteRow>(db, sql, [id]);
   if (row) checkJobWrite(id, row, attempt);
@@ -186,7 +186,7 @@ async function rememberDeleted(db: Db, kind: "model" | "dataset", id: string, se
  * database. The rules are the Store interface's (store.ts); here each write
  * is a transaction on one pooled connection, at READ COMMITTED, made safe against other processes
  * by row locks:
- * - writes to a job or its events lock the job's row (lockJob), so event numbers never collide and
+ * - writes to a job or its events lock the job's row (jobForWrite), so event numbers never collide and
  *   a run's attempt is checked against the latest one (beginAttempt's UPDATE takes the same lock);
  * - createJob key-share-locks the model and datasets it names, and deleting one locks its row
  *   first, so a delete and a createJob using the same model are ordered and the in-use check sees
@@ -440,7 +440,7 @@ export class PostgresStore implements Store {
 
   async updateJob(id: string, patch: JobPatch, events: NewEvent[] = [], attempt?: number): Promise<JobRecord | null> {
     return this.transaction(async (db) => {
-      const row = await lockJob(db, id, attempt);
+      const row = await jobForWrite(db, id, attempt);
       if (!row) return null;
       const job = applyPatch(jobFromPgRow(row), patch, now());
       await writeJob(db, job);
@@ -458,7 +458,7 @@ export class PostgresStore implements Store {
   ): Promise<JobRecord | null> {
     if (!isTerminal(patch.status)) throw new RangeError(`finishJob needs a terminal status, got ${patch.status}`);
     return this.transaction(async (db) => {
-      const row = await lockJob(db, id, attempt);
+      const row = await jobForWrite(db, id, attempt);
       if (!row) return null;
       const job = applyPatch(jobFromPgRow(row), patch, now());
       await writeJob(db, job); // also drops the checkpoint
@@ -478,7 +478,7 @@ export class PostgresStore implements Store {
 
   async appendEvents(jobId: string, events: NewEvent[], attempt?: number): Promise<number> {
     return this.transaction(async (db) => {
-      if (!(await lockJob(db, jobId, attempt))) throw new Error(`job ${jobId} not found`);
+      if (!(await jobForWrite(db, jobId, attempt))) throw new Error(`job ${jobId} not found`);
       return append(db, jobId, events);
     });
   }
@@ -503,7 +503,7 @@ export class PostgresStore implements Store {
 
   async saveCheckpoint(jobId: string, state: Uint8Array, events: NewEvent[], attempt?: number): Promise<CheckpointRecord> {
     return this.transaction(async (db) => {
-      if (!(await lockJob(db, jobId, attempt))) throw new Error(`job ${jobId} not found`);
+      if (!(await jobForWrite(db, jobId, attempt))) throw new Error(`job ${jobId} not found`);
       const seq = await append(db, jobId, events);
       const createdAt = now();
       await db.query(
@@ -526,7 +526,7 @@ export class PostgresStore implements Store {
 
   async truncateEvents(jobId: string, afterSeq: number, attempt?: number): Promise<void> {
     await this.transaction(async (db) => {
-      if (!(await lockJob(db, jobId, attempt))) return;
+      if (!(await jobForWrite(db, jobId, attempt))) return;
       // a row of steps that straddles afterSeq keeps its steps up to it
       const straddling = await one<EventRow>(
         db,

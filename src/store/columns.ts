@@ -91,9 +91,9 @@ export function insertInto(table: string, fields: readonly string[], param: Para
   return `INSERT INTO ${table} (${fields.map(column).join(", ")}) VALUES (${fields.map((_, i) => param(i + 1)).join(", ")})`;
 }
 
-/** `status = …, updated_at = …`, the values bound in the fields' order from the `first`-th. */
-export function setList(fields: readonly string[], param: Param, first = 1): string {
-  return fields.map((f, i) => `${column(f)} = ${param(first + i)}`).join(", ");
+/** `status = …, updated_at = …`, the values bound in the fields' order (a WHERE's come after). */
+export function setList(fields: readonly string[], param: Param): string {
+  return fields.map((f, i) => `${column(f)} = ${param(i + 1)}`).join(", ");
 }
 
 /** The row's values of `fields`, in their order (what insertInto and setList bind). */

@@ -1,6 +1,7 @@
 /**
  * What every Store implementation shares beyond the interface: the listing limits, the cursor
- * error and how a patch applies to a job (how SQL rows become records: rows.ts).
+ * error and how a patch applies to a job (the SQL stores' column lists: columns.ts; how their rows
+ * become records and back: rows.ts).
  */
 import { StoreConflictError } from "./store.js";
 import { TERMINAL_STATUSES, type JobRecord, type JobStatus, type Page } from "./types.js";

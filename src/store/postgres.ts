@@ -1,6 +1,18 @@
 import pg from "pg";
 import type { CustomTypesConfig, PoolClient, QueryResultRow } from "pg";
 import {
+  CHECKPOINT_COLUMNS,
+  DATASET_COLUMNS,
+  insertInto,
+  JOB_COLUMNS,
+  JOB_MUTABLE_COLUMNS,
+  MODEL_COLUMNS,
+  SELECT_LIST,
+  setList,
+  valuesOf,
+  type Param,
+} from "./columns.js";
+import {
   applyPatch,
   checkJobWrite,
   clampLimit,
@@ -17,10 +29,13 @@ import {
   checkpointFromRow,
   datasetFromRow,
   datasetSummaryFromRow,
+  datasetToRow,
+  jobChangesToRow,
   jobFromRow,
+  jobToRow,
   modelFromRow,
   modelSummaryFromRow,
-  toJson,
+  modelToRow,
   type CheckpointRow,
   type DatasetRow,
   type DatasetSummaryRow,
@@ -53,19 +68,9 @@ export interface PostgresStoreOptions {
   maxConnections?: number;
 }
 
-// The quoted column aliases match the row shapes of rows.ts.
-const MODEL_SUMMARY_COLUMNS = `id, name, spec, summary, version, created_at AS "createdAt", updated_at AS "updatedAt"`;
-const MODEL_COLUMNS = `${MODEL_SUMMARY_COLUMNS}, weights, generator_state AS "generatorState"`;
-const DATASET_SUMMARY_COLUMNS = `id, name, num_samples AS "numSamples", feature_shape AS "featureShape",
-  label_shape AS "labelShape", label_dtype AS "labelDtype", num_classes AS "numClasses", created_at AS "createdAt"`;
-const DATASET_COLUMNS = `${DATASET_SUMMARY_COLUMNS}, features, labels`;
-const JOB_COLUMNS = `id, model_id AS "modelId", dataset_id AS "datasetId",
-  validation_dataset_id AS "validationDatasetId", spec, status, progress, metrics, error,
-  idempotency_key AS "idempotencyKey", cancel_requested AS "cancelRequested", created_at AS "createdAt",
-  started_at AS "startedAt", finished_at AS "finishedAt", updated_at AS "updatedAt"`;
-const EVENT_ROW_COLUMNS = `job_id AS "jobId", seq, n_events AS "nEvents", type, data`;
 /** Must match the partial indexes' WHERE in postgres_schema.ts for the planner to use them. */
 const ACTIVE = `status IN ('queued', 'running')`;
+const param: Param = (n) => `$${n}`;
 
 /** Postgres returns cancel_requested, a boolean column, as a boolean. */
 type PgJobRow = JobRow<boolean>;
@@ -100,17 +105,18 @@ async function one<R extends QueryResultRow>(db: Db, text: string, values: unkno
   return (await rows<R>(db, text, values))[0];
 }
 
-// ---- Statements of the transactions (each takes the transaction's client) ----
+// ---- Statements of the transactions (each takes the transaction's client, see PostgresStore.transaction) ----
 
 /**
- * Locks the job's row until the transaction ends and returns it, checked (checkJobWrite). Every
- * write to a job or its events takes this lock first, so two processes appending to one job
- * number their events one after the other, never both from the same last seq, and a run's
+ * The row of a job about to be written, checked (checkJobWrite) and locked until the transaction
+ * ends. Every write to a job or its events takes this lock first, so two processes appending to
+ * one job number their events one after the other, never both from the same last seq, and a run's
  * attempt stays the job's latest until its write commits. FOR NO KEY UPDATE is the lock an UPDATE
  * takes: it leaves the foreign-key checks of event and checkpoint inserts unblocked.
  */
-async function lockJob(db: Db, id: string, attempt: number | undefined): Promise<PgJobWriteRow | undefined> {
-  const row = await one<PgJobWriteRow>(db, `SELECT ${JOB_COLUMNS}, attempt FROM jobs WHERE id = $1 FOR NO KEY UPDATE`, [id]);
+async function jobForWrite(db: Db, id: string, attempt: number | undefined): Promise<PgJobWriteRow | undefined> {
+  const sql = `SELECT ${SELECT_LIST.job}, attempt FROM jobs WHERE id = $1 FOR NO KEY UPDATE`;
+  const row = await one<PgJobWriteRow>(db, sql, [id]);
   if (row) checkJobWrite(id, row, attempt);
   return row;
 }
@@ -142,22 +148,8 @@ async function append(db: Db, jobId: string, events: readonly NewEvent[]): Promi
 
 /** Writes the job's mutable fields; a job that ends loses its checkpoint. */
 async function writeJob(db: Db, job: JobRecord): Promise<void> {
-  await db.query(
-    `UPDATE jobs SET status = $2, progress = $3, metrics = $4, error = $5, cancel_requested = $6,
-       started_at = $7, finished_at = $8, updated_at = $9
-     WHERE id = $1`,
-    [
-      job.id,
-      job.status,
-      toJson(job.progress),
-      toJson(job.metrics),
-      job.error === null ? null : JSON.stringify(job.error),
-      job.cancelRequested,
-      job.startedAt,
-      job.finishedAt,
-      job.updatedAt,
-    ],
-  );
+  const sql = `UPDATE jobs SET ${setList(JOB_MUTABLE_COLUMNS, param)} WHERE id = ${param(JOB_MUTABLE_COLUMNS.length + 1)}`;
+  await db.query(sql, [...valuesOf(jobChangesToRow(job, job.cancelRequested), JOB_MUTABLE_COLUMNS), job.id]);
   if (isTerminal(job.status)) await db.query(`DELETE FROM checkpoints WHERE job_id = $1`, [job.id]);
 }
 
@@ -194,7 +186,7 @@ async function rememberDeleted(db: Db, kind: "model" | "dataset", id: string, se
  * database. The rules are the Store interface's (store.ts); here each write
  * is a transaction on one pooled connection, at READ COMMITTED, made safe against other processes
  * by row locks:
- * - writes to a job or its events lock the job's row (lockJob), so event numbers never collide and
+ * - writes to a job or its events lock the job's row (jobForWrite), so event numbers never collide and
  *   a run's attempt is checked against the latest one (beginAttempt's UPDATE takes the same lock);
  * - createJob key-share-locks the model and datasets it names, and deleting one locks its row
  *   first, so a delete and a createJob using the same model are ordered and the in-use check sees
@@ -290,30 +282,16 @@ export class PostgresStore implements Store {
   // ---- Models ----
 
   async createModel(model: ModelRecord): Promise<void> {
-    await this.pool.query(
-      `INSERT INTO models (id, name, spec, summary, version, created_at, updated_at, generator_state, weights)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-      [
-        model.id,
-        model.name,
-        toJson(model.spec),
-        toJson(model.summary),
-        model.version,
-        model.createdAt,
-        model.updatedAt,
-        model.generatorState,
-        model.weights,
-      ],
-    );
+    await this.pool.query(insertInto("models", MODEL_COLUMNS, param), valuesOf(modelToRow(model), MODEL_COLUMNS));
   }
 
   async getModel(id: string): Promise<ModelRecord | null> {
-    const row = await one<ModelRow>(this.pool, `SELECT ${MODEL_COLUMNS} FROM models WHERE id = $1`, [id]);
+    const row = await one<ModelRow>(this.pool, `SELECT ${SELECT_LIST.model} FROM models WHERE id = $1`, [id]);
     return row ? modelFromRow(row) : null;
   }
 
   async getModelSummary(id: string): Promise<ModelSummaryRecord | null> {
-    const row = await one<ModelSummaryRow>(this.pool, `SELECT ${MODEL_SUMMARY_COLUMNS} FROM models WHERE id = $1`, [id]);
+    const row = await one<ModelSummaryRow>(this.pool, `SELECT ${SELECT_LIST.modelSummary} FROM models WHERE id = $1`, [id]);
     return row ? modelSummaryFromRow(row) : null;
   }
 
@@ -322,7 +300,7 @@ export class PostgresStore implements Store {
   }
 
   listModels(options: ListOptions = {}): Promise<Page<ModelSummaryRecord>> {
-    return this.listSummaries("model", MODEL_SUMMARY_COLUMNS, modelSummaryFromRow, options);
+    return this.listSummaries("model", SELECT_LIST.modelSummary, modelSummaryFromRow, options);
   }
 
   async deleteModel(id: string): Promise<boolean> {
@@ -346,45 +324,29 @@ export class PostgresStore implements Store {
   ): Promise<ModelRecord | null> {
     return this.transaction(async (db) => {
       if ((await setWeights(db, id, weights, generatorState, expectedVersion)) === undefined) return null;
-      return modelFromRow((await one<ModelRow>(db, `SELECT ${MODEL_COLUMNS} FROM models WHERE id = $1`, [id]))!);
+      return modelFromRow((await one<ModelRow>(db, `SELECT ${SELECT_LIST.model} FROM models WHERE id = $1`, [id]))!);
     });
   }
 
   // ---- Datasets ----
 
   async createDataset(dataset: DatasetRecord): Promise<void> {
-    await this.pool.query(
-      `INSERT INTO datasets (id, name, num_samples, feature_shape, label_shape, label_dtype, num_classes,
-         created_at, labels, features)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-      [
-        dataset.id,
-        dataset.name,
-        dataset.numSamples,
-        JSON.stringify(dataset.featureShape),
-        JSON.stringify(dataset.labelShape),
-        dataset.labelDtype,
-        dataset.numClasses,
-        dataset.createdAt,
-        dataset.labels,
-        dataset.features,
-      ],
-    );
+    await this.pool.query(insertInto("datasets", DATASET_COLUMNS, param), valuesOf(datasetToRow(dataset), DATASET_COLUMNS));
   }
 
   async getDataset(id: string): Promise<DatasetRecord | null> {
-    const row = await one<DatasetRow>(this.pool, `SELECT ${DATASET_COLUMNS} FROM datasets WHERE id = $1`, [id]);
+    const row = await one<DatasetRow>(this.pool, `SELECT ${SELECT_LIST.dataset} FROM datasets WHERE id = $1`, [id]);
     return row ? datasetFromRow(row) : null;
   }
 
   async getDatasetSummary(id: string): Promise<DatasetSummaryRecord | null> {
-    const sql = `SELECT ${DATASET_SUMMARY_COLUMNS} FROM datasets WHERE id = $1`;
+    const sql = `SELECT ${SELECT_LIST.datasetSummary} FROM datasets WHERE id = $1`;
     const row = await one<DatasetSummaryRow>(this.pool, sql, [id]);
     return row ? datasetSummaryFromRow(row) : null;
   }
 
   listDatasets(options: ListOptions = {}): Promise<Page<DatasetSummaryRecord>> {
-    return this.listSummaries("dataset", DATASET_SUMMARY_COLUMNS, datasetSummaryFromRow, options);
+    return this.listSummaries("dataset", SELECT_LIST.datasetSummary, datasetSummaryFromRow, options);
   }
 
   async deleteDataset(id: string): Promise<boolean> {
@@ -412,7 +374,7 @@ export class PostgresStore implements Store {
     return this.transaction(async (db) => {
       const key = job.idempotencyKey;
       const existing = async () =>
-        key === null ? undefined : await one<PgJobRow>(db, `SELECT ${JOB_COLUMNS} FROM jobs WHERE idempotency_key = $1`, [key]);
+        key === null ? undefined : await one<PgJobRow>(db, `SELECT ${SELECT_LIST.job} FROM jobs WHERE idempotency_key = $1`, [key]);
       const before = await existing();
       if (before) return { job: jobFromPgRow(before), created: false };
       // FOR KEY SHARE: a concurrent delete waits for this transaction (and then sees the job in use)
@@ -426,28 +388,8 @@ export class PostgresStore implements Store {
       // a concurrent createJob with the same key makes this insert wait for it, then do nothing
       const inserted = await one<PgJobRow>(
         db,
-        `INSERT INTO jobs (id, model_id, dataset_id, validation_dataset_id, spec, status, progress, metrics,
-           error, idempotency_key, cancel_requested, created_at, started_at, finished_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
-         ON CONFLICT (idempotency_key) DO NOTHING
-         RETURNING ${JOB_COLUMNS}`,
-        [
-          job.id,
-          job.modelId,
-          job.datasetId,
-          job.validationDatasetId,
-          toJson(job.spec),
-          job.status,
-          toJson(job.progress),
-          toJson(job.metrics),
-          job.error === null ? null : JSON.stringify(job.error),
-          job.idempotencyKey,
-          job.cancelRequested,
-          job.createdAt,
-          job.startedAt,
-          job.finishedAt,
-          job.updatedAt,
-        ],
+        `${insertInto("jobs", JOB_COLUMNS, param)} ON CONFLICT (idempotency_key) DO NOTHING RETURNING ${SELECT_LIST.job}`,
+        valuesOf(jobToRow(job, job.cancelRequested), JOB_COLUMNS),
       );
       if (!inserted) return { job: jobFromPgRow((await existing())!), created: false };
       await append(db, job.id, [firstEvent]);
@@ -456,12 +398,12 @@ export class PostgresStore implements Store {
   }
 
   async getJob(id: string): Promise<JobRecord | null> {
-    const row = await one<PgJobRow>(this.pool, `SELECT ${JOB_COLUMNS} FROM jobs WHERE id = $1`, [id]);
+    const row = await one<PgJobRow>(this.pool, `SELECT ${SELECT_LIST.job} FROM jobs WHERE id = $1`, [id]);
     return row ? jobFromPgRow(row) : null;
   }
 
   async getJobByIdempotencyKey(key: string): Promise<JobRecord | null> {
-    const row = await one<PgJobRow>(this.pool, `SELECT ${JOB_COLUMNS} FROM jobs WHERE idempotency_key = $1`, [key]);
+    const row = await one<PgJobRow>(this.pool, `SELECT ${SELECT_LIST.job} FROM jobs WHERE idempotency_key = $1`, [key]);
     return row ? jobFromPgRow(row) : null;
   }
 
@@ -471,7 +413,7 @@ export class PostgresStore implements Store {
     // without a filter, the filter matches every status
     const found = await rows<PgJobRow>(
       this.pool,
-      `SELECT ${JOB_COLUMNS} FROM jobs
+      `SELECT ${SELECT_LIST.job} FROM jobs
        WHERE ($1::text[] IS NULL OR status = ANY($1::text[])) AND seq > $2 ORDER BY seq LIMIT $3`,
       [options.status ?? null, after, limit + 1],
     );
@@ -488,7 +430,7 @@ export class PostgresStore implements Store {
       // the UPDATE takes the row lock: attempts of two processes are numbered one after the other
       const row = await one<PgJobWriteRow>(
         db,
-        `UPDATE jobs SET attempt = attempt + 1 WHERE id = $1 AND ${ACTIVE} RETURNING ${JOB_COLUMNS}, attempt`,
+        `UPDATE jobs SET attempt = attempt + 1 WHERE id = $1 AND ${ACTIVE} RETURNING ${SELECT_LIST.job}, attempt`,
         [id],
       );
       if (!row) return null;
@@ -498,7 +440,7 @@ export class PostgresStore implements Store {
 
   async updateJob(id: string, patch: JobPatch, events: NewEvent[] = [], attempt?: number): Promise<JobRecord | null> {
     return this.transaction(async (db) => {
-      const row = await lockJob(db, id, attempt);
+      const row = await jobForWrite(db, id, attempt);
       if (!row) return null;
       const job = applyPatch(jobFromPgRow(row), patch, now());
       await writeJob(db, job);
@@ -516,7 +458,7 @@ export class PostgresStore implements Store {
   ): Promise<JobRecord | null> {
     if (!isTerminal(patch.status)) throw new RangeError(`finishJob needs a terminal status, got ${patch.status}`);
     return this.transaction(async (db) => {
-      const row = await lockJob(db, id, attempt);
+      const row = await jobForWrite(db, id, attempt);
       if (!row) return null;
       const job = applyPatch(jobFromPgRow(row), patch, now());
       await writeJob(db, job); // also drops the checkpoint
@@ -536,7 +478,7 @@ export class PostgresStore implements Store {
 
   async appendEvents(jobId: string, events: NewEvent[], attempt?: number): Promise<number> {
     return this.transaction(async (db) => {
-      if (!(await lockJob(db, jobId, attempt))) throw new Error(`job ${jobId} not found`);
+      if (!(await jobForWrite(db, jobId, attempt))) throw new Error(`job ${jobId} not found`);
       return append(db, jobId, events);
     });
   }
@@ -549,7 +491,7 @@ export class PostgresStore implements Store {
     // after afterSeq (GREATEST ignores its NULL when there is none)
     const found = await rows<EventRow>(
       this.pool,
-      `SELECT ${EVENT_ROW_COLUMNS} FROM job_events
+      `SELECT ${SELECT_LIST.event} FROM job_events
        WHERE job_id = $1
          AND seq >= COALESCE((SELECT MAX(seq) FROM job_events WHERE job_id = $1 AND seq <= $2::bigint + 1), 0)
          AND seq <= GREATEST($3::bigint, (SELECT MIN(seq) FROM job_events WHERE job_id = $1 AND seq > $2::bigint))
@@ -561,13 +503,13 @@ export class PostgresStore implements Store {
 
   async saveCheckpoint(jobId: string, state: Uint8Array, events: NewEvent[], attempt?: number): Promise<CheckpointRecord> {
     return this.transaction(async (db) => {
-      if (!(await lockJob(db, jobId, attempt))) throw new Error(`job ${jobId} not found`);
+      if (!(await jobForWrite(db, jobId, attempt))) throw new Error(`job ${jobId} not found`);
       const seq = await append(db, jobId, events);
       const createdAt = now();
       await db.query(
-        `INSERT INTO checkpoints (job_id, seq, created_at, state) VALUES ($1, $2, $3, $4)
+        `${insertInto("checkpoints", CHECKPOINT_COLUMNS, param)}
          ON CONFLICT (job_id) DO UPDATE SET seq = excluded.seq, created_at = excluded.created_at, state = excluded.state`,
-        [jobId, seq, createdAt, state],
+        valuesOf({ jobId, seq, state, createdAt }, CHECKPOINT_COLUMNS),
       );
       return { jobId, seq, state: new Uint8Array(state), createdAt };
     });
@@ -576,7 +518,7 @@ export class PostgresStore implements Store {
   async getCheckpoint(jobId: string): Promise<CheckpointRecord | null> {
     const row = await one<CheckpointRow>(
       this.pool,
-      `SELECT job_id AS "jobId", seq, state, created_at AS "createdAt" FROM checkpoints WHERE job_id = $1`,
+      `SELECT ${SELECT_LIST.checkpoint} FROM checkpoints WHERE job_id = $1`,
       [jobId],
     );
     return row ? checkpointFromRow(row) : null;
@@ -584,11 +526,11 @@ export class PostgresStore implements Store {
 
   async truncateEvents(jobId: string, afterSeq: number, attempt?: number): Promise<void> {
     await this.transaction(async (db) => {
-      if (!(await lockJob(db, jobId, attempt))) return;
+      if (!(await jobForWrite(db, jobId, attempt))) return;
       // a row of steps that straddles afterSeq keeps its steps up to it
       const straddling = await one<EventRow>(
         db,
-        `SELECT ${EVENT_ROW_COLUMNS} FROM job_events WHERE job_id = $1 AND seq <= $2 ORDER BY seq DESC LIMIT 1`,
+        `SELECT ${SELECT_LIST.event} FROM job_events WHERE job_id = $1 AND seq <= $2 ORDER BY seq DESC LIMIT 1`,
         [jobId, afterSeq],
       );
       if (straddling && straddling.seq + straddling.nEvents - 1 > afterSeq) {

@@ -1,8 +1,8 @@
 /**
- * How rows of the SQL stores (SQLite and Postgres) become records. Each store's queries alias
- * their columns to these names (in its own SQL dialect). Both drivers give text as strings,
+ * How rows of the SQL stores (SQLite and Postgres) become records and records become rows. Both
+ * stores select their columns under these names (columns.ts). Both drivers give text as strings,
  * numbers as numbers (Postgres's bigint through the store's type parser) and blobs as Buffers; JSON
- * is stored as text. The one difference is a job's `cancel_requested`: see JobRow.
+ * and timestamps are stored as text. The one difference is a job's `cancel_requested`: see JobRow.
  */
 import type {
   CheckpointRecord,
@@ -70,6 +70,9 @@ export interface CheckpointRow {
   createdAt: string;
 }
 
+/** A row as the stores write it: a record's blobs are any Uint8Array, not only Buffers. */
+export type Written<R> = { [K in keyof R]: R[K] extends Buffer ? Uint8Array : R[K] };
+
 export const toJson = (value: Json): string => JSON.stringify(value);
 export const fromJson = <T = Json>(text: string): T => JSON.parse(text) as T;
 
@@ -136,6 +139,69 @@ export function jobFromRow(row: JobRow<unknown>, cancelRequested: boolean): JobR
     startedAt: row.startedAt,
     finishedAt: row.finishedAt,
     updatedAt: row.updatedAt,
+  };
+}
+
+export function modelToRow(model: ModelRecord): Written<ModelRow> {
+  return {
+    id: model.id,
+    name: model.name,
+    spec: toJson(model.spec),
+    summary: toJson(model.summary),
+    version: model.version,
+    createdAt: model.createdAt,
+    updatedAt: model.updatedAt,
+    weights: model.weights,
+    generatorState: model.generatorState,
+  };
+}
+
+export function datasetToRow(dataset: DatasetRecord): Written<DatasetRow> {
+  return {
+    id: dataset.id,
+    name: dataset.name,
+    numSamples: dataset.numSamples,
+    featureShape: JSON.stringify(dataset.featureShape),
+    labelShape: JSON.stringify(dataset.labelShape),
+    labelDtype: dataset.labelDtype,
+    numClasses: dataset.numClasses,
+    createdAt: dataset.createdAt,
+    features: dataset.features,
+    labels: dataset.labels,
+  };
+}
+
+/** The columns of a job that its writes change (the rest is set at creation). */
+export type JobChangesRow<Flag> = Pick<
+  JobRow<Flag>,
+  "status" | "progress" | "metrics" | "error" | "cancelRequested" | "startedAt" | "finishedAt" | "updatedAt"
+>;
+
+/** A job's changeable columns, with `cancel_requested` as the caller's driver stores it (see JobRow). */
+export function jobChangesToRow<Flag>(job: JobRecord, cancelRequested: Flag): JobChangesRow<Flag> {
+  return {
+    status: job.status,
+    progress: toJson(job.progress),
+    metrics: toJson(job.metrics),
+    error: job.error === null ? null : JSON.stringify(job.error),
+    cancelRequested,
+    startedAt: job.startedAt,
+    finishedAt: job.finishedAt,
+    updatedAt: job.updatedAt,
+  };
+}
+
+/** The row of a job, with `cancel_requested` as the caller's driver stores it (see JobRow). */
+export function jobToRow<Flag>(job: JobRecord, cancelRequested: Flag): JobRow<Flag> {
+  return {
+    ...jobChangesToRow(job, cancelRequested),
+    id: job.id,
+    modelId: job.modelId,
+    datasetId: job.datasetId,
+    validationDatasetId: job.validationDatasetId,
+    spec: toJson(job.spec),
+    idempotencyKey: job.idempotencyKey,
+    createdAt: job.createdAt,
   };
 }
 

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { MessageChannel } from "node:worker_threads";
 import { batchCount } from "../data/index.js";
-import { checkCompatibility, checkTrainingSpec, SpecError, type ModelSpec, type TrainingSpec } from "../spec/index.js";
+import { checkCompatibility, checkTrainingSpec, SpecError, type TrainingSpec } from "../spec/index.js";
 import type { Json, JobEvent, JobRecord, JobStatus, ModelSummaryRecord, NewEvent, Store } from "../store/index.js";
 import { checkpointHistory } from "./checkpoint.js";
 import { CheckpointGate } from "./checkpoint_gate.js";
@@ -21,6 +21,8 @@ import {
 import type { EventSignal } from "./event_signal.js";
 import { EventTail } from "./event_tail.js";
 import { isSuperseded, JobEventWriter } from "./event_writer.js";
+import { jobMetrics, jobProgress, jobSpec, type JobMetrics, type JobProgress } from "./stored_job.js";
+import { storedModelSpec, storedModelSummary } from "./stored_model.js";
 import { jobView, type EventListener } from "./views.js";
 
 
@@ -65,7 +67,7 @@ interface RunningJob {
   abandoned: boolean;
   /** Stores the run's events, checkpoints and progress under its attempt (the run's fencing token). */
   events: JobEventWriter;
-  progress: { epoch: number; epochs: number; step: number; total_steps: number };
+  progress: JobProgress;
   lastLoss: number | null;
   epochs: EpochMetrics[];
 }
@@ -191,7 +193,7 @@ export class JobManager {
       modelId: spec.model_id,
       datasetId: spec.dataset_id,
       validationDatasetId: spec.validation_dataset_id ?? null,
-      spec: spec as unknown as Json,
+      spec,
       status: "queued",
       progress: { epoch: 0, epochs: spec.epochs, step: 0, total_steps: totalSteps },
       metrics: { loss: null, epochs: [] },
@@ -377,8 +379,8 @@ export class JobManager {
       await this.finish(id, run, failure(job, "training_error", "the job's model or dataset no longer exists"));
       return;
     }
-    run.progress = { ...(job.progress as RunningJob["progress"]) };
-    run.epochs = [...(((job.metrics as { epochs?: EpochMetrics[] }).epochs ?? []) as EpochMetrics[])];
+    run.progress = { ...jobProgress(job) };
+    run.epochs = [...jobMetrics(job).epochs];
     if (job.cancelRequested) this.setControl(run, CONTROL.cancel);
 
     const checkpoint = await onItsOwnTurn(() => store.getCheckpoint(id));
@@ -402,8 +404,8 @@ export class JobManager {
     // the records' bytes move to the worker, which decodes them (the API thread never parses them)
     const task: StoredTrainingTask = {
       jobId: id,
-      modelSpec: model.spec,
-      trainingSpec: job.spec,
+      modelSpec: storedModelSpec(model),
+      trainingSpec: jobSpec(job),
       weights: model.weights,
       generatorState: model.generatorState,
       dataset,
@@ -447,7 +449,7 @@ export class JobManager {
       }
       case "epoch":
         run.epochs.push(update.metrics);
-        run.events.add([{ type: "epoch", data: update.metrics as unknown as Json }]);
+        run.events.add([{ type: "epoch", data: update.metrics }]);
         break;
       case "checkpoint":
         run.events.checkpoint(update.state);
@@ -455,8 +457,8 @@ export class JobManager {
     }
   }
 
-  private metrics(run: RunningJob): Json {
-    return { loss: run.lastLoss, epochs: run.epochs as unknown as Json };
+  private metrics(run: RunningJob): JobMetrics {
+    return { loss: run.lastLoss, epochs: run.epochs };
   }
 
   private async conclude(id: string, run: RunningJob, job: JobRecord, outcome: StoredTrainingOutcome): Promise<void> {
@@ -471,7 +473,7 @@ export class JobManager {
         await this.finish(
           id,
           run,
-          { status: "succeeded", metrics: { ...(this.metrics(run) as object), stopped_early: outcome.stoppedEarly }, error: null, finishedAt },
+          { status: "succeeded", metrics: { ...this.metrics(run), stopped_early: outcome.stoppedEarly }, error: null, finishedAt },
           { modelId: job.modelId, weights: outcome.weights, generatorState: outcome.generatorState },
         );
         return;
@@ -497,7 +499,7 @@ export class JobManager {
     const pending = run ? run.events.takePending() : [];
     const progress = run ? { progress: run.progress } : {};
     // the `done` event carries the ended job, written in the same transaction as the end itself
-    const events = (ended: JobRecord): NewEvent[] => [...pending, statusEvent(patch.status), { type: "done", data: jobView(ended) as unknown as Json }];
+    const events = (ended: JobRecord): NewEvent[] => [...pending, statusEvent(patch.status), { type: "done", data: jobView(ended) }];
     const ended = await store.finishJob(id, { ...patch, ...progress }, events, modelUpdate, run?.events.attempt);
     if (!ended) throw new NotFoundError("job", id);
     this.options.eventSignal?.notify(id);
@@ -535,7 +537,6 @@ function sameSpec(a: Json, b: TrainingSpec): boolean {
 
 /** The model's per-sample input and output shapes from its stored spec and summary. */
 function modelShapes(model: ModelSummaryRecord): { inputShape: number[]; outputShape: number[] } {
-  const spec = model.spec as unknown as ModelSpec;
-  const summary = model.summary as { layers: { output_shape: number[] }[] };
-  return { inputShape: spec.input_shape, outputShape: summary.layers[summary.layers.length - 1]!.output_shape };
+  const { layers } = storedModelSummary(model);
+  return { inputShape: storedModelSpec(model).input_shape, outputShape: layers[layers.length - 1]!.output_shape };
 }

@@ -57,14 +57,14 @@ export interface StoredTrainingTask extends Omit<TrainingTask, "weights" | "feat
   validationDataset: StoredDataset | null;
 }
 
-/** Per-epoch metrics, as the API reports them. */
-export interface EpochMetrics {
+/** Per-epoch metrics, as the API reports them (a plain object type, so that they are also `Json`). */
+export type EpochMetrics = {
   epoch: number;
   train_loss: number;
   train_accuracy?: number;
   val_loss?: number;
   val_accuracy?: number;
-}
+};
 
 /** A message from the training loop (`runTraining`'s `emit`), in order: one `progress` per step. */
 export type TrainingMessage =

@@ -2,7 +2,7 @@ import { noGrad } from "../autograd/index.js";
 import { DataLoader, TensorDataset } from "../data/index.js";
 import type { Module } from "../nn/index.js";
 import type { Optimizer } from "../optim/index.js";
-import { buildModel, isClassificationLoss, lossFunction, makeOptimizer, ModelSpec, prepareTarget, TrainingSpec } from "../spec/index.js";
+import { buildModel, isClassificationLoss, lossFunction, makeOptimizer, prepareTarget } from "../spec/index.js";
 import { defaultGenerator, manualSeed, Tensor, type FloatStorage, type SharedTensor } from "../tensor/index.js";
 import { decodeCheckpoint, encodeCheckpoint, type TrainingCheckpoint } from "./checkpoint.js";
 import { CheckpointGate } from "./checkpoint_gate.js";
@@ -39,8 +39,7 @@ function countCorrect(output: Tensor, target: Tensor, classIndices: boolean): nu
  * suspend or abandon) and emits checkpoints from which a later call resumes bit for bit.
  */
 export function runTraining(task: TrainingTask, emit: (message: TrainingMessage) => void): TrainingOutcome {
-  const modelSpec = ModelSpec.parse(task.modelSpec);
-  const spec = TrainingSpec.parse(task.trainingSpec);
+  const { modelSpec, trainingSpec: spec } = task;
   const control = new Int32Array(task.control);
   // nothing drawn: the stored weights (or the checkpoint's) are loaded next
   const model: Module = buildModel(modelSpec, { generator: null }).module;
@@ -64,8 +63,8 @@ export function runTraining(task: TrainingTask, emit: (message: TrainingMessage)
   const tracksAccuracy = classIndices || binary;
   const loader = new DataLoader(new TensorDataset(features, labels), {
     batchSize: spec.batch_size,
-    shuffle: spec.shuffle ?? true,
-    dropLast: spec.drop_last ?? false,
+    shuffle: spec.shuffle,
+    dropLast: spec.drop_last,
   });
   const target = (output: Tensor, y: Tensor): Tensor => prepareTarget(spec.loss, output, y);
 

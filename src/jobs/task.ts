@@ -1,3 +1,4 @@
+import type { ModelSpec, TrainingSpec } from "../spec/index.js";
 import type { SharedTensor } from "../tensor/index.js";
 import type { StoredDataset } from "./dataset_tensors.js";
 
@@ -15,14 +16,15 @@ export const CONTROL = {
 
 /**
  * What a worker thread needs to run one job, as plain data: tensors cross as SharedArrayBuffers
- * (no copy), specs as JSON. Produced by the job manager, consumed by `runTraining`.
+ * (no copy), specs as their parsed values (the job manager reads them from the store, where they
+ * were stored once validated). Produced by the job manager, consumed by `runTraining`.
  */
 export interface TrainingTask {
   jobId: string;
   /** The model's spec as stored (input_shape, layers with in_features resolved). */
-  modelSpec: unknown;
-  /** The job's training spec as stored. */
-  trainingSpec: unknown;
+  modelSpec: ModelSpec;
+  /** The job's training spec as stored (defaults applied). */
+  trainingSpec: TrainingSpec;
   /** The model's current weights, by state-dict key. */
   weights: Record<string, SharedTensor>;
   /** The model's generator state: the global generator starts from it unless the job has a seed. */

@@ -2,8 +2,8 @@ import { randomUUID } from "node:crypto";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { MessageChannel } from "node:worker_threads";
 import { batchCount } from "../data/index.js";
-import { checkCompatibility, checkTrainingSpec, SpecError, type ModelSpec, type TrainingSpec } from "../spec/index.js";
-import { StoreConflictError, type Json, type JobEvent, type JobRecord, type JobStatus, type ModelSummaryRecord, type NewEvent, type Store } from "../store/index.js";
+import { checkCompatibility, checkTrainingSpec, SpecError, type TrainingSpec } from "../spec/index.js";
+import type { Json, JobEvent, JobRecord, JobStatus, ModelSummaryRecord, NewEvent, Store } from "../store/index.js";
 import { checkpointHistory } from "./checkpoint.js";
 import { CheckpointGate } from "./checkpoint_gate.js";
 import { validationSampleCount } from "./dataset_tensors.js";
@@ -20,6 +20,9 @@ import {
 } from "./task.js";
 import type { EventSignal } from "./event_signal.js";
 import { EventTail } from "./event_tail.js";
+import { isSuperseded, JobEventWriter } from "./event_writer.js";
+import { jobMetrics, jobProgress, jobSpec, type JobMetrics, type JobProgress } from "./stored_job.js";
+import { storedModelSpec, storedModelSummary } from "./stored_model.js";
 import { jobView, type EventListener } from "./views.js";
 
 
@@ -57,53 +60,28 @@ interface RunningJob {
   control: Int32Array;
   /** Opened again once a checkpoint is stored, so that storing them takes a bounded share of the time. */
   checkpointGate: CheckpointGate;
-  /** The run's fencing token (Store.beginAttempt), passed with each of its writes. */
-  attempt: number;
   /**
    * Another run owns the job now (a write was refused as superseded, or the queue lost the job's
    * lock): the worker stops at its next step, and nothing more of this run is written or concluded.
    */
   abandoned: boolean;
-  /** Events received but not yet stored. */
-  pending: NewEvent[];
-  /** Serialises this job's store writes so events keep their order. */
-  writes: Promise<unknown>;
-  /** Writes chained on `writes` and not finished yet. */
-  writesInFlight: number;
-  flushScheduled: boolean;
-  /** A flush came due while writes were in flight: it runs when they are done. */
-  flushWhenIdle: boolean;
-  /** When events were last written, and when the job row's progress was. */
-  lastFlush: number;
-  lastRowUpdate: number;
-  lastSeq: number;
-  progress: { epoch: number; epochs: number; step: number; total_steps: number };
+  /** Stores the run's events, checkpoints and progress under its attempt (the run's fencing token). */
+  events: JobEventWriter;
+  progress: JobProgress;
   lastLoss: number | null;
   epochs: EpochMetrics[];
 }
 
 const now = (): string => new Date().toISOString();
-/** Minimum time between two writes of a running job's events. */
-const FLUSH_INTERVAL_MS = 100;
-/** Minimum time between two rewrites of a running job's progress and metrics. */
-const ROW_UPDATE_INTERVAL_MS = 500;
 const statusEvent = (status: JobStatus): NewEvent => ({ type: "status", data: { status } });
 /** The first events of a job, among which its `running` status event is (queued, then running). */
 const START_EVENTS = 2;
-/**
- * A checkpoint that took W ms to store is followed by the next no sooner than this many times W
- * later: with SQLite, the store writes on the API thread, and a 10M-parameter model's checkpoint
- * (its weights and Adam's two buffers, ~120 MB) takes a few hundred ms to write; storing them then
- * holds the event loop for at most ~1/20 of a job's time, however large the model.
- */
-const CHECKPOINT_SPACING = 20;
 /**
  * Reads a record sized by its user (a model's weights, a dataset, a checkpoint) on a turn of the
  * event loop of its own: with SQLite each such read holds the loop (~100-200 ms for 40-64 MB), and
  * requests that wait meanwhile are served between two of them rather than after all of them.
  */
 const onItsOwnTurn = <T>(read: () => Promise<T>): Promise<T> => nextTurn().then(read);
-const isSuperseded = (error: unknown): boolean => error instanceof StoreConflictError && error.code === "attempt_superseded";
 
 /**
  * Runs training jobs: durable records in the store, a queue, a pool of worker threads, live events for
@@ -215,7 +193,7 @@ export class JobManager {
       modelId: spec.model_id,
       datasetId: spec.dataset_id,
       validationDatasetId: spec.validation_dataset_id ?? null,
-      spec: spec as unknown as Json,
+      spec,
       status: "queued",
       progress: { epoch: 0, epochs: spec.epochs, step: 0, total_steps: totalSteps },
       metrics: { loss: null, epochs: [] },
@@ -332,9 +310,9 @@ export class JobManager {
   private abandon(id: string, run: RunningJob, reason: string): void {
     if (run.abandoned) return;
     run.abandoned = true;
-    run.pending.length = 0;
+    run.events.stop();
     Atomics.store(run.control, 0, CONTROL.abandon);
-    this.options.log?.warn({ jobId: id, attempt: run.attempt, reason }, "job abandoned to another run");
+    this.options.log?.warn({ jobId: id, attempt: run.events.attempt, reason }, "job abandoned to another run");
   }
 
   /**
@@ -342,19 +320,23 @@ export class JobManager {
    * over (then it resolves "abandoned", and the queue leaves the id to that run).
    */
   private async run(id: string, pool: TrainingPool, lost: AbortSignal): Promise<void | "abandoned"> {
+    const checkpointGate = new CheckpointGate();
     const run: RunningJob = {
       control: new Int32Array(new SharedArrayBuffer(4)),
-      checkpointGate: new CheckpointGate(),
-      attempt: 0,
+      checkpointGate,
       abandoned: false,
-      pending: [],
-      writes: Promise.resolve(),
-      writesInFlight: 0,
-      flushScheduled: false,
-      flushWhenIdle: false,
-      lastFlush: 0,
-      lastRowUpdate: 0,
-      lastSeq: 0,
+      events: new JobEventWriter(this.options.store, id, checkpointGate, {
+        stored: (events) => {
+          this.options.eventSignal?.notify(id);
+          this.publish(id, events);
+        },
+        rowWritten: (row) => {
+          // a cancel asked through another process reaches the running job through its stored row
+          if (row?.cancelRequested) this.setControl(run, CONTROL.cancel);
+        },
+        failed: (reason) => this.abandon(id, run, reason),
+        row: () => ({ progress: run.progress, metrics: this.metrics(run) }),
+      }),
       progress: { epoch: 0, epochs: 0, step: 0, total_steps: 0 },
       lastLoss: null,
       epochs: [],
@@ -387,8 +369,7 @@ export class JobManager {
     // checkpoint after this, so that they are the last ones such a run wrote
     const begun = await store.beginAttempt(id);
     if (!begun) return;
-    run.attempt = begun.attempt;
-    run.lastSeq = begun.lastSeq;
+    run.events.begin(begun.attempt, begun.lastSeq);
     let job = begun.job;
     const model = await onItsOwnTurn(() => store.getModel(job.modelId));
     const dataset = await onItsOwnTurn(() => store.getDataset(job.datasetId));
@@ -398,33 +379,33 @@ export class JobManager {
       await this.finish(id, run, failure(job, "training_error", "the job's model or dataset no longer exists"));
       return;
     }
-    run.progress = { ...(job.progress as RunningJob["progress"]) };
-    run.epochs = [...(((job.metrics as { epochs?: EpochMetrics[] }).epochs ?? []) as EpochMetrics[])];
+    run.progress = { ...jobProgress(job) };
+    run.epochs = [...jobMetrics(job).epochs];
     if (job.cancelRequested) this.setControl(run, CONTROL.cancel);
 
     const checkpoint = await onItsOwnTurn(() => store.getCheckpoint(id));
     if (job.status === "queued") {
-      job = (await store.updateJob(id, { status: "running", startedAt: now() }, [statusEvent("running")], run.attempt))!;
-      const started = await store.listEvents(id, run.lastSeq);
-      run.lastSeq = started.at(-1)?.seq ?? run.lastSeq;
+      job = (await store.updateJob(id, { status: "running", startedAt: now() }, [statusEvent("running")], run.events.attempt))!;
+      const started = await store.listEvents(id, run.events.lastSeq);
+      run.events.publishedUpTo(started.at(-1)?.seq ?? run.events.lastSeq);
       this.publish(id, started);
-      this.options.log?.info({ jobId: id, attempt: run.attempt }, "job started");
+      this.options.log?.info({ jobId: id, attempt: run.events.attempt }, "job started");
     } else {
       // interrupted: forget what happened after the last checkpoint; the run redoes it identically
-      const resumeSeq = checkpoint?.seq ?? (await this.runningEventSeq(id, run.lastSeq));
-      await store.truncateEvents(id, resumeSeq, run.attempt);
+      const resumeSeq = checkpoint?.seq ?? (await this.runningEventSeq(id, run.events.lastSeq));
+      await store.truncateEvents(id, resumeSeq, run.events.attempt);
       // so are the epochs it finished after the checkpoint (the stored metrics may already list them)
       run.epochs = checkpoint ? checkpointHistory(checkpoint.state) : [];
-      run.lastSeq = resumeSeq;
-      this.options.log?.info({ jobId: id, attempt: run.attempt, seq: resumeSeq }, "job resumed");
+      run.events.publishedUpTo(resumeSeq);
+      this.options.log?.info({ jobId: id, attempt: run.events.attempt, seq: resumeSeq }, "job resumed");
     }
     if (run.abandoned) return;
 
     // the records' bytes move to the worker, which decodes them (the API thread never parses them)
     const task: StoredTrainingTask = {
       jobId: id,
-      modelSpec: model.spec,
-      trainingSpec: job.spec,
+      modelSpec: storedModelSpec(model),
+      trainingSpec: jobSpec(job),
       weights: model.weights,
       generatorState: model.generatorState,
       dataset,
@@ -440,7 +421,7 @@ export class JobManager {
     const drained = new Promise<void>((resolve) => (drain = resolve));
     channel.port1.on("message", (message: WorkerMessage) => {
       if (message.kind === "end") drain();
-      else for (const update of message.updates) this.onUpdate(id, run, update);
+      else for (const update of message.updates) this.onUpdate(run, update);
     });
     let outcome: StoredTrainingOutcome;
     try {
@@ -451,125 +432,33 @@ export class JobManager {
     } finally {
       channel.port1.close();
     }
-    await run.writes;
+    await run.events.settle();
     if (run.abandoned) return;
     await this.conclude(id, run, job, outcome);
   }
 
-  private onUpdate(id: string, run: RunningJob, update: TrainingUpdate): void {
+  private onUpdate(run: RunningJob, update: TrainingUpdate): void {
     if (run.abandoned) return;
     switch (update.kind) {
       case "progress_run": {
         const { epoch, step, batch, losses } = update;
-        for (let i = 0; i < losses.length; i++) {
-          run.pending.push({ type: "progress", data: { step: step + i, epoch, batch: batch + i, loss: losses[i]! } });
-        }
+        run.events.add(Array.from(losses, (loss, i): NewEvent => ({ type: "progress", data: { step: step + i, epoch, batch: batch + i, loss } })));
         run.progress = { ...run.progress, epoch, step: step + losses.length - 1 };
         run.lastLoss = losses[losses.length - 1]!;
-        this.scheduleFlush(id, run);
         break;
       }
       case "epoch":
         run.epochs.push(update.metrics);
-        run.pending.push({ type: "epoch", data: update.metrics as unknown as Json });
-        this.scheduleFlush(id, run);
+        run.events.add([{ type: "epoch", data: update.metrics }]);
         break;
-      case "checkpoint": {
-        const events = run.pending.splice(0);
-        const state = update.state;
-        this.write(id, run, async () => {
-          const started = Date.now();
-          const saved = await this.options.store.saveCheckpoint(id, state, events, run.attempt);
-          const stored = Date.now();
-          run.checkpointGate.openFrom(stored + CHECKPOINT_SPACING * (stored - started));
-          this.publishStored(id, run, events, saved.seq);
-          this.noticeCancel(run, await this.options.store.updateJob(id, { progress: run.progress, metrics: this.metrics(run) }, [], run.attempt));
-        });
+      case "checkpoint":
+        run.events.checkpoint(update.state);
         break;
-      }
     }
   }
 
-  private scheduleFlush(id: string, run: RunningJob): void {
-    if (run.flushScheduled) return;
-    run.flushScheduled = true;
-    // Events are written in batches: right away when none were written for FLUSH_INTERVAL_MS
-    // (so the first loss streams at once), else at the end of the interval. Workers already post
-    // their steps in batches; this also bounds the writes of a job whose epochs are a few steps
-    // long (an epoch event each), and the job row (progress, metrics) is rewritten only every
-    // ROW_UPDATE_INTERVAL_MS.
-    const wait = Math.max(0, run.lastFlush + FLUSH_INTERVAL_MS - Date.now());
-    const flush = (): void => this.flush(id, run);
-    // setImmediate, not a microtask: Node hands a worker's queued messages over in long runs
-    // without turning the event loop, so this batches the messages at hand
-    if (wait === 0) setImmediate(flush);
-    else setTimeout(flush, wait);
-  }
-
-  /**
-   * Writes the events received so far. They are taken at once, not when the writes before have
-   * finished: a checkpoint arriving meanwhile takes the events before it, and the store must get
-   * them in the order they came. While writes are in flight (a slow store) the flush waits for
-   * them instead, so that one write takes everything that arrived meanwhile.
-   */
-  private flush(id: string, run: RunningJob): void {
-    if (run.writesInFlight > 0) {
-      run.flushWhenIdle = true;
-      return;
-    }
-    run.flushScheduled = false;
-    run.lastFlush = Date.now();
-    const events = run.pending.splice(0);
-    if (events.length === 0) return;
-    this.write(id, run, async () => {
-      const last = await this.options.store.appendEvents(id, events, run.attempt);
-      this.publishStored(id, run, events, last);
-      const at = Date.now();
-      if (at - run.lastRowUpdate >= ROW_UPDATE_INTERVAL_MS) {
-        run.lastRowUpdate = at;
-        this.noticeCancel(run, await this.options.store.updateJob(id, { progress: run.progress, metrics: this.metrics(run) }, [], run.attempt));
-      }
-    });
-  }
-
-  /**
-   * Chains `write` after the job's other writes. A run whose write fails cannot record its work:
-   * refused as superseded, another run has the job; any other failure (a store session that ended
-   * while the process stood still, a full disk) leaves the job running in the store, for the next
-   * run to resume from its last checkpoint (in scale-out once its queue lock lapses, else at the
-   * next start). Either way the run is abandoned: its worker stops, and the writes after are skipped.
-   */
-  private write(id: string, run: RunningJob, write: () => Promise<void>): void {
-    run.writesInFlight++;
-    run.writes = run.writes
-      .then(() => (run.abandoned ? undefined : write()))
-      .catch((error: unknown) => {
-        if (isSuperseded(error)) this.abandon(id, run, "another run of the job began");
-        else this.abandon(id, run, `a store write failed: ${error instanceof Error ? error.message : String(error)}`);
-      })
-      .finally(() => {
-        if (--run.writesInFlight === 0 && run.flushWhenIdle) {
-          run.flushWhenIdle = false;
-          this.flush(id, run);
-        }
-      });
-  }
-
-  /** A cancel asked through another process reaches the running job through its stored row. */
-  private noticeCancel(run: RunningJob, row: JobRecord | null): void {
-    if (row?.cancelRequested) this.setControl(run, CONTROL.cancel);
-  }
-
-  /** Numbers freshly stored events (the store numbers them consecutively) and tells subscribers. */
-  private publishStored(id: string, run: RunningJob, events: NewEvent[], lastSeq: number): void {
-    const first = lastSeq - events.length + 1;
-    run.lastSeq = lastSeq;
-    this.options.eventSignal?.notify(id);
-    this.publish(id, events.map((e, i) => ({ jobId: id, seq: first + i, type: e.type, data: e.data })));
-  }
-
-  private metrics(run: RunningJob): Json {
-    return { loss: run.lastLoss, epochs: run.epochs as unknown as Json };
+  private metrics(run: RunningJob): JobMetrics {
+    return { loss: run.lastLoss, epochs: run.epochs };
   }
 
   private async conclude(id: string, run: RunningJob, job: JobRecord, outcome: StoredTrainingOutcome): Promise<void> {
@@ -584,7 +473,7 @@ export class JobManager {
         await this.finish(
           id,
           run,
-          { status: "succeeded", metrics: { ...(this.metrics(run) as object), stopped_early: outcome.stoppedEarly }, error: null, finishedAt },
+          { status: "succeeded", metrics: { ...this.metrics(run), stopped_early: outcome.stoppedEarly }, error: null, finishedAt },
           { modelId: job.modelId, weights: outcome.weights, generatorState: outcome.generatorState },
         );
         return;
@@ -606,21 +495,15 @@ export class JobManager {
   ): Promise<JobRecord> {
     const { store } = this.options;
     // after every write queued for this job, so the done event is the last one
-    if (run) {
-      let queued: Promise<unknown>;
-      do {
-        queued = run.writes;
-        await queued;
-      } while (queued !== run.writes);
-    }
-    const pending = run ? run.pending.splice(0) : [];
+    await run?.events.settle();
+    const pending = run ? run.events.takePending() : [];
     const progress = run ? { progress: run.progress } : {};
     // the `done` event carries the ended job, written in the same transaction as the end itself
-    const events = (ended: JobRecord): NewEvent[] => [...pending, statusEvent(patch.status), { type: "done", data: jobView(ended) as unknown as Json }];
-    const ended = await store.finishJob(id, { ...patch, ...progress }, events, modelUpdate, run?.attempt);
+    const events = (ended: JobRecord): NewEvent[] => [...pending, statusEvent(patch.status), { type: "done", data: jobView(ended) }];
+    const ended = await store.finishJob(id, { ...patch, ...progress }, events, modelUpdate, run?.events.attempt);
     if (!ended) throw new NotFoundError("job", id);
     this.options.eventSignal?.notify(id);
-    this.publish(id, await store.listEvents(id, run?.lastSeq ?? 0));
+    this.publish(id, await store.listEvents(id, run?.events.lastSeq ?? 0));
     this.options.log?.info({ jobId: id, status: patch.status }, "job finished");
     return ended;
   }
@@ -654,7 +537,6 @@ function sameSpec(a: Json, b: TrainingSpec): boolean {
 
 /** The model's per-sample input and output shapes from its stored spec and summary. */
 function modelShapes(model: ModelSummaryRecord): { inputShape: number[]; outputShape: number[] } {
-  const spec = model.spec as unknown as ModelSpec;
-  const summary = model.summary as { layers: { output_shape: number[] }[] };
-  return { inputShape: spec.input_shape, outputShape: summary.layers[summary.layers.length - 1]!.output_shape };
+  const { layers } = storedModelSummary(model);
+  return { inputShape: storedModelSpec(model).input_shape, outputShape: layers[layers.length - 1]!.output_shape };
 }

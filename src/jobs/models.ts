@@ -1,18 +1,11 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { noGrad } from "../autograd/index.js";
-import { buildModel, ModelSpec, SpecError, weightsGenerator, type BuiltModel, type LayerInfo, type ModelSpecInput, type ResolvedModel } from "../spec/index.js";
-import type { Json, ModelRecord, ModelSummaryRecord, Store } from "../store/index.js";
+import { buildModel, ModelSpec, SpecError, weightsGenerator, type BuiltModel, type ModelSpecInput, type ResolvedModel } from "../spec/index.js";
+import type { ModelRecord, ModelSummaryRecord, Store } from "../store/index.js";
 import { formatShape, Generator, numel, safetensors, sameShape, Tensor, type NestedValue } from "../tensor/index.js";
 import { NotFoundError } from "./errors.js";
-
-export interface StoredSummary {
-  num_params: number;
-  trainable_params: number;
-  output_shape: number[];
-  layers: LayerInfo[];
-  repr: string;
-}
+import { storedModelSpec, storedModelSummary, type StoredSummary } from "./stored_model.js";
 
 export interface PredictResult {
   /** float32 [samples, ...output_shape]. */
@@ -35,9 +28,9 @@ export type ModelShape = Pick<ResolvedModel, "inputShape" | "outputShape" | "lay
 
 /** The shape of a stored model, from its spec and summary (no weights needed). */
 function storedShape(record: ModelSummaryRecord): ModelShape {
-  const summary = record.summary as unknown as StoredSummary;
+  const summary = storedModelSummary(record);
   return {
-    inputShape: (record.spec as unknown as ModelSpec).input_shape,
+    inputShape: storedModelSpec(record).input_shape,
     outputShape: summary.output_shape,
     layers: summary.layers,
     numParams: summary.num_params,
@@ -137,8 +130,8 @@ export class ModelService {
     const record: ModelRecord = {
       id: `mdl_${randomUUID().replaceAll("-", "")}`,
       name: spec.name ?? null,
-      spec: drawn.resolvedSpec as unknown as Json,
-      summary: drawn.summary as unknown as Json,
+      spec: drawn.resolvedSpec,
+      summary: drawn.summary,
       weights: drawn.weights,
       generatorState: drawn.generatorState,
       version: 1,
@@ -212,7 +205,7 @@ export class ModelService {
     const weights = safetensors.parse(record.weights).tensors;
     await nextTurn();
     // nothing drawn: the stored weights are loaded next
-    const built = buildModel(record.spec as unknown as ModelSpec, { generator: null, maxParams: Number.MAX_SAFE_INTEGER });
+    const built = buildModel(storedModelSpec(record), { generator: null, maxParams: Number.MAX_SAFE_INTEGER });
     built.module.loadStateDict(weights);
     built.module.eval();
     this.cache.set(id, { version: record.version, built });

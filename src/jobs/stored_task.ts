@@ -1,4 +1,3 @@
-import { TrainingSpec } from "../spec/index.js";
 import { safetensors, Tensor, type SharedTensor } from "../tensor/index.js";
 import { datasetTensors, splitData } from "./dataset_tensors.js";
 import { runTraining } from "./runner.js";
@@ -19,7 +18,7 @@ export function runStoredTraining(task: StoredTrainingTask, emit: (message: Trai
 
 function decodeTask(task: StoredTrainingTask): TrainingTask {
   const { weights, dataset, validationDataset, ...rest } = task;
-  const split = TrainingSpec.parse(task.trainingSpec).validation_split;
+  const split = task.trainingSpec.validation_split;
   const { train, validation } = splitData(datasetTensors(dataset), validationDataset ? datasetTensors(validationDataset) : null, split);
   const shared = (tensors: Record<string, Tensor>): Record<string, SharedTensor> =>
     Object.fromEntries(Object.entries(tensors).map(([k, t]) => [k, t.toShared()]));

@@ -1,3 +1,4 @@
+import type { ModelSpec, TrainingSpec } from "../spec/index.js";
 import type { SharedTensor } from "../tensor/index.js";
 import type { StoredDataset } from "./dataset_tensors.js";
 
@@ -15,14 +16,15 @@ export const CONTROL = {
 
 /**
  * What a worker thread needs to run one job, as plain data: tensors cross as SharedArrayBuffers
- * (no copy), specs as JSON. Produced by the job manager, consumed by `runTraining`.
+ * (no copy), specs as their parsed values (the job manager reads them from the store, where they
+ * were stored once validated). Produced by the job manager, consumed by `runTraining`.
  */
 export interface TrainingTask {
   jobId: string;
   /** The model's spec as stored (input_shape, layers with in_features resolved). */
-  modelSpec: unknown;
-  /** The job's training spec as stored. */
-  trainingSpec: unknown;
+  modelSpec: ModelSpec;
+  /** The job's training spec as stored (defaults applied). */
+  trainingSpec: TrainingSpec;
   /** The model's current weights, by state-dict key. */
   weights: Record<string, SharedTensor>;
   /** The model's generator state: the global generator starts from it unless the job has a seed. */
@@ -57,14 +59,14 @@ export interface StoredTrainingTask extends Omit<TrainingTask, "weights" | "feat
   validationDataset: StoredDataset | null;
 }
 
-/** Per-epoch metrics, as the API reports them. */
-export interface EpochMetrics {
+/** Per-epoch metrics, as the API reports them (a plain object type, so that they are also `Json`). */
+export type EpochMetrics = {
   epoch: number;
   train_loss: number;
   train_accuracy?: number;
   val_loss?: number;
   val_accuracy?: number;
-}
+};
 
 /** A message from the training loop (`runTraining`'s `emit`), in order: one `progress` per step. */
 export type TrainingMessage =

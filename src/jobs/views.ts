@@ -3,9 +3,9 @@
  * which its TypeScript type, the routes' OpenAPI responses and the `*View` functions below all come.
  */
 import { z } from "zod";
-import type { ModelSpec } from "../spec/index.js";
-import { JOB_STATUSES, type DatasetSummaryRecord, type JobEvent, type JobRecord, type ModelSummaryRecord } from "../store/index.js";
-import type { StoredSummary } from "./models.js";
+import { JOB_STATUSES, type DatasetSummaryRecord, type JobEvent, type JobRecord, type Json, type ModelSummaryRecord } from "../store/index.js";
+import { jobMetrics, jobProgress, jobSpec } from "./stored_job.js";
+import { storedModelSpec, storedModelSummary } from "./stored_model.js";
 
 const Shape = z.array(z.number().int());
 
@@ -32,8 +32,8 @@ export const ModelView = z.object({
 export type ModelView = z.infer<typeof ModelView>;
 
 export function modelView(record: ModelSummaryRecord): ModelView {
-  const spec = record.spec as unknown as ModelSpec;
-  const summary = record.summary as unknown as StoredSummary;
+  const spec = storedModelSpec(record);
+  const summary = storedModelSummary(record);
   return {
     id: record.id,
     name: record.name,
@@ -116,17 +116,20 @@ export const JobView = z.object({
 });
 export type JobView = z.infer<typeof JobView>;
 
-export function jobView(job: JobRecord): JobView {
+/**
+ * A job as the API shows it. Its fields are plain JSON (spec, progress and metrics have JSON's
+ * types), which the return type says too: the view is also the data of the job's `done` event.
+ */
+export function jobView(job: JobRecord): JobView & { [key: string]: Json } {
   return {
     id: job.id,
     model_id: job.modelId,
     dataset_id: job.datasetId,
     validation_dataset_id: job.validationDatasetId,
     status: job.status,
-    spec: job.spec as JobView["spec"],
-    // the store keeps these as the JSON the job manager wrote, in these shapes
-    progress: job.progress as JobView["progress"],
-    metrics: job.metrics as JobView["metrics"],
+    spec: jobSpec(job),
+    progress: jobProgress(job),
+    metrics: jobMetrics(job),
     error: job.error,
     cancel_requested: job.cancelRequested,
     created_at: job.createdAt,

@@ -12,7 +12,7 @@ import { describe, expect, it } from "vitest";
 import { decodeCheckpoint, type TrainingCheckpoint } from "../../src/jobs/checkpoint.js";
 import { runTraining } from "../../src/jobs/runner.js";
 import { CONTROL, type TrainingMessage, type TrainingTask } from "../../src/jobs/task.js";
-import { buildModel } from "../../src/spec/index.js";
+import { buildModel, TrainingSpec } from "../../src/spec/index.js";
 import { SqliteStore } from "../../src/store/sqlite.js";
 import type { CheckpointRecord, JobRecord } from "../../src/store/index.js";
 import { Generator, tensor } from "../../src/tensor/index.js";
@@ -383,7 +383,7 @@ describe("the runner, suspended where a SIGTERM can stop it (in process)", () =>
   const task = (checkpoint: Uint8Array | null, control: Int32Array): TrainingTask => ({
     jobId: "job",
     modelSpec: built.resolvedSpec,
-    trainingSpec: jobSpec("model", "data", 4, 8),
+    trainingSpec: TrainingSpec.parse(jobSpec("model", "data", 4, 8)),
     weights: Object.fromEntries(Object.entries(built.module.stateDict()).map(([k, t]) => [k, t.toShared()])),
     generatorState: generator.getState(),
     features: X.toShared(),

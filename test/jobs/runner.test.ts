@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { CheckpointGate } from "../../src/jobs/checkpoint_gate.js";
 import { CONTROL, type TrainingMessage, type TrainingTask } from "../../src/jobs/task.js";
 import { runTraining } from "../../src/jobs/runner.js";
-import { buildModel, type ModelSpecInput } from "../../src/spec/index.js";
+import { buildModel, TrainingSpec, type ModelSpecInput } from "../../src/spec/index.js";
 import { Generator, Tensor } from "../../src/tensor/index.js";
 import { expectClose, fromRef, loadFixture, type RefTensor } from "../helpers/fixtures.js";
 
@@ -36,7 +36,7 @@ function taskFor(run: Run, checkpoint: Uint8Array | null = null, checkpointInter
   return {
     jobId: "job_test",
     modelSpec: built.resolvedSpec,
-    trainingSpec: {
+    trainingSpec: TrainingSpec.parse({
       model_id: "m",
       dataset_id: "d",
       loss: c.loss,
@@ -45,7 +45,7 @@ function taskFor(run: Run, checkpoint: Uint8Array | null = null, checkpointInter
       batch_size: c.batch_size,
       shuffle: c.shuffle,
       drop_last: c.drop_last,
-    },
+    }),
     weights: Object.fromEntries(Object.entries(built.module.stateDict()).map(([k, t]) => [k, t.toShared()])),
     generatorState: generator.getState(),
     features: fromRef(run.X).toShared(),

@@ -4,13 +4,13 @@ import { runTraining } from "../../src/jobs/runner.js";
 import { runStoredTraining } from "../../src/jobs/stored_task.js";
 import type { StoredTrainingTask, TrainingMessage, TrainingTask } from "../../src/jobs/task.js";
 import { messageTransferList, outcomeTransferList, taskTransferList } from "../../src/jobs/transfer.js";
-import { buildModel, type ModelSpecInput } from "../../src/spec/index.js";
+import { buildModel, TrainingSpec, type ModelSpecInput } from "../../src/spec/index.js";
 import { Generator, safetensors, Tensor, tensor } from "../../src/tensor/index.js";
 
 const spec = { input_shape: [3], seed: 5, layers: [{ type: "Linear", out_features: 6 }, { type: "ReLU" }, { type: "Linear", out_features: 3 }] };
 const features = Array.from({ length: 20 }, (_, i) => [Math.sin(i), Math.cos(3 * i), Math.sin(0.5 * i + 1)]);
 const labels = features.map(([a, b]) => (a! > 0 ? 1 : 0) + (b! > 0.5 ? 1 : 0));
-const trainingSpec = { model_id: "m", dataset_id: "d", loss: "cross_entropy", optimizer: { type: "Adam", lr: 0.05 }, epochs: 3, batch_size: 4, shuffle: true, validation_split: 0.25 };
+const trainingSpec = TrainingSpec.parse({ model_id: "m", dataset_id: "d", loss: "cross_entropy", optimizer: { type: "Adam", lr: 0.05 }, epochs: 3, batch_size: 4, shuffle: true, validation_split: 0.25 });
 const bytesOf = (t: Tensor): Uint8Array => new Uint8Array(t.data.buffer.slice(t.data.byteOffset, t.data.byteOffset + t.data.byteLength));
 
 /** The same job twice: as the job manager sends it (stored bytes), and decoded by hand into tensors. */

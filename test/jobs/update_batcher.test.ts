@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { runTraining } from "../../src/jobs/runner.js";
 import type { TrainingMessage, TrainingUpdate, WorkerMessage } from "../../src/jobs/task.js";
-import { buildModel, type ModelSpecInput } from "../../src/spec/index.js";
+import { buildModel, TrainingSpec, type ModelSpecInput } from "../../src/spec/index.js";
 import { Generator, tensor } from "../../src/tensor/index.js";
 import { UpdateBatcher } from "../../workers/update_batcher.js";
 
@@ -16,7 +16,7 @@ function trainingMessages(): TrainingMessage[] {
     {
       jobId: "job",
       modelSpec: built.resolvedSpec,
-      trainingSpec: { model_id: "m", dataset_id: "d", loss: "cross_entropy", optimizer: { type: "SGD", lr: 0.1 }, epochs: 3, batch_size: 2, shuffle: true },
+      trainingSpec: TrainingSpec.parse({ model_id: "m", dataset_id: "d", loss: "cross_entropy", optimizer: { type: "SGD", lr: 0.1 }, epochs: 3, batch_size: 2, shuffle: true }),
       weights: Object.fromEntries(Object.entries(built.module.stateDict()).map(([k, t]) => [k, t.toShared()])),
       generatorState: generator.getState(),
       features: tensor(features, { dtype: "float32" }).toShared(),

@@ -6,9 +6,9 @@
  */
 import type { MessagePort } from "node:worker_threads";
 import { move, transferableSymbol, valueSymbol } from "piscina";
-import { runStoredTraining } from "../src/jobs/stored_task.js";
-import type { StoredTrainingTask, WorkerMessage } from "../src/jobs/task.js";
-import { messageTransferList, outcomeTransferList } from "../src/jobs/transfer.js";
+import { runStoredTraining } from "../src/services/stored_task.js";
+import type { StoredTrainingTask, WorkerMessage } from "../src/services/task.js";
+import { messageTransferList, outcomeTransferList } from "../src/services/transfer.js";
 import { UpdateBatcher } from "./update_batcher.js";
 
 /** How often a running job's steps reach the API thread (the first one goes at once). */

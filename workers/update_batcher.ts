@@ -1,5 +1,5 @@
 import { performance } from "node:perf_hooks";
-import type { ProgressRun, TrainingMessage, TrainingUpdate, WorkerMessage } from "../src/jobs/task.js";
+import type { ProgressRun, TrainingMessage, TrainingUpdate, WorkerMessage } from "../src/services/task.js";
 
 /**
  * Collects a training run's messages and posts them in batches, consecutive steps packed into one

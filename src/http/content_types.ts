@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage } from "node:http";
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { MAX_JSON_DEPTH } from "../spec/index.js";
+import { MAX_JSON_DEPTH } from "../schema/index.js";
 import { readBody } from "./body.js";
 import { ApiError } from "./errors.js";
 

@@ -1,7 +1,7 @@
 /**
  * What route handlers can use (`req.ctx`), built once by buildApp from its dependencies.
  */
-import type { IngestPool, JobManager, ModelService } from "../jobs/index.js";
+import type { IngestPool, JobManager, ModelService } from "../services/index.js";
 import type { Store } from "../store/store.js";
 import type { Config } from "./config.js";
 import type { Metrics } from "./metrics.js";

@@ -5,8 +5,8 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
-import { BodyTooHeavyError, ConflictError, NotFoundError, ParsersBusyError, QueueFullError } from "../jobs/errors.js";
-import { formatPath, JsonSyntaxError, SpecError, toSpecPath } from "../spec/index.js";
+import { BodyTooHeavyError, ConflictError, NotFoundError, ParsersBusyError, QueueFullError } from "../services/errors.js";
+import { formatPath, JsonSyntaxError, SpecError, toSpecPath } from "../schema/index.js";
 import { StoreCursorError } from "../store/common.js";
 import { StoreConflictError } from "../store/store.js";
 import { SafetensorsError } from "../tensor/safetensors.js";
@@ -118,7 +118,7 @@ export const tooManyStreams = (limit: number, retryAfterSeconds = 5): ApiError =
 
 // --- Mapping anything thrown to an ApiError -------------------------------------------------------
 
-/** `["layers", 2, "out_features"]` → `layers[2].out_features` (the spec layer's format). */
+/** `["layers", 2, "out_features"]` → `layers[2].out_features` (the schema layer's format). */
 export function formatIssuePath(path: readonly PropertyKey[], prefix?: string): string {
   const formatted = formatPath(toSpecPath(path));
   if (prefix === undefined) return formatted;

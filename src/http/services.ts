@@ -1,4 +1,4 @@
-import { BullMQQueue, EventRetention, RedisEventSignal, createIngestPool, createTrainingPool, JobManager, ModelService, type IngestPool, type JobManagerOptions } from "../jobs/index.js";
+import { BullMQQueue, EventRetention, RedisEventSignal, createIngestPool, createTrainingPool, JobManager, ModelService, type IngestPool, type JobManagerOptions } from "../services/index.js";
 import type { Store } from "../store/index.js";
 import type { Config } from "./config.js";
 import type { Metrics } from "./metrics.js";

@@ -33,7 +33,7 @@ export interface SGDState {
   momentumBuffer: Tensor | null;
 }
 
-/** PyTorch's message for a broken `violatesNesterovRule`; the spec layer reports the rule with it too. */
+/** PyTorch's message for a broken `violatesNesterovRule`; the schema layer reports the rule with it too. */
 export const NESTEROV_RULE_MESSAGE = "Nesterov momentum requires a momentum and zero dampening";
 
 /** Whether `options` ask for Nesterov momentum without a momentum > 0 and zero dampening (PyTorch refuses it). */

@@ -2,7 +2,7 @@
  * A job with a long history of events written straight into a store, as the job manager would
  * have stored it had the job been trained (nothing is): for tests of replays and retention.
  */
-import { jobView } from "../../src/jobs/views.js";
+import { jobView } from "../../src/services/views.js";
 import type { Store } from "../../src/store/store.js";
 import type { JobEvent, JobRecord, Json } from "../../src/store/types.js";
 import { statusEvent, storeJob } from "../store/contract.js";

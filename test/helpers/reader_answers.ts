@@ -4,7 +4,7 @@
  */
 import { expect } from "vitest";
 import { z } from "zod";
-import { formatPath, JsonSyntaxError, SpecError } from "../../src/spec/index.js";
+import { formatPath, JsonSyntaxError, SpecError } from "../../src/schema/index.js";
 
 /** Malformed JSON, a 400 with the schema's paths, a 422 with the path and message, or what was read. */
 export type ReaderAnswer = { status: "malformed" } | { status: 400; paths: string[] } | { status: 422; path: string; message: string } | { status: "read"; facts: unknown };

@@ -1,5 +1,5 @@
 /** The seed's NeuralNetwork and its reference numbers, shared by the tests that use them. */
-import type { LayerSpecInput, ModelSpecInput } from "../../src/spec/index.js";
+import type { LayerSpecInput, ModelSpecInput } from "../../src/schema/index.js";
 import { loadFixture, type RefTensor } from "./fixtures.js";
 
 /** The seed's layers: Linear 30, ReLU, Linear 20, ReLU, Linear `numOutputs` (in_features inferred). */

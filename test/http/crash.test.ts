@@ -9,10 +9,10 @@
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
-import { decodeCheckpoint, type TrainingCheckpoint } from "../../src/jobs/checkpoint.js";
-import { runTraining } from "../../src/jobs/runner.js";
-import { CONTROL, type TrainingMessage, type TrainingTask } from "../../src/jobs/task.js";
-import { buildModel, TrainingSpec } from "../../src/spec/index.js";
+import { decodeCheckpoint, type TrainingCheckpoint } from "../../src/services/checkpoint.js";
+import { runTraining } from "../../src/services/runner.js";
+import { CONTROL, type TrainingMessage, type TrainingTask } from "../../src/services/task.js";
+import { buildModel, TrainingSpec } from "../../src/schema/index.js";
 import { SqliteStore } from "../../src/store/sqlite.js";
 import type { CheckpointRecord, JobRecord } from "../../src/store/index.js";
 import { Generator, tensor } from "../../src/tensor/index.js";

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fromTypedArray, safetensors, type Tensor } from "../../src/tensor/index.js";
 import { loadFixture, type RefTensor } from "../helpers/fixtures.js";
-import type { DatasetView } from "../../src/jobs/index.js";
+import type { DatasetView } from "../../src/services/index.js";
 import { buildTestApp, errorOf, type TestApp } from "./helper.js";
 import { rows } from "../helpers/seed.js";
 

@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { ApiError, ERRORS, notFound, toApiError } from "../../src/http/errors.js";
 import { defineRoute } from "../../src/http/route.js";
-import { BodyTooHeavyError, ConflictError, NotFoundError, ParsersBusyError, QueueFullError } from "../../src/jobs/errors.js";
-import { JsonSyntaxError, SpecError } from "../../src/spec/index.js";
+import { BodyTooHeavyError, ConflictError, NotFoundError, ParsersBusyError, QueueFullError } from "../../src/services/errors.js";
+import { JsonSyntaxError, SpecError } from "../../src/schema/index.js";
 import { StoreConflictError } from "../../src/store/store.js";
 import { buildTestApp, errorOf, type TestApp } from "./helper.js";
 
@@ -206,7 +206,7 @@ describe("errors of the layers below", () => {
     expect(errorOf(res)).toEqual({ code: "model_in_use", message: "model mdl_1 is used by job job_1" });
   });
 
-  it("maps the jobs layer's errors", async () => {
+  it("maps the services layer's errors", async () => {
     const notFoundRes = await t.app.inject({ method: "GET", url: "/test/throw/job_not_found" });
     expect(notFoundRes.statusCode).toBe(404);
     expect(errorOf(notFoundRes)).toEqual({

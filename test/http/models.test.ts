@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { manualSeed, rand } from "../../src/index.js";
 import { fromTypedArray, safetensors } from "../../src/tensor/index.js";
-import type { ModelView } from "../../src/jobs/index.js";
+import type { ModelView } from "../../src/services/index.js";
 import { buildTestApp, errorOf, type TestApp } from "./helper.js";
 import { SEED_MODEL, seedMlp } from "../helpers/seed.js";
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { text } from "../../spec/index.js";
+import { text } from "../../schema/index.js";
 import { PAGE_LIMITS } from "../../store/index.js";
 
 /** A resource id in the path. */

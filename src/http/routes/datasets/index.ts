@@ -1,5 +1,5 @@
-import { createDataset, datasetView, DatasetView, getDatasetSummary, type DatasetUpload } from "../../../jobs/index.js";
-import { JsonDataset } from "../../../spec/index.js";
+import { createDataset, datasetView, DatasetView, getDatasetSummary, type DatasetUpload } from "../../../services/index.js";
+import { JsonDataset } from "../../../schema/index.js";
 import { defineRoute, type ContentType, type RouteDef } from "../../route.js";
 import { IdParams, PageQuery, pageOf } from "../common.js";
 import { CreateDatasetQuery } from "./schemas.js";

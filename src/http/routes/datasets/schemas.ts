@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { text } from "../../../spec/index.js";
+import { text } from "../../../schema/index.js";
 
 export const CreateDatasetQuery = z.object({
   name: text(200).optional().describe("A name, for CSV and safetensors uploads (JSON bodies carry `name`)."),

@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from "fastify";
-import { JobEventFeed, jobView, JobView } from "../../../jobs/index.js";
-import { NotFoundError } from "../../../jobs/errors.js";
-import { TrainingSpec } from "../../../spec/index.js";
+import { JobEventFeed, jobView, JobView } from "../../../services/index.js";
+import { NotFoundError } from "../../../services/errors.js";
+import { TrainingSpec } from "../../../schema/index.js";
 import type { JobRecord } from "../../../store/index.js";
 import type { AppContext } from "../../context.js";
 import { validationError } from "../../errors.js";

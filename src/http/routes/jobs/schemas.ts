@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { JobStatus } from "../../../jobs/index.js";
+import { JobStatus } from "../../../services/index.js";
 import { PageQuery } from "../common.js";
 
 export const JobHeaders = z.object({

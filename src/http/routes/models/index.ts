@@ -1,5 +1,5 @@
-import { modelView, ModelView } from "../../../jobs/index.js";
-import { ModelSpec } from "../../../spec/index.js";
+import { modelView, ModelView } from "../../../services/index.js";
+import { ModelSpec } from "../../../schema/index.js";
 import { unprocessable } from "../../errors.js";
 import { defineRoute, type RouteDef } from "../../route.js";
 import { IdParams, PageQuery, pageOf } from "../common.js";

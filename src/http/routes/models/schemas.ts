@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { LayerSpec, WeightsJson } from "../../../spec/index.js";
+import { LayerSpec, WeightsJson } from "../../../schema/index.js";
 
 /** One sample: an array of numbers, of such arrays, or of arrays of such arrays. */
 type SampleValues = number[] | number[][] | number[][][];

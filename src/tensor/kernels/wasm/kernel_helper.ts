@@ -28,7 +28,7 @@ const JOIN_SPIN_MS = 0.05;
 /**
  * A thread running helper_thread: the compiled .js beside this file from the build; from sources
  * (tests, tsx) the .ts one, required through tsx's require hook (Node 20 applies no ESM loader hook
- * to a worker thread's entry), as the job queue's consumer thread is (src/jobs/bullmq_queue.ts).
+ * to a worker thread's entry), as the job queue's consumer thread is (src/services/bullmq_queue.ts).
  * The hook is resolved from here, not from the working directory, so that a script run by tsx from
  * elsewhere still gets its helper; loading it makes the helper ready a few hundred ms later than
  * from the build (the caller computes alone meanwhile). No other flags of the caller's are passed.

@@ -1,0 +1,83 @@
+/**
+ * The schema layer: JSON request bodies (snake_case, as the HTTP API takes them) to validated specs
+ * and engine objects. Zod schemas are values named as their types; each converts with
+ * `z.toJSONSchema(schema, { io: "input" })` for the OpenAPI document. Cross-field rules live in the
+ * builder and check functions, which throw `SpecError` with the path of the field at fault.
+ */
+export { SpecError, formatPath, toSpecPath, specErrorFromZod, parseSpec, type SpecPath } from "./errors.js";
+export {
+  LayerSpec,
+  LinearSpec,
+  ReLUSpec,
+  LeakyReLUSpec,
+  SigmoidSpec,
+  TanhSpec,
+  GELUSpec,
+  SoftmaxSpec,
+  LogSoftmaxSpec,
+  DropoutSpec,
+  FlattenSpec,
+  LayerNormSpec,
+  IdentitySpec,
+  LAYER_TYPES,
+  type LayerSpecInput,
+} from "./layers/index.js";
+export {
+  ModelSpec,
+  buildModel,
+  resolveModel,
+  weightsGenerator,
+  MAX_LAYERS,
+  MAX_INPUT_DIMS,
+  DEFAULT_MAX_PARAMS,
+  type ModelSpecInput,
+  type LayerInfo,
+  type ResolvedModel,
+  type BuildModelOptions,
+  type BuiltModel,
+} from "./model.js";
+/** The module `buildModel` builds; it lives in nn. */
+export { NeuralNetwork } from "../nn/index.js";
+export {
+  OptimizerSpec,
+  SGDSpec,
+  AdamSpec,
+  AdamWSpec,
+  RMSpropSpec,
+  OPTIMIZER_TYPES,
+  checkOptimizerSpec,
+  makeOptimizer,
+  parseOptimizerSpec,
+  type AnyOptimizer,
+  type OptimizerSpecInput,
+} from "./optimizers.js";
+export {
+  Loss,
+  EarlyStopping,
+  TrainingSpec,
+  isClassificationLoss,
+  checkTrainingSpec,
+  parseTrainingSpec,
+  lossFunction,
+  prepareTarget,
+  type ClassificationLoss,
+  type TrainingSpecInput,
+} from "./training.js";
+export {
+  JsonDataset,
+  datasetFromJson,
+  datasetFromCsv,
+  datasetFromSafetensors,
+  checkCompatibility,
+  targetShapeFor,
+  MAX_FEATURE_DIMS,
+  type DatasetLimits,
+  type DatasetTensors,
+  type CsvOptions,
+  type ModelShapes,
+  type DatasetShapes,
+} from "./dataset.js";
+export { readJsonDataset, type JsonDatasetBody } from "./dataset_json.js";
+export { WeightsJson, readJsonWeights } from "./weights.js";
+export { JsonSyntaxError, MAX_JSON_DEPTH } from "./json_cursor.js";
+export { text } from "./text.js";

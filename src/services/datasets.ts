@@ -1,0 +1,31 @@
+import { randomUUID } from "node:crypto";
+import type { DatasetTensors } from "../schema/index.js";
+import type { DatasetRecord, DatasetSummaryRecord, Store } from "../store/index.js";
+import { NotFoundError } from "./errors.js";
+
+// a view, not a copy: the tensors of an upload are large, and the stores bind shared memory as it is
+const bytesOf = (a: ArrayBufferView): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+
+/** Stores ingested dataset tensors (from src/schema's JSON, CSV or safetensors parsers). */
+export async function createDataset(store: Store, data: DatasetTensors, name: string | null): Promise<DatasetRecord> {
+  const record: DatasetRecord = {
+    id: `ds_${randomUUID().replaceAll("-", "")}`,
+    name,
+    numSamples: data.numSamples,
+    featureShape: data.featureShape,
+    labelShape: data.labelShape,
+    labelDtype: data.labelDtype,
+    numClasses: data.numClasses,
+    features: bytesOf(data.features.data),
+    labels: bytesOf(data.labels.data),
+    createdAt: new Date().toISOString(),
+  };
+  await store.createDataset(record);
+  return record;
+}
+
+export async function getDatasetSummary(store: Store, id: string): Promise<DatasetSummaryRecord> {
+  const d = await store.getDatasetSummary(id);
+  if (!d) throw new NotFoundError("dataset", id);
+  return d;
+}

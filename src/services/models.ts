@@ -1,0 +1,288 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import { setImmediate as nextTurn } from "node:timers/promises";
+import { noGrad } from "../autograd/index.js";
+import { buildModel, ModelSpec, SpecError, weightsGenerator, type BuiltModel, type ModelSpecInput, type ResolvedModel } from "../schema/index.js";
+import type { ModelRecord, ModelSummaryRecord, Store } from "../store/index.js";
+import { formatShape, Generator, numel, safetensors, sameShape, Tensor, type NestedValue } from "../tensor/index.js";
+import { NotFoundError } from "./errors.js";
+import { storedModelSpec, storedModelSummary, type StoredSummary } from "./stored_model.js";
+
+export interface PredictResult {
+  /** float32 [samples, ...output_shape]. */
+  outputs: Tensor;
+  /** argmax over the last dimension, when the model outputs several scores per sample. */
+  predictions?: number[];
+}
+
+export interface ModelLimits {
+  /** The most parameters a new model may have. */
+  maxParams: number;
+  /** The most numbers one prediction may answer with (samples × outputs per sample). */
+  maxResponseValues: number;
+  /** The most work one prediction may ask for: samples × (parameters + activation values per sample). */
+  maxPredictWork: number;
+}
+
+/** What a model's size checks need: its input, its layers' outputs and its parameter count. */
+export type ModelShape = Pick<ResolvedModel, "inputShape" | "outputShape" | "layers" | "numParams">;
+
+/** The shape of a stored model, from its spec and summary (no weights needed). */
+function storedShape(record: ModelSummaryRecord): ModelShape {
+  const summary = storedModelSummary(record);
+  return {
+    inputShape: storedModelSpec(record).input_shape,
+    outputShape: summary.output_shape,
+    layers: summary.layers,
+    numParams: summary.num_params,
+  };
+}
+
+/**
+ * Refuses, before anything runs, a prediction whose answer or work is past the service's limits:
+ * predictions run on the API thread, and the answer is built in memory. Work per sample counts the
+ * parameters (a Linear layer's multiply-adds) and every layer's output values (what it writes).
+ */
+export function checkPredictionSize(model: ModelShape, samples: number, limits: ModelLimits): void {
+  const outputsPerSample = numel(model.outputShape);
+  const outputs = samples * outputsPerSample;
+  if (outputs > limits.maxResponseValues) {
+    const most = Math.floor(limits.maxResponseValues / outputsPerSample);
+    const advice = most > 0 ? `send at most ${most} per request` : "this model's output is too large to predict over this API";
+    throw new SpecError(
+      `${samples} samples of ${outputsPerSample} outputs each are ${outputs} numbers, above this service's limit of ` +
+        `${limits.maxResponseValues} numbers per response; ${advice}`,
+      ["inputs"],
+    );
+  }
+  const activations = model.layers.reduce((n, layer) => n + numel(layer.output_shape), numel(model.inputShape));
+  const perSample = model.numParams + activations;
+  const work = samples * perSample;
+  if (work > limits.maxPredictWork) {
+    const most = Math.floor(limits.maxPredictWork / perSample);
+    const advice = most > 0 ? `send at most ${most} per request` : "this model is too large to predict over this API";
+    throw new SpecError(
+      `predicting ${samples} samples takes about ${work} operations (${model.numParams} parameters and ${activations} ` +
+        `activation values per sample), above this service's limit of ${limits.maxPredictWork} per request; ${advice}`,
+      ["inputs"],
+    );
+  }
+}
+
+/**
+ * Models: create (draw PyTorch's initial weights), read, replace weights, predict. Inference runs
+ * in the calling thread on a cached module per model version: one sample is microseconds of work,
+ * less than a hop to a worker.
+ */
+/** What drawing a new model gives: everything stored with it but its id, name and times. */
+export interface DrawnModel {
+  resolvedSpec: ModelSpec;
+  summary: StoredSummary;
+  /** The weights as a safetensors file. */
+  weights: Uint8Array;
+  /** The generator's state after the weights: where a job without a seed continues. */
+  generatorState: Uint8Array;
+}
+
+/** A new model's draw: its spec (checked), a seed for a spec without one, and the parameter limit. */
+export interface ModelDraw {
+  spec: ModelSpec;
+  /** The seed of the model's generator when `spec` has none (the service draws it at random). */
+  seed: bigint;
+  maxParams: number;
+}
+
+/**
+ * Draws a new model's initial weights as `torch.manual_seed(seed); NeuralNetwork(...)` does, for the
+ * spec's seed or else `seed`, and serializes them: the user-sized part of creating a model (10M
+ * parameters take a few hundred ms), which the service runs on a parse thread. SpecError when the
+ * spec is past `maxParams`.
+ */
+export function drawModel({ spec, seed, maxParams }: ModelDraw): DrawnModel {
+  const generator = weightsGenerator(spec.seed, () => new Generator().manualSeed(seed));
+  const built = buildModel(spec, { generator, maxParams });
+  return {
+    resolvedSpec: built.resolvedSpec,
+    summary: { num_params: built.numParams, trainable_params: built.trainableParams, output_shape: built.outputShape, layers: built.layers, repr: built.repr },
+    weights: safetensors.serialize(built.module.stateDict()),
+    generatorState: generator.getState(),
+  };
+}
+
+export class ModelService {
+  private readonly cache = new Map<string, { version: number; built: BuiltModel }>();
+
+  /**
+   * `draw` runs `drawModel` where the model's size cannot hold up requests (the service passes its
+   * parse threads); by default, in the calling thread.
+   */
+  constructor(
+    private readonly store: Store,
+    private readonly limits: ModelLimits,
+    private readonly draw: (draw: ModelDraw) => Promise<DrawnModel> = async (d) => drawModel(d),
+  ) {}
+
+  async create(input: ModelSpecInput): Promise<ModelRecord> {
+    const spec = ModelSpec.parse(input);
+    // unseeded models draw from a fresh random seed in [0, 2^63), PyTorch's range
+    const seed = randomBytes(8).readBigUInt64LE() >> 1n;
+    const drawn = await this.draw({ spec, seed, maxParams: this.limits.maxParams });
+    const at = new Date().toISOString();
+    const record: ModelRecord = {
+      id: `mdl_${randomUUID().replaceAll("-", "")}`,
+      name: spec.name ?? null,
+      spec: drawn.resolvedSpec,
+      summary: drawn.summary,
+      weights: drawn.weights,
+      generatorState: drawn.generatorState,
+      version: 1,
+      createdAt: at,
+      updatedAt: at,
+    };
+    await this.store.createModel(record);
+    return record;
+  }
+
+  async get(id: string): Promise<ModelRecord> {
+    const model = await this.store.getModel(id);
+    if (!model) throw new NotFoundError("model", id);
+    return model;
+  }
+
+  /** The model without its weights: a model of 10M parameters is 40 MB that a view does not need. */
+  async summary(id: string): Promise<ModelSummaryRecord> {
+    const model = await this.store.getModelSummary(id);
+    if (!model) throw new NotFoundError("model", id);
+    return model;
+  }
+
+  /** The model's weights by state-dict key. */
+  async weights(id: string): Promise<Record<string, Tensor>> {
+    return safetensors.parse((await this.get(id)).weights).tensors;
+  }
+
+  /**
+   * Stores `weights` (a safetensors file made by `replacementWeights` from this record's weights) as
+   * the model's, unless its weights changed meanwhile.
+   */
+  async replaceWeights(model: ModelRecord, weights: Uint8Array): Promise<ModelRecord> {
+    const updated = await this.store.updateModelWeights(model.id, weights, model.generatorState, model.version);
+    if (!updated) throw new NotFoundError("model", model.id);
+    return updated;
+  }
+
+  /** Runs the model in eval mode on `inputs` (samples of the model's input_shape), within the limits. */
+  async predict(id: string, inputs: readonly NestedValue[]): Promise<PredictResult> {
+    // the cached module serves as long as the stored version is the one it was built from: one
+    // indexed read of an integer per request, right even when another process writes the weights
+    const version = await this.store.getModelVersion(id);
+    if (version === null) {
+      this.cache.delete(id);
+      throw new NotFoundError("model", id);
+    }
+    const cached = this.cache.get(id);
+    let built = cached && cached.version === version ? cached.built : null;
+    // every sample's shape first (the error names the sample), then the size, and only then the
+    // module (building one of 10M parameters takes a few hundred ms) and the batch (a model's
+    // input_shape may be far larger than any request body)
+    const shape = built ?? storedShape(await this.summary(id));
+    inputs.forEach((sample, i) => checkShape(sample, shape.inputShape, i));
+    checkPredictionSize(shape, inputs.length, this.limits);
+    built ??= await this.build(id);
+    const x = toBatch(inputs, built.inputShape);
+    const output = noGrad(() => built.module.forward(x));
+    const result: PredictResult = { outputs: output };
+    const classes = output.shape[output.ndim - 1]!;
+    if (output.ndim === 2 && classes > 1) result.predictions = output.argmax(1).tolist() as number[];
+    return result;
+  }
+
+  /** The model as a module in eval mode, with its stored weights, cached by version. */
+  private async build(id: string): Promise<BuiltModel> {
+    // read, parse, then build and load, each on a turn of the event loop of its own: for a model of
+    // millions of weights each is milliseconds of the API thread, which other requests then share
+    const record = await this.get(id);
+    await nextTurn();
+    const weights = safetensors.parse(record.weights).tensors;
+    await nextTurn();
+    // nothing drawn: the stored weights are loaded next
+    const built = buildModel(storedModelSpec(record), { generator: null, maxParams: Number.MAX_SAFE_INTEGER });
+    built.module.loadStateDict(weights);
+    built.module.eval();
+    this.cache.set(id, { version: record.version, built });
+    return built;
+  }
+}
+
+/**
+ * The tensors that replace a model's weights (`current`), in their order: each key, shape and dtype
+ * must match and every value be finite (SpecError otherwise, naming the key).
+ */
+export function replacementWeights(current: Record<string, Tensor>, tensors: Record<string, Tensor>): Record<string, Tensor> {
+  for (const key of Object.keys(tensors)) {
+    if (!Object.hasOwn(current, key)) throw new SpecError(`unexpected key "${key}"; the model's keys are ${Object.keys(current).join(", ")}`, ["tensors", key]);
+  }
+  for (const [key, t] of Object.entries(current)) {
+    const given = tensors[key];
+    if (!given) throw new SpecError(`missing key "${key}"`, ["tensors", key]);
+    if (given.dtype !== t.dtype) throw new SpecError(`"${key}" has dtype ${given.dtype}, expected ${t.dtype}`, ["tensors", key, "dtype"]);
+    if (!sameShape(given.shape, t.shape)) {
+      throw new SpecError(`"${key}" has shape ${formatShape(given.shape)}, expected ${formatShape(t.shape)}`, ["tensors", key, "shape"]);
+    }
+    const data = given.data as Float32Array;
+    for (let i = 0; i < data.length; i++) {
+      if (!Number.isFinite(data[i]!)) throw new SpecError(`"${key}" holds a non-finite value at index ${i}`, ["tensors", key, "data", i]);
+    }
+  }
+  return Object.fromEntries(Object.keys(current).map((k) => [k, tensors[k]!]));
+}
+
+/**
+ * Stacks samples whose shape `checkShape` found to be `sampleShape` into one float32 batch. A value
+ * that is not a finite float32 is named by its place (`inputs[1][3]`).
+ */
+function toBatch(inputs: readonly NestedValue[], sampleShape: readonly number[]): Tensor {
+  const batch = Tensor.empty([inputs.length, ...sampleShape], "float32");
+  const out = batch.data as Float32Array;
+  const per = numel(sampleShape);
+  inputs.forEach((sample, i) => copyValues(sample, out, i * per, ["inputs", i]));
+  return batch;
+}
+
+/** The shape of `value` read along its first elements: `[[1, 2], [3]]` → [2, 2]. */
+function firstShape(value: NestedValue): number[] {
+  const shape: number[] = [];
+  for (let v = value; Array.isArray(v); v = v[0]!) shape.push(v.length);
+  return shape;
+}
+
+function checkShape(sample: NestedValue, sampleShape: readonly number[], i: number): void {
+  const fits = (v: NestedValue, depth: number): boolean => {
+    if (depth === sampleShape.length) return !Array.isArray(v);
+    if (!Array.isArray(v) || v.length !== sampleShape[depth]) return false;
+    if (depth === sampleShape.length - 1) return v.every((x) => !Array.isArray(x));
+    return v.every((x) => fits(x, depth + 1));
+  };
+  if (fits(sample, 0)) return;
+  const shape = firstShape(sample);
+  const what = sameShape(shape, sampleShape) ? "is ragged" : `has shape ${formatShape(shape)}`;
+  throw new SpecError(`sample ${i} ${what}, but the model's input_shape is ${formatShape(sampleShape)}`, ["inputs", i]);
+}
+
+/** Copies the values of `value` (of a checked shape) into `out` from `at`; returns where it stopped. */
+function copyValues(value: NestedValue, out: Float32Array, at: number, path: (string | number)[]): number {
+  if (Array.isArray(value) && Array.isArray(value[0])) {
+    value.forEach((v, j) => (at = copyValues(v, out, at, [...path, j])));
+    return at;
+  }
+  const values = Array.isArray(value) ? value : [value]; // a sample of shape []
+  for (let j = 0; j < values.length; j++) {
+    const v = values[j];
+    out[at + j] = typeof v === "number" ? v : NaN;
+    // also catches finite doubles beyond float32's range, which would become ±Infinity
+    if (!Number.isFinite(out[at + j]!)) {
+      const why = typeof v === "number" && Number.isFinite(v) ? `${v} is outside float32's range` : `${JSON.stringify(v)} is not a finite number`;
+      throw new SpecError(why, Array.isArray(value) ? [...path, j] : path);
+    }
+  }
+  return at + values.length;
+}

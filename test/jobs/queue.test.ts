@@ -1,7 +1,0 @@
-import { InProcessQueue } from "../../src/jobs/queue.js";
-import { queueContract } from "./queue_contract.js";
-
-queueContract("in-process", async () => {
-  const queue = new InProcessQueue();
-  return { queue, cleanup: () => queue.close() };
-});

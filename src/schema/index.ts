@@ -26,6 +26,7 @@ export {
   ModelSpec,
   buildModel,
   resolveModel,
+  parseModelSpec,
   weightsGenerator,
   MAX_LAYERS,
   MAX_INPUT_DIMS,

@@ -78,11 +78,19 @@ export interface ResolvedModel {
 }
 
 /**
- * Validates `spec` (Zod, then shape inference) without allocating weights. Throws SpecError with
- * the path of the field at fault, e.g. `["layers", 2, "in_features"]`.
+ * A model spec as a request gives it, validated by its schema (defaults applied). The API's routes
+ * parse their bodies with the schema itself; this is for everyone else (the library's users, tests).
+ * Throws SpecError with the path of the field at fault.
  */
-export function resolveModel(spec: ModelSpecInput): ResolvedModel {
-  const parsed = parseSpec(ModelSpec, spec);
+export function parseModelSpec(input: ModelSpecInput): ModelSpec {
+  return parseSpec(ModelSpec, input);
+}
+
+/**
+ * Checks how a parsed spec's layers fit together (shape inference) without allocating weights.
+ * Throws SpecError with the path of the field at fault, e.g. `["layers", 2, "in_features"]`.
+ */
+export function resolveModel(parsed: ModelSpec): ResolvedModel {
   let shape: number[] = [...parsed.input_shape];
   let numParams = 0;
   const layers: LayerInfo[] = [];
@@ -166,10 +174,10 @@ function summarize(resolved: ResolvedModel, trainable: number): string {
 }
 
 /**
- * Validates `spec` and builds its module. The parameter count is checked against `maxParams`
- * before any weight is allocated (SpecError at path ["layers"]).
+ * Resolves a parsed `spec` and builds its module. The parameter count is checked against
+ * `maxParams` before any weight is allocated (SpecError at path ["layers"]).
  */
-export function buildModel(spec: ModelSpecInput, options: BuildModelOptions = {}): BuiltModel {
+export function buildModel(spec: ModelSpec, options: BuildModelOptions = {}): BuiltModel {
   const resolved = resolveModel(spec);
   const maxParams = options.maxParams ?? DEFAULT_MAX_PARAMS;
   if (resolved.numParams > maxParams) {

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { noGrad } from "../autograd/index.js";
-import { buildModel, ModelSpec, SpecError, weightsGenerator, type BuiltModel, type ModelSpecInput, type ResolvedModel } from "../schema/index.js";
+import { buildModel, ModelSpec, SpecError, weightsGenerator, type BuiltModel, type ResolvedModel } from "../schema/index.js";
 import type { ModelRecord, ModelSummaryRecord, Store } from "../store/index.js";
 import { formatShape, Generator, numel, safetensors, sameShape, Tensor, type NestedValue } from "../tensor/index.js";
 import { NotFoundError } from "./errors.js";
@@ -121,8 +121,8 @@ export class ModelService {
     private readonly draw: (draw: ModelDraw) => Promise<DrawnModel> = async (d) => drawModel(d),
   ) {}
 
-  async create(input: ModelSpecInput): Promise<ModelRecord> {
-    const spec = ModelSpec.parse(input);
+  /** Creates a model from a parsed spec (the route's schema parsed the body). */
+  async create(spec: ModelSpec): Promise<ModelRecord> {
     // unseeded models draw from a fresh random seed in [0, 2^63), PyTorch's range
     const seed = randomBytes(8).readBigUInt64LE() >> 1n;
     const drawn = await this.draw({ spec, seed, maxParams: this.limits.maxParams });

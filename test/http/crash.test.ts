@@ -12,7 +12,7 @@ import { describe, expect, it } from "vitest";
 import { decodeCheckpoint, type TrainingCheckpoint } from "../../src/services/checkpoint.js";
 import { runTraining } from "../../src/services/runner.js";
 import { CONTROL, type TrainingMessage, type TrainingTask } from "../../src/services/task.js";
-import { buildModel, TrainingSpec } from "../../src/schema/index.js";
+import { buildModel, parseModelSpec, TrainingSpec } from "../../src/schema/index.js";
 import { SqliteStore } from "../../src/store/sqlite.js";
 import type { CheckpointRecord, JobRecord } from "../../src/store/index.js";
 import { Generator, tensor } from "../../src/tensor/index.js";
@@ -376,7 +376,7 @@ describe("the runner, suspended where a SIGTERM can stop it (in process)", () =>
   // its base seed already, so the checkpoint must let the resumed run skip that draw.
   const spec = { input_shape: [5], seed: 7, layers: MODEL.layers };
   const generator = new Generator().manualSeed(7);
-  const built = buildModel(spec, { generator });
+  const built = buildModel(parseModelSpec(spec), { generator });
   const { features, labels } = dataset(40);
   const X = tensor(features, { dtype: "float32" });
   const y = tensor(labels);

@@ -4,6 +4,7 @@ import * as nn from "../../src/nn/index.js";
 import { Generator, manualSeed, ones, rand } from "../../src/tensor/index.js";
 import {
   buildModel,
+  parseModelSpec,
   formatPath,
   LAYER_TYPES,
   ModelSpec,
@@ -47,7 +48,7 @@ function expectWeights(module: nn.Module): void {
 }
 
 describe("buildModel: the seed's NeuralNetwork(50, 3)", () => {
-  const built = buildModel(seedSpec);
+  const built = buildModel(parseModelSpec(seedSpec));
 
   it("counts 2213 parameters, all trainable", () => {
     expect(built.numParams).toBe(2213);
@@ -69,23 +70,23 @@ describe("buildModel: the seed's NeuralNetwork(50, 3)", () => {
   it("draws them from the global generator after manualSeed(123) when the spec has no seed", () => {
     const { seed: _seed, ...unseeded } = seedSpec;
     manualSeed(123);
-    expectWeights(buildModel(unseeded).module);
+    expectWeights(buildModel(parseModelSpec(unseeded)).module);
   });
 
   it("draws them from a generator given in the options", () => {
     const g = new Generator().manualSeed(123);
     manualSeed(0); // the global generator is not used
-    expectWeights(buildModel({ ...seedSpec, seed: 999 }, { generator: g }).module);
+    expectWeights(buildModel(parseModelSpec({ ...seedSpec, seed: 999 }), { generator: g }).module);
     // the generator advanced past the weights: 1500 + 30 + 600 + 20 + 60 + 3 draws
     const fresh = new Generator().manualSeed(123);
-    buildModel(seedSpec, { generator: fresh });
+    buildModel(parseModelSpec(seedSpec), { generator: fresh });
     expect(values(rand([3], { generator: g }))).toEqual(values(rand([3], { generator: fresh })));
   });
 
   it("draws nothing and leaves the weights zero with generator null (weights loaded next)", () => {
     manualSeed(5);
     const { seed: _seed, ...unseeded } = seedSpec;
-    const model = buildModel(unseeded, { generator: null });
+    const model = buildModel(parseModelSpec(unseeded), { generator: null });
     expect(model.generator).toBeNull();
     for (const p of model.module.parameters()) expect((p.data as Float32Array).every((v) => v === 0)).toBe(true);
     // the global generator was not touched
@@ -95,7 +96,7 @@ describe("buildModel: the seed's NeuralNetwork(50, 3)", () => {
   });
 
   it("computes the seed's logits", () => {
-    const module = buildModel(seedSpec).module;
+    const module = buildModel(parseModelSpec(seedSpec)).module;
     manualSeed(123);
     const X = rand([1, 50]);
     expectClose(noGrad(() => module.forward(X)), mlp.logits, 1e-5, 1e-7);
@@ -127,7 +128,7 @@ describe("buildModel: the seed's NeuralNetwork(50, 3)", () => {
     });
     // the resolved spec is itself a valid spec and builds the same model
     expect(ModelSpec.parse(built.resolvedSpec)).toEqual(built.resolvedSpec);
-    expectWeights(buildModel(built.resolvedSpec).module);
+    expectWeights(buildModel(parseModelSpec(built.resolvedSpec)).module);
   });
 
   it("prints a summary table", () => {
@@ -172,7 +173,7 @@ describe("buildModel: every layer type", () => {
   };
 
   it("prints PyTorch's repr for each", () => {
-    expect(buildModel(spec).repr).toBe(
+    expect(buildModel(parseModelSpec(spec)).repr).toBe(
       [
         "NeuralNetwork(",
         "  (layers): Sequential(",
@@ -196,7 +197,7 @@ describe("buildModel: every layer type", () => {
   });
 
   it("infers shapes and counts parameters (state-dict keys as PyTorch's)", () => {
-    const built = buildModel(spec);
+    const built = buildModel(parseModelSpec(spec));
     expect(built.layers.map((l) => l.output_shape)).toEqual([[24], [8], [8], [8], [8], [8], [8], [8], [8], [8], [4], [4], [4]]);
     expect(built.layers.map((l) => l.num_params)).toEqual([0, 192, 0, 16, 0, 0, 0, 0, 0, 0, 36, 0, 0]);
     expect(built.numParams).toBe(244);
@@ -207,7 +208,7 @@ describe("buildModel: every layer type", () => {
   });
 
   it("applies Linear and LayerNorm to the last dimension of a multi-dimensional sample", () => {
-    const built = buildModel({ input_shape: [3, 4], layers: [{ type: "Linear", out_features: 5 }, { type: "LayerNorm" }] });
+    const built = buildModel(parseModelSpec({ input_shape: [3, 4], layers: [{ type: "Linear", out_features: 5 }, { type: "LayerNorm" }] }));
     expect(built.layers.map((l) => l.output_shape)).toEqual([[3, 5], [3, 5]]);
     expect(built.numParams).toBe(4 * 5 + 5 + 10);
     expect(noGrad(() => built.module.forward(rand([2, 3, 4]))).shape).toEqual([2, 3, 5]);
@@ -216,7 +217,7 @@ describe("buildModel: every layer type", () => {
 
 describe("Flatten shapes (dims count the batched tensor, as in PyTorch)", () => {
   const out = (layer: Record<string, unknown>, input_shape = [2, 3, 4]) =>
-    resolveModel({ input_shape, layers: [{ type: "Flatten", ...layer } as ModelSpecInput["layers"][number]] }).outputShape;
+    resolveModel(parseModelSpec({ input_shape, layers: [{ type: "Flatten", ...layer } as ModelSpecInput["layers"][number]] })).outputShape;
 
   it("merges start_dim..end_dim of the per-sample shape shifted by one", () => {
     expect(out({})).toEqual([24]);
@@ -229,7 +230,7 @@ describe("Flatten shapes (dims count the batched tensor, as in PyTorch)", () => 
 
   it("agrees with the module's forward", () => {
     for (const layer of [{}, { start_dim: 2 }, { start_dim: 1, end_dim: -2 }]) {
-      const built = buildModel({ input_shape: [2, 3, 4], layers: [{ type: "Flatten", ...layer }] });
+      const built = buildModel(parseModelSpec({ input_shape: [2, 3, 4], layers: [{ type: "Flatten", ...layer }] }));
       expect(built.module.forward(ones([5, 2, 3, 4])).shape).toEqual([5, ...built.outputShape]);
     }
   });
@@ -253,44 +254,44 @@ describe("shape errors name the field", () => {
   it("in_features disagreeing with the previous layer", () => {
     const spec = structuredClone(seedSpec) as ModelSpecInput;
     spec.layers[2] = { type: "Linear", in_features: 40, out_features: 20 };
-    const e = specError(() => buildModel(spec));
+    const e = specError(() => buildModel(parseModelSpec(spec)));
     expect(e.path).toEqual(["layers", 2, "in_features"]);
     expect(e.message).toBe("in_features is 40 but the previous layer gives 30 features");
     expect(formatPath(e.path)).toBe("layers[2].in_features");
   });
 
   it("in_features disagreeing with input_shape", () => {
-    const e = specError(() => buildModel({ input_shape: [50], layers: [{ type: "Linear", in_features: 49, out_features: 3 }] }));
+    const e = specError(() => buildModel(parseModelSpec({ input_shape: [50], layers: [{ type: "Linear", in_features: 49, out_features: 3 }] })));
     expect(e.path).toEqual(["layers", 0, "in_features"]);
     expect(e.message).toBe("in_features is 49 but input_shape gives 50 features");
   });
 
   it("in_features that agrees is accepted", () => {
-    expect(buildModel({ input_shape: [50], layers: [{ type: "Linear", in_features: 50, out_features: 3 }] }).numParams).toBe(153);
+    expect(buildModel(parseModelSpec({ input_shape: [50], layers: [{ type: "Linear", in_features: 50, out_features: 3 }] })).numParams).toBe(153);
   });
 
   it("Softmax and LogSoftmax dims", () => {
     const layers = (dim: number) => [{ type: "Linear" as const, out_features: 3 }, { type: "Softmax" as const, dim }];
-    expect(resolveModel({ input_shape: [4], layers: layers(1) }).outputShape).toEqual([3]);
-    expect(resolveModel({ input_shape: [4], layers: layers(-1) }).outputShape).toEqual([3]);
-    let e = specError(() => resolveModel({ input_shape: [4], layers: layers(2) }));
+    expect(resolveModel(parseModelSpec({ input_shape: [4], layers: layers(1) })).outputShape).toEqual([3]);
+    expect(resolveModel(parseModelSpec({ input_shape: [4], layers: layers(-1) })).outputShape).toEqual([3]);
+    let e = specError(() => resolveModel(parseModelSpec({ input_shape: [4], layers: layers(2) })));
     expect(e.path).toEqual(["layers", 1, "dim"]);
     expect(e.message).toBe("dim 2 is out of range for this layer's input of shape [N, 3]: use 1 or -1 (dim 0 is the batch)");
-    e = specError(() => resolveModel({ input_shape: [4], layers: layers(-2) }));
+    e = specError(() => resolveModel(parseModelSpec({ input_shape: [4], layers: layers(-2) })));
     expect(e.message).toMatch(/^dim -2 is the batch dimension/);
-    e = specError(() => resolveModel({ input_shape: [4, 3], layers: [{ type: "LogSoftmax", dim: 3 }] }));
+    e = specError(() => resolveModel(parseModelSpec({ input_shape: [4, 3], layers: [{ type: "LogSoftmax", dim: 3 }] })));
     expect(e.path).toEqual(["layers", 0, "dim"]);
-    expect(resolveModel({ input_shape: [4, 3], layers: [{ type: "LogSoftmax", dim: 2 }] }).outputShape).toEqual([4, 3]);
+    expect(resolveModel(parseModelSpec({ input_shape: [4, 3], layers: [{ type: "LogSoftmax", dim: 2 }] })).outputShape).toEqual([4, 3]);
   });
 
   it("too many parameters, before any weight is allocated", () => {
     const huge = { input_shape: [100_000], layers: [{ type: "Linear" as const, out_features: 100_000 }] };
-    let e = specError(() => buildModel(huge));
+    let e = specError(() => buildModel(parseModelSpec(huge)));
     expect(e.path).toEqual(["layers"]);
     expect(e.message).toBe("the model has 10,000,100,000 parameters, more than the limit of 10,000,000");
-    e = specError(() => buildModel(seedSpec, { maxParams: 2212 }));
+    e = specError(() => buildModel(parseModelSpec(seedSpec), { maxParams: 2212 }));
     expect(e.path).toEqual(["layers"]);
-    expect(buildModel(seedSpec, { maxParams: 2213 }).numParams).toBe(2213);
+    expect(buildModel(parseModelSpec(seedSpec), { maxParams: 2213 }).numParams).toBe(2213);
   });
 });
 
@@ -303,7 +304,7 @@ describe("Zod rejects bad values with their paths", () => {
     const issue = ModelSpec.safeParse(body).error!.issues[0]!;
     expect(issue.path).toEqual(["layers", 1, "type"]);
     expect(issue.message).toMatch(/^unknown layer type "Conv2d"; expected one of Linear, ReLU, /);
-    const e = specError(() => buildModel(body as ModelSpecInput));
+    const e = specError(() => buildModel(parseModelSpec(body as ModelSpecInput)));
     expect(e.path).toEqual(["layers", 1, "type"]);
     expect(e.message).toBe(issue.message);
     expect(ModelSpec.safeParse(withLayer({ out_features: 3 })).error!.issues[0]!.message).toMatch(/^missing layer type/);
@@ -348,7 +349,7 @@ describe("Dropout in a built model", () => {
   const spec: ModelSpecInput = { input_shape: [1000], layers: [{ type: "Dropout", p: 0.3 }] };
 
   it("draws from the global generator by default, as PyTorch", () => {
-    const model = buildModel(spec).module;
+    const model = buildModel(parseModelSpec(spec)).module;
     const x = ones([2, 1000]);
     manualSeed(5);
     const a = model.forward(x);
@@ -359,7 +360,7 @@ describe("Dropout in a built model", () => {
   });
 
   it("draws from dropoutGenerator when given, and from setDropoutGenerator's afterwards", () => {
-    const model = buildModel(spec, { dropoutGenerator: new Generator().manualSeed(5) }).module;
+    const model = buildModel(parseModelSpec(spec), { dropoutGenerator: new Generator().manualSeed(5) }).module;
     const x = ones([2, 1000]);
     manualSeed(77);
     const a = model.forward(x);
@@ -372,7 +373,7 @@ describe("Dropout in a built model", () => {
   });
 
   it("is the identity in eval mode", () => {
-    const model = buildModel(spec).module.eval();
+    const model = buildModel(parseModelSpec(spec)).module.eval();
     const x = rand([2, 1000]);
     expect(model.forward(x)).toBe(x);
   });
@@ -392,7 +393,7 @@ describe("formatPath", () => {
 describe("the layer registry", () => {
   it("builds every layer type as the torch.nn class of its name, in order", () => {
     const layers: LayerSpecInput[] = LAYER_TYPES.map((type) => (type === "Linear" ? { type, out_features: 4 } : { type }));
-    const built = buildModel({ input_shape: [4], layers });
+    const built = buildModel(parseModelSpec({ input_shape: [4], layers }));
     expect(built.layers.map((l) => l.type)).toEqual(LAYER_TYPES);
     expect(LAYER_TYPES.map((_, i) => built.module.layers.at(i).constructor.name)).toEqual(LAYER_TYPES);
   });

@@ -4,6 +4,7 @@ import * as optim from "../../src/optim/index.js";
 import { Generator, manualSeed, rand, randn, tensor, Tensor } from "../../src/tensor/index.js";
 import {
   buildModel,
+  parseModelSpec,
   checkTrainingSpec,
   isClassificationLoss,
   lossFunction,
@@ -45,7 +46,7 @@ const base = {
 } satisfies TrainingSpecInput;
 
 function params(): nn.Parameter[] {
-  return buildModel({ input_shape: [4], layers: [{ type: "Linear", out_features: 2 }] }, { generator: new Generator() }).module.parameters();
+  return buildModel(parseModelSpec({ input_shape: [4], layers: [{ type: "Linear", out_features: 2 }] }), { generator: new Generator() }).module.parameters();
 }
 
 describe("TrainingSpec", () => {
@@ -207,7 +208,7 @@ describe("lossFunction", () => {
   });
 
   it("backpropagates", () => {
-    const model = buildModel({ input_shape: [3], layers: [{ type: "Linear", out_features: 3 }] }).module;
+    const model = buildModel(parseModelSpec({ input_shape: [3], layers: [{ type: "Linear", out_features: 3 }] })).module;
     const loss = lossFunction("cross_entropy")(model.forward(logits), classes);
     loss.backward();
     expect(model.parameters().every((p) => p.grad !== null)).toBe(true);

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { createDataset, createTrainingPool, EVENT_PAGE, JobEventFeed, JobManager, ModelService } from "../../src/services/index.js";
-import { datasetFromJson, TrainingSpec } from "../../src/schema/index.js";
+import { datasetFromJson, parseModelSpec, TrainingSpec } from "../../src/schema/index.js";
 import type { JobEvent } from "../../src/store/index.js";
 import { SqliteStore } from "../../src/store/sqlite.js";
 import { storeJobHistory } from "../helpers/job_history.js";
@@ -46,7 +46,7 @@ async function drain(feed: JobEventFeed): Promise<JobEvent[][]> {
 
 /** A queued job of the seed-like model on `samples` samples (it runs if the manager has workers). */
 async function submit(jobs: JobManager, store: SqliteStore, samples: number, epochs: number): Promise<string> {
-  const model = await new ModelService(store, { maxParams: 1e6, maxResponseValues: 1e6, maxPredictWork: 2e8 }).create(MODEL);
+  const model = await new ModelService(store, { maxParams: 1e6, maxResponseValues: 1e6, maxPredictWork: 2e8 }).create(parseModelSpec(MODEL));
   const data = await createDataset(store, datasetFromJson(dataset(samples), { maxSamples: 1e6 }), null);
   const spec = TrainingSpec.parse({ model_id: model.id, dataset_id: data.id, loss: "cross_entropy", optimizer: { type: "SGD", lr: 0.01 }, epochs, batch_size: 1 });
   return (await jobs.submit(spec)).job.id;

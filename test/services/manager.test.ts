@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { BullMQQueue, createDataset, createTrainingPool, JobManager, ModelService, type JobManagerOptions } from "../../src/services/index.js";
 import type { JobEvent, JobRecord } from "../../src/store/index.js";
 import { SqliteStore } from "../../src/store/sqlite.js";
-import { datasetFromJson, TrainingSpec, type ModelSpecInput, type TrainingSpecInput } from "../../src/schema/index.js";
+import { datasetFromJson, parseModelSpec, TrainingSpec, type ModelSpecInput, type TrainingSpecInput } from "../../src/schema/index.js";
 import { safetensors } from "../../src/tensor/index.js";
 import { loadFixture, type RefTensor } from "../helpers/fixtures.js";
 import { rows } from "../helpers/seed.js";
@@ -51,7 +51,7 @@ function reachStep(manager: JobManager, id: string, step: number): Promise<void>
 
 async function setup(run: Run, manager: JobManager, store: SqliteStore): Promise<TrainingSpecInput> {
   const c = run.config;
-  const model = await new ModelService(store, { maxParams: 1e7, maxResponseValues: 1e6, maxPredictWork: 2e8 }).create({ input_shape: [c.in_features], layers: c.layers, seed: c.seed } as ModelSpecInput);
+  const model = await new ModelService(store, { maxParams: 1e7, maxResponseValues: 1e6, maxPredictWork: 2e8 }).create(parseModelSpec({ input_shape: [c.in_features], layers: c.layers, seed: c.seed } as ModelSpecInput));
   const y = run.y.shape.length === 1 ? (run.y.data as number[]) : rows(run.y);
   const ds = await createDataset(store, datasetFromJson({ features: rows(run.X), labels: y }, { maxSamples: 1e6 }), null);
   void manager;

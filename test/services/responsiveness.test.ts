@@ -13,7 +13,7 @@ import { afterAll, expect, it } from "vitest";
 import { createDataset, createTrainingPool, JobManager, ModelService } from "../../src/services/index.js";
 import type { JobRecord } from "../../src/store/index.js";
 import { SqliteStore } from "../../src/store/sqlite.js";
-import { TrainingSpec, type ModelSpecInput } from "../../src/schema/index.js";
+import { parseModelSpec, TrainingSpec, type ModelSpecInput } from "../../src/schema/index.js";
 import { Tensor } from "../../src/tensor/index.js";
 import { eventLoopDelayDuring } from "../helpers/responsiveness.js";
 
@@ -47,7 +47,7 @@ function waitDone(id: string): Promise<JobRecord> {
 it("a 10M-parameter job holds the API thread for one store read or write at a time, from its start to its end", async () => {
   await manager.start();
   const models = new ModelService(store, { maxParams: 1e7, maxResponseValues: 1e6, maxPredictWork: 2e8 });
-  const model = await models.create({ input_shape: [1000], layers: [{ type: "Linear", out_features: 9990 }], seed: 1 } as ModelSpecInput);
+  const model = await models.create(parseModelSpec({ input_shape: [1000], layers: [{ type: "Linear", out_features: 9990 }], seed: 1 } as ModelSpecInput));
   const features = Float32Array.from({ length: SAMPLES * 1000 }, (_, i) => Math.sin(i));
   const labels = BigInt64Array.from({ length: SAMPLES }, (_, i) => BigInt((i * 157) % 9990));
   const data = { features: new Tensor(features, [SAMPLES, 1000], "float32"), labels: new Tensor(labels, [SAMPLES], "int64") };

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { CheckpointGate } from "../../src/services/checkpoint_gate.js";
 import { CONTROL, type TrainingMessage, type TrainingTask } from "../../src/services/task.js";
 import { runTraining } from "../../src/services/runner.js";
-import { buildModel, TrainingSpec, type ModelSpecInput } from "../../src/schema/index.js";
+import { buildModel, parseModelSpec, TrainingSpec, type ModelSpecInput } from "../../src/schema/index.js";
 import { Generator, Tensor } from "../../src/tensor/index.js";
 import { expectClose, fromRef, loadFixture, type RefTensor } from "../helpers/fixtures.js";
 
@@ -32,7 +32,7 @@ function taskFor(run: Run, checkpoint: Uint8Array | null = null, checkpointInter
   const c = run.config;
   const modelSpec = { input_shape: [c.in_features], layers: c.layers, seed: c.seed };
   const generator = new Generator().manualSeed(c.seed);
-  const built = buildModel(modelSpec as ModelSpecInput, { generator });
+  const built = buildModel(parseModelSpec(modelSpec as ModelSpecInput), { generator });
   return {
     jobId: "job_test",
     modelSpec: built.resolvedSpec,

@@ -4,7 +4,7 @@ import { runTraining } from "../../src/services/runner.js";
 import { runStoredTraining } from "../../src/services/stored_task.js";
 import type { StoredTrainingTask, TrainingMessage, TrainingTask } from "../../src/services/task.js";
 import { messageTransferList, outcomeTransferList, taskTransferList } from "../../src/services/transfer.js";
-import { buildModel, TrainingSpec, type ModelSpecInput } from "../../src/schema/index.js";
+import { buildModel, parseModelSpec, TrainingSpec, type ModelSpecInput } from "../../src/schema/index.js";
 import { Generator, safetensors, Tensor, tensor } from "../../src/tensor/index.js";
 
 const spec = { input_shape: [3], seed: 5, layers: [{ type: "Linear", out_features: 6 }, { type: "ReLU" }, { type: "Linear", out_features: 3 }] };
@@ -16,7 +16,7 @@ const bytesOf = (t: Tensor): Uint8Array => new Uint8Array(t.data.buffer.slice(t.
 /** The same job twice: as the job manager sends it (stored bytes), and decoded by hand into tensors. */
 function tasks(checkpoint: Uint8Array | null = null): { stored: StoredTrainingTask; decoded: TrainingTask } {
   const generator = new Generator().manualSeed(5);
-  const built = buildModel(spec as ModelSpecInput, { generator });
+  const built = buildModel(parseModelSpec(spec as ModelSpecInput), { generator });
   const X = tensor(features, { dtype: "float32" });
   const y = tensor(labels);
   const common = {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { runTraining } from "../../src/services/runner.js";
 import type { TrainingMessage, TrainingUpdate, WorkerMessage } from "../../src/services/task.js";
-import { buildModel, TrainingSpec, type ModelSpecInput } from "../../src/schema/index.js";
+import { buildModel, parseModelSpec, TrainingSpec, type ModelSpecInput } from "../../src/schema/index.js";
 import { Generator, tensor } from "../../src/tensor/index.js";
 import { UpdateBatcher } from "../../workers/update_batcher.js";
 
@@ -9,7 +9,7 @@ import { UpdateBatcher } from "../../workers/update_batcher.js";
 function trainingMessages(): TrainingMessage[] {
   const spec = { input_shape: [2], seed: 3, layers: [{ type: "Linear", out_features: 4 }, { type: "ReLU" }, { type: "Linear", out_features: 2 }] };
   const generator = new Generator().manualSeed(3);
-  const built = buildModel(spec as ModelSpecInput, { generator });
+  const built = buildModel(parseModelSpec(spec as ModelSpecInput), { generator });
   const features = Array.from({ length: 10 }, (_, i) => [Math.sin(i), Math.cos(2 * i)]);
   const messages: TrainingMessage[] = [];
   runTraining(

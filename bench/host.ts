@@ -77,7 +77,7 @@ async function main(): Promise<void> {
       case "info":
         return { ok: true, info: engine.info() };
       case "prepare":
-        runners.set(message.id, engine.prepare(message.spec));
+        runners.set(message.id, await engine.prepare(message.spec));
         return { ok: true };
       case "run": {
         const runner = runners.get(message.id);

@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { F, data, fromTypedArray, getNumThreads, manualSeed, matmul, nn, noGrad, optim, randn, setNumThreads, type Tensor } from "../../src/index.js";
+import { wasmKernel } from "../../src/tensor/kernels/gemm.js";
 import { readClassification } from "../data.js";
 import type { CaseSpec, EngineInfo, Threads } from "../protocol.js";
 import { now, type NodeEngine, type Runner } from "./types.js";
@@ -140,7 +141,10 @@ export function createKiln(): NodeEngine {
         warnings: [],
       };
     },
-    prepare(spec) {
+    async prepare(spec) {
+      // from sources the helper thread takes up to a second or two to start (it loads tsx): an
+      // "N threads" row is measured once it takes work, not while the caller still computes alone
+      if (spec.threads === "all") await wasmKernel()?.startHelper();
       switch (spec.kind) {
         case "train":
           return trainRunner(spec);

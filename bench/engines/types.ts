@@ -13,7 +13,8 @@ export class Skip extends Error {}
 /** An engine as seen from its Node process (`host.ts`). */
 export interface NodeEngine {
   info(): EngineInfo;
-  prepare(spec: CaseSpec): Runner;
+  /** A runner for `spec`; async where an engine must wait for something first (Kiln's helper thread). */
+  prepare(spec: CaseSpec): Runner | Promise<Runner>;
 }
 
 export function now(): number {

@@ -6,11 +6,13 @@ import type {
   JobEvent,
   JobRecord,
   JobStatus,
+  ApiKeyRecord,
   ListOptions,
   ModelRecord,
   ModelSummaryRecord,
   NewEvent,
   Page,
+  TenantRecord,
 } from "./types.js";
 import type { EventRetentionPolicy, PruneBudget, PruneResult } from "./retention.js";
 
@@ -88,10 +90,11 @@ export interface Store {
    */
   createJob(job: JobRecord, firstEvent: NewEvent): Promise<{ job: JobRecord; created: boolean }>;
   getJob(id: string): Promise<JobRecord | null>;
-  /** The job created with this Idempotency-Key, if any. */
-  getJobByIdempotencyKey(key: string): Promise<JobRecord | null>;
+  /** The job the tenant created with this Idempotency-Key, if any. */
+  getJobByIdempotencyKey(tenantId: string, key: string): Promise<JobRecord | null>;
   listJobs(options?: ListOptions & { status?: JobStatus[] }): Promise<Page<JobRecord>>;
-  countJobs(statuses: JobStatus[]): Promise<number>;
+  /** Jobs in these statuses: the tenant's when given, else all. */
+  countJobs(statuses: JobStatus[], tenantId?: string): Promise<number>;
   /**
    * Begins a run of a job: numbers it with the job's next attempt (fencing out every earlier run)
    * and returns the job as it is, that attempt and the seq of its last event (0 if none). Null,
@@ -150,6 +153,29 @@ export interface Store {
   pruneEvents(policy: EventRetentionPolicy, cursor: string | null, budget: PruneBudget): Promise<PruneResult>;
 
   /** Quick liveness check for /readyz. */
+  /**
+   * Creates a tenant; when its name is taken, creates nothing and returns the existing one with
+   * `created: false`. The default tenant (DEFAULT_TENANT) always exists.
+   */
+  createTenant(tenant: TenantRecord): Promise<{ tenant: TenantRecord; created: boolean }>;
+  getTenant(id: string): Promise<TenantRecord | null>;
+  getTenantByName(name: string): Promise<TenantRecord | null>;
+  listTenants(options?: Omit<ListOptions, "tenantId">): Promise<Page<TenantRecord>>;
+
+  /** Stores a key's record; a plain Error if its tenant does not exist. */
+  createApiKey(key: ApiKeyRecord): Promise<void>;
+  getApiKey(id: string): Promise<ApiKeyRecord | null>;
+  /** The key record whose public prefix this is: what authenticating a request reads. */
+  getApiKeyByPrefix(prefix: string): Promise<ApiKeyRecord | null>;
+  /** Keys in creation order: the tenant's when `tenantId` is given, else all (revoked ones too). */
+  listApiKeys(options?: ListOptions): Promise<Page<ApiKeyRecord>>;
+  /** Whether any key that is neither revoked nor expired at `now` exists (the start-up auth mode check). */
+  hasActiveApiKeys(now: string): Promise<boolean>;
+  /** Sets revokedAt (once: a revoked key keeps its first revocation time); null if there is no such key. */
+  revokeApiKey(id: string, at: string): Promise<ApiKeyRecord | null>;
+  /** Records when keys were last used (batched by the caller); unknown ids are ignored. */
+  recordApiKeyUse(uses: { id: string; at: string }[]): Promise<void>;
+
   ping(): Promise<void>;
   close(): Promise<void>;
 }

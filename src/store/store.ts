@@ -59,7 +59,13 @@ export class StoreConflictError extends Error {
  * Rules for listings: `limit` defaults to PAGE_LIMITS.default and is clamped to [1, PAGE_LIMITS.max];
  * an `after` naming a deleted model or dataset still continues at its place; an `after` that never
  * existed throws StoreCursorError (a RangeError). `listJobs({ status: [] })` matches nothing, like
- * `countJobs([])` counts nothing.
+ * `countJobs([])` counts nothing. With `tenantId`, a listing holds that tenant's items only; its
+ * `after` is positional like any other: an item of another tenant continues the page at that
+ * item's place in creation order (the store does not own access control: the service checks whose
+ * cursor it passes on).
+ *
+ * Tenants and API keys are never deleted (a key is revoked instead). Timestamps compared by the
+ * store (a key's expiry, its last use) are the records' ISO-8601 UTC strings, which compare as text.
  */
 export interface Store {
   createModel(model: ModelRecord): Promise<void>;
@@ -85,8 +91,8 @@ export interface Store {
   deleteDataset(id: string): Promise<boolean>;
 
   /**
-   * Creates a job and its first event ("status": queued). When `job.idempotencyKey` is already
-   * stored, creates nothing and returns the existing job with `created: false`.
+   * Creates a job and its first event ("status": queued). When the job's tenant already stored a
+   * job with `job.idempotencyKey`, creates nothing and returns that job with `created: false`.
    */
   createJob(job: JobRecord, firstEvent: NewEvent): Promise<{ job: JobRecord; created: boolean }>;
   getJob(id: string): Promise<JobRecord | null>;
@@ -152,7 +158,6 @@ export interface Store {
    */
   pruneEvents(policy: EventRetentionPolicy, cursor: string | null, budget: PruneBudget): Promise<PruneResult>;
 
-  /** Quick liveness check for /readyz. */
   /**
    * Creates a tenant; when its name is taken, creates nothing and returns the existing one with
    * `created: false`. The default tenant (DEFAULT_TENANT) always exists.
@@ -176,6 +181,7 @@ export interface Store {
   /** Records when keys were last used (batched by the caller); unknown ids are ignored. */
   recordApiKeyUse(uses: { id: string; at: string }[]): Promise<void>;
 
+  /** Quick liveness check for /readyz. */
   ping(): Promise<void>;
   close(): Promise<void>;
 }

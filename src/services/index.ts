@@ -11,7 +11,7 @@ export { DatasetView, JobStatus, JobView, LayerView, ModelView, datasetView, job
 export { JobEventFeed, EVENT_PAGE, type JobEventSource } from "./event_feed.js";
 export { EventRetention, type EventRetentionOptions } from "./event_retention.js";
 export { NotFoundError, QueueFullError, ConflictError, BodyTooHeavyError, ParsersBusyError, UnauthorizedError } from "./errors.js";
-export { owned } from "./ownership.js";
+export { owned, ownCursor } from "./ownership.js";
 export { Authenticator, OPEN_PRINCIPAL, type AuthMode, type OperatorPrincipal, type Principal, type TenantPrincipal } from "./auth.js";
 export { createKey, listKeys, revokeKey, type NewKeyRequest } from "./keys.js";
 export { createTenant } from "./tenants.js";

@@ -1,4 +1,4 @@
-import { createDataset, datasetView, DatasetView, getDatasetSummary, type DatasetUpload } from "../../../services/index.js";
+import { createDataset, datasetView, DatasetView, getDatasetSummary, ownCursor, type DatasetUpload } from "../../../services/index.js";
 import { JsonDataset } from "../../../schema/index.js";
 import { defineRoute, type ContentType, type RouteDef } from "../../route.js";
 import { IdParams, PageQuery, pageOf } from "../common.js";
@@ -46,6 +46,7 @@ const listDatasets = defineRoute({
   query: PageQuery,
   responses: { 200: { description: "A page of datasets", schema: pageOf(DatasetView) } },
   handler: async ({ query, ctx, principal }) => {
+    await ownCursor(query.after, principal.tenantId, (id) => ctx.store.getDatasetSummary(id));
     const page = await ctx.store.listDatasets({ ...query, tenantId: principal.tenantId });
     return { items: page.items.map(datasetView), next_cursor: page.nextCursor };
   },

@@ -290,13 +290,14 @@ export class PostgresStore implements Store {
   ): Promise<Page<T>> {
     const limit = clampLimit(options.limit);
     const after = await this.cursorSeq(kind, options.after);
-    const [status, statuses] = kind === "job" ? [`AND ($4::text[] IS NULL OR status = ANY($4::text[]))`, [options.status ?? null]] : ["", []];
-    const found = await rows<R>(
-      this.pool,
-      `SELECT ${columns} FROM ${TABLES[kind]}
-       WHERE ($1::text IS NULL OR tenant_id = $1) ${status} AND seq > $2 ORDER BY seq LIMIT $3`,
-      [options.tenantId ?? null, after, limit + 1, ...statuses],
-    );
+    const values: unknown[] = [after, limit + 1, options.tenantId ?? null];
+    let where = `($3::text IS NULL OR tenant_id = $3)`;
+    if (kind === "job") {
+      values.push(options.status ?? null);
+      where += ` AND ($4::text[] IS NULL OR status = ANY($4::text[]))`;
+    }
+    const sql = `SELECT ${columns} FROM ${TABLES[kind]} WHERE ${where} AND seq > $1 ORDER BY seq LIMIT $2`;
+    const found = await rows<R>(this.pool, sql, values);
     return page(found, limit, fromRow);
   }
 
@@ -656,7 +657,8 @@ export class PostgresStore implements Store {
     if (uses.length === 0) return;
     const ids = uses.map((u) => u.id);
     await this.transaction(async (db) => {
-      // rows locked in one order, so that two processes' batches never deadlock
+      // rows locked in id order first: the UPDATE's plan may visit them in any order, and two
+      // processes' batches locking the same keys in different orders would deadlock
       await db.query(`SELECT 1 FROM api_keys WHERE id = ANY($1::text[]) ORDER BY id FOR NO KEY UPDATE`, [ids]);
       // each key's latest use, and only forward in time (as text in byte order, see hasActiveApiKeys)
       await db.query(

@@ -25,6 +25,7 @@ import {
   storeJob,
   timestamp,
 } from "./contract.js";
+import { sampleApiKey, sampleTenant } from "./contract_tenants.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const STORE_MODULE = new URL("../../src/store/postgres.ts", import.meta.url).href;
@@ -227,6 +228,22 @@ describe.skipIf(!available)("PostgresStore", () => {
       expect(new Set(results.map((r) => r.job.id)).size).toBe(1);
       expect(await b.countJobs(["queued"])).toBe(1);
       expect((await a.listEvents(results[0]!.job.id)).map((e) => e.seq)).toEqual([1]);
+    });
+
+    it("creates one tenant for one name sent to two processes at once, and records their concurrent batches of key uses", async () => {
+      const [a, b] = [await stores.open(), await stores.open()];
+      const tenants = Array.from({ length: 4 }, () => sampleTenant({ name: "team-raced" }));
+      const results = await Promise.all(tenants.map((tenant, i) => (i % 2 === 0 ? a : b).createTenant(tenant)));
+      expect(results.filter((r) => r.created)).toHaveLength(1);
+      expect(new Set(results.map((r) => r.tenant.id)).size).toBe(1);
+
+      const keys = Array.from({ length: 20 }, () => sampleApiKey(results[0]!.tenant.id));
+      for (const key of keys) await a.createApiKey(key);
+      const at = timestamp();
+      // two batches naming the same keys in opposite orders
+      const uses = keys.map((k) => ({ id: k.id, at }));
+      await Promise.all([a.recordApiKeyUse(uses), b.recordApiKeyUse([...uses].reverse()), a.recordApiKeyUse(uses)]);
+      for (const key of keys) expect((await b.getApiKey(key.id))!.lastUsedAt).toBe(at);
     });
 
     it("never leaves a queued job without its model when a delete races the job's creation", async () => {

@@ -137,9 +137,10 @@ function rememberDeleted(s: Statements, kind: "model" | "dataset", id: string, s
   s.insertDeleted.run(kind, id, seq);
 }
 
-/** The statements of a listing (see `listing`), and which one a tenant filter picks. */
+/** The statements of a listing, with and without a tenant filter (see `listing`). */
 type Listing<R, P extends unknown[]> = ReturnType<typeof listing<R, P>>;
 
+/** A listing's rows after the seq `after`: the tenant's when one is given. */
 function listRows<R, P extends unknown[]>(
   list: Listing<R, P>,
   tenantId: string | undefined,
@@ -220,12 +221,12 @@ export class SqliteStore implements Store {
   }
 
   /** A page of a listing, in creation order (the tenant's items when `options.tenantId` is given). */
-  private list<R extends { id: string }, T, P extends unknown[] = []>(
+  private list<R extends { id: string }, T, P extends unknown[]>(
     kind: "model" | "dataset" | "job" | "apiKey",
     list: Listing<R, P>,
     fromRow: (row: R) => T,
     options: ListOptions,
-    params = [] as unknown[] as P,
+    params: P,
   ): Page<T> {
     return this.snapshot(() => {
       const limit = clampLimit(options.limit);
@@ -255,7 +256,7 @@ export class SqliteStore implements Store {
   }
 
   async listModels(options: ListOptions = {}): Promise<Page<ModelSummaryRecord>> {
-    return this.list("model", this.s.listModels, modelSummaryFromRow, options);
+    return this.list("model", this.s.listModels, modelSummaryFromRow, options, []);
   }
 
   async deleteModel(id: string): Promise<boolean> {
@@ -302,7 +303,7 @@ export class SqliteStore implements Store {
   }
 
   async listDatasets(options: ListOptions = {}): Promise<Page<DatasetSummaryRecord>> {
-    return this.list("dataset", this.s.listDatasets, datasetSummaryFromRow, options);
+    return this.list("dataset", this.s.listDatasets, datasetSummaryFromRow, options, []);
   }
 
   async deleteDataset(id: string): Promise<boolean> {
@@ -351,7 +352,7 @@ export class SqliteStore implements Store {
 
   async listJobs(options: ListOptions & { status?: JobStatus[] } = {}): Promise<Page<JobRecord>> {
     const { s } = this;
-    if (options.status === undefined) return this.list("job", s.listJobs, jobFromSqliteRow, options);
+    if (options.status === undefined) return this.list("job", s.listJobs, jobFromSqliteRow, options, []);
     return this.list("job", s.listJobsByStatus, jobFromSqliteRow, options, [JSON.stringify(options.status)]);
   }
 
@@ -509,7 +510,7 @@ export class SqliteStore implements Store {
   }
 
   async listApiKeys(options: ListOptions = {}): Promise<Page<ApiKeyRecord>> {
-    return this.list("apiKey", this.s.listApiKeys, (row) => row, options);
+    return this.list("apiKey", this.s.listApiKeys, (row) => row, options, []);
   }
 
   async hasActiveApiKeys(now: string): Promise<boolean> {

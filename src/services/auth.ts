@@ -48,6 +48,7 @@ export class Authenticator {
   readonly mode: AuthMode;
   private readonly adminKeyHash: string | null;
   private readonly uses: KeyUses;
+  private readonly onError: (error: unknown) => void;
 
   constructor(
     private readonly store: Pick<Store, "getApiKeyByPrefix" | "recordApiKeyUse">,
@@ -55,7 +56,8 @@ export class Authenticator {
   ) {
     this.mode = options.mode;
     this.adminKeyHash = options.adminKey === undefined ? null : hashKey(options.adminKey);
-    this.uses = new KeyUses(store, options.onError ?? (() => undefined));
+    this.onError = options.onError ?? (() => undefined);
+    this.uses = new KeyUses(store, this.onError);
   }
 
   /** The caller of a request with this Authorization header; UnauthorizedError when it has none that holds. */
@@ -80,8 +82,8 @@ export class Authenticator {
     return { operator: false, tenantId: record.tenantId, keyId: record.id, role: record.role };
   }
 
-  /** Writes the key uses not written yet: at shutdown, before the store closes. */
+  /** Writes the key uses not written yet (at shutdown, before the store closes); a failure goes to onError. */
   flushUses(): Promise<void> {
-    return this.uses.flush();
+    return this.uses.flush().catch(this.onError);
   }
 }

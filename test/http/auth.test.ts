@@ -87,6 +87,7 @@ describe("a service with KILN_ADMIN_KEY", () => {
 
   it("answers 401 with WWW-Authenticate for no key, a malformed header, a wrong secret and an unknown key", async () => {
     expectUnauthorized(await api.get("/v1/models"));
+    expect((await api.head("/v1/models")).status).toBe(401);
     for (const header of ["Basic dXNlcjpwYXNz", "Bearer", "Bearer a b", "bearer"]) {
       expectUnauthorized(await api.get("/v1/models").set("authorization", header));
     }

@@ -5,7 +5,9 @@
 import { randomBytes } from "node:crypto";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
+import { Authenticator } from "../services/index.js";
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from "fastify";
+import { resolveAuthMode, type ResolvedAuthMode } from "./auth_mode.js";
 import { capConnections, clientErrorHandler, serverTimeouts } from "./connections.js";
 import { installContentTypeParsers } from "./content_types.js";
 import type { AppContext, ReadinessCheck, Services } from "./context.js";
@@ -30,6 +32,8 @@ export interface AppDeps extends Services {
   loggerInstance?: FastifyBaseLogger;
   /** Metrics to expose (to register gauges before the app exists); a fresh registry otherwise. */
   metrics?: Metrics;
+  /** Whether requests need keys (server.ts decides it first, to log it); resolved from config and store otherwise. */
+  authMode?: ResolvedAuthMode;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -56,11 +60,13 @@ export function requestId(incoming: string | string[] | undefined): string {
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
-  const { routes: extraRoutes = allRoutes, readiness = [], logger, loggerInstance, metrics = createMetrics(), ...services } = deps;
-  const { config } = services;
+  const { routes: extraRoutes = allRoutes, readiness = [], logger, loggerInstance, metrics = createMetrics(), authMode, ...services } = deps;
+  const { config, store } = services;
   const routes = [...new Set([...healthRoutes, ...extraRoutes])];
   const openapi = buildOpenApiDocument(routes, apiInfo);
-  const ctx: AppContext = { ...services, metrics, openapi, readiness };
+  const { mode } = authMode ?? (await resolveAuthMode(config, store));
+  const auth = new Authenticator(store, { mode, adminKey: config.adminKey, onError: (err) => app.log.error({ err }, "could not record API key uses") });
+  const ctx: AppContext = { ...services, auth, metrics, openapi, readiness };
 
   const app = Fastify({
     ...(loggerInstance ? { loggerInstance } : { logger: { level: config.logLevel, ...logger } }),
@@ -75,6 +81,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     logController: new LogController({ disableRequestLogging: true }),
   });
   app.decorate("kiln", ctx);
+  app.decorateRequest("principal", null);
 
   installErrorHandlers(app);
   installContentTypeParsers(app);
@@ -105,7 +112,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await closeStreams(app);
   });
 
+  // the last key uses, written before the caller closes the store
+  app.addHook("onClose", () => auth.flushUses());
+
   await app.register(swagger, { mode: "static", specification: { document: openapi as never } });
+  // the last key uses, written before the caller closes the store
+  app.addHook("onClose", () => auth.flushUses());
+
   await app.register(swaggerUi, { routePrefix: "/docs" });
 
   registerRoutes(app, routes, ctx);

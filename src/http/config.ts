@@ -104,6 +104,14 @@ export const Config = z.object({
    * loses its jobs to the others (after at most twice this).
    */
   queueLockMs: int(1000, 3_600_000).default(60_000),
+  /**
+   * `keys`: every /v1 request needs an API key; `none`: open, every request acts as the default
+   * tenant's admin. Unset: keys when there is an admin key or an active key in the store, else open
+   * on a loopback host and a refusal to start on any other (see auth_mode.ts).
+   */
+  authMode: z.enum(["keys", "none"]).optional(),
+  /** The operator key: creates tenants and keys for any tenant, and nothing else. */
+  adminKey: z.string().min(32, "must be at least 32 characters").regex(/^\S+$/, "must not hold whitespace").optional(),
   limits: Limits.prefault({}),
   timeouts: Timeouts.prefault({}),
 }).superRefine((c, ctx) => {
@@ -150,9 +158,14 @@ export const ENV_VARS = {
   KILN_REQUEST_TIMEOUT_MS: ["timeouts", "requestMs"],
   KILN_KEEP_ALIVE_TIMEOUT_MS: ["timeouts", "keepAliveMs"],
   KILN_MAX_EVENT_STREAMS: ["limits", "maxEventStreams"],
+  KILN_AUTH: ["authMode"],
+  KILN_ADMIN_KEY: ["adminKey"],
 } as const satisfies Record<string, readonly string[]>;
 
 export type EnvVar = keyof typeof ENV_VARS;
+
+/** Variables whose values are never written anywhere, even when invalid. */
+const SECRET_VARS: ReadonlySet<string> = new Set<EnvVar>(["KILN_ADMIN_KEY"]);
 
 /** One or more environment variables hold values the service cannot use. */
 export class ConfigError extends Error {
@@ -184,7 +197,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   throw new ConfigError(
     result.error.issues.map((issue) => {
       const variable = byPath.get(issue.path.map(String).join(".")) ?? issue.path.join(".");
-      return { variable, value: env[variable], message: issue.message };
+      return { variable, value: SECRET_VARS.has(variable) ? "(hidden)" : env[variable], message: issue.message };
     }),
   );
 }

@@ -1,7 +1,7 @@
 /**
  * What route handlers can use (`req.ctx`), built once by buildApp from its dependencies.
  */
-import type { IngestPool, JobManager, ModelService } from "../services/index.js";
+import type { Authenticator, IngestPool, JobManager, ModelService } from "../services/index.js";
 import type { Store } from "../store/store.js";
 import type { Config } from "./config.js";
 import type { Metrics } from "./metrics.js";
@@ -22,6 +22,8 @@ export interface Services {
 
 /** `req.ctx` of every handler (also `app.kiln`). */
 export interface AppContext extends Services {
+  /** Who calls each request (keys mode), or the default tenant for all (open mode). */
+  auth: Authenticator;
   metrics: Metrics;
   /** The OpenAPI document of the app's routes (served at /openapi.json and /docs). */
   openapi: OpenApiDocument;

@@ -5,7 +5,7 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
-import { BodyTooHeavyError, ConflictError, NotFoundError, ParsersBusyError, QueueFullError } from "../services/errors.js";
+import { BodyTooHeavyError, ConflictError, NotFoundError, ParsersBusyError, QueueFullError, UnauthorizedError } from "../services/errors.js";
 import { formatPath, JsonSyntaxError, SpecError, toSpecPath } from "../schema/index.js";
 import { StoreCursorError } from "../store/common.js";
 import { StoreConflictError } from "../store/store.js";
@@ -16,6 +16,8 @@ export const ERRORS = {
   validation_error: { status: 400, message: "The request is invalid" },
   malformed_json: { status: 400, message: "The request body is not valid JSON" },
   bad_request: { status: 400, message: "Bad request" },
+  unauthorized: { status: 401, message: "An API key is required" },
+  forbidden: { status: 403, message: "This API key may not do that" },
   not_found: { status: 404, message: "Not found" },
   request_timeout: { status: 408, message: "The request was not received in time" },
   model_in_use: { status: 409, message: "The model is used by a queued or running job" },
@@ -90,6 +92,8 @@ export class ApiError extends Error {
 /** `notFound("model", "mdl_x")` → 404 "model mdl_x not found". */
 export const notFound = (resource: string, id: string, details?: ErrorDetail[]): ApiError =>
   new ApiError("not_found", `${resource} ${id} not found`, details ? { details } : {});
+
+export const forbidden = (message: string, details?: ErrorDetail[]): ApiError => new ApiError("forbidden", message, details ? { details } : {});
 
 export const validationError = (details: ErrorDetail[], message?: string): ApiError =>
   new ApiError("validation_error", message ?? ERRORS.validation_error.message, { details });
@@ -177,6 +181,7 @@ export function toApiError(error: unknown): ApiError | null {
   if (error instanceof NotFoundError) {
     return new ApiError("not_found", error.message, error.field ? { details: [{ path: error.field, message: error.message }] } : {});
   }
+  if (error instanceof UnauthorizedError) return new ApiError("unauthorized", error.message, { headers: { "www-authenticate": 'Bearer realm="kiln"' } });
   if (error instanceof QueueFullError) return queueFull(error.message);
   if (error instanceof ConflictError) return new ApiError(error.code, error.message);
   // bodies parsed on a parse worker (datasets, weights)
@@ -224,7 +229,10 @@ export function replyWithError(error: unknown, request: FastifyRequest, reply: F
     return send(reply, new ApiError("internal", `Internal server error (request ${request.id})`));
   }
   if (api.status >= 500) request.log.error({ err: error }, api.message);
-  else request.log.info({ code: api.code, status: api.status, message: api.message }, "request rejected");
+  else {
+    const reason = error instanceof UnauthorizedError ? { reason: error.reason } : {};
+    request.log.info({ code: api.code, status: api.status, message: api.message, ...reason }, "request rejected");
+  }
   return send(reply, api);
 }
 

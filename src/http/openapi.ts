@@ -7,7 +7,7 @@
 import { z } from "zod";
 import type { ContentType } from "./content_types.js";
 import { ErrorResponse } from "./errors.js";
-import { bodyContentTypes, hasBody, type HttpMethod, type ResponseDef, type RouteDef } from "./route.js";
+import { accessOf, bodyContentTypes, hasBody, type HttpMethod, type ResponseDef, type RouteDef } from "./route.js";
 
 export interface OpenApiInfo {
   title: string;
@@ -22,8 +22,17 @@ export interface OpenApiDocument {
   info: OpenApiInfo;
   tags: { name: string }[];
   paths: Record<string, Record<string, unknown>>;
-  components: { schemas: Record<string, JsonSchema> };
+  components: { schemas: Record<string, JsonSchema>; securitySchemes: Record<string, JsonSchema> };
 }
+
+/** How callers authenticate: `Authorization: Bearer <key>` (a tenant's key or the operator key). */
+const SECURITY_SCHEMES = {
+  bearerAuth: {
+    type: "http",
+    scheme: "bearer",
+    description: "An API key (kiln_<prefix>_<secret>), or the operator key (KILN_ADMIN_KEY) on the tenant and key routes. Not needed when the service runs open.",
+  },
+};
 
 type Io = "input" | "output";
 const REF_PREFIX = "#/components/schemas/";
@@ -175,6 +184,8 @@ function requestBody(components: Components, route: RouteDef): unknown {
 
 const DEFAULT_ERRORS: Record<number, string> = {
   400: "The request is invalid (validation_error, malformed_json)",
+  401: "No API key, or one that is not valid, revoked or expired (unauthorized); the response has WWW-Authenticate: Bearer",
+  403: "The key's role may not do this (forbidden)",
   413: "The request body is too large (payload_too_large)",
   415: "The request body's content type is not accepted (unsupported_media_type)",
   500: "Internal server error (internal)",
@@ -183,7 +194,8 @@ const DEFAULT_ERRORS: Record<number, string> = {
 function responses(components: Components, route: RouteDef, errorSchema: JsonSchema): Record<string, unknown> {
   const declared: Record<number, ResponseDef> = { ...route.responses };
   const takesInput = route.params || route.query || route.headers || hasBody(route);
-  const defaults = [...(takesInput ? [400] : []), ...(hasBody(route) ? [413, 415] : []), 500];
+  const authenticated = accessOf(route) !== "public";
+  const defaults = [...(takesInput ? [400] : []), ...(authenticated ? [401, 403] : []), ...(hasBody(route) ? [413, 415] : []), 500];
   for (const status of defaults) declared[status] ??= { description: DEFAULT_ERRORS[status]! };
 
   const out: Record<string, unknown> = {};
@@ -244,6 +256,7 @@ export function buildOpenApiDocument(routes: readonly RouteDef[], info: OpenApiI
       tags: route.tags,
       ...(params.length > 0 ? { parameters: params } : {}),
       ...(hasBody(route) ? { requestBody: requestBody(components, route) } : {}),
+      ...(accessOf(route) !== "public" ? { security: [{ bearerAuth: [] }] } : {}),
       responses: responses(components, route, errorSchema),
     };
   }
@@ -254,6 +267,6 @@ export function buildOpenApiDocument(routes: readonly RouteDef[], info: OpenApiI
     info,
     tags: [...tags].sort().map((name) => ({ name })),
     paths: doc.paths,
-    components: { schemas },
+    components: { schemas, securitySchemes: SECURITY_SCHEMES },
   };
 }

@@ -5,6 +5,7 @@
  */
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
+import { accessHook, type Access, type PrincipalOf } from "./access.js";
 import { mediaType, type ContentType, type JsonReader } from "./content_types.js";
 import type { AppContext } from "./context.js";
 import type { Limits } from "./config.js";
@@ -35,7 +36,7 @@ export type BodyOf<B, CT extends readonly ContentType[], Raw extends boolean = f
       | ("application/octet-stream" extends CT[number] ? Buffer : never);
 
 /** The request as a handler sees it: every part already parsed by the route's schemas. */
-export interface RouteRequest<P, Q, H, B, CT extends readonly ContentType[], Raw extends boolean = false> {
+export interface RouteRequest<P, Q, H, B, CT extends readonly ContentType[], Raw extends boolean = false, A extends Access = "tenant"> {
   params: Out<P, Record<string, never>>;
   query: Out<Q, Record<string, never>>;
   headers: Out<H, Record<string, never>>;
@@ -49,6 +50,8 @@ export interface RouteRequest<P, Q, H, B, CT extends readonly ContentType[], Raw
   contentType: ContentType | undefined;
   /** The app's services. */
   ctx: AppContext;
+  /** Who calls: for a `tenant` route, the tenant whose resources the request reads and writes. */
+  principal: PrincipalOf<A>;
   log: FastifyBaseLogger;
   /** Fastify's request (id, raw headers, socket, ...). */
   raw: FastifyRequest;
@@ -61,6 +64,7 @@ export interface RouteSpec<
   B extends z.ZodType | undefined = undefined,
   CT extends readonly ContentType[] = readonly ["application/json"],
   Raw extends boolean = false,
+  A extends Access = "tenant",
 > {
   method: HttpMethod;
   /** Fastify syntax: `/v1/models/:id`. */
@@ -69,6 +73,8 @@ export interface RouteSpec<
   summary: string;
   description?: string;
   tags: string[];
+  /** Who may call it (see access.ts); `tenant` when left out. */
+  access?: A;
   params?: P;
   query?: Q;
   /** Header names in lower case; other headers are not passed to the handler. */
@@ -103,11 +109,11 @@ export interface RouteSpec<
    * Returns the response body (sent as JSON), or sends it itself with `reply` and returns `reply`
    * (streams, non-JSON bodies, 204).
    */
-  handler: (req: RouteRequest<P, Q, H, B, CT, Raw>, reply: FastifyReply) => unknown;
+  handler: (req: RouteRequest<P, Q, H, B, CT, Raw, A>, reply: FastifyReply) => unknown;
 }
 
 /** Any route, for lists of routes. */
-export type RouteDef = RouteSpec<any, any, any, any, any, any>;
+export type RouteDef = RouteSpec<any, any, any, any, any, any, any>;
 
 /** A route; the handler's `params`, `query`, `headers` and `body` are typed from the schemas. */
 export function defineRoute<
@@ -117,9 +123,13 @@ export function defineRoute<
   B extends z.ZodType | undefined = undefined,
   const CT extends readonly ContentType[] = readonly ["application/json"],
   const Raw extends boolean = false,
->(route: RouteSpec<P, Q, H, B, CT, Raw>): RouteSpec<P, Q, H, B, CT, Raw> {
+  const A extends Access = "tenant",
+>(route: RouteSpec<P, Q, H, B, CT, Raw, A>): RouteSpec<P, Q, H, B, CT, Raw, A> {
   return route;
 }
+
+/** Who may call the route. */
+export const accessOf = (route: RouteDef): Access => route.access ?? "tenant";
 
 /** Whether the route reads a request body. */
 export const hasBody = (route: RouteDef): boolean => route.body !== undefined || route.bodyContentTypes !== undefined;
@@ -142,7 +152,8 @@ async function parsePart(schema: z.ZodType, value: unknown, prefix: string | und
 /**
  * Registers the routes on `app`: each request's params, query, headers and body are parsed with
  * the route's schemas first (a failure answers 400 validation_error, with `query.limit`-style
- * detail paths; body paths have no prefix), then the handler runs with `req.ctx = ctx`.
+ * detail paths; body paths have no prefix), then the handler runs with `req.ctx = ctx`. The caller
+ * is authenticated and checked against the route's access before its body is read.
  */
 export function registerRoutes(app: FastifyInstance, routes: readonly RouteDef[], ctx: AppContext = app.kiln): void {
   if (ctx === undefined) throw new Error("registerRoutes: no AppContext (build the app with buildApp, or pass one)");
@@ -150,9 +161,11 @@ export function registerRoutes(app: FastifyInstance, routes: readonly RouteDef[]
     const status = successStatus(route);
     const accepted = bodyContentTypes(route);
     const readsBody = hasBody(route);
+    const onRequest = accessHook(accessOf(route), ctx);
     app.route({
       method: route.method,
       url: route.url,
+      ...(onRequest ? { onRequest } : {}),
       config: { ...(route.readJson ? { readJson: route.readJson } : {}), ...(route.rawBody ? { rawBody: true } : {}) },
       ...(route.bodyLimit ? { bodyLimit: Math.min(route.bodyLimit(ctx.config.limits), ctx.config.limits.maxBodyBytes) } : {}),
       handler: async (request, reply) => {
@@ -177,7 +190,7 @@ export function registerRoutes(app: FastifyInstance, routes: readonly RouteDef[]
         }
         if (status !== 200) reply.code(status);
         return route.handler(
-          { params, query, headers, body, contentType: contentType as ContentType | undefined, ctx, log: request.log, raw: request },
+          { params, query, headers, body, contentType: contentType as ContentType | undefined, ctx, principal: request.principal, log: request.log, raw: request },
           reply,
         );
       },

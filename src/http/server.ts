@@ -8,11 +8,13 @@
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { FastifyInstance } from "fastify";
-import { pino } from "pino";
+import { pino, type Logger } from "pino";
+import { DEFAULT_TENANT } from "../store/types.js";
 import type { Store } from "../store/store.js";
 import { PostgresStore } from "../store/postgres.js";
 import { SqliteStore } from "../store/sqlite.js";
 import { buildApp, type AppDeps } from "./app.js";
+import { AuthModeError, resolveAuthMode, type ResolvedAuthMode } from "./auth_mode.js";
 import { ConfigError, loadConfig, type Config } from "./config.js";
 import { createMetrics } from "./metrics.js";
 import { startServices } from "./services.js";
@@ -57,6 +59,27 @@ function readConfig(): Config {
 async function openStore(config: Config): Promise<Store> {
   if (config.databaseUrl !== undefined) return PostgresStore.open({ url: config.databaseUrl, schema: config.databaseSchema });
   return SqliteStore.open({ path: join(config.dataDir, "kiln.db") });
+}
+
+/** Whether requests need keys; a refusal to start (exit 2) when the configuration would leave the API unusable or open to the network. */
+async function authModeOrExit(config: Config, store: Store): Promise<ResolvedAuthMode> {
+  try {
+    return await resolveAuthMode(config, store);
+  } catch (error) {
+    if (!(error instanceof AuthModeError)) throw error;
+    process.stderr.write(`kiln: ${error.message}\n`);
+    await store.close();
+    process.exit(2);
+  }
+}
+
+/** The first log line: whether the API needs keys, and why. */
+function logAuthMode(log: Logger, { mode, reason }: ResolvedAuthMode): void {
+  if (mode === "open") {
+    log.warn({ auth: mode, tenant: DEFAULT_TENANT.name }, `Kiln runs open: every request acts as tenant "${DEFAULT_TENANT.name}" (admin) without a key, because ${reason}`);
+  } else {
+    log.info({ auth: mode }, `API keys required (${reason})`);
+  }
 }
 
 /** A URL fit for the log: its password replaced by "***". */
@@ -124,13 +147,15 @@ export async function main(): Promise<void> {
   const metrics = createMetrics();
   // one logger for requests (with request ids) and jobs (with job ids)
   const log = pino({ level: config.logLevel }, pino.destination(LOG_DESTINATION));
+  const authMode = await authModeOrExit(config, store);
+  logAuthMode(log, authMode);
   const { models, jobs, retention, ingest } = await startServices(store, config, metrics, { log: log.child({ component: "jobs" }) });
   onShutdown(() => jobs.shutdown());
   onShutdown(() => retention.stop());
   onShutdown(() => ingest.destroy());
   // /readyz checks the store and the queue (the check's name is the function's)
   const readiness = [async function queue(): Promise<void> { await jobs.pingQueue(); }];
-  const deps: AppDeps = { store, config, metrics, models, jobs, ingest, readiness, loggerInstance: log };
+  const deps: AppDeps = { store, config, metrics, models, jobs, ingest, readiness, loggerInstance: log, authMode };
 
   const app = await buildApp(deps);
   handleSignals(app, store);

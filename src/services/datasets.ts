@@ -1,15 +1,16 @@
 import { randomUUID } from "node:crypto";
 import type { DatasetTensors } from "../schema/index.js";
 import type { DatasetRecord, DatasetSummaryRecord, Store } from "../store/index.js";
-import { NotFoundError } from "./errors.js";
+import { owned } from "./ownership.js";
 
 // a view, not a copy: the tensors of an upload are large, and the stores bind shared memory as it is
 const bytesOf = (a: ArrayBufferView): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
-/** Stores ingested dataset tensors (from src/schema's JSON, CSV or safetensors parsers). */
-export async function createDataset(store: Store, data: DatasetTensors, name: string | null): Promise<DatasetRecord> {
+/** Stores ingested dataset tensors (from src/schema's JSON, CSV or safetensors parsers) as the tenant's. */
+export async function createDataset(store: Store, data: DatasetTensors, name: string | null, tenantId: string): Promise<DatasetRecord> {
   const record: DatasetRecord = {
     id: `ds_${randomUUID().replaceAll("-", "")}`,
+    tenantId,
     name,
     numSamples: data.numSamples,
     featureShape: data.featureShape,
@@ -24,8 +25,7 @@ export async function createDataset(store: Store, data: DatasetTensors, name: st
   return record;
 }
 
-export async function getDatasetSummary(store: Store, id: string): Promise<DatasetSummaryRecord> {
-  const d = await store.getDatasetSummary(id);
-  if (!d) throw new NotFoundError("dataset", id);
-  return d;
+/** The tenant's dataset, without its tensors (NotFoundError for another tenant's, as for a missing one). */
+export async function getDatasetSummary(store: Store, id: string, tenantId: string): Promise<DatasetSummaryRecord> {
+  return owned(await store.getDatasetSummary(id), tenantId, "dataset", id);
 }

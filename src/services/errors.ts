@@ -1,12 +1,26 @@
-/** A model, dataset or job that does not exist (HTTP 404). */
+/** A resource that does not exist, or is another tenant's (HTTP 404). */
 export class NotFoundError extends Error {
   override name = "NotFoundError";
   constructor(
-    readonly resource: "model" | "dataset" | "job",
+    readonly resource: "model" | "dataset" | "job" | "tenant" | "key",
     readonly id: string,
     readonly field?: string,
   ) {
     super(`${resource} ${id} not found`);
+  }
+}
+
+/**
+ * A request without a valid key (HTTP 401). `reason` is for the log only: the client gets one
+ * message for unknown keys and wrong secrets alike, so that it learns nothing about which exist.
+ */
+export class UnauthorizedError extends Error {
+  override name = "UnauthorizedError";
+  constructor(
+    message: string,
+    readonly reason: "missing" | "malformed" | "invalid" | "revoked" | "expired",
+  ) {
+    super(message);
   }
 }
 

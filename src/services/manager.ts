@@ -8,6 +8,7 @@ import { checkpointHistory } from "./checkpoint.js";
 import { CheckpointGate } from "./checkpoint_gate.js";
 import { validationSampleCount } from "./dataset_tensors.js";
 import { ConflictError, NotFoundError, QueueFullError } from "./errors.js";
+import { owned } from "./ownership.js";
 import type { TrainingPool } from "./pool.js";
 import { InProcessQueue, type JobQueue } from "./queue.js";
 import {
@@ -135,25 +136,24 @@ export class JobManager {
     }
   }
 
-  /** Validates a training spec against its model and data, stores the job and queues it. */
-  async submit(spec: TrainingSpec, idempotencyKey?: string): Promise<{ job: JobRecord; created: boolean }> {
+  /**
+   * Validates a training spec against its model and data (the tenant's: another tenant's answer as
+   * missing ones), stores the job as the tenant's and queues it.
+   */
+  async submit(spec: TrainingSpec, tenantId: string, idempotencyKey?: string): Promise<{ job: JobRecord; created: boolean }> {
     const { store } = this.options;
     if (idempotencyKey !== undefined) {
-      const existing = await this.byIdempotencyKey(idempotencyKey, spec);
+      const existing = await this.byIdempotencyKey(tenantId, idempotencyKey, spec);
       if (existing) return { job: existing, created: false };
     }
     checkTrainingSpec(spec);
     if (spec.epochs > this.options.maxEpochs) {
       throw new SpecError(`epochs is ${spec.epochs}, above this service's limit of ${this.options.maxEpochs}`, ["epochs"]);
     }
-    const model = await store.getModelSummary(spec.model_id);
-    if (!model) throw new NotFoundError("model", spec.model_id, "model_id");
-    const dataset = await store.getDatasetSummary(spec.dataset_id);
-    if (!dataset) throw new NotFoundError("dataset", spec.dataset_id, "dataset_id");
-    const validation = spec.validation_dataset_id ? await store.getDatasetSummary(spec.validation_dataset_id) : null;
-    if (spec.validation_dataset_id && !validation) {
-      throw new NotFoundError("dataset", spec.validation_dataset_id, "validation_dataset_id");
-    }
+    const model = owned(await store.getModelSummary(spec.model_id), tenantId, "model", spec.model_id, "model_id");
+    const dataset = owned(await store.getDatasetSummary(spec.dataset_id), tenantId, "dataset", spec.dataset_id, "dataset_id");
+    const validationId = spec.validation_dataset_id;
+    const validation = validationId ? owned(await store.getDatasetSummary(validationId), tenantId, "dataset", validationId, "validation_dataset_id") : null;
     const modelShape = modelShapes(model);
     checkCompatibility(modelShape, dataset, spec.loss);
     if (validation) {
@@ -190,6 +190,7 @@ export class JobManager {
     const at = now();
     const job: JobRecord = {
       id: `job_${randomUUID().replaceAll("-", "")}`,
+      tenantId,
       modelId: spec.model_id,
       datasetId: spec.dataset_id,
       validationDatasetId: spec.validation_dataset_id ?? null,
@@ -221,18 +222,17 @@ export class JobManager {
     return result;
   }
 
-  private async byIdempotencyKey(key: string, spec: TrainingSpec): Promise<JobRecord | null> {
+  private async byIdempotencyKey(tenantId: string, key: string, spec: TrainingSpec): Promise<JobRecord | null> {
     // the store enforces uniqueness; this read lets a retry skip validation and the queue limit
-    const match = await this.options.store.getJobByIdempotencyKey(key);
+    const match = await this.options.store.getJobByIdempotencyKey(tenantId, key);
     if (match && !sameSpec(match.spec, spec)) throw idempotencyConflict(key);
     return match;
   }
 
-  /** Cancels a queued job at once, or a running one at its next step. */
-  async cancel(id: string): Promise<JobRecord> {
+  /** Cancels the tenant's queued job at once, or its running one at its next step. */
+  async cancel(id: string, tenantId: string): Promise<JobRecord> {
     const { store } = this.options;
-    const job = await store.getJob(id);
-    if (!job) throw new NotFoundError("job", id);
+    const job = owned(await store.getJob(id), tenantId, "job", id);
     if (job.status !== "queued" && job.status !== "running") {
       throw new ConflictError(`job ${id} has already ${job.status === "succeeded" ? "succeeded" : `been ${job.status}`}`, "job_not_active");
     }

@@ -5,6 +5,7 @@ import { buildModel, ModelSpec, SpecError, weightsGenerator, type BuiltModel, ty
 import type { ModelRecord, ModelSummaryRecord, Store } from "../store/index.js";
 import { formatShape, Generator, numel, safetensors, sameShape, Tensor, type NestedValue } from "../tensor/index.js";
 import { NotFoundError } from "./errors.js";
+import { owned } from "./ownership.js";
 import { storedModelSpec, storedModelSummary, type StoredSummary } from "./stored_model.js";
 
 export interface PredictResult {
@@ -109,7 +110,7 @@ export function drawModel({ spec, seed, maxParams }: ModelDraw): DrawnModel {
 }
 
 export class ModelService {
-  private readonly cache = new Map<string, { version: number; built: BuiltModel }>();
+  private readonly cache = new Map<string, { version: number; tenantId: string; built: BuiltModel }>();
 
   /**
    * `draw` runs `drawModel` where the model's size cannot hold up requests (the service passes its
@@ -121,14 +122,15 @@ export class ModelService {
     private readonly draw: (draw: ModelDraw) => Promise<DrawnModel> = async (d) => drawModel(d),
   ) {}
 
-  /** Creates a model from a parsed spec (the route's schema parsed the body). */
-  async create(spec: ModelSpec): Promise<ModelRecord> {
+  /** Creates a model of the tenant from a parsed spec (the route's schema parsed the body). */
+  async create(spec: ModelSpec, tenantId: string): Promise<ModelRecord> {
     // unseeded models draw from a fresh random seed in [0, 2^63), PyTorch's range
     const seed = randomBytes(8).readBigUInt64LE() >> 1n;
     const drawn = await this.draw({ spec, seed, maxParams: this.limits.maxParams });
     const at = new Date().toISOString();
     const record: ModelRecord = {
       id: `mdl_${randomUUID().replaceAll("-", "")}`,
+      tenantId,
       name: spec.name ?? null,
       spec: drawn.resolvedSpec,
       summary: drawn.summary,
@@ -142,22 +144,19 @@ export class ModelService {
     return record;
   }
 
-  async get(id: string): Promise<ModelRecord> {
-    const model = await this.store.getModel(id);
-    if (!model) throw new NotFoundError("model", id);
-    return model;
+  /** The tenant's model (NotFoundError for another tenant's, as for a missing one). */
+  async get(id: string, tenantId: string): Promise<ModelRecord> {
+    return owned(await this.store.getModel(id), tenantId, "model", id);
   }
 
   /** The model without its weights: a model of 10M parameters is 40 MB that a view does not need. */
-  async summary(id: string): Promise<ModelSummaryRecord> {
-    const model = await this.store.getModelSummary(id);
-    if (!model) throw new NotFoundError("model", id);
-    return model;
+  async summary(id: string, tenantId: string): Promise<ModelSummaryRecord> {
+    return owned(await this.store.getModelSummary(id), tenantId, "model", id);
   }
 
   /** The model's weights by state-dict key. */
-  async weights(id: string): Promise<Record<string, Tensor>> {
-    return safetensors.parse((await this.get(id)).weights).tensors;
+  async weights(id: string, tenantId: string): Promise<Record<string, Tensor>> {
+    return safetensors.parse((await this.get(id, tenantId)).weights).tensors;
   }
 
   /**
@@ -170,8 +169,8 @@ export class ModelService {
     return updated;
   }
 
-  /** Runs the model in eval mode on `inputs` (samples of the model's input_shape), within the limits. */
-  async predict(id: string, inputs: readonly NestedValue[]): Promise<PredictResult> {
+  /** Runs the tenant's model in eval mode on `inputs` (samples of the model's input_shape), within the limits. */
+  async predict(id: string, tenantId: string, inputs: readonly NestedValue[]): Promise<PredictResult> {
     // the cached module serves as long as the stored version is the one it was built from: one
     // indexed read of an integer per request, right even when another process writes the weights
     const version = await this.store.getModelVersion(id);
@@ -180,14 +179,16 @@ export class ModelService {
       throw new NotFoundError("model", id);
     }
     const cached = this.cache.get(id);
+    // a model's tenant never changes: the cached one answers for it
+    if (cached && cached.tenantId !== tenantId) throw new NotFoundError("model", id);
     let built = cached && cached.version === version ? cached.built : null;
     // every sample's shape first (the error names the sample), then the size, and only then the
     // module (building one of 10M parameters takes a few hundred ms) and the batch (a model's
     // input_shape may be far larger than any request body)
-    const shape = built ?? storedShape(await this.summary(id));
+    const shape = built ?? storedShape(await this.summary(id, tenantId));
     inputs.forEach((sample, i) => checkShape(sample, shape.inputShape, i));
     checkPredictionSize(shape, inputs.length, this.limits);
-    built ??= await this.build(id);
+    built ??= await this.build(id, tenantId);
     const x = toBatch(inputs, built.inputShape);
     const output = noGrad(() => built.module.forward(x));
     const result: PredictResult = { outputs: output };
@@ -196,11 +197,11 @@ export class ModelService {
     return result;
   }
 
-  /** The model as a module in eval mode, with its stored weights, cached by version. */
-  private async build(id: string): Promise<BuiltModel> {
+  /** The tenant's model as a module in eval mode, with its stored weights, cached by version. */
+  private async build(id: string, tenantId: string): Promise<BuiltModel> {
     // read, parse, then build and load, each on a turn of the event loop of its own: for a model of
     // millions of weights each is milliseconds of the API thread, which other requests then share
-    const record = await this.get(id);
+    const record = await this.get(id, tenantId);
     await nextTurn();
     const weights = safetensors.parse(record.weights).tensors;
     await nextTurn();
@@ -208,7 +209,7 @@ export class ModelService {
     const built = buildModel(storedModelSpec(record), { generator: null, maxParams: Number.MAX_SAFE_INTEGER });
     built.module.loadStateDict(weights);
     built.module.eval();
-    this.cache.set(id, { version: record.version, built });
+    this.cache.set(id, { version: record.version, tenantId: record.tenantId, built });
     return built;
   }
 }

@@ -5,6 +5,7 @@
  */
 import type { EventRow } from "./event_rows.js";
 import type {
+  ApiKeyRow,
   CheckpointRow,
   DatasetRow,
   DatasetSummaryRow,
@@ -12,6 +13,7 @@ import type {
   JobRow,
   ModelRow,
   ModelSummaryRow,
+  TenantRow,
 } from "./rows.js";
 
 type Missing<Row, L extends readonly string[]> = Exclude<keyof Row & string, L[number]>;
@@ -26,6 +28,7 @@ const allFieldsOf =
 
 export const MODEL_SUMMARY_COLUMNS = allFieldsOf<ModelSummaryRow>()([
   "id",
+  "tenantId",
   "name",
   "spec",
   "summary",
@@ -36,6 +39,7 @@ export const MODEL_SUMMARY_COLUMNS = allFieldsOf<ModelSummaryRow>()([
 export const MODEL_COLUMNS = allFieldsOf<ModelRow>()([...MODEL_SUMMARY_COLUMNS, "weights", "generatorState"]);
 export const DATASET_SUMMARY_COLUMNS = allFieldsOf<DatasetSummaryRow>()([
   "id",
+  "tenantId",
   "name",
   "numSamples",
   "featureShape",
@@ -47,6 +51,7 @@ export const DATASET_SUMMARY_COLUMNS = allFieldsOf<DatasetSummaryRow>()([
 export const DATASET_COLUMNS = allFieldsOf<DatasetRow>()([...DATASET_SUMMARY_COLUMNS, "features", "labels"]);
 export const JOB_COLUMNS = allFieldsOf<JobRow<unknown>>()([
   "id",
+  "tenantId",
   "modelId",
   "datasetId",
   "validationDatasetId",
@@ -75,6 +80,19 @@ export const JOB_MUTABLE_COLUMNS = allFieldsOf<JobChangesRow<unknown>>()([
 ]);
 export const EVENT_COLUMNS = allFieldsOf<EventRow>()(["jobId", "seq", "nEvents", "type", "data"]);
 export const CHECKPOINT_COLUMNS = allFieldsOf<CheckpointRow>()(["jobId", "seq", "state", "createdAt"]);
+export const TENANT_COLUMNS = allFieldsOf<TenantRow>()(["id", "name", "createdAt"]);
+export const API_KEY_COLUMNS = allFieldsOf<ApiKeyRow>()([
+  "id",
+  "tenantId",
+  "prefix",
+  "hash",
+  "role",
+  "name",
+  "createdAt",
+  "expiresAt",
+  "revokedAt",
+  "lastUsedAt",
+]);
 
 /** A driver's parameter marker for the n-th value (from 1): SQLite's `?`, Postgres's `$n`. */
 export type Param = (n: number) => string;
@@ -110,4 +128,6 @@ export const SELECT_LIST = {
   job: selectList(JOB_COLUMNS),
   event: selectList(EVENT_COLUMNS),
   checkpoint: selectList(CHECKPOINT_COLUMNS),
+  tenant: selectList(TENANT_COLUMNS),
+  apiKey: selectList(API_KEY_COLUMNS),
 } as const;

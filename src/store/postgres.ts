@@ -1,6 +1,7 @@
 import pg from "pg";
 import type { CustomTypesConfig, PoolClient, QueryResultRow } from "pg";
 import {
+  API_KEY_COLUMNS,
   CHECKPOINT_COLUMNS,
   DATASET_COLUMNS,
   insertInto,
@@ -9,6 +10,7 @@ import {
   MODEL_COLUMNS,
   SELECT_LIST,
   setList,
+  TENANT_COLUMNS,
   valuesOf,
   type Param,
 } from "./columns.js";
@@ -36,15 +38,18 @@ import {
   modelFromRow,
   modelSummaryFromRow,
   modelToRow,
+  type ApiKeyRow,
   type CheckpointRow,
   type DatasetRow,
   type DatasetSummaryRow,
   type JobRow,
   type ModelRow,
   type ModelSummaryRow,
+  type TenantRow,
 } from "./rows.js";
 import { StoreConflictError, type Store } from "./store.js";
 import type {
+  ApiKeyRecord,
   CheckpointRecord,
   DatasetRecord,
   DatasetSummaryRecord,
@@ -57,6 +62,7 @@ import type {
   ModelSummaryRecord,
   NewEvent,
   Page,
+  TenantRecord,
 } from "./types.js";
 
 export interface PostgresStoreOptions {
@@ -71,6 +77,9 @@ export interface PostgresStoreOptions {
 /** Must match the partial indexes' WHERE in postgres_schema.ts for the planner to use them. */
 const ACTIVE = `status IN ('queued', 'running')`;
 const param: Param = (n) => `$${n}`;
+
+/** The table of each kind of item a listing's `after` names. */
+const TABLES = { model: "models", dataset: "datasets", job: "jobs", tenant: "tenants", apiKey: "api_keys" } as const;
 
 /** Postgres returns cancel_requested, a boolean column, as a boolean. */
 type PgJobRow = JobRow<boolean>;
@@ -253,29 +262,42 @@ export class PostgresStore implements Store {
     }
   }
 
-  /** The seq after which a listing continues; a deleted model's or dataset's is remembered. */
-  private async cursorSeq(kind: "model" | "dataset" | "job", after: string | undefined): Promise<number> {
+  /**
+   * The seq after which a listing continues, whichever tenant the item is of; a deleted model's or
+   * dataset's is remembered.
+   */
+  private async cursorSeq(kind: keyof typeof TABLES, after: string | undefined): Promise<number> {
     if (after === undefined) return 0;
     const sql =
-      kind === "job"
-        ? `SELECT seq FROM jobs WHERE id = $1`
-        : `SELECT COALESCE((SELECT seq FROM ${kind}s WHERE id = $1),
-             (SELECT seq FROM deleted_rows WHERE kind = '${kind}' AND id = $1)) AS seq`;
+      kind === "model" || kind === "dataset"
+        ? `SELECT COALESCE((SELECT seq FROM ${TABLES[kind]} WHERE id = $1),
+             (SELECT seq FROM deleted_rows WHERE kind = '${kind}' AND id = $1)) AS seq`
+        : `SELECT seq FROM ${TABLES[kind]} WHERE id = $1`;
     const row = await one<{ seq: number | null }>(this.pool, sql, [after]);
     if (row?.seq == null) throw new StoreCursorError(after);
     return row.seq;
   }
 
-  /** A page of models' or datasets' summaries, in creation order. */
-  private async listSummaries<R extends QueryResultRow & { id: string }, T>(
-    kind: "model" | "dataset",
+  /**
+   * A page of a listing, in creation order: the tenant's items when `options.tenantId` is given,
+   * and for jobs those in `options.status` when given (a filter left out, null, matches every row).
+   */
+  private async list<R extends QueryResultRow & { id: string }, T>(
+    kind: "model" | "dataset" | "job" | "apiKey",
     columns: string,
     fromRow: (row: R) => T,
-    options: ListOptions,
+    options: ListOptions & { status?: JobStatus[] },
   ): Promise<Page<T>> {
     const limit = clampLimit(options.limit);
     const after = await this.cursorSeq(kind, options.after);
-    const found = await rows<R>(this.pool, `SELECT ${columns} FROM ${kind}s WHERE seq > $1 ORDER BY seq LIMIT $2`, [after, limit + 1]);
+    const values: unknown[] = [after, limit + 1, options.tenantId ?? null];
+    let where = `($3::text IS NULL OR tenant_id = $3)`;
+    if (kind === "job") {
+      values.push(options.status ?? null);
+      where += ` AND ($4::text[] IS NULL OR status = ANY($4::text[]))`;
+    }
+    const sql = `SELECT ${columns} FROM ${TABLES[kind]} WHERE ${where} AND seq > $1 ORDER BY seq LIMIT $2`;
+    const found = await rows<R>(this.pool, sql, values);
     return page(found, limit, fromRow);
   }
 
@@ -300,7 +322,7 @@ export class PostgresStore implements Store {
   }
 
   listModels(options: ListOptions = {}): Promise<Page<ModelSummaryRecord>> {
-    return this.listSummaries("model", SELECT_LIST.modelSummary, modelSummaryFromRow, options);
+    return this.list("model", SELECT_LIST.modelSummary, modelSummaryFromRow, options);
   }
 
   async deleteModel(id: string): Promise<boolean> {
@@ -346,7 +368,7 @@ export class PostgresStore implements Store {
   }
 
   listDatasets(options: ListOptions = {}): Promise<Page<DatasetSummaryRecord>> {
-    return this.listSummaries("dataset", SELECT_LIST.datasetSummary, datasetSummaryFromRow, options);
+    return this.list("dataset", SELECT_LIST.datasetSummary, datasetSummaryFromRow, options);
   }
 
   async deleteDataset(id: string): Promise<boolean> {
@@ -374,7 +396,9 @@ export class PostgresStore implements Store {
     return this.transaction(async (db) => {
       const key = job.idempotencyKey;
       const existing = async () =>
-        key === null ? undefined : await one<PgJobRow>(db, `SELECT ${SELECT_LIST.job} FROM jobs WHERE idempotency_key = $1`, [key]);
+        key === null
+          ? undefined
+          : await one<PgJobRow>(db, `SELECT ${SELECT_LIST.job} FROM jobs WHERE tenant_id = $1 AND idempotency_key = $2`, [job.tenantId, key]);
       const before = await existing();
       if (before) return { job: jobFromPgRow(before), created: false };
       // FOR KEY SHARE: a concurrent delete waits for this transaction (and then sees the job in use)
@@ -388,7 +412,7 @@ export class PostgresStore implements Store {
       // a concurrent createJob with the same key makes this insert wait for it, then do nothing
       const inserted = await one<PgJobRow>(
         db,
-        `${insertInto("jobs", JOB_COLUMNS, param)} ON CONFLICT (idempotency_key) DO NOTHING RETURNING ${SELECT_LIST.job}`,
+        `${insertInto("jobs", JOB_COLUMNS, param)} ON CONFLICT (tenant_id, idempotency_key) DO NOTHING RETURNING ${SELECT_LIST.job}`,
         valuesOf(jobToRow(job, job.cancelRequested), JOB_COLUMNS),
       );
       if (!inserted) return { job: jobFromPgRow((await existing())!), created: false };
@@ -402,27 +426,19 @@ export class PostgresStore implements Store {
     return row ? jobFromPgRow(row) : null;
   }
 
-  async getJobByIdempotencyKey(key: string): Promise<JobRecord | null> {
-    const row = await one<PgJobRow>(this.pool, `SELECT ${SELECT_LIST.job} FROM jobs WHERE idempotency_key = $1`, [key]);
+  async getJobByIdempotencyKey(tenantId: string, key: string): Promise<JobRecord | null> {
+    const sql = `SELECT ${SELECT_LIST.job} FROM jobs WHERE tenant_id = $1 AND idempotency_key = $2`;
+    const row = await one<PgJobRow>(this.pool, sql, [tenantId, key]);
     return row ? jobFromPgRow(row) : null;
   }
 
-  async listJobs(options: ListOptions & { status?: JobStatus[] } = {}): Promise<Page<JobRecord>> {
-    const limit = clampLimit(options.limit);
-    const after = await this.cursorSeq("job", options.after);
-    // without a filter, the filter matches every status
-    const found = await rows<PgJobRow>(
-      this.pool,
-      `SELECT ${SELECT_LIST.job} FROM jobs
-       WHERE ($1::text[] IS NULL OR status = ANY($1::text[])) AND seq > $2 ORDER BY seq LIMIT $3`,
-      [options.status ?? null, after, limit + 1],
-    );
-    return page(found, limit, jobFromPgRow);
+  listJobs(options: ListOptions & { status?: JobStatus[] } = {}): Promise<Page<JobRecord>> {
+    return this.list("job", SELECT_LIST.job, jobFromPgRow, options);
   }
 
-  async countJobs(statuses: JobStatus[]): Promise<number> {
-    const sql = `SELECT COUNT(*) AS count FROM jobs WHERE status = ANY($1::text[])`;
-    return (await one<{ count: number }>(this.pool, sql, [statuses]))!.count;
+  async countJobs(statuses: JobStatus[], tenantId?: string): Promise<number> {
+    const sql = `SELECT COUNT(*) AS count FROM jobs WHERE status = ANY($1::text[]) AND ($2::text IS NULL OR tenant_id = $2)`;
+    return (await one<{ count: number }>(this.pool, sql, [statuses, tenantId ?? null]))!.count;
   }
 
   async beginAttempt(id: string): Promise<JobAttempt | null> {
@@ -569,6 +585,89 @@ export class PostgresStore implements Store {
       );
       next = step.next(rowCount ?? 0);
     }
+  }
+
+  // ---- Tenants and API keys ----
+
+  async createTenant(tenant: TenantRecord): Promise<{ tenant: TenantRecord; created: boolean }> {
+    return this.transaction(async (db) => {
+      // a concurrent create of the same name makes this insert wait for it, then do nothing
+      const inserted = await one<TenantRow>(
+        db,
+        `${insertInto("tenants", TENANT_COLUMNS, param)} ON CONFLICT (name) DO NOTHING RETURNING ${SELECT_LIST.tenant}`,
+        valuesOf(tenant, TENANT_COLUMNS),
+      );
+      if (inserted) return { tenant: inserted, created: true };
+      const existing = await one<TenantRow>(db, `SELECT ${SELECT_LIST.tenant} FROM tenants WHERE name = $1`, [tenant.name]);
+      return { tenant: existing!, created: false };
+    });
+  }
+
+  async getTenant(id: string): Promise<TenantRecord | null> {
+    return (await one<TenantRow>(this.pool, `SELECT ${SELECT_LIST.tenant} FROM tenants WHERE id = $1`, [id])) ?? null;
+  }
+
+  async getTenantByName(name: string): Promise<TenantRecord | null> {
+    return (await one<TenantRow>(this.pool, `SELECT ${SELECT_LIST.tenant} FROM tenants WHERE name = $1`, [name])) ?? null;
+  }
+
+  async listTenants(options: Omit<ListOptions, "tenantId"> = {}): Promise<Page<TenantRecord>> {
+    const limit = clampLimit(options.limit);
+    const after = await this.cursorSeq("tenant", options.after);
+    const sql = `SELECT ${SELECT_LIST.tenant} FROM tenants WHERE seq > $1 ORDER BY seq LIMIT $2`;
+    return page(await rows<TenantRow>(this.pool, sql, [after, limit + 1]), limit, (row) => row);
+  }
+
+  async createApiKey(key: ApiKeyRecord): Promise<void> {
+    await this.transaction(async (db) => {
+      if (!(await one(db, `SELECT 1 FROM tenants WHERE id = $1 FOR KEY SHARE`, [key.tenantId]))) {
+        throw new Error(`tenant ${key.tenantId} not found`);
+      }
+      await db.query(insertInto("api_keys", API_KEY_COLUMNS, param), valuesOf(key, API_KEY_COLUMNS));
+    });
+  }
+
+  async getApiKey(id: string): Promise<ApiKeyRecord | null> {
+    return (await one<ApiKeyRow>(this.pool, `SELECT ${SELECT_LIST.apiKey} FROM api_keys WHERE id = $1`, [id])) ?? null;
+  }
+
+  async getApiKeyByPrefix(prefix: string): Promise<ApiKeyRecord | null> {
+    const sql = `SELECT ${SELECT_LIST.apiKey} FROM api_keys WHERE prefix = $1`;
+    return (await one<ApiKeyRow>(this.pool, sql, [prefix])) ?? null;
+  }
+
+  listApiKeys(options: ListOptions = {}): Promise<Page<ApiKeyRecord>> {
+    return this.list("apiKey", SELECT_LIST.apiKey, (row: ApiKeyRow) => row, options);
+  }
+
+  async hasActiveApiKeys(now: string): Promise<boolean> {
+    // ISO-8601 UTC timestamps compare as text in byte order (COLLATE "C", whatever the database's)
+    const sql = `SELECT EXISTS (SELECT 1 FROM api_keys
+                   WHERE revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $1 COLLATE "C")) AS active`;
+    return (await one<{ active: boolean }>(this.pool, sql, [now]))!.active;
+  }
+
+  async revokeApiKey(id: string, at: string): Promise<ApiKeyRecord | null> {
+    // a revoked key keeps its first revocation time
+    const sql = `UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1 RETURNING ${SELECT_LIST.apiKey}`;
+    return (await one<ApiKeyRow>(this.pool, sql, [id, at])) ?? null;
+  }
+
+  async recordApiKeyUse(uses: { id: string; at: string }[]): Promise<void> {
+    if (uses.length === 0) return;
+    const ids = uses.map((u) => u.id);
+    await this.transaction(async (db) => {
+      // rows locked in id order first: the UPDATE's plan may visit them in any order, and two
+      // processes' batches locking the same keys in different orders would deadlock
+      await db.query(`SELECT 1 FROM api_keys WHERE id = ANY($1::text[]) ORDER BY id FOR NO KEY UPDATE`, [ids]);
+      // each key's latest use, and only forward in time (as text in byte order, see hasActiveApiKeys)
+      await db.query(
+        `UPDATE api_keys SET last_used_at = uses.at
+         FROM (SELECT id, MAX(at COLLATE "C") AS at FROM unnest($1::text[], $2::text[]) AS u (id, at) GROUP BY id) AS uses
+         WHERE api_keys.id = uses.id AND (api_keys.last_used_at IS NULL OR api_keys.last_used_at < uses.at COLLATE "C")`,
+        [ids, uses.map((u) => u.at)],
+      );
+    });
   }
 
   // ---- Lifecycle ----

@@ -102,6 +102,46 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE jobs ADD COLUMN attempt integer NOT NULL DEFAULT 0;
   `,
+  // 2 -> 3: tenants (issue 15), as SQLite's 3 -> 4 (read its notes) except that no table is rebuilt:
+  // the column order does not matter here (blobs are out of line). Rows stored before belong to
+  // the default tenant (DEFAULT_TENANT in types.ts), whose row this inserts.
+  `
+  ALTER TABLE models ADD COLUMN tenant_id text NOT NULL DEFAULT 'ten_default';
+  ALTER TABLE datasets ADD COLUMN tenant_id text NOT NULL DEFAULT 'ten_default';
+  ALTER TABLE jobs ADD COLUMN tenant_id text NOT NULL DEFAULT 'ten_default';
+
+  CREATE INDEX models_tenant_seq ON models (tenant_id, seq);
+  CREATE INDEX datasets_tenant_seq ON datasets (tenant_id, seq);
+  CREATE INDEX jobs_tenant_seq ON jobs (tenant_id, seq);
+  -- An Idempotency-Key is unique per tenant; createJob's ON CONFLICT (tenant_id, idempotency_key)
+  -- relies on this index (NULL keys still distinct).
+  DROP INDEX jobs_idempotency_key;
+  CREATE UNIQUE INDEX jobs_tenant_idempotency_key ON jobs (tenant_id, idempotency_key);
+
+  CREATE TABLE tenants (
+    seq        bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    id         text   NOT NULL UNIQUE,
+    name       text   NOT NULL UNIQUE,
+    created_at text   NOT NULL
+  );
+  INSERT INTO tenants (id, name, created_at) VALUES ('ten_default', 'default', '1970-01-01T00:00:00.000Z');
+
+  -- A key's hash, never the key; prefix finds the record when a request authenticates.
+  CREATE TABLE api_keys (
+    seq          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    id           text   NOT NULL UNIQUE,
+    tenant_id    text   NOT NULL REFERENCES tenants (id),
+    prefix       text   NOT NULL UNIQUE,
+    hash         text   NOT NULL,
+    role         text   NOT NULL CHECK (role IN ('admin', 'member', 'read')),
+    name         text,
+    created_at   text   NOT NULL,
+    expires_at   text,
+    revoked_at   text,
+    last_used_at text
+  );
+  CREATE INDEX api_keys_tenant_seq ON api_keys (tenant_id, seq);
+  `,
 ];
 
 /** The schema version this code writes and expects. */

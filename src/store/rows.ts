@@ -5,6 +5,7 @@
  * and timestamps are stored as text. The one difference is a job's `cancel_requested`: see JobRow.
  */
 import type {
+  ApiKeyRecord,
   CheckpointRecord,
   DatasetRecord,
   DatasetSummaryRecord,
@@ -13,10 +14,12 @@ import type {
   Json,
   ModelRecord,
   ModelSummaryRecord,
+  TenantRecord,
 } from "./types.js";
 
 export interface ModelSummaryRow {
   id: string;
+  tenantId: string;
   name: string | null;
   spec: string;
   summary: string;
@@ -30,6 +33,7 @@ export interface ModelRow extends ModelSummaryRow {
 }
 export interface DatasetSummaryRow {
   id: string;
+  tenantId: string;
   name: string | null;
   numSamples: number;
   featureShape: string;
@@ -48,6 +52,7 @@ export interface DatasetRow extends DatasetSummaryRow {
  */
 export interface JobRow<Flag> {
   id: string;
+  tenantId: string;
   modelId: string;
   datasetId: string;
   validationDatasetId: string | null;
@@ -63,6 +68,9 @@ export interface JobRow<Flag> {
   finishedAt: string | null;
   updatedAt: string;
 }
+/** A tenant's and an API key's columns are all text (a key's role checked by the schema): a row is its record. */
+export type TenantRow = TenantRecord;
+export type ApiKeyRow = ApiKeyRecord;
 export interface CheckpointRow {
   jobId: string;
   seq: number;
@@ -91,6 +99,7 @@ export function bytes(buffer: Buffer): Uint8Array {
 export function modelSummaryFromRow(row: ModelSummaryRow): ModelSummaryRecord {
   return {
     id: row.id,
+    tenantId: row.tenantId,
     name: row.name,
     spec: fromJson(row.spec),
     summary: fromJson(row.summary),
@@ -107,6 +116,7 @@ export function modelFromRow(row: ModelRow): ModelRecord {
 export function datasetSummaryFromRow(row: DatasetSummaryRow): DatasetSummaryRecord {
   return {
     id: row.id,
+    tenantId: row.tenantId,
     name: row.name,
     numSamples: row.numSamples,
     featureShape: fromJson<number[]>(row.featureShape),
@@ -125,6 +135,7 @@ export function datasetFromRow(row: DatasetRow): DatasetRecord {
 export function jobFromRow(row: JobRow<unknown>, cancelRequested: boolean): JobRecord {
   return {
     id: row.id,
+    tenantId: row.tenantId,
     modelId: row.modelId,
     datasetId: row.datasetId,
     validationDatasetId: row.validationDatasetId,
@@ -145,6 +156,7 @@ export function jobFromRow(row: JobRow<unknown>, cancelRequested: boolean): JobR
 export function modelToRow(model: ModelRecord): Written<ModelRow> {
   return {
     id: model.id,
+    tenantId: model.tenantId,
     name: model.name,
     spec: toJson(model.spec),
     summary: toJson(model.summary),
@@ -159,6 +171,7 @@ export function modelToRow(model: ModelRecord): Written<ModelRow> {
 export function datasetToRow(dataset: DatasetRecord): Written<DatasetRow> {
   return {
     id: dataset.id,
+    tenantId: dataset.tenantId,
     name: dataset.name,
     numSamples: dataset.numSamples,
     featureShape: JSON.stringify(dataset.featureShape),
@@ -196,6 +209,7 @@ export function jobToRow<Flag>(job: JobRecord, cancelRequested: Flag): JobRow<Fl
   return {
     ...jobChangesToRow(job, cancelRequested),
     id: job.id,
+    tenantId: job.tenantId,
     modelId: job.modelId,
     datasetId: job.datasetId,
     validationDatasetId: job.validationDatasetId,

@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import Database from "better-sqlite3";
 import {
+  API_KEY_COLUMNS,
   CHECKPOINT_COLUMNS,
   DATASET_COLUMNS,
   EVENT_COLUMNS,
@@ -11,6 +12,7 @@ import {
   MODEL_COLUMNS,
   SELECT_LIST,
   setList,
+  TENANT_COLUMNS,
   valuesOf,
   type Param,
 } from "./columns.js";
@@ -37,16 +39,19 @@ import {
   modelFromRow,
   modelSummaryFromRow,
   modelToRow,
+  type ApiKeyRow,
   type CheckpointRow,
   type DatasetRow,
   type DatasetSummaryRow,
   type JobRow,
   type ModelRow,
   type ModelSummaryRow,
+  type TenantRow,
 } from "./rows.js";
 import { migrate } from "./sqlite_schema.js";
 import { StoreConflictError, type Store } from "./store.js";
 import type {
+  ApiKeyRecord,
   CheckpointRecord,
   DatasetRecord,
   DatasetSummaryRecord,
@@ -59,6 +64,7 @@ import type {
   ModelSummaryRecord,
   NewEvent,
   Page,
+  TenantRecord,
 } from "./types.js";
 
 export { StoreCursorError };
@@ -131,6 +137,20 @@ function rememberDeleted(s: Statements, kind: "model" | "dataset", id: string, s
   s.insertDeleted.run(kind, id, seq);
 }
 
+/** The statements of a listing, with and without a tenant filter (see `listing`). */
+type Listing<R, P extends unknown[]> = ReturnType<typeof listing<R, P>>;
+
+/** A listing's rows after the seq `after`: the tenant's when one is given. */
+function listRows<R, P extends unknown[]>(
+  list: Listing<R, P>,
+  tenantId: string | undefined,
+  params: P,
+  after: number,
+  limit: number,
+): R[] {
+  return tenantId === undefined ? list.all.all(...params, after, limit) : list.tenant.all(tenantId, ...params, after, limit);
+}
+
 /**
  * The embedded SQLite implementation of Store (better-sqlite3, synchronous under the hood): the
  * rules are the interface's (store.ts); each write is one IMMEDIATE transaction, so the one writer
@@ -187,27 +207,31 @@ export class SqliteStore implements Store {
     return this.run.deferred(work) as T; // what `work` returned
   }
 
-  /** The seq after which a listing continues; a deleted model's or dataset's is remembered. */
-  private cursorSeq(kind: "model" | "dataset" | "job", after: string | undefined): number {
+  /**
+   * The seq after which a listing continues, whichever tenant the item is of; a deleted model's or
+   * dataset's is remembered.
+   */
+  private cursorSeq(kind: "model" | "dataset" | "job" | "tenant" | "apiKey", after: string | undefined): number {
     if (after === undefined) return 0;
     const { s } = this;
-    const live =
-      kind === "model" ? s.modelSeq.get(after) : kind === "dataset" ? s.datasetSeq.get(after) : s.jobSeq.get(after);
-    const row = live ?? (kind === "job" ? undefined : s.deletedSeq.get(kind, after));
+    const live = s.seqOf[kind].get(after);
+    const row = live ?? (kind === "model" || kind === "dataset" ? s.deletedSeq.get(kind, after) : undefined);
     if (!row) throw new StoreCursorError(after);
     return row.seq;
   }
 
-  /** A page of models' or datasets' summaries, in creation order. */
-  private listSummaries<R extends { id: string }, T>(
-    kind: "model" | "dataset",
-    list: Database.Statement<[number, number], R>,
+  /** A page of a listing, in creation order (the tenant's items when `options.tenantId` is given). */
+  private list<R extends { id: string }, T, P extends unknown[]>(
+    kind: "model" | "dataset" | "job" | "apiKey",
+    list: Listing<R, P>,
     fromRow: (row: R) => T,
     options: ListOptions,
+    params: P,
   ): Page<T> {
     return this.snapshot(() => {
       const limit = clampLimit(options.limit);
-      return page(list.all(this.cursorSeq(kind, options.after), limit + 1), limit, fromRow);
+      const after = this.cursorSeq(kind, options.after);
+      return page(listRows(list, options.tenantId, params, after, limit + 1), limit, fromRow);
     });
   }
 
@@ -232,13 +256,13 @@ export class SqliteStore implements Store {
   }
 
   async listModels(options: ListOptions = {}): Promise<Page<ModelSummaryRecord>> {
-    return this.listSummaries("model", this.s.listModels, modelSummaryFromRow, options);
+    return this.list("model", this.s.listModels, modelSummaryFromRow, options, []);
   }
 
   async deleteModel(id: string): Promise<boolean> {
     const { s } = this;
     return this.transaction(() => {
-      const row = s.modelSeq.get(id);
+      const row = s.seqOf.model.get(id);
       if (!row) return false;
       if (s.modelInUse.get(id)) {
         throw new StoreConflictError(`model ${id} is used by a queued or running job`, "model_in_use");
@@ -279,13 +303,13 @@ export class SqliteStore implements Store {
   }
 
   async listDatasets(options: ListOptions = {}): Promise<Page<DatasetSummaryRecord>> {
-    return this.listSummaries("dataset", this.s.listDatasets, datasetSummaryFromRow, options);
+    return this.list("dataset", this.s.listDatasets, datasetSummaryFromRow, options, []);
   }
 
   async deleteDataset(id: string): Promise<boolean> {
     const { s } = this;
     return this.transaction(() => {
-      const row = s.datasetSeq.get(id);
+      const row = s.seqOf.dataset.get(id);
       if (!row) return false;
       if (s.datasetInUse.get({ id })) {
         throw new StoreConflictError(`dataset ${id} is used by a queued or running job`, "dataset_in_use");
@@ -302,12 +326,12 @@ export class SqliteStore implements Store {
     const { s } = this;
     return this.transaction(() => {
       if (job.idempotencyKey !== null) {
-        const existing = s.getJobByIdempotencyKey.get(job.idempotencyKey);
+        const existing = s.getJobByIdempotencyKey.get(job.tenantId, job.idempotencyKey);
         if (existing) return { job: jobFromSqliteRow(existing), created: false };
       }
-      if (!s.modelSeq.get(job.modelId)) throw new Error(`model ${job.modelId} not found`);
-      if (!s.datasetSeq.get(job.datasetId)) throw new Error(`dataset ${job.datasetId} not found`);
-      if (job.validationDatasetId !== null && !s.datasetSeq.get(job.validationDatasetId)) {
+      if (!s.seqOf.model.get(job.modelId)) throw new Error(`model ${job.modelId} not found`);
+      if (!s.seqOf.dataset.get(job.datasetId)) throw new Error(`dataset ${job.datasetId} not found`);
+      if (job.validationDatasetId !== null && !s.seqOf.dataset.get(job.validationDatasetId)) {
         throw new Error(`validation dataset ${job.validationDatasetId} not found`);
       }
       s.insertJob.run(...valuesOf(jobToRow(job, flag(job.cancelRequested)), JOB_COLUMNS));
@@ -321,26 +345,21 @@ export class SqliteStore implements Store {
     return row ? jobFromSqliteRow(row) : null;
   }
 
-  async getJobByIdempotencyKey(key: string): Promise<JobRecord | null> {
-    const row = this.s.getJobByIdempotencyKey.get(key);
+  async getJobByIdempotencyKey(tenantId: string, key: string): Promise<JobRecord | null> {
+    const row = this.s.getJobByIdempotencyKey.get(tenantId, key);
     return row ? jobFromSqliteRow(row) : null;
   }
 
   async listJobs(options: ListOptions & { status?: JobStatus[] } = {}): Promise<Page<JobRecord>> {
     const { s } = this;
-    return this.snapshot(() => {
-      const limit = clampLimit(options.limit);
-      const after = this.cursorSeq("job", options.after);
-      const found =
-        options.status === undefined
-          ? s.listJobs.all(after, limit + 1)
-          : s.listJobsByStatus.all(JSON.stringify(options.status), after, limit + 1);
-      return page(found, limit, jobFromSqliteRow);
-    });
+    if (options.status === undefined) return this.list("job", s.listJobs, jobFromSqliteRow, options, []);
+    return this.list("job", s.listJobsByStatus, jobFromSqliteRow, options, [JSON.stringify(options.status)]);
   }
 
-  async countJobs(statuses: JobStatus[]): Promise<number> {
-    return this.s.countJobs.get(JSON.stringify(statuses))!.count;
+  async countJobs(statuses: JobStatus[], tenantId?: string): Promise<number> {
+    const json = JSON.stringify(statuses);
+    const { s } = this;
+    return (tenantId === undefined ? s.countJobs.get(json) : s.countTenantJobs.get(tenantId, json))!.count;
   }
 
   async beginAttempt(id: string): Promise<JobAttempt | null> {
@@ -447,6 +466,65 @@ export class SqliteStore implements Store {
     });
   }
 
+  // ---- Tenants and API keys ----
+
+  async createTenant(tenant: TenantRecord): Promise<{ tenant: TenantRecord; created: boolean }> {
+    const { s } = this;
+    return this.transaction(() => {
+      const existing = s.getTenantByName.get(tenant.name);
+      if (existing) return { tenant: existing, created: false };
+      s.insertTenant.run(...valuesOf(tenant, TENANT_COLUMNS));
+      return { tenant: s.getTenant.get(tenant.id)!, created: true };
+    });
+  }
+
+  async getTenant(id: string): Promise<TenantRecord | null> {
+    return this.s.getTenant.get(id) ?? null;
+  }
+
+  async getTenantByName(name: string): Promise<TenantRecord | null> {
+    return this.s.getTenantByName.get(name) ?? null;
+  }
+
+  async listTenants(options: Omit<ListOptions, "tenantId"> = {}): Promise<Page<TenantRecord>> {
+    return this.snapshot(() => {
+      const limit = clampLimit(options.limit);
+      return page(this.s.listTenants.all(this.cursorSeq("tenant", options.after), limit + 1), limit, (row) => row);
+    });
+  }
+
+  async createApiKey(key: ApiKeyRecord): Promise<void> {
+    const { s } = this;
+    this.transaction(() => {
+      if (!s.getTenant.get(key.tenantId)) throw new Error(`tenant ${key.tenantId} not found`);
+      s.insertApiKey.run(...valuesOf(key, API_KEY_COLUMNS));
+    });
+  }
+
+  async getApiKey(id: string): Promise<ApiKeyRecord | null> {
+    return this.s.getApiKey.get(id) ?? null;
+  }
+
+  async getApiKeyByPrefix(prefix: string): Promise<ApiKeyRecord | null> {
+    return this.s.getApiKeyByPrefix.get(prefix) ?? null;
+  }
+
+  async listApiKeys(options: ListOptions = {}): Promise<Page<ApiKeyRecord>> {
+    return this.list("apiKey", this.s.listApiKeys, (row) => row, options, []);
+  }
+
+  async hasActiveApiKeys(now: string): Promise<boolean> {
+    return this.s.hasActiveApiKeys.get(now)!.active === 1;
+  }
+
+  async revokeApiKey(id: string, at: string): Promise<ApiKeyRecord | null> {
+    return this.s.revokeApiKey.get(at, id) ?? null;
+  }
+
+  async recordApiKeyUse(uses: { id: string; at: string }[]): Promise<void> {
+    if (uses.length > 0) this.s.recordApiKeyUse.run(JSON.stringify(uses));
+  }
+
   // ---- Lifecycle ----
 
   async ping(): Promise<void> {
@@ -462,18 +540,19 @@ type Statements = ReturnType<typeof prepareStatements>;
 
 /** Every statement the store runs, prepared once per connection. */
 function prepareStatements(db: Database.Database) {
+  const seq = (table: string) => db.prepare<[string], { seq: number }>(`SELECT seq FROM ${table} WHERE id = ?`);
+  /** An item's seq by its id, for each kind a listing's `after` names. */
+  const seqOf = { model: seq("models"), dataset: seq("datasets"), job: seq("jobs"), tenant: seq("tenants"), apiKey: seq("api_keys") };
   return {
     ping: db.prepare<[], { ok: number }>(`SELECT 1 AS ok`),
+    seqOf,
 
     // inserts bind a row's values in its column list's order (columns.ts)
     insertModel: db.prepare<unknown[]>(insertInto("models", MODEL_COLUMNS, param)),
     getModel: db.prepare<[string], ModelRow>(`SELECT ${SELECT_LIST.model} FROM models WHERE id = ?`),
     getModelSummary: db.prepare<[string], ModelSummaryRow>(`SELECT ${SELECT_LIST.modelSummary} FROM models WHERE id = ?`),
-    modelSeq: db.prepare<[string], { seq: number }>(`SELECT seq FROM models WHERE id = ?`),
     modelVersion: db.prepare<[string], { version: number }>(`SELECT version FROM models WHERE id = ?`),
-    listModels: db.prepare<[number, number], ModelSummaryRow>(
-      `SELECT ${SELECT_LIST.modelSummary} FROM models WHERE seq > ? ORDER BY seq LIMIT ?`,
-    ),
+    listModels: listing<ModelSummaryRow>(db, "models", SELECT_LIST.modelSummary),
     modelInUse: db.prepare<[string], { one: number }>(
       `SELECT 1 AS one FROM jobs WHERE model_id = ? AND ${ACTIVE} LIMIT 1`,
     ),
@@ -491,10 +570,7 @@ function prepareStatements(db: Database.Database) {
     getDatasetSummary: db.prepare<[string], DatasetSummaryRow>(
       `SELECT ${SELECT_LIST.datasetSummary} FROM datasets WHERE id = ?`,
     ),
-    datasetSeq: db.prepare<[string], { seq: number }>(`SELECT seq FROM datasets WHERE id = ?`),
-    listDatasets: db.prepare<[number, number], DatasetSummaryRow>(
-      `SELECT ${SELECT_LIST.datasetSummary} FROM datasets WHERE seq > ? ORDER BY seq LIMIT ?`,
-    ),
+    listDatasets: listing<DatasetSummaryRow>(db, "datasets", SELECT_LIST.datasetSummary),
     datasetInUse: db.prepare<[{ id: string }], { one: number }>(
       `SELECT 1 AS one FROM jobs WHERE dataset_id = @id AND ${ACTIVE}
        UNION ALL
@@ -516,21 +592,17 @@ function prepareStatements(db: Database.Database) {
     getJob: db.prepare<[string], SqliteJobRow>(`SELECT ${SELECT_LIST.job} FROM jobs WHERE id = ?`),
     getJobForWrite: db.prepare<[string], SqliteJobWriteRow>(`SELECT ${SELECT_LIST.job}, attempt FROM jobs WHERE id = ?`),
     setAttempt: db.prepare<[number, string]>(`UPDATE jobs SET attempt = ? WHERE id = ?`),
-    getJobByIdempotencyKey: db.prepare<[string], SqliteJobRow>(
-      `SELECT ${SELECT_LIST.job} FROM jobs WHERE idempotency_key = ?`,
+    getJobByIdempotencyKey: db.prepare<[string, string], SqliteJobRow>(
+      `SELECT ${SELECT_LIST.job} FROM jobs WHERE tenant_id = ? AND idempotency_key = ?`,
     ),
-    jobSeq: db.prepare<[string], { seq: number }>(`SELECT seq FROM jobs WHERE id = ?`),
-    listJobs: db.prepare<[number, number], SqliteJobRow>(
-      `SELECT ${SELECT_LIST.job} FROM jobs WHERE seq > ? ORDER BY seq LIMIT ?`,
-    ),
+    listJobs: listing<SqliteJobRow>(db, "jobs", SELECT_LIST.job),
     // The statuses come as one JSON array parameter, so one prepared statement serves any set.
-    listJobsByStatus: db.prepare<[string, number, number], SqliteJobRow>(
-      `SELECT ${SELECT_LIST.job} FROM jobs
-       WHERE status IN (SELECT value FROM json_each(?)) AND seq > ?
-       ORDER BY seq LIMIT ?`,
-    ),
+    listJobsByStatus: listing<SqliteJobRow, [string]>(db, "jobs", SELECT_LIST.job, `status IN (SELECT value FROM json_each(?))`),
     countJobs: db.prepare<[string], { count: number }>(
       `SELECT COUNT(*) AS count FROM jobs WHERE status IN (SELECT value FROM json_each(?))`,
+    ),
+    countTenantJobs: db.prepare<[string, string], { count: number }>(
+      `SELECT COUNT(*) AS count FROM jobs WHERE tenant_id = ? AND status IN (SELECT value FROM json_each(?))`,
     ),
 
     // job_events rows hold runs of events (see event_rows.ts): seq is a row's first event
@@ -576,5 +648,43 @@ function prepareStatements(db: Database.Database) {
       `SELECT ${SELECT_LIST.checkpoint} FROM checkpoints WHERE job_id = ?`,
     ),
     deleteCheckpoint: db.prepare<[string]>(`DELETE FROM checkpoints WHERE job_id = ?`),
+
+    insertTenant: db.prepare<unknown[]>(insertInto("tenants", TENANT_COLUMNS, param)),
+    getTenant: db.prepare<[string], TenantRow>(`SELECT ${SELECT_LIST.tenant} FROM tenants WHERE id = ?`),
+    getTenantByName: db.prepare<[string], TenantRow>(`SELECT ${SELECT_LIST.tenant} FROM tenants WHERE name = ?`),
+    listTenants: db.prepare<[number, number], TenantRow>(`SELECT ${SELECT_LIST.tenant} FROM tenants WHERE seq > ? ORDER BY seq LIMIT ?`),
+
+    insertApiKey: db.prepare<unknown[]>(insertInto("api_keys", API_KEY_COLUMNS, param)),
+    getApiKey: db.prepare<[string], ApiKeyRow>(`SELECT ${SELECT_LIST.apiKey} FROM api_keys WHERE id = ?`),
+    getApiKeyByPrefix: db.prepare<[string], ApiKeyRow>(`SELECT ${SELECT_LIST.apiKey} FROM api_keys WHERE prefix = ?`),
+    listApiKeys: listing<ApiKeyRow>(db, "api_keys", SELECT_LIST.apiKey),
+    // ISO-8601 UTC timestamps compare as text
+    hasActiveApiKeys: db.prepare<[string], { active: 0 | 1 }>(
+      `SELECT EXISTS (SELECT 1 FROM api_keys WHERE revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)) AS active`,
+    ),
+    // a revoked key keeps its first revocation time
+    revokeApiKey: db.prepare<[string, string], ApiKeyRow>(
+      `UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ? RETURNING ${SELECT_LIST.apiKey}`,
+    ),
+    // the uses as one JSON array [{ id, at }]; each key's latest use, and only forward in time
+    recordApiKeyUse: db.prepare<[string]>(
+      `UPDATE api_keys SET last_used_at = uses.at
+       FROM (SELECT json_extract(value, '$.id') AS id, MAX(json_extract(value, '$.at')) AS at
+             FROM json_each(?) GROUP BY 1) AS uses
+       WHERE api_keys.id = uses.id AND (api_keys.last_used_at IS NULL OR api_keys.last_used_at < uses.at)`,
+    ),
+  };
+}
+
+/**
+ * A listing's two statements: rows after a seq, in creation order, and a tenant's such rows
+ * (binding the tenant first); `where` narrows both, binding `P` before the seq and limit.
+ */
+function listing<R, P extends unknown[] = []>(db: Database.Database, table: string, columns: string, where = "") {
+  const sql = (tenant: string) =>
+    `SELECT ${columns} FROM ${table} WHERE ${tenant}${where ? `${where} AND ` : ""}seq > ? ORDER BY seq LIMIT ?`;
+  return {
+    all: db.prepare<[...P, number, number], R>(sql("")),
+    tenant: db.prepare<[string, ...P, number, number], R>(sql("tenant_id = ? AND ")),
   };
 }

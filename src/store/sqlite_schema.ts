@@ -115,6 +115,89 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE jobs ADD COLUMN attempt INTEGER NOT NULL DEFAULT 0;
   `,
+  // 3 -> 4: tenants (issue 15). Every model, dataset and job belongs to a tenant; those stored
+  // before belong to the default one (DEFAULT_TENANT in types.ts, whose row this inserts: it always
+  // exists). models and datasets are rebuilt rather than altered, since ADD COLUMN would put
+  // tenant_id after their blobs, where reading it walks the blobs' overflow pages; their seqs and
+  // AUTOINCREMENT counters are kept (cursors, deleted_rows). No foreign keys to tenants from them:
+  // tenants are never deleted, and the service checks the tenant it writes for.
+  // An Idempotency-Key is unique per tenant (NULL keys still distinct).
+  `
+  CREATE TABLE models_v4 (
+    seq             INTEGER PRIMARY KEY AUTOINCREMENT,
+    id              TEXT    NOT NULL UNIQUE,
+    tenant_id       TEXT    NOT NULL DEFAULT 'ten_default',
+    name            TEXT,
+    spec            TEXT    NOT NULL,  -- JSON
+    summary         TEXT    NOT NULL,  -- JSON
+    version         INTEGER NOT NULL,
+    created_at      TEXT    NOT NULL,
+    updated_at      TEXT    NOT NULL,
+    generator_state BLOB    NOT NULL,
+    weights         BLOB    NOT NULL
+  ) STRICT;
+  INSERT INTO models_v4 (seq, id, name, spec, summary, version, created_at, updated_at, generator_state, weights)
+    SELECT seq, id, name, spec, summary, version, created_at, updated_at, generator_state, weights FROM models;
+  DELETE FROM sqlite_sequence WHERE name = 'models_v4';
+  INSERT INTO sqlite_sequence (name, seq) SELECT 'models_v4', seq FROM sqlite_sequence WHERE name = 'models';
+  DROP TABLE models;
+  ALTER TABLE models_v4 RENAME TO models;
+
+  CREATE TABLE datasets_v4 (
+    seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+    id            TEXT    NOT NULL UNIQUE,
+    tenant_id     TEXT    NOT NULL DEFAULT 'ten_default',
+    name          TEXT,
+    num_samples   INTEGER NOT NULL,
+    feature_shape TEXT    NOT NULL,  -- JSON number[]
+    label_shape   TEXT    NOT NULL,  -- JSON number[]
+    label_dtype   TEXT    NOT NULL CHECK (label_dtype IN ('int64', 'float32')),
+    num_classes   INTEGER,
+    created_at    TEXT    NOT NULL,
+    labels        BLOB    NOT NULL,
+    features      BLOB    NOT NULL
+  ) STRICT;
+  INSERT INTO datasets_v4 (seq, id, name, num_samples, feature_shape, label_shape, label_dtype, num_classes, created_at, labels, features)
+    SELECT seq, id, name, num_samples, feature_shape, label_shape, label_dtype, num_classes, created_at, labels, features
+    FROM datasets;
+  DELETE FROM sqlite_sequence WHERE name = 'datasets_v4';
+  INSERT INTO sqlite_sequence (name, seq) SELECT 'datasets_v4', seq FROM sqlite_sequence WHERE name = 'datasets';
+  DROP TABLE datasets;
+  ALTER TABLE datasets_v4 RENAME TO datasets;
+
+  ALTER TABLE jobs ADD COLUMN tenant_id TEXT NOT NULL DEFAULT 'ten_default';
+
+  -- Listing (and counting) a tenant's items in creation order.
+  CREATE INDEX models_tenant_seq ON models (tenant_id, seq);
+  CREATE INDEX datasets_tenant_seq ON datasets (tenant_id, seq);
+  CREATE INDEX jobs_tenant_seq ON jobs (tenant_id, seq);
+  DROP INDEX jobs_idempotency_key;
+  CREATE UNIQUE INDEX jobs_tenant_idempotency_key ON jobs (tenant_id, idempotency_key);
+
+  CREATE TABLE tenants (
+    seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+    id         TEXT    NOT NULL UNIQUE,
+    name       TEXT    NOT NULL UNIQUE,
+    created_at TEXT    NOT NULL
+  ) STRICT;
+  INSERT INTO tenants (id, name, created_at) VALUES ('ten_default', 'default', '1970-01-01T00:00:00.000Z');
+
+  -- A key's hash, never the key; prefix finds the record when a request authenticates.
+  CREATE TABLE api_keys (
+    seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+    id           TEXT    NOT NULL UNIQUE,
+    tenant_id    TEXT    NOT NULL REFERENCES tenants (id),
+    prefix       TEXT    NOT NULL UNIQUE,
+    hash         TEXT    NOT NULL,
+    role         TEXT    NOT NULL CHECK (role IN ('admin', 'member', 'read')),
+    name         TEXT,
+    created_at   TEXT    NOT NULL,
+    expires_at   TEXT,
+    revoked_at   TEXT,
+    last_used_at TEXT
+  ) STRICT;
+  CREATE INDEX api_keys_tenant_seq ON api_keys (tenant_id, seq);
+  `,
 ];
 
 /** The schema version this code writes and expects. */

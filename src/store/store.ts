@@ -6,11 +6,13 @@ import type {
   JobEvent,
   JobRecord,
   JobStatus,
+  ApiKeyRecord,
   ListOptions,
   ModelRecord,
   ModelSummaryRecord,
   NewEvent,
   Page,
+  TenantRecord,
 } from "./types.js";
 import type { EventRetentionPolicy, PruneBudget, PruneResult } from "./retention.js";
 
@@ -57,7 +59,13 @@ export class StoreConflictError extends Error {
  * Rules for listings: `limit` defaults to PAGE_LIMITS.default and is clamped to [1, PAGE_LIMITS.max];
  * an `after` naming a deleted model or dataset still continues at its place; an `after` that never
  * existed throws StoreCursorError (a RangeError). `listJobs({ status: [] })` matches nothing, like
- * `countJobs([])` counts nothing.
+ * `countJobs([])` counts nothing. With `tenantId`, a listing holds that tenant's items only; its
+ * `after` is positional like any other: an item of another tenant continues the page at that
+ * item's place in creation order (the store does not own access control: the service checks whose
+ * cursor it passes on).
+ *
+ * Tenants and API keys are never deleted (a key is revoked instead). Timestamps compared by the
+ * store (a key's expiry, its last use) are the records' ISO-8601 UTC strings, which compare as text.
  */
 export interface Store {
   createModel(model: ModelRecord): Promise<void>;
@@ -83,15 +91,16 @@ export interface Store {
   deleteDataset(id: string): Promise<boolean>;
 
   /**
-   * Creates a job and its first event ("status": queued). When `job.idempotencyKey` is already
-   * stored, creates nothing and returns the existing job with `created: false`.
+   * Creates a job and its first event ("status": queued). When the job's tenant already stored a
+   * job with `job.idempotencyKey`, creates nothing and returns that job with `created: false`.
    */
   createJob(job: JobRecord, firstEvent: NewEvent): Promise<{ job: JobRecord; created: boolean }>;
   getJob(id: string): Promise<JobRecord | null>;
-  /** The job created with this Idempotency-Key, if any. */
-  getJobByIdempotencyKey(key: string): Promise<JobRecord | null>;
+  /** The job the tenant created with this Idempotency-Key, if any. */
+  getJobByIdempotencyKey(tenantId: string, key: string): Promise<JobRecord | null>;
   listJobs(options?: ListOptions & { status?: JobStatus[] }): Promise<Page<JobRecord>>;
-  countJobs(statuses: JobStatus[]): Promise<number>;
+  /** Jobs in these statuses: the tenant's when given, else all. */
+  countJobs(statuses: JobStatus[], tenantId?: string): Promise<number>;
   /**
    * Begins a run of a job: numbers it with the job's next attempt (fencing out every earlier run)
    * and returns the job as it is, that attempt and the seq of its last event (0 if none). Null,
@@ -148,6 +157,29 @@ export interface Store {
    * stay; readers see gaps in seq.
    */
   pruneEvents(policy: EventRetentionPolicy, cursor: string | null, budget: PruneBudget): Promise<PruneResult>;
+
+  /**
+   * Creates a tenant; when its name is taken, creates nothing and returns the existing one with
+   * `created: false`. The default tenant (DEFAULT_TENANT) always exists.
+   */
+  createTenant(tenant: TenantRecord): Promise<{ tenant: TenantRecord; created: boolean }>;
+  getTenant(id: string): Promise<TenantRecord | null>;
+  getTenantByName(name: string): Promise<TenantRecord | null>;
+  listTenants(options?: Omit<ListOptions, "tenantId">): Promise<Page<TenantRecord>>;
+
+  /** Stores a key's record; a plain Error if its tenant does not exist. */
+  createApiKey(key: ApiKeyRecord): Promise<void>;
+  getApiKey(id: string): Promise<ApiKeyRecord | null>;
+  /** The key record whose public prefix this is: what authenticating a request reads. */
+  getApiKeyByPrefix(prefix: string): Promise<ApiKeyRecord | null>;
+  /** Keys in creation order: the tenant's when `tenantId` is given, else all (revoked ones too). */
+  listApiKeys(options?: ListOptions): Promise<Page<ApiKeyRecord>>;
+  /** Whether any key that is neither revoked nor expired at `now` exists (the start-up auth mode check). */
+  hasActiveApiKeys(now: string): Promise<boolean>;
+  /** Sets revokedAt (once: a revoked key keeps its first revocation time); null if there is no such key. */
+  revokeApiKey(id: string, at: string): Promise<ApiKeyRecord | null>;
+  /** Records when keys were last used (batched by the caller); unknown ids are ignored. */
+  recordApiKeyUse(uses: { id: string; at: string }[]): Promise<void>;
 
   /** Quick liveness check for /readyz. */
   ping(): Promise<void>;

@@ -6,6 +6,8 @@ export type Json = null | boolean | number | string | Json[] | { [key: string]: 
 
 export interface ModelRecord {
   id: string;
+  /** The tenant that owns it (TenantRecord.id); never changes. */
+  tenantId: string;
   name: string | null;
   /** The model spec as accepted (input_shape, layers with in_features resolved, seed). */
   spec: Json;
@@ -25,6 +27,8 @@ export type ModelSummaryRecord = Omit<ModelRecord, "weights" | "generatorState">
 
 export interface DatasetRecord {
   id: string;
+  /** The tenant that owns it (TenantRecord.id); never changes. */
+  tenantId: string;
   name: string | null;
   numSamples: number;
   /** Shape of one sample's features, e.g. [50]. */
@@ -50,6 +54,8 @@ export const TERMINAL_STATUSES: readonly JobStatus[] = ["succeeded", "failed", "
 
 export interface JobRecord {
   id: string;
+  /** The tenant that owns it (TenantRecord.id); never changes. Its events and checkpoint are the job's. */
+  tenantId: string;
   modelId: string;
   datasetId: string;
   validationDatasetId: string | null;
@@ -61,6 +67,7 @@ export interface JobRecord {
   /** { loss, epochs: [{ epoch, train_loss, train_accuracy?, val_loss?, val_accuracy? }] } */
   metrics: Json;
   error: { code: string; message: string } | null;
+  /** Unique per tenant: two tenants may use the same key. */
   idempotencyKey: string | null;
   /** Whether a cancel was requested (the job stops at its next step). */
   cancelRequested: boolean;
@@ -110,4 +117,43 @@ export interface ListOptions {
   limit?: number;
   /** The id after which to continue (items are ordered by creation, oldest first). */
   after?: string;
+  /** Only this tenant's items (all tenants' when left out: the service's own work, e.g. requeueing). */
+  tenantId?: string;
+}
+
+/** The tenant every resource belonged to before tenants existed, and the open (keyless) mode's tenant. */
+export const DEFAULT_TENANT: TenantRecord = { id: "ten_default", name: "default", createdAt: "1970-01-01T00:00:00.000Z" };
+
+/** Who owns resources: every model, dataset and job belongs to one tenant. */
+export interface TenantRecord {
+  id: string;
+  /** Unique: 1 to 64 characters of [a-z0-9-]. */
+  name: string;
+  createdAt: string;
+}
+
+/** What a key may do: manage its tenant's keys and everything else (admin), everything else (member), GET only (read). */
+export const KEY_ROLES = ["admin", "member", "read"] as const;
+export type KeyRole = (typeof KEY_ROLES)[number];
+
+/**
+ * An API key, without the key: the store keeps a SHA-256 hash of the whole key and a short public
+ * prefix (part of the key itself) to find the record by, never the key.
+ */
+export interface ApiKeyRecord {
+  id: string;
+  tenantId: string;
+  /** The key's public part (unique), which the key starts with: what finds the record. */
+  prefix: string;
+  /** SHA-256 of the whole key, lowercase hex. */
+  hash: string;
+  role: KeyRole;
+  name: string | null;
+  createdAt: string;
+  /** After this time the key is refused; null: never. */
+  expiresAt: string | null;
+  /** When it was revoked (it is refused from then on); null: not revoked. */
+  revokedAt: string | null;
+  /** When it was last used, to within a minute or so (uses are recorded in batches). */
+  lastUsedAt: string | null;
 }

@@ -7,8 +7,10 @@
  * imports nothing but openapi-fetch and those types), its compiled `.js`, and a `node_modules`
  * link to the project's so that both the compiler and Node resolve openapi-fetch from there. The
  * script is type-checked strictly against the generated types (no diagnostics), a deliberately
- * wrong one must not be, and then the checked script itself runs against the app.
+ * wrong one must not be, and then the checked script itself runs against the app, which requires
+ * API keys: the client sends one with every request.
  */
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -71,8 +73,12 @@ export function parseEvents(text: string): StreamedEvent[] {
  * of a shuffled DataLoader(batch_size=2, drop_last=True); the job has no seed of its own, so it goes
  * on with the model's generator, as the seed's script does.
  */
-export async function trainToy(baseUrl: string, toy: { features: number[][]; labels: number[] }): Promise<ToyRun> {
-  const client = createClient<paths>({ baseUrl });
+export async function trainToy(baseUrl: string, apiKey: string, toy: { features: number[][]; labels: number[] }): Promise<ToyRun> {
+  // without a key: a 401, typed as the API's Error
+  const denied = await createClient<paths>({ baseUrl }).GET("/v1/models");
+  if (denied.response.status !== 401 || denied.error?.error.code !== "unauthorized") fail("expected a 401 without a key", denied.response, denied.error);
+
+  const client = createClient<paths>({ baseUrl, headers: { authorization: "Bearer " + apiKey } });
 
   const model = await client.POST("/v1/models", {
     body: {
@@ -182,6 +188,7 @@ function format(diagnostics: readonly ts.Diagnostic[], dir: string): string {
 interface ToyClientModule {
   trainToy(
     baseUrl: string,
+    apiKey: string,
     toy: { features: number[][]; labels: number[] },
   ): Promise<{
     modelId: string;
@@ -207,14 +214,29 @@ const rows = (t: RefTensor): number[][] => Array.from({ length: t.shape[0]! }, (
 let dir: string;
 let t: TestApp;
 let baseUrl: string;
+/** A member key of a tenant of its own, which the client sends. */
+let apiKey: string;
+
+async function postAsOperator(operatorKey: string, path: string, body: unknown): Promise<Record<string, string>> {
+  const res = await fetch(`${baseUrl}${path}`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${operatorKey}`, "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  expect(res.status).toBe(201);
+  return (await res.json()) as Record<string, string>;
+}
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "kiln-client-"));
   symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"), "dir");
   writeFileSync(join(dir, "package.json"), JSON.stringify({ type: "module", private: true }));
-  t = await buildTestApp();
+  const operatorKey = randomBytes(32).toString("hex");
+  t = await buildTestApp({ config: { adminKey: operatorKey } });
   await t.app.listen({ port: 0, host: "127.0.0.1" });
   baseUrl = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+  const tenant = await postAsOperator(operatorKey, "/v1/tenants", { name: "client" });
+  apiKey = (await postAsOperator(operatorKey, "/v1/keys", { role: "member", tenant_id: tenant.id })).key!;
 });
 afterAll(async () => {
   await t?.close();
@@ -256,7 +278,7 @@ describe("a client generated from openapi/openapi.json", () => {
 
     // the very script that was checked runs (compiled by the same program) against the server
     const client = (await import(pathToFileURL(join(dir, "toy_client.js")).href)) as ToyClientModule;
-    const run = await client.trainToy(baseUrl, { features: rows(toy.X_train), labels: toy.y_train.data as number[] });
+    const run = await client.trainToy(baseUrl, apiKey, { features: rows(toy.X_train), labels: toy.y_train.data as number[] });
 
     expect(run.job.status).toBe("succeeded");
     expect(run.numParams).toBe(2 * 30 + 30 + 30 * 20 + 20 + 20 * 2 + 2);

@@ -218,14 +218,15 @@ describe("buildOpenApiDocument", () => {
     expect(Object.keys(doc.components.schemas)).toEqual(["Error", "TestLayer", "TestLayerInput", "TestModel"]);
   });
 
-  it("gives error responses the shared Error schema and adds the standard ones", () => {
+  it("gives error responses the shared Error schema and adds the standard ones (401 and 403 on routes that need a key)", () => {
     const op = doc.paths["/v1/test-models/{group}"]!.post;
-    expect(Object.keys(op.responses)).toEqual(["201", "400", "409", "413", "415", "500"]);
-    for (const status of ["400", "409", "413", "415", "500"]) {
+    expect(Object.keys(op.responses)).toEqual(["201", "400", "401", "403", "409", "413", "415", "500"]);
+    expect(op.security).toEqual([{ bearerAuth: [] }]);
+    for (const status of ["400", "401", "403", "409", "413", "415", "500"]) {
       expect(op.responses[status].content["application/json"].schema).toEqual({ $ref: "#/components/schemas/Error" });
     }
     const del = doc.paths["/v1/test-models/{group}/{id}"]!.delete;
-    expect(Object.keys(del.responses)).toEqual(["204", "400", "500"]);
+    expect(Object.keys(del.responses)).toEqual(["204", "400", "401", "403", "500"]);
     expect(del.responses["204"].content).toBeUndefined();
   });
 

@@ -218,6 +218,30 @@ describe.skipIf(!servicesUp)("API and trainer processes sharing Postgres and Red
       await redis.stop();
     }
   }, TIMEOUT_MS);
+
+  it("API keys hold across processes: a key made on one works on the other, a revocation on one is refused by the other at once, and another tenant's model is a 404 there", async () => {
+    const operatorKey = `operator-${randomUUID()}`;
+    const env = { ...sharedEnv, KILN_ADMIN_KEY: operatorKey };
+    const [one, two] = [await startServer({ dataDir: dataDir(), workers: 0, env }), await startServer({ dataDir: dataDir(), workers: 0, env })];
+    const operator = new Api(one!.baseUrl, operatorKey);
+    const suffix = randomUUID().slice(0, 8);
+    const keyOf = async (tenant: string, role: string): Promise<{ id: string; key: string }> => operator.create("/v1/keys", { role, tenant_id: tenant });
+    const a = await operator.create("/v1/tenants", { name: `a-${suffix}` });
+    const b = await operator.create("/v1/tenants", { name: `b-${suffix}` });
+    const [keyA, keyB, member] = [await keyOf(a.id, "admin"), await keyOf(b.id, "admin"), await keyOf(a.id, "member")];
+
+    expect((await new Api(two!.baseUrl).request("GET", "/v1/models")).status).toBe(401);
+    const model = (await new Api(one!.baseUrl, keyA.key).create("/v1/models", MODEL)).id;
+    expect((await new Api(two!.baseUrl, keyA.key).request("GET", `/v1/models/${model}`)).status).toBe(200);
+    const asB = await new Api(two!.baseUrl, keyB.key).request<{ error: { code: string; message: string } }>("GET", `/v1/models/${model}`);
+    expect(asB).toEqual({ status: 404, body: { error: { code: "not_found", message: `model ${model} not found` } } });
+    expect(await new Api(two!.baseUrl, keyB.key).listIds("/v1/models")).not.toContain(model);
+
+    const asMember = new Api(two!.baseUrl, member.key);
+    expect((await asMember.request("GET", "/v1/models")).status).toBe(200);
+    expect((await new Api(one!.baseUrl, keyA.key).request("DELETE", `/v1/keys/${member.id}`)).status).toBe(200);
+    expect((await asMember.request("GET", "/v1/models")).status).toBe(401);
+  }, TIMEOUT_MS);
 });
 
 /** A redis-server on `port` that keeps nothing on disk, started and stopped by a test. */

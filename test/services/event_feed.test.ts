@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { createDataset, createTrainingPool, EVENT_PAGE, JobEventFeed, JobManager, ModelService } from "../../src/services/index.js";
 import { datasetFromJson, parseModelSpec, TrainingSpec } from "../../src/schema/index.js";
-import type { JobEvent } from "../../src/store/index.js";
+import { DEFAULT_TENANT, type JobEvent } from "../../src/store/index.js";
 import { SqliteStore } from "../../src/store/sqlite.js";
 import { storeJobHistory } from "../helpers/job_history.js";
 import { dataset, MODEL } from "../http/support/training.js";
@@ -46,10 +46,10 @@ async function drain(feed: JobEventFeed): Promise<JobEvent[][]> {
 
 /** A queued job of the seed-like model on `samples` samples (it runs if the manager has workers). */
 async function submit(jobs: JobManager, store: SqliteStore, samples: number, epochs: number): Promise<string> {
-  const model = await new ModelService(store, { maxParams: 1e6, maxResponseValues: 1e6, maxPredictWork: 2e8 }).create(parseModelSpec(MODEL));
-  const data = await createDataset(store, datasetFromJson(dataset(samples), { maxSamples: 1e6 }), null);
+  const model = await new ModelService(store, { maxParams: 1e6, maxResponseValues: 1e6, maxPredictWork: 2e8 }).create(parseModelSpec(MODEL), DEFAULT_TENANT.id);
+  const data = await createDataset(store, datasetFromJson(dataset(samples), { maxSamples: 1e6 }), null, DEFAULT_TENANT.id);
   const spec = TrainingSpec.parse({ model_id: model.id, dataset_id: data.id, loss: "cross_entropy", optimizer: { type: "SGD", lr: 0.01 }, epochs, batch_size: 1 });
-  return (await jobs.submit(spec)).job.id;
+  return (await jobs.submit(spec, DEFAULT_TENANT.id)).job.id;
 }
 
 describe("JobEventFeed", () => {
@@ -88,7 +88,7 @@ describe("JobEventFeed", () => {
     const feed = feedOf(source, id);
     expect((await feed.next())!.map((e) => e.type)).toEqual(["status"]);
     const live = feed.next();
-    await source.jobs.cancel(id);
+    await source.jobs.cancel(id, DEFAULT_TENANT.id);
     expect((await live)!.map((e) => [e.seq, e.type])).toEqual([[2, "status"], [3, "done"]]);
     expect(await feed.next()).toBeNull();
   });

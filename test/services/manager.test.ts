@@ -6,7 +6,7 @@ import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { afterEach, describe, expect, it } from "vitest";
 import { BullMQQueue, createDataset, createTrainingPool, JobManager, ModelService, type JobManagerOptions } from "../../src/services/index.js";
-import type { JobEvent, JobRecord } from "../../src/store/index.js";
+import { DEFAULT_TENANT, type JobEvent, type JobRecord } from "../../src/store/index.js";
 import { SqliteStore } from "../../src/store/sqlite.js";
 import { datasetFromJson, parseModelSpec, TrainingSpec, type ModelSpecInput, type TrainingSpecInput } from "../../src/schema/index.js";
 import { safetensors } from "../../src/tensor/index.js";
@@ -51,9 +51,9 @@ function reachStep(manager: JobManager, id: string, step: number): Promise<void>
 
 async function setup(run: Run, manager: JobManager, store: SqliteStore): Promise<TrainingSpecInput> {
   const c = run.config;
-  const model = await new ModelService(store, { maxParams: 1e7, maxResponseValues: 1e6, maxPredictWork: 2e8 }).create(parseModelSpec({ input_shape: [c.in_features], layers: c.layers, seed: c.seed } as ModelSpecInput));
+  const model = await new ModelService(store, { maxParams: 1e7, maxResponseValues: 1e6, maxPredictWork: 2e8 }).create(parseModelSpec({ input_shape: [c.in_features], layers: c.layers, seed: c.seed } as ModelSpecInput), DEFAULT_TENANT.id);
   const y = run.y.shape.length === 1 ? (run.y.data as number[]) : rows(run.y);
-  const ds = await createDataset(store, datasetFromJson({ features: rows(run.X), labels: y }, { maxSamples: 1e6 }), null);
+  const ds = await createDataset(store, datasetFromJson({ features: rows(run.X), labels: y }, { maxSamples: 1e6 }), null, DEFAULT_TENANT.id);
   void manager;
   return { model_id: model.id, dataset_id: ds.id, loss: c.loss, optimizer: c.optimizer, epochs: c.epochs, batch_size: c.batch_size, shuffle: c.shuffle, drop_last: c.drop_last } as TrainingSpecInput;
 }
@@ -84,7 +84,7 @@ describe("JobManager on real worker threads and a real SQLite file", () => {
     const run = runs[0]!;
     const spec = TrainingSpec.parse(await setup(run, manager, store));
     const before = (await store.getModel(spec.model_id))!;
-    const { job } = await manager.submit(spec);
+    const { job } = await manager.submit(spec, DEFAULT_TENANT.id);
     const done = await waitDone(manager, store, job.id);
     expect(done.status).toBe("succeeded");
     const events = await store.listEvents(job.id, 0);
@@ -110,16 +110,16 @@ describe("JobManager on real worker threads and a real SQLite file", () => {
     await manager.start();
     const spec = TrainingSpec.parse({ ...(await setup(runs[0]!, manager, store)), epochs: 500 });
     const before = (await store.getModel(spec.model_id))!;
-    const { job } = await manager.submit(spec);
+    const { job } = await manager.submit(spec, DEFAULT_TENANT.id);
     const done = waitDone(manager, store, job.id);
     await new Promise<void>((resolve) => {
       const off = manager.subscribe(job.id, (events) => events.some((e) => e.type === "progress") && (off(), resolve()));
     });
-    await manager.cancel(job.id);
+    await manager.cancel(job.id, DEFAULT_TENANT.id);
     const ended = await done;
     expect(ended.status).toBe("cancelled");
     expect((await store.getModel(spec.model_id))!.version).toBe(before.version);
-    await expect(manager.cancel(job.id)).rejects.toThrow(/already been cancelled/);
+    await expect(manager.cancel(job.id, DEFAULT_TENANT.id)).rejects.toThrow(/already been cancelled/);
   });
 
   it("suspends on shutdown and resumes after a restart to the same losses as an uninterrupted run", async () => {
@@ -131,7 +131,7 @@ describe("JobManager on real worker threads and a real SQLite file", () => {
     // long enough that the worker cannot finish it between step 20 and the shutdown (60 epochs
     // could, on a loaded machine, and the job was then found succeeded instead of running)
     const spec = TrainingSpec.parse({ ...(await setup(run, manager, store)), epochs: 600 });
-    const { job } = await manager.submit(spec);
+    const { job } = await manager.submit(spec, DEFAULT_TENANT.id);
     await reachStep(manager, job.id, 20);
     await manager.shutdown();
     expect((await store.getJob(job.id))!.status).toBe("running");
@@ -149,7 +149,7 @@ describe("JobManager on real worker threads and a real SQLite file", () => {
 
     // the same job without interruption, on the same data and a model with the same seed
     const spec2 = TrainingSpec.parse({ ...(await setup(run, manager, store)), epochs: 600 });
-    const { job: job2 } = await manager.submit(spec2);
+    const { job: job2 } = await manager.submit(spec2, DEFAULT_TENANT.id);
     await waitDone(manager, store, job2.id);
     const uninterrupted = progressLosses(await store.listEvents(job2.id, 0));
     expect(resumed).toEqual(uninterrupted);
@@ -175,7 +175,7 @@ describe("JobManager: a run that another run took the job from", () => {
     await manager.start();
     const spec = TrainingSpec.parse({ ...(await setup(runs[1]!, manager, store)), epochs: 100_000 });
     const model = await store.getModel(spec.model_id);
-    const { job } = await manager.submit(spec);
+    const { job } = await manager.submit(spec, DEFAULT_TENANT.id);
     const published: JobEvent[] = [];
     manager.subscribe(job.id, (events) => published.push(...events));
     await reachStep(manager, job.id, 50);
@@ -204,7 +204,7 @@ describe("JobManager: a run whose store write fails", () => {
     });
     await manager.start();
     const spec = TrainingSpec.parse({ ...(await setup(runs[1]!, manager, store)), epochs: 100_000 });
-    const { job } = await manager.submit(spec);
+    const { job } = await manager.submit(spec, DEFAULT_TENANT.id);
     await reachStep(manager, job.id, 50);
     await waitUntil(async () => (await store.getCheckpoint(job.id)) !== null, "the job's first checkpoint");
 
@@ -245,7 +245,7 @@ describe.skipIf(!redisUp)("JobManager on a BullMQ queue that loses a job's lock"
     await manager.start();
     const run = runs[1]!;
     const spec = TrainingSpec.parse({ ...(await setup(run, manager, store)), epochs: 3000 });
-    const { job } = await manager.submit(spec);
+    const { job } = await manager.submit(spec, DEFAULT_TENANT.id);
     const done = waitDone(manager, store, job.id);
     await reachStep(manager, job.id, 50);
     await redis.del(`${prefix}:kiln-jobs:${job.id}:lock`); // as if it had expired while this process stood still
@@ -259,7 +259,7 @@ describe.skipIf(!redisUp)("JobManager on a BullMQ queue that loses a job's lock"
     expect(resumed.map((e) => e.seq)).toEqual(resumed.map((_, i) => i + 1));
 
     const spec2 = TrainingSpec.parse({ ...(await setup(run, manager, store)), epochs: 3000 });
-    const { job: job2 } = await manager.submit(spec2);
+    const { job: job2 } = await manager.submit(spec2, DEFAULT_TENANT.id);
     await waitDone(manager, store, job2.id);
     const uninterrupted = await store.listEvents(job2.id, 0);
     expect(progressLosses(resumed)).toEqual(progressLosses(uninterrupted));

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
 import { createDataset, createTrainingPool, JobManager, ModelService } from "../../src/services/index.js";
-import type { JobRecord } from "../../src/store/index.js";
+import { DEFAULT_TENANT, type JobRecord } from "../../src/store/index.js";
 import { SqliteStore } from "../../src/store/sqlite.js";
 import { parseModelSpec, TrainingSpec, type ModelSpecInput } from "../../src/schema/index.js";
 import { Tensor } from "../../src/tensor/index.js";
@@ -47,14 +47,14 @@ function waitDone(id: string): Promise<JobRecord> {
 it("a 10M-parameter job holds the API thread for one store read or write at a time, from its start to its end", async () => {
   await manager.start();
   const models = new ModelService(store, { maxParams: 1e7, maxResponseValues: 1e6, maxPredictWork: 2e8 });
-  const model = await models.create(parseModelSpec({ input_shape: [1000], layers: [{ type: "Linear", out_features: 9990 }], seed: 1 } as ModelSpecInput));
+  const model = await models.create(parseModelSpec({ input_shape: [1000], layers: [{ type: "Linear", out_features: 9990 }], seed: 1 } as ModelSpecInput), DEFAULT_TENANT.id);
   const features = Float32Array.from({ length: SAMPLES * 1000 }, (_, i) => Math.sin(i));
   const labels = BigInt64Array.from({ length: SAMPLES }, (_, i) => BigInt((i * 157) % 9990));
   const data = { features: new Tensor(features, [SAMPLES, 1000], "float32"), labels: new Tensor(labels, [SAMPLES], "int64") };
-  const dataset = await createDataset(store, { ...data, numSamples: SAMPLES, featureShape: [1000], labelShape: [], labelDtype: "int64", numClasses: 9990 }, null);
+  const dataset = await createDataset(store, { ...data, numSamples: SAMPLES, featureShape: [1000], labelShape: [], labelDtype: "int64", numClasses: 9990 }, null, DEFAULT_TENANT.id);
   const spec = TrainingSpec.parse({ model_id: model.id, dataset_id: dataset.id, loss: "cross_entropy", optimizer: { type: "Adam", lr: 1e-3 }, epochs: 6, batch_size: 16 });
 
-  const { result: job, maxMs } = await eventLoopDelayDuring(async () => waitDone((await manager.submit(spec)).job.id));
+  const { result: job, maxMs } = await eventLoopDelayDuring(async () => waitDone((await manager.submit(spec, DEFAULT_TENANT.id)).job.id));
   expect(job.status).toBe("succeeded");
   expect(job.progress).toMatchObject({ step: 24, total_steps: 24 });
   expect((await store.getModel(model.id))!.version).toBe(2);

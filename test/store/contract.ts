@@ -6,7 +6,8 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { EventRetentionPolicy, PruneBudget } from "../../src/store/retention.js";
 import { StoreConflictError, type Store } from "../../src/store/store.js";
-import type { DatasetRecord, Json, JobEvent, JobRecord, JobStatus, ModelRecord } from "../../src/store/types.js";
+import { sampleApiKey, sampleTenant, tenantContract } from "./contract_tenants.js";
+import { DEFAULT_TENANT, type DatasetRecord, type Json, type JobEvent, type JobRecord, type JobStatus, type ModelRecord } from "../../src/store/types.js";
 
 export interface StoreFixture {
   /** A fresh, empty store. */
@@ -80,6 +81,7 @@ export function sampleModel(overrides: Partial<ModelRecord> = {}): ModelRecord {
   const at = timestamp();
   return {
     id: `mdl_${randomUUID()}`,
+    tenantId: DEFAULT_TENANT.id,
     name: "iris-mlp",
     spec: {
       input_shape: [4],
@@ -116,6 +118,7 @@ export function sampleDataset(overrides: Partial<DatasetRecord> = {}): DatasetRe
   const labels = BigInt64Array.from([0n, 1n, 2n, 1n, 0n, 2n]);
   return {
     id: `ds_${randomUUID()}`,
+    tenantId: DEFAULT_TENANT.id,
     name: "iris-train",
     numSamples,
     featureShape: [4],
@@ -136,6 +139,7 @@ export function sampleJob(
   const at = timestamp();
   return {
     id: `job_${randomUUID().replaceAll("-", "")}`,
+    tenantId: DEFAULT_TENANT.id,
     modelId: refs.modelId,
     datasetId: refs.datasetId,
     validationDatasetId: refs.validationDatasetId ?? null,
@@ -599,13 +603,13 @@ export function storeContract(
 
       it("returns null for an unknown job", async () => {
         expect(await store.getJob("job_missing")).toBeNull();
-        expect(await store.getJobByIdempotencyKey("no-such-key")).toBeNull();
+        expect(await store.getJobByIdempotencyKey(DEFAULT_TENANT.id, "no-such-key")).toBeNull();
       });
 
       it("with a stored idempotency key, creates nothing and returns the existing job", async () => {
         const key = `key-${randomUUID()}`;
         const { model, dataset, job: first } = await setupJob({ idempotencyKey: key });
-        expect(await store.getJobByIdempotencyKey(key)).toStrictEqual(first);
+        expect(await store.getJobByIdempotencyKey(DEFAULT_TENANT.id, key)).toStrictEqual(first);
         const running = await startJob(first.id);
 
         const retry = sampleJob({ modelId: model.id, datasetId: dataset.id }, { idempotencyKey: key });
@@ -1278,6 +1282,8 @@ export function storeContract(
       });
     });
 
+    tenantContract(() => store);
+
     describe("persistence", () => {
       it("keeps everything across closing and reopening", async (ctx) => {
         if (!fixture.reopen) ctx.skip();
@@ -1310,6 +1316,18 @@ export function storeContract(
         const retry = await store.createJob(sampleJob({ modelId: model.id, datasetId: dataset.id }, { idempotencyKey: key }), statusEvent("queued"));
         expect(retry.created).toBe(false);
         await expectConflict(store.deleteModel(model.id), "model_in_use");
+      });
+
+      it("keeps tenants and API keys across reopening, the default tenant once", async (ctx) => {
+        if (!fixture.reopen) ctx.skip();
+        const tenant = sampleTenant();
+        await store.createTenant(tenant);
+        const key = sampleApiKey(tenant.id);
+        await store.createApiKey(key);
+        await store.close();
+        store = await fixture.reopen!();
+        expect(await store.listTenants()).toStrictEqual({ items: [DEFAULT_TENANT, tenant], nextCursor: null });
+        expect(await store.getApiKeyByPrefix(key.prefix)).toStrictEqual(key);
       });
 
       it("keeps a finished job together with its model's new weights across reopening", async (ctx) => {

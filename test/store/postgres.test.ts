@@ -10,7 +10,7 @@ import pg from "pg";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { PostgresStore } from "../../src/store/postgres.js";
 import { MIGRATIONS, SCHEMA_VERSION } from "../../src/store/postgres_schema.js";
-import type { JobEvent } from "../../src/store/types.js";
+import { DEFAULT_TENANT, type JobEvent } from "../../src/store/types.js";
 import { postgresAvailable, TEST_DATABASE_URL } from "../helpers/services.js";
 import {
   expectBytes,
@@ -25,6 +25,7 @@ import {
   storeJob,
   timestamp,
 } from "./contract.js";
+import { sampleApiKey, sampleTenant } from "./contract_tenants.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const STORE_MODULE = new URL("../../src/store/postgres.ts", import.meta.url).href;
@@ -94,6 +95,48 @@ describe.skipIf(!available)("PostgresStore", () => {
         VALUES ('job_old', 'mdl_old', 'ds_old', '{}', 'running', '{}', '{}', false, '${at}', '${at}');`);
       const store = await stores.open();
       expect((await store.beginAttempt("job_old"))!.attempt).toBe(1);
+    });
+
+    it("migrates a version-2 schema: its models, datasets and jobs belong to the default tenant", async () => {
+      const model = sampleModel();
+      const dataset = sampleDataset();
+      const job = sampleJob({ modelId: model.id, datasetId: dataset.id }, { idempotencyKey: "key-old" });
+      await admin(`CREATE SCHEMA ${stores.schema}; SET search_path = ${stores.schema}; ${MIGRATIONS[0]!}; ${MIGRATIONS[1]!}
+        CREATE TABLE schema_version (version integer NOT NULL); INSERT INTO schema_version VALUES (2);`);
+      const client = new pg.Client({ connectionString: TEST_DATABASE_URL, options: `-c search_path=${stores.schema}` });
+      await client.connect();
+      try {
+        await client.query(
+          `INSERT INTO models (id, name, spec, summary, version, created_at, updated_at, generator_state, weights)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+          [model.id, model.name, JSON.stringify(model.spec), JSON.stringify(model.summary), model.version, model.createdAt,
+            model.updatedAt, model.generatorState, model.weights],
+        );
+        await client.query(
+          `INSERT INTO datasets (id, name, num_samples, feature_shape, label_shape, label_dtype, num_classes, created_at, labels, features)
+           VALUES ($1, $2, $3, '[4]', '[]', $4, $5, $6, $7, $8)`,
+          [dataset.id, dataset.name, dataset.numSamples, dataset.labelDtype, dataset.numClasses, dataset.createdAt, dataset.labels,
+            dataset.features],
+        );
+        await client.query(
+          `INSERT INTO jobs (id, model_id, dataset_id, spec, status, progress, metrics, idempotency_key, cancel_requested, created_at, updated_at)
+           VALUES ($1, $2, $3, $4, 'queued', $5, $6, $7, false, $8, $9)`,
+          [job.id, model.id, dataset.id, JSON.stringify(job.spec), JSON.stringify(job.progress), JSON.stringify(job.metrics),
+            job.idempotencyKey, job.createdAt, job.updatedAt],
+        );
+      } finally {
+        await client.end();
+      }
+
+      const store = await stores.open();
+      expect(await store.getTenant(DEFAULT_TENANT.id)).toStrictEqual(DEFAULT_TENANT);
+      expect(await store.getModel(model.id)).toStrictEqual(model);
+      expect(await store.getDataset(dataset.id)).toStrictEqual(dataset);
+      expect(await store.getJob(job.id)).toStrictEqual(job);
+      expect((await store.listJobs({ tenantId: DEFAULT_TENANT.id })).items).toStrictEqual([job]);
+      expect(await store.getJobByIdempotencyKey(DEFAULT_TENANT.id, "key-old")).toStrictEqual(job);
+      const retry = sampleJob({ modelId: model.id, datasetId: dataset.id }, { idempotencyKey: "key-old" });
+      expect((await store.createJob(retry, statusEvent("queued"))).created).toBe(false);
     });
 
     it("refuses a schema written by a newer version", async () => {
@@ -185,6 +228,22 @@ describe.skipIf(!available)("PostgresStore", () => {
       expect(new Set(results.map((r) => r.job.id)).size).toBe(1);
       expect(await b.countJobs(["queued"])).toBe(1);
       expect((await a.listEvents(results[0]!.job.id)).map((e) => e.seq)).toEqual([1]);
+    });
+
+    it("creates one tenant for one name sent to two processes at once, and records their concurrent batches of key uses", async () => {
+      const [a, b] = [await stores.open(), await stores.open()];
+      const tenants = Array.from({ length: 4 }, () => sampleTenant({ name: "team-raced" }));
+      const results = await Promise.all(tenants.map((tenant, i) => (i % 2 === 0 ? a : b).createTenant(tenant)));
+      expect(results.filter((r) => r.created)).toHaveLength(1);
+      expect(new Set(results.map((r) => r.tenant.id)).size).toBe(1);
+
+      const keys = Array.from({ length: 20 }, () => sampleApiKey(results[0]!.tenant.id));
+      for (const key of keys) await a.createApiKey(key);
+      const at = timestamp();
+      // two batches naming the same keys in opposite orders
+      const uses = keys.map((k) => ({ id: k.id, at }));
+      await Promise.all([a.recordApiKeyUse(uses), b.recordApiKeyUse([...uses].reverse()), a.recordApiKeyUse(uses)]);
+      for (const key of keys) expect((await b.getApiKey(key.id))!.lastUsedAt).toBe(at);
     });
 
     it("never leaves a queued job without its model when a delete races the job's creation", async () => {

@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { SqliteStore, StoreCursorError } from "../../src/store/sqlite.js";
 import { MIGRATIONS, SCHEMA_VERSION } from "../../src/store/sqlite_schema.js";
 import type { Store } from "../../src/store/store.js";
+import { DEFAULT_TENANT, type ModelRecord } from "../../src/store/types.js";
 import {
   expectBytes,
   expectConflict,
@@ -168,6 +169,52 @@ describe("SqliteStore specifics", () => {
     old.close();
     const store = open();
     expect((await store.beginAttempt("job_old"))!.attempt).toBe(1);
+  });
+
+  it("migrates a version-3 database: its models, datasets and jobs belong to the default tenant, seqs kept", async () => {
+    mkdirSync(dirname(path), { recursive: true });
+    const old = new Database(path);
+    for (const migration of MIGRATIONS.slice(0, 3)) old.exec(migration);
+    old.pragma("user_version = 3");
+    const model = sampleModel();
+    const dataset = sampleDataset();
+    const job = sampleJob({ modelId: model.id, datasetId: dataset.id }, { idempotencyKey: "key-old" });
+    const insertModel = old.prepare(`INSERT INTO models (id, name, spec, summary, version, created_at, updated_at, generator_state, weights)
+                                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    const modelRow = (m: ModelRecord) =>
+      [m.id, m.name, JSON.stringify(m.spec), JSON.stringify(m.summary), m.version, m.createdAt, m.updatedAt, m.generatorState, m.weights];
+    insertModel.run(...modelRow(model));
+    const newest = sampleModel();
+    insertModel.run(...modelRow(newest));
+    old.prepare("DELETE FROM models WHERE id = ?").run(newest.id); // its seq (2) is never handed out again
+    old
+      .prepare(`INSERT INTO datasets (id, name, num_samples, feature_shape, label_shape, label_dtype, num_classes, created_at, labels, features)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+      .run(dataset.id, dataset.name, dataset.numSamples, "[4]", "[]", dataset.labelDtype, dataset.numClasses, dataset.createdAt, dataset.labels, dataset.features);
+    old
+      .prepare(`INSERT INTO jobs (id, model_id, dataset_id, spec, status, progress, metrics, idempotency_key, cancel_requested, created_at, updated_at)
+                VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, 0, ?, ?)`)
+      .run(job.id, model.id, dataset.id, JSON.stringify(job.spec), JSON.stringify(job.progress), JSON.stringify(job.metrics), job.idempotencyKey, job.createdAt, job.updatedAt);
+    old.close();
+
+    const store = open();
+    expect(await store.getTenant(DEFAULT_TENANT.id)).toStrictEqual(DEFAULT_TENANT);
+    expect(await store.getModel(model.id)).toStrictEqual(model);
+    expect(await store.getDataset(dataset.id)).toStrictEqual(dataset);
+    expect(await store.getJob(job.id)).toStrictEqual(job);
+    expect((await store.listModels({ tenantId: DEFAULT_TENANT.id })).items.map((m) => m.id)).toEqual([model.id]);
+    expect(await store.getJobByIdempotencyKey(DEFAULT_TENANT.id, "key-old")).toStrictEqual(job);
+    const retry = sampleJob({ modelId: model.id, datasetId: dataset.id }, { idempotencyKey: "key-old" });
+    expect((await store.createJob(retry, statusEvent("queued"))).created).toBe(false);
+
+    const db = connection(store);
+    const added = sampleModel();
+    await store.createModel(added);
+    expect(db.prepare("SELECT seq FROM models WHERE id = ?").get(added.id)).toEqual({ seq: 3 });
+    // the blobs stay the last columns, so reading the others never walks their pages
+    const columns = (table: string) => (db.pragma(`table_info(${table})`) as { name: string }[]).map((c) => c.name);
+    expect(columns("models").slice(-2)).toEqual(["generator_state", "weights"]);
+    expect(columns("datasets").slice(-2)).toEqual(["labels", "features"]);
   });
 
   it("returns plain Uint8Arrays, not Buffers", async () => {

@@ -17,6 +17,7 @@ export const healthz = defineRoute({
   operationId: "getHealth",
   summary: "Liveness: the process serves requests",
   tags: ["operations"],
+  access: "public",
   responses: { 200: { description: "Alive", schema: HealthStatus } },
   handler: () => ({ status: "ok" as const }),
 });
@@ -39,6 +40,7 @@ export const readyz = defineRoute({
   operationId: "getReadiness",
   summary: "Readiness: the store and every other dependency answer",
   tags: ["operations"],
+  access: "public",
   responses: {
     200: { description: "Ready", schema: HealthStatus },
     503: { description: "Not ready (unavailable); details name the failing checks" },
@@ -70,6 +72,7 @@ export const metrics = defineRoute({
   operationId: "getMetrics",
   summary: "Prometheus metrics (text exposition format)",
   tags: ["operations"],
+  access: "public",
   responses: { 200: { description: "The metrics", contentType: "text/plain" } },
   handler: async ({ ctx }, reply) => reply.type(ctx.metrics.contentType).send(await ctx.metrics.render()),
 });
@@ -80,6 +83,7 @@ export const openapi = defineRoute({
   operationId: "getOpenApi",
   summary: "This API's OpenAPI 3.1 document",
   tags: ["operations"],
+  access: "public",
   responses: { 200: { description: "The OpenAPI document", schema: z.record(z.string(), z.unknown()) } },
   handler: ({ ctx }) => ctx.openapi,
 });

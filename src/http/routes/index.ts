@@ -1,13 +1,15 @@
 /**
  * Every route of the API, in one list: buildApp registers it, openapi/generate.ts documents it.
- * Each resource folder (models/, datasets/, jobs/) exports its routes' array; append it here.
+ * Each resource folder (models/, datasets/, jobs/, keys/, tenants/) exports its routes' array; append it here.
  */
 import type { OpenApiInfo } from "../openapi.js";
 import type { RouteDef } from "../route.js";
 import { datasetRoutes } from "./datasets/index.js";
 import { healthRoutes } from "./health.js";
 import { jobRoutes } from "./jobs/index.js";
+import { keyRoutes } from "./keys/index.js";
 import { modelRoutes } from "./models/index.js";
+import { tenantRoutes } from "./tenants/index.js";
 
 export const apiInfo: OpenApiInfo = {
   title: "Kiln",
@@ -22,4 +24,6 @@ export const allRoutes: RouteDef[] = [
   ...modelRoutes,
   ...datasetRoutes,
   ...jobRoutes,
+  ...keyRoutes,
+  ...tenantRoutes,
 ];

@@ -33,12 +33,21 @@ export function parseSse(text: string): SseEvent[] {
 export const lossesOf = (events: SseEvent[]): number[] => events.filter((e) => e.event === "progress").map((e) => e.data.loss as number);
 
 export class Api {
-  constructor(readonly baseUrl: string) {}
+  /** `key`: the API key every request sends (none: a service running open). */
+  constructor(
+    readonly baseUrl: string,
+    readonly key?: string,
+  ) {}
+
+  private get auth(): Record<string, string> {
+    return this.key === undefined ? {} : { authorization: `Bearer ${this.key}` };
+  }
 
   async request<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
     const res = await fetch(`${this.baseUrl}${path}`, {
       method,
-      ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { "content-type": "application/json" } }),
+      headers: { ...this.auth, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       signal: AbortSignal.timeout(10_000),
     });
     const text = await res.text();
@@ -90,7 +99,7 @@ export class Api {
   /** Opens GET /v1/jobs/:id/events (after `lastEventId` if given); see `EventStream`. */
   async events(id: string, lastEventId?: number): Promise<EventStream> {
     const res = await fetch(`${this.baseUrl}/v1/jobs/${id}/events`, {
-      headers: lastEventId === undefined ? {} : { "last-event-id": String(lastEventId) },
+      headers: { ...this.auth, ...(lastEventId === undefined ? {} : { "last-event-id": String(lastEventId) }) },
     });
     if (res.status !== 200) throw new Error(`events of ${id}: ${res.status} ${await res.text()}`);
     return new EventStream(res);

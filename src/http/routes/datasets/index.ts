@@ -1,4 +1,4 @@
-import { createDataset, datasetView, DatasetView, getDatasetSummary, type DatasetUpload } from "../../../services/index.js";
+import { createDataset, datasetView, DatasetView, getDatasetSummary, ownCursor, type DatasetUpload } from "../../../services/index.js";
 import { JsonDataset } from "../../../schema/index.js";
 import { defineRoute, type ContentType, type RouteDef } from "../../route.js";
 import { IdParams, PageQuery, pageOf } from "../common.js";
@@ -24,14 +24,14 @@ const createDatasetRoute = defineRoute({
   // parsed on a parse worker: a body of up to the body limit is user-sized work
   rawBody: true,
   responses: { 201: { description: "The dataset", schema: DatasetView }, 422: { description: "Valid JSON that does not fit (the details name the field)" } },
-  handler: async ({ body, query, contentType, ctx }, reply) => {
+  handler: async ({ body, query, contentType, ctx, principal }, reply) => {
     const { name, ...tensors } = await ctx.ingest.dataset({
       format: FORMATS[contentType ?? "application/json"],
       body,
       maxSamples: ctx.config.limits.maxSamples,
       ...(query.label_column ? { labelColumn: query.label_column } : {}),
     });
-    const dataset = datasetView(await createDataset(ctx.store, tensors, name ?? query.name ?? null));
+    const dataset = datasetView(await createDataset(ctx.store, tensors, name ?? query.name ?? null, principal.tenantId));
     reply.header("location", `/v1/datasets/${dataset.id}`);
     return dataset;
   },
@@ -45,8 +45,9 @@ const listDatasets = defineRoute({
   tags,
   query: PageQuery,
   responses: { 200: { description: "A page of datasets", schema: pageOf(DatasetView) } },
-  handler: async ({ query, ctx }) => {
-    const page = await ctx.store.listDatasets(query);
+  handler: async ({ query, ctx, principal }) => {
+    await ownCursor(query.after, principal.tenantId, (id) => ctx.store.getDatasetSummary(id));
+    const page = await ctx.store.listDatasets({ ...query, tenantId: principal.tenantId });
     return { items: page.items.map(datasetView), next_cursor: page.nextCursor };
   },
 });
@@ -59,7 +60,7 @@ const getDataset = defineRoute({
   tags,
   params: IdParams,
   responses: { 200: { description: "The dataset", schema: DatasetView }, 404: { description: "No such resource" } },
-  handler: async ({ params, ctx }) => datasetView(await getDatasetSummary(ctx.store, params.id)),
+  handler: async ({ params, ctx, principal }) => datasetView(await getDatasetSummary(ctx.store, params.id, principal.tenantId)),
 });
 
 const deleteDataset = defineRoute({
@@ -70,8 +71,8 @@ const deleteDataset = defineRoute({
   tags,
   params: IdParams,
   responses: { 204: { description: "Deleted" }, 404: { description: "No such resource" }, 409: { description: "A queued or running job uses it" } },
-  handler: async ({ params, ctx }, reply) => {
-    await getDatasetSummary(ctx.store, params.id);
+  handler: async ({ params, ctx, principal }, reply) => {
+    await getDatasetSummary(ctx.store, params.id, principal.tenantId);
     await ctx.store.deleteDataset(params.id);
     return reply.code(204).send();
   },

@@ -1,6 +1,5 @@
 import type { FastifyBaseLogger } from "fastify";
-import { JobEventFeed, jobView, JobView } from "../../../services/index.js";
-import { NotFoundError } from "../../../services/errors.js";
+import { JobEventFeed, jobView, JobView, owned, ownCursor } from "../../../services/index.js";
 import { TrainingSpec } from "../../../schema/index.js";
 import type { JobRecord } from "../../../store/index.js";
 import type { AppContext } from "../../context.js";
@@ -31,8 +30,8 @@ const createJob = defineRoute({
     422: { description: "Valid JSON that does not fit (the details name the field)" },
     429: { description: "The queue is full; retry after Retry-After seconds" },
   },
-  handler: async ({ body, headers, ctx }, reply) => {
-    const { job, created } = await ctx.jobs.submit(body, headers["idempotency-key"]);
+  handler: async ({ body, headers, ctx, principal }, reply) => {
+    const { job, created } = await ctx.jobs.submit(body, principal.tenantId, headers["idempotency-key"]);
     reply.header("location", `/v1/jobs/${job.id}`);
     if (!created) reply.header("idempotent-replayed", "true");
     return jobView(job);
@@ -47,17 +46,17 @@ const listJobs = defineRoute({
   tags,
   query: JobListQuery,
   responses: { 200: { description: "A page of jobs", schema: pageOf(JobView) } },
-  handler: async ({ query, ctx }) => {
+  handler: async ({ query, ctx, principal }) => {
     const { status, ...page } = query;
-    const result = await ctx.store.listJobs({ ...page, ...(status ? { status: [status] } : {}) });
+    await ownCursor(page.after, principal.tenantId, (id) => ctx.store.getJob(id));
+    const result = await ctx.store.listJobs({ ...page, tenantId: principal.tenantId, ...(status ? { status: [status] } : {}) });
     return { items: result.items.map(jobView), next_cursor: result.nextCursor };
   },
 });
 
-async function loadJob(ctx: AppContext, id: string): Promise<JobRecord> {
-  const job = await ctx.store.getJob(id);
-  if (!job) throw new NotFoundError("job", id);
-  return job;
+/** The tenant's job (404 for another tenant's, as for a missing one). */
+async function loadJob(ctx: AppContext, id: string, tenantId: string): Promise<JobRecord> {
+  return owned(await ctx.store.getJob(id), tenantId, "job", id);
 }
 
 const getJob = defineRoute({
@@ -68,7 +67,7 @@ const getJob = defineRoute({
   tags,
   params: IdParams,
   responses: { 200: { description: "The job", schema: JobView }, 404: { description: "No such resource" } },
-  handler: async ({ params, ctx }) => jobView(await loadJob(ctx, params.id)),
+  handler: async ({ params, ctx, principal }) => jobView(await loadJob(ctx, params.id, principal.tenantId)),
 });
 
 const cancelJob = defineRoute({
@@ -79,7 +78,7 @@ const cancelJob = defineRoute({
   tags,
   params: IdParams,
   responses: { 202: { description: "The job, cancelled or with cancel_requested set", schema: JobView }, 404: { description: "No such resource" }, 409: { description: "The job has already ended" } },
-  handler: async ({ params, ctx }) => jobView(await ctx.jobs.cancel(params.id)),
+  handler: async ({ params, ctx, principal }) => jobView(await ctx.jobs.cancel(params.id, principal.tenantId)),
 });
 
 const jobEvents = defineRoute({
@@ -101,8 +100,9 @@ const jobEvents = defineRoute({
     404: { description: "No such resource" },
     503: { description: "Too many event streams are open in this process (too_many_streams); retry after Retry-After seconds" },
   },
-  handler: async ({ params, ctx, raw }, reply) => {
-    await loadJob(ctx, params.id);
+  handler: async ({ params, ctx, principal, raw }, reply) => {
+    // the feed reads the job's events by id alone: it starts only once the job is known to be the tenant's
+    await loadJob(ctx, params.id, principal.tenantId);
     const given = lastEventId(raw);
     const after = given === null ? 0 : Number(given);
     if (!Number.isInteger(after) || after < 0) {

@@ -1,4 +1,4 @@
-import { modelView, ModelView } from "../../../services/index.js";
+import { modelView, ModelView, ownCursor } from "../../../services/index.js";
 import { ModelSpec } from "../../../schema/index.js";
 import { unprocessable } from "../../errors.js";
 import { defineRoute, type RouteDef } from "../../route.js";
@@ -18,8 +18,8 @@ const createModel = defineRoute({
   tags,
   body: ModelSpec,
   responses: { 201: { description: "The model", schema: ModelView }, 422: { description: "Valid JSON that does not fit (the details name the field)" } },
-  handler: async ({ body, ctx }, reply) => {
-    const model = modelView(await ctx.models.create(body));
+  handler: async ({ body, ctx, principal }, reply) => {
+    const model = modelView(await ctx.models.create(body, principal.tenantId));
     reply.header("location", `/v1/models/${model.id}`);
     return model;
   },
@@ -33,8 +33,9 @@ const listModels = defineRoute({
   tags,
   query: PageQuery,
   responses: { 200: { description: "A page of models", schema: pageOf(ModelView) } },
-  handler: async ({ query, ctx }) => {
-    const page = await ctx.store.listModels(query);
+  handler: async ({ query, ctx, principal }) => {
+    await ownCursor(query.after, principal.tenantId, (id) => ctx.store.getModelSummary(id));
+    const page = await ctx.store.listModels({ ...query, tenantId: principal.tenantId });
     return { items: page.items.map(modelView), next_cursor: page.nextCursor };
   },
 });
@@ -47,7 +48,7 @@ const getModel = defineRoute({
   tags,
   params: IdParams,
   responses: { 200: { description: "The model", schema: ModelView }, 404: { description: "No such resource" } },
-  handler: async ({ params, ctx }) => modelView(await ctx.models.summary(params.id)),
+  handler: async ({ params, ctx, principal }) => modelView(await ctx.models.summary(params.id, principal.tenantId)),
 });
 
 const deleteModel = defineRoute({
@@ -58,8 +59,8 @@ const deleteModel = defineRoute({
   tags,
   params: IdParams,
   responses: { 204: { description: "Deleted" }, 404: { description: "No such resource" }, 409: { description: "A queued or running job uses it" } },
-  handler: async ({ params, ctx }, reply) => {
-    await ctx.models.summary(params.id);
+  handler: async ({ params, ctx, principal }, reply) => {
+    await ctx.models.summary(params.id, principal.tenantId);
     await ctx.store.deleteModel(params.id);
     return reply.code(204).send();
   },
@@ -83,22 +84,23 @@ const getWeights = defineRoute({
     404: { description: "No such resource" },
     422: { description: "More weights than one JSON response may hold (the service's limit on numbers per response): ask for safetensors" },
   },
-  handler: async ({ params, ctx, raw }, reply) => {
+  handler: async ({ params, ctx, principal, raw }, reply) => {
+    const { tenantId } = principal;
     if (raw.headers.accept?.includes(OCTET)) {
-      const model = await ctx.models.get(params.id);
+      const model = await ctx.models.get(params.id, tenantId);
       return reply
         .type(OCTET)
         .header("content-disposition", `attachment; filename="${model.id}.safetensors"`)
         .send(Buffer.from(model.weights.buffer, model.weights.byteOffset, model.weights.byteLength));
     }
     // bounded before anything is built: JSON costs ~20 bytes and ~0.1 µs of the API thread a number
-    const { num_params: values } = modelView(await ctx.models.summary(params.id));
+    const { num_params: values } = modelView(await ctx.models.summary(params.id, tenantId));
     const limit = ctx.config.limits.maxResponseValues;
     if (values > limit) {
       const message = `the model's ${values} weights are more than this service's limit of ${limit} numbers per JSON response; download them as safetensors`;
       throw unprocessable(message, [{ path: "headers.accept", message: `send Accept: ${OCTET} for a safetensors file` }]);
     }
-    const tensors = Object.entries(await ctx.models.weights(params.id));
+    const tensors = Object.entries(await ctx.models.weights(params.id, tenantId));
     const parts: JsonPart[] = ['{"tensors":{'];
     tensors.forEach(([key, t], i) => {
       parts.push(`${i > 0 ? "," : ""}${JSON.stringify(key)}:{"shape":${JSON.stringify(t.shape)},"dtype":"float32","data":`);
@@ -122,8 +124,8 @@ const putWeights = defineRoute({
   // parsed and checked on a parse worker: a 10M-parameter model is 10M numbers
   rawBody: true,
   responses: { 200: { description: "The model with its new version", schema: ModelView }, 404: { description: "No such resource" }, 422: { description: "Valid JSON that does not fit (the details name the field)" } },
-  handler: async ({ params, body, contentType, ctx }) => {
-    const model = await ctx.models.get(params.id);
+  handler: async ({ params, body, contentType, ctx, principal }) => {
+    const model = await ctx.models.get(params.id, principal.tenantId);
     const format = contentType === OCTET ? "safetensors" : "json";
     const weights = await ctx.ingest.weights({ format, body, current: model.weights });
     return modelView(await ctx.models.replaceWeights(model, weights));
@@ -147,8 +149,8 @@ const predict = defineRoute({
     413: { description: "A body over the prediction body limit (KILN_MAX_PREDICT_BODY_BYTES): send fewer samples per request" },
     422: { description: "Samples that do not fit the model, or more outputs or work than one request may take (the message says how many samples fit)" },
   },
-  handler: async ({ params, body, ctx }, reply) => {
-    const { outputs, predictions } = await ctx.models.predict(params.id, body.inputs);
+  handler: async ({ params, body, ctx, principal }, reply) => {
+    const { outputs, predictions } = await ctx.models.predict(params.id, principal.tenantId, body.inputs);
     const parts: JsonPart[] = ['{"outputs":', { values: outputs.data as Float32Array, shape: outputs.shape }];
     if (predictions) parts.push(`,"predictions":${JSON.stringify(predictions)}`);
     parts.push("}");

@@ -1,0 +1,22 @@
+import { z } from "zod";
+import type { TenantRecord } from "../../../store/index.js";
+
+export const CreateTenantRequest = z
+  .strictObject({
+    name: z
+      .string()
+      .regex(/^[a-z0-9-]{1,64}$/, "expected 1 to 64 characters of a-z, 0-9 and -")
+      .describe("Unique: 1 to 64 characters of a-z, 0-9 and -."),
+  })
+  .meta({ id: "CreateTenantRequest" });
+
+export const TenantView = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    created_at: z.string(),
+  })
+  .meta({ id: "Tenant" });
+export type TenantView = z.infer<typeof TenantView>;
+
+export const tenantView = (record: TenantRecord): TenantView => ({ id: record.id, name: record.name, created_at: record.createdAt });

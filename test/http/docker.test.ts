@@ -79,6 +79,7 @@ interface ComposeService {
   environment: Record<string, string>;
   volumes: string[];
   healthcheck: { test: string[]; interval: string; retries: number };
+  env_file: { path: string; required: boolean }[];
   restart: string;
 }
 const compose = parseYaml(readFileSync(COMPOSE, "utf8")) as { services: Record<string, ComposeService>; volumes: Record<string, unknown> };
@@ -154,6 +155,12 @@ describe("docker/docker-compose.yml", () => {
     expect(["always", "unless-stopped", "on-failure"]).toContain(service.restart);
   });
 
+  it("reads the operator key from docker/kiln.env, which git ignores, after its example", () => {
+    expect(service.env_file).toEqual([{ path: "kiln.env", required: false }]);
+    expect(readFileSync(join(ROOT, ".gitignore"), "utf8").split("\n")).toContain("/docker/kiln.env");
+    expect(readFileSync(join(ROOT, "docker", "kiln.env.example"), "utf8")).toMatch(/^KILN_ADMIN_KEY=$/m);
+  });
+
   it("passes `docker compose config`, where the docker CLI has compose", async (ctx) => {
     try {
       await run("docker", ["compose", "version"], { timeout: 10_000 });
@@ -183,6 +190,7 @@ describe("docker/docker-compose.scale-out.yml", () => {
       expect(s.healthcheck!.test.join(" ")).toContain("/healthz");
     }
     expect(api!.ports).toContain(`3000:${last(runtime, "EXPOSE")}`);
+    for (const s of [api!, trainer!]) expect(s.env_file).toEqual([{ path: "kiln.env", required: false }]);
     expect(api!.environment!.KILN_WORKERS).toBe("0");
     expect(trainer!.environment!.KILN_WORKERS).toBeUndefined(); // the container's CPUs
     expect(postgres!.image).toMatch(/^postgres:/);

@@ -2,7 +2,7 @@
  * Who may call a route: each route declares an `access`, and a hook on the route (before its body
  * is read) authenticates the request and checks the caller's role against it.
  */
-import type { FastifyRequest } from "fastify";
+import type { FastifyReply, FastifyRequest } from "fastify";
 import type { OperatorPrincipal, Principal, TenantPrincipal } from "../services/index.js";
 import type { AppContext } from "./context.js";
 import { forbidden } from "./errors.js";
@@ -39,10 +39,15 @@ export function checkAccess(access: Exclude<Access, "public">, principal: Princi
   if (principal.role === "read" && !READ_METHODS.has(method)) throw forbidden("A read key may only GET");
 }
 
-/** The onRequest hook of a route of this access: authenticates, authorizes, and names the caller in the request's log lines. */
-export function accessHook(access: Access, ctx: AppContext): ((request: FastifyRequest) => Promise<void>) | undefined {
+/**
+ * The onRequest hook of a route of this access: authenticates, authorizes, and names the caller in
+ * the request's log lines. Its answers, refusals too, are no cache's to keep: they hold a tenant's
+ * data, or a new key.
+ */
+export function accessHook(access: Access, ctx: AppContext): ((request: FastifyRequest, reply: FastifyReply) => Promise<void>) | undefined {
   if (access === "public") return undefined;
-  return async (request) => {
+  return async (request, reply) => {
+    reply.header("cache-control", "no-store");
     const principal = await ctx.auth.authenticate(request.headers.authorization);
     request.log = request.log.child(principal.operator ? { operator: true } : { tenantId: principal.tenantId, keyId: principal.keyId });
     checkAccess(access, principal, request.method);

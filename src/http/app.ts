@@ -10,11 +10,13 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import { resolveAuthMode, type ResolvedAuthMode } from "./auth_mode.js";
 import { capConnections, clientErrorHandler, serverTimeouts } from "./connections.js";
 import { installContentTypeParsers } from "./content_types.js";
+import { installCors } from "./cors.js";
 import type { AppContext, ReadinessCheck, Services } from "./context.js";
 import { frameworkErrorHandler, installErrorHandlers, unavailable } from "./errors.js";
 import { createMetrics, type Metrics } from "./metrics.js";
 import { buildOpenApiDocument } from "./openapi.js";
 import { registerRoutes, type RouteDef } from "./route.js";
+import { DOCS_CSP, installSecurityHeaders } from "./security_headers.js";
 import { healthRoutes } from "./routes/health.js";
 import { allRoutes, apiInfo } from "./routes/index.js";
 import { closeStreams, openStreamCount } from "./sse.js";
@@ -86,6 +88,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   installErrorHandlers(app);
   installContentTypeParsers(app);
   capConnections(app, config.limits);
+  installSecurityHeaders(app);
+  await installCors(app, config.corsOrigins);
 
   let closing = false;
   app.addHook("onRequest", async (request, reply) => {
@@ -119,7 +123,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // the last key uses, written before the caller closes the store
   app.addHook("onClose", () => auth.flushUses());
 
-  await app.register(swaggerUi, { routePrefix: "/docs" });
+  // the page's own CSP in place of the API's; no validator badge, which would send the spec's URL to swagger.io
+  await app.register(swaggerUi, { routePrefix: "/docs", staticCSP: DOCS_CSP, uiConfig: { validatorUrl: null } });
 
   registerRoutes(app, routes, ctx);
   return app;

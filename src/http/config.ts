@@ -8,6 +8,23 @@ import { SCHEMA_NAME } from "../store/postgres_schema.js";
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
 
+/**
+ * Comma-separated origins (`https://app.example.com`), each exactly as browsers send it: scheme,
+ * host and port only. `*` is refused: an open Kiln on loopback needs no key, so any web page its
+ * user visits could drive it; naming the origins keeps browsers to the ones trusted.
+ */
+const CorsOrigins = z.string().transform((value, ctx) => {
+  const origins = value.split(",").map((o) => o.trim()).filter((o) => o !== "");
+  for (const origin of origins) {
+    if (origin === "*") {
+      ctx.addIssue({ code: "custom", message: "* is refused (any web page could use the API): name each origin, e.g. https://app.example.com" });
+    } else if (!URL.canParse(origin) || !/^https?:$/.test(new URL(origin).protocol) || new URL(origin).origin !== origin) {
+      ctx.addIssue({ code: "custom", message: `${JSON.stringify(origin)} is not an origin: expected http(s)://host[:port], without path or trailing slash` });
+    }
+  }
+  return origins;
+});
+
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
 /** Limits that protect the service from requests too large to serve. */
@@ -112,6 +129,8 @@ export const Config = z.object({
   authMode: z.enum(["keys", "none"]).optional(),
   /** The operator key: creates tenants and keys for any tenant, and nothing else. */
   adminKey: z.string().min(32, "must be at least 32 characters").regex(/^\S+$/, "must not hold whitespace").optional(),
+  /** Web origins whose pages may call the API from a browser (CORS); none when empty. */
+  corsOrigins: CorsOrigins.default([]),
   limits: Limits.prefault({}),
   timeouts: Timeouts.prefault({}),
 }).superRefine((c, ctx) => {
@@ -160,6 +179,7 @@ export const ENV_VARS = {
   KILN_MAX_EVENT_STREAMS: ["limits", "maxEventStreams"],
   KILN_AUTH: ["authMode"],
   KILN_ADMIN_KEY: ["adminKey"],
+  KILN_CORS_ORIGINS: ["corsOrigins"],
 } as const satisfies Record<string, readonly string[]>;
 
 export type EnvVar = keyof typeof ENV_VARS;

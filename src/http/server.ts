@@ -11,8 +11,7 @@ import type { FastifyInstance } from "fastify";
 import { pino, type Logger } from "pino";
 import { DEFAULT_TENANT } from "../store/types.js";
 import type { Store } from "../store/store.js";
-import { PostgresStore } from "../store/postgres.js";
-import { SqliteStore } from "../store/sqlite.js";
+import { openStore } from "../store/open.js";
 import { buildApp, type AppDeps } from "./app.js";
 import { AuthModeError, resolveAuthMode, type ResolvedAuthMode } from "./auth_mode.js";
 import { ConfigError, loadConfig, type Config } from "./config.js";
@@ -53,12 +52,6 @@ function readConfig(): Config {
     }
     throw error;
   }
-}
-
-/** Postgres when KILN_DATABASE_URL is set (shared by a deployment's processes), else SQLite in KILN_DATA_DIR. */
-async function openStore(config: Config): Promise<Store> {
-  if (config.databaseUrl !== undefined) return PostgresStore.open({ url: config.databaseUrl, schema: config.databaseSchema });
-  return SqliteStore.open({ path: join(config.dataDir, "kiln.db") });
 }
 
 /** Whether requests need keys; a refusal to start (exit 2) when the configuration would leave the API unusable or open to the network. */

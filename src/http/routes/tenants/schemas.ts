@@ -1,11 +1,12 @@
 import { z } from "zod";
+import { TENANT_NAME } from "../../../services/tenants.js";
 import type { TenantRecord } from "../../../store/index.js";
 
 export const CreateTenantRequest = z
   .strictObject({
     name: z
       .string()
-      .regex(/^[a-z0-9-]{1,64}$/, "expected 1 to 64 characters of a-z, 0-9 and -")
+      .regex(TENANT_NAME.pattern, TENANT_NAME.message)
       .describe("Unique: 1 to 64 characters of a-z, 0-9 and -."),
   })
   .meta({ id: "CreateTenantRequest" });

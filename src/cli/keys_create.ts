@@ -1,0 +1,81 @@
+/**
+ * `kiln keys create`: a key made straight in the store, without the API: how a deployment gets
+ * its first key (and so starts in keys mode) with no operator key and no open port. Whoever can
+ * open the store can do anything anyway.
+ */
+import { parseArgs } from "node:util";
+import { z } from "zod";
+import { ConfigError, loadConfig, type Config } from "../http/config.js";
+import { text } from "../schema/text.js";
+import { createKey } from "../services/keys.js";
+import { createTenant, TENANT_NAME } from "../services/tenants.js";
+import { openStore } from "../store/open.js";
+import { KEY_ROLES } from "../store/types.js";
+import { EXIT, UsageError, type CliIo, type Command } from "./command.js";
+
+const Args = z.strictObject({
+  tenant: z.string({ error: "is required" }).regex(TENANT_NAME.pattern, TENANT_NAME.message),
+  role: z.enum(KEY_ROLES, { error: `expected one of ${KEY_ROLES.join(", ")}` }),
+  name: text(200).optional(),
+  "expires-at": z.iso
+    .datetime({ offset: true, error: "expected an ISO 8601 date and time, e.g. 2030-01-01T00:00:00Z" })
+    .refine((at) => Date.parse(at) > Date.now(), "is not in the future")
+    .optional(),
+});
+type Args = z.output<typeof Args>;
+
+function parse(args: string[]): Args {
+  let values: Record<string, unknown>;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: { tenant: { type: "string" }, role: { type: "string" }, name: { type: "string" }, "expires-at": { type: "string" } },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    // parseArgs's own errors (unknown option, missing value) are written for users
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  const result = Args.safeParse(values);
+  if (!result.success) throw new UsageError(result.error.issues.map((i) => `--${i.path.join(".")}: ${i.message}`).join("\n"));
+  return result.data;
+}
+
+/** The server's configuration, or null (said on stderr) when the environment holds a bad value. */
+function readConfig(io: CliIo): Config | null {
+  try {
+    return loadConfig(io.env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    io.stderr(`kiln: ${error.message}\n`);
+    return null;
+  }
+}
+
+async function run(argv: string[], io: CliIo): Promise<number> {
+  const args = parse(argv);
+  const config = readConfig(io);
+  if (config === null) return EXIT.usage;
+  const store = await openStore(config);
+  try {
+    const { tenant, created } = await createTenant(store, args.tenant);
+    const expiresAt = args["expires-at"] === undefined ? null : new Date(args["expires-at"]).toISOString();
+    const { key, record } = await createKey(store, { tenantId: tenant.id, role: args.role, name: args.name ?? null, expiresAt });
+    // the key alone on stdout, for `KEY=$(kiln keys create …)`; what it is, on stderr
+    io.stdout(`${key}\n`);
+    io.stderr(
+      `kiln: created ${record.role} key ${record.id} (prefix ${record.prefix}) for tenant "${tenant.name}" (${tenant.id}${created ? ", new" : ""}); ` +
+        `it is shown this once\n`,
+    );
+    return EXIT.ok;
+  } finally {
+    await store.close();
+  }
+}
+
+export const keysCreate: Command = {
+  path: ["keys", "create"],
+  usage: "kiln keys create --tenant NAME --role admin|member|read [--name NAME] [--expires-at ISO-8601]",
+  run,
+};

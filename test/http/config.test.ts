@@ -17,6 +17,7 @@ describe("loadConfig", () => {
       databaseSchema: "public",
       queueName: "kiln-jobs",
       queueLockMs: 60_000,
+      corsOrigins: [],
       limits: {
         maxBodyBytes: 64 * 1024 * 1024,
         maxParams: 10_000_000,
@@ -65,6 +66,7 @@ describe("loadConfig", () => {
       KILN_REQUEST_TIMEOUT_MS: "4000",
       KILN_KEEP_ALIVE_TIMEOUT_MS: "1000",
       KILN_MAX_EVENT_STREAMS: "20",
+      KILN_CORS_ORIGINS: "https://app.example.com",
     });
     expect(config).toEqual({
       port: 8080,
@@ -82,6 +84,7 @@ describe("loadConfig", () => {
       redisUrl: "redis://cache:6379",
       queueName: "kiln-staging",
       queueLockMs: 5000,
+      corsOrigins: ["https://app.example.com"],
       limits: {
         maxBodyBytes: 1048576,
         maxParams: 1000,

@@ -120,8 +120,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook("onClose", () => auth.flushUses());
 
   await app.register(swagger, { mode: "static", specification: { document: openapi as never } });
-  // the last key uses, written before the caller closes the store
-  app.addHook("onClose", () => auth.flushUses());
 
   // the page's own CSP in place of the API's; no validator badge, which would send the spec's URL to swagger.io
   await app.register(swaggerUi, { routePrefix: "/docs", staticCSP: DOCS_CSP, uiConfig: { validatorUrl: null } });

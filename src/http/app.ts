@@ -14,6 +14,7 @@ import type { AppContext, ReadinessCheck, Services } from "./context.js";
 import { frameworkErrorHandler, installErrorHandlers, unavailable } from "./errors.js";
 import { createMetrics, type Metrics } from "./metrics.js";
 import { buildOpenApiDocument } from "./openapi.js";
+import { installRateLimits } from "./rate_limit.js";
 import { registerRoutes, type RouteDef } from "./route.js";
 import { healthRoutes } from "./routes/health.js";
 import { allRoutes, apiInfo } from "./routes/index.js";
@@ -121,6 +122,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(swaggerUi, { routePrefix: "/docs" });
 
-  registerRoutes(app, routes, ctx);
+  registerRoutes(app, routes, ctx, await installRateLimits(app, config));
   return app;
 }

@@ -46,7 +46,9 @@ function sharedCounts(url: string): Redis {
  * client, when there is one, closes with the app.
  */
 export async function installRateLimits(app: FastifyInstance, config: Config): Promise<RateLimiters> {
-  const redis = config.redisUrl === undefined ? undefined : sharedCounts(config.redisUrl);
+  const limits = config.rateLimits;
+  const budgets = (Object.keys(BUDGET_VARS) as Budget[]).filter((budget) => limits[budget] > 0);
+  const redis = config.redisUrl === undefined || budgets.length === 0 ? undefined : sharedCounts(config.redisUrl);
   if (redis) {
     app.addHook("onClose", async () => {
       await redis.quit().catch(() => redis.disconnect());
@@ -55,19 +57,17 @@ export async function installRateLimits(app: FastifyInstance, config: Config): P
   await app.register(rateLimit, {
     global: false, // only the routes given a budget's hook
     enableDraftSpec: true, // RateLimit-Limit/-Remaining/-Reset
-    // deployments sharing one Redis keep apart by the queue's name, as their queues do; one process
-    // remembers the last 10,000 callers of each budget
-    ...(redis ? { redis, nameSpace: `kiln:${config.queueName}:rate-limit:`, skipOnError: true } : { cache: 10_000 }),
+    // deployments sharing one Redis keep apart by the queue's name, as their queues do
+    ...(redis ? { redis, nameSpace: `kiln:${config.queueName}:rate-limit:`, skipOnError: true } : {}),
   });
-  const limits = config.rateLimits;
   const hooks = new Map<Budget, RateLimitHook>();
-  for (const budget of Object.keys(BUDGET_VARS) as Budget[]) {
+  for (const budget of budgets) {
     const max = limits[budget];
-    if (max === 0) continue;
     // one limiter per budget: its own counts, keyed by budget and caller
     const count = app.rateLimit({
       max,
       timeWindow: limits.windowMs,
+      cache: 10_000, // callers remembered by one process (without Redis), the least recent forgotten
       keyGenerator: (request) => `${budget}:${callerOf(request)}`,
       errorResponseBuilder: (_request, context) => rateLimited(budget, max, limits.windowMs, context.ttl),
     });

@@ -142,8 +142,8 @@ describe.skipIf(!servicesUp)("two processes sharing Redis", () => {
       KILN_RATE_LIMIT_READ: "6",
       KILN_RATE_LIMIT_WINDOW_MS: "60000", // one window for the whole test, however slow the machine
     };
-    const first = request((await startServer({ dataDir: dataDir(), workers: 0, env })).baseUrl);
-    const second = request((await startServer({ dataDir: dataDir(), workers: 0, env })).baseUrl);
+    const servers = [await startServer({ dataDir: dataDir(), workers: 0, env }), await startServer({ dataDir: dataDir(), workers: 0, env })];
+    const [first, second] = servers.map((server) => request(server.baseUrl)) as [ReturnType<typeof request>, ReturnType<typeof request>];
     const statuses: number[] = [];
     for (let i = 0; i < 4; i++) {
       for (const api of [first, second]) statuses.push((await api.get("/v1/tenants").set(bearer(ADMIN_KEY))).status);
@@ -155,5 +155,7 @@ describe.skipIf(!servicesUp)("two processes sharing Redis", () => {
     expect(limited.body.error.code).toBe("rate_limited");
     expect(limited.headers["ratelimit-limit"]).toBe("6");
     expect(Number(limited.headers["retry-after"])).toBeGreaterThan(1);
+    // their Redis clients close at shutdown
+    for (const server of servers) expect((await server.stop()).code).toBe(0);
   }, 60_000);
 });

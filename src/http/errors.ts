@@ -116,7 +116,7 @@ export const queueFull = (message?: string, retryAfterSeconds = 5): ApiError =>
 /** A 429 for a spent budget (see rate_limit.ts): which one, its size, and when its window ends. */
 export const rateLimited = (budget: string, max: number, windowMs: number, ttlMs: number): ApiError => {
   const retryAfter = Math.max(1, Math.ceil(ttlMs / 1000));
-  return new ApiError("rate_limited", `Rate limit exceeded: ${max} ${budget} requests per ${windowMs / 1000} s for this key; retry in ${retryAfter} s`, {
+  return new ApiError("rate_limited", `Rate limit exceeded: ${max} ${budget} requests per ${windowMs / 1000} s spent (per API key, or per client address in open mode); retry in ${retryAfter} s`, {
     headers: { "retry-after": String(retryAfter) },
   });
 };

@@ -108,6 +108,11 @@ export class KilnServer {
       KILN_DATA_DIR: options.dataDir,
       KILN_WORKERS: String(options.workers),
       LOG_LEVEL: options.logLevel,
+      // the load is one client's: measured, not rate-limited
+      KILN_RATE_LIMIT_READ: "0",
+      KILN_RATE_LIMIT_WRITE: "0",
+      KILN_RATE_LIMIT_TRAIN: "0",
+      KILN_RATE_LIMIT_PREDICT: "0",
       ...options.env,
     };
     // stdout (pino's lines) and stderr go to files, as a deployment's would: not through this process

@@ -15,6 +15,7 @@ import type { AppContext, ReadinessCheck, Services } from "./context.js";
 import { frameworkErrorHandler, installErrorHandlers, unavailable } from "./errors.js";
 import { createMetrics, type Metrics } from "./metrics.js";
 import { buildOpenApiDocument } from "./openapi.js";
+import { installRateLimits } from "./rate_limit.js";
 import { registerRoutes, type RouteDef } from "./route.js";
 import { DOCS_CSP, installSecurityHeaders } from "./security_headers.js";
 import { healthRoutes } from "./routes/health.js";
@@ -124,6 +125,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // the page's own CSP in place of the API's; no validator badge, which would send the spec's URL to swagger.io
   await app.register(swaggerUi, { routePrefix: "/docs", staticCSP: DOCS_CSP, uiConfig: { validatorUrl: null } });
 
-  registerRoutes(app, routes, ctx);
+  registerRoutes(app, routes, ctx, await installRateLimits(app, config));
   return app;
 }

@@ -76,6 +76,22 @@ export const Timeouts = z.object({
 export type Timeouts = z.output<typeof Timeouts>;
 
 /**
+ * Requests per API key (the operator key, or in open mode a client address) per window, by budget;
+ * 0 turns a budget's limit off (HTTP 429 above).
+ */
+export const RateLimits = z.object({
+  /** GET and HEAD. */
+  read: int(0).default(600),
+  /** Other methods, but for the two below. */
+  write: int(0).default(120),
+  /** POST /v1/jobs: each one queues training (the queue's own cap, maxQueuedJobs, still holds). */
+  train: int(0).default(60),
+  /** POST /v1/models/{id}/predict: the hot path, bounded per request by maxPredictWork. */
+  predict: int(0).default(6000),
+  windowMs: int(1000, 86_400_000).default(60_000),
+});
+
+/**
  * The configuration, camelCase. `Config.parse({})` gives every default, and tests build theirs
  * with `Config.parse({ logLevel: "silent", limits: { maxBodyBytes: 1024 } })`.
  */
@@ -132,6 +148,7 @@ export const Config = z.object({
   /** Web origins whose pages may call the API from a browser (CORS); none when empty. */
   corsOrigins: CorsOrigins.default([]),
   limits: Limits.prefault({}),
+  rateLimits: RateLimits.prefault({}),
   timeouts: Timeouts.prefault({}),
 }).superRefine((c, ctx) => {
   if (c.timeouts.headersMs > c.timeouts.requestMs) {
@@ -177,6 +194,11 @@ export const ENV_VARS = {
   KILN_REQUEST_TIMEOUT_MS: ["timeouts", "requestMs"],
   KILN_KEEP_ALIVE_TIMEOUT_MS: ["timeouts", "keepAliveMs"],
   KILN_MAX_EVENT_STREAMS: ["limits", "maxEventStreams"],
+  KILN_RATE_LIMIT_READ: ["rateLimits", "read"],
+  KILN_RATE_LIMIT_WRITE: ["rateLimits", "write"],
+  KILN_RATE_LIMIT_TRAIN: ["rateLimits", "train"],
+  KILN_RATE_LIMIT_PREDICT: ["rateLimits", "predict"],
+  KILN_RATE_LIMIT_WINDOW_MS: ["rateLimits", "windowMs"],
   KILN_AUTH: ["authMode"],
   KILN_ADMIN_KEY: ["adminKey"],
   KILN_CORS_ORIGINS: ["corsOrigins"],

@@ -29,6 +29,7 @@ export const ERRORS = {
   unsupported_media_type: { status: 415, message: "Unsupported content type" },
   unprocessable: { status: 422, message: "The request cannot be processed" },
   queue_full: { status: 429, message: "The job queue is full; retry later" },
+  rate_limited: { status: 429, message: "Too many requests with this API key; retry later" },
   headers_too_large: { status: 431, message: "The request's headers are larger than the server accepts" },
   internal: { status: 500, message: "Internal server error" },
   unavailable: { status: 503, message: "The service is unavailable" },
@@ -111,6 +112,14 @@ export const unsupportedMediaType = (contentType: string | undefined, accepted: 
 
 export const queueFull = (message?: string, retryAfterSeconds = 5): ApiError =>
   new ApiError("queue_full", message, { headers: { "retry-after": String(retryAfterSeconds) } });
+
+/** A 429 for a spent budget (see rate_limit.ts): which one, its size, and when its window ends. */
+export const rateLimited = (budget: string, max: number, windowMs: number, ttlMs: number): ApiError => {
+  const retryAfter = Math.max(1, Math.ceil(ttlMs / 1000));
+  return new ApiError("rate_limited", `Rate limit exceeded: ${max} ${budget} requests per ${windowMs / 1000} s spent (per API key, or per client address in open mode); retry in ${retryAfter} s`, {
+    headers: { "retry-after": String(retryAfter) },
+  });
+};
 
 export const unavailable = (message?: string, retryAfterSeconds?: number): ApiError =>
   new ApiError("unavailable", message, retryAfterSeconds ? { headers: { "retry-after": String(retryAfterSeconds) } } : {});

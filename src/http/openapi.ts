@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import type { ContentType } from "./content_types.js";
+import { BUDGET_VARS, budgetOf, type Budget } from "./budgets.js";
 import { ErrorResponse } from "./errors.js";
 import { accessOf, bodyContentTypes, hasBody, type HttpMethod, type ResponseDef, type RouteDef } from "./route.js";
 
@@ -191,12 +192,35 @@ const DEFAULT_ERRORS: Record<number, string> = {
   500: "Internal server error (internal)",
 };
 
+/** The RateLimit-* and Retry-After headers' values: one shared schema rather than four copies per operation. */
+const count = z.number().int().min(0).meta({ id: "RateLimitCount", description: "A whole number of requests or seconds" });
+
+/** The 429 of a route that spends `budget`, merged into what the route says of its own 429, if anything. */
+function rateLimitedResponse(budget: Budget, own: ResponseDef | undefined): ResponseDef {
+  const why =
+    `${budget} budget for this window (rate_limited; ${BUDGET_VARS[budget]} requests per KILN_RATE_LIMIT_WINDOW_MS): ` +
+    "retry after Retry-After seconds. Every response of a limited route carries the RateLimit-* headers.";
+  return {
+    ...own,
+    description: own ? `${own.description}; or the key spent its ${why}` : `The key spent its ${why}`,
+    headers: {
+      ...own?.headers,
+      "Retry-After": { description: "Seconds until the window ends", schema: count },
+      "RateLimit-Limit": { description: "Requests of this budget per window", schema: count },
+      "RateLimit-Remaining": { description: "Requests of this budget left in this window (0 here)", schema: count },
+      "RateLimit-Reset": { description: "Seconds until the window ends", schema: count },
+    },
+  };
+}
+
 function responses(components: Components, route: RouteDef, errorSchema: JsonSchema): Record<string, unknown> {
   const declared: Record<number, ResponseDef> = { ...route.responses };
   const takesInput = route.params || route.query || route.headers || hasBody(route);
   const authenticated = accessOf(route) !== "public";
   const defaults = [...(takesInput ? [400] : []), ...(authenticated ? [401, 403] : []), ...(hasBody(route) ? [413, 415] : []), 500];
   for (const status of defaults) declared[status] ??= { description: DEFAULT_ERRORS[status]! };
+  const budget = budgetOf(route);
+  if (budget !== null) declared[429] = rateLimitedResponse(budget, declared[429]);
 
   const out: Record<string, unknown> = {};
   for (const status of Object.keys(declared).map(Number).sort((a, b) => a - b)) {

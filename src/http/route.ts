@@ -9,6 +9,7 @@ import { accessHook, type Access, type PrincipalOf } from "./access.js";
 import { mediaType, type ContentType, type JsonReader } from "./content_types.js";
 import type { AppContext } from "./context.js";
 import type { Limits } from "./config.js";
+import type { RateLimiters } from "./rate_limit.js";
 import { fromZodError, unsupportedMediaType } from "./errors.js";
 
 export type { ContentType } from "./content_types.js";
@@ -75,6 +76,11 @@ export interface RouteSpec<
   tags: string[];
   /** Who may call it (see access.ts); `tenant` when left out. */
   access?: A;
+  /**
+   * The rate-limit budget it spends, for the routes with one of their own (see rate_limit.ts);
+   * otherwise GETs spend the read budget and other methods the write budget.
+   */
+  budget?: "train" | "predict";
   params?: P;
   query?: Q;
   /** Header names in lower case; other headers are not passed to the handler. */
@@ -153,19 +159,22 @@ async function parsePart(schema: z.ZodType, value: unknown, prefix: string | und
  * Registers the routes on `app`: each request's params, query, headers and body are parsed with
  * the route's schemas first (a failure answers 400 validation_error, with `query.limit`-style
  * detail paths; body paths have no prefix), then the handler runs with `req.ctx = ctx`. The caller
- * is authenticated and checked against the route's access before its body is read.
+ * is authenticated and checked against the route's access, then counted against its rate limit
+ * (`limiters`, when given), before its body is read.
  */
-export function registerRoutes(app: FastifyInstance, routes: readonly RouteDef[], ctx: AppContext = app.kiln): void {
+export function registerRoutes(app: FastifyInstance, routes: readonly RouteDef[], ctx: AppContext = app.kiln, limiters?: RateLimiters): void {
   if (ctx === undefined) throw new Error("registerRoutes: no AppContext (build the app with buildApp, or pass one)");
   for (const route of routes) {
     const status = successStatus(route);
     const accepted = bodyContentTypes(route);
     const readsBody = hasBody(route);
-    const onRequest = accessHook(accessOf(route), ctx);
+    const access = accessHook(accessOf(route), ctx);
+    const limit = limiters?.(route);
+    const onRequest = [...(access ? [access] : []), ...(limit ? [limit] : [])];
     app.route({
       method: route.method,
       url: route.url,
-      ...(onRequest ? { onRequest } : {}),
+      ...(onRequest.length > 0 ? { onRequest } : {}),
       config: { ...(route.readJson ? { readJson: route.readJson } : {}), ...(route.rawBody ? { rawBody: true } : {}) },
       ...(route.bodyLimit ? { bodyLimit: Math.min(route.bodyLimit(ctx.config.limits), ctx.config.limits.maxBodyBytes) } : {}),
       handler: async (request, reply) => {

@@ -31,6 +31,7 @@ describe("loadConfig", () => {
         maxConnections: 1000,
         maxEventStreams: 500,
       },
+      rateLimits: { read: 600, write: 120, train: 60, predict: 6000, windowMs: 60_000 },
       timeouts: { headersMs: 30_000, requestMs: 120_000, keepAliveMs: 72_000 },
     });
   });
@@ -67,6 +68,11 @@ describe("loadConfig", () => {
       KILN_KEEP_ALIVE_TIMEOUT_MS: "1000",
       KILN_MAX_EVENT_STREAMS: "20",
       KILN_CORS_ORIGINS: "https://app.example.com",
+      KILN_RATE_LIMIT_READ: "10",
+      KILN_RATE_LIMIT_WRITE: "0",
+      KILN_RATE_LIMIT_TRAIN: "2",
+      KILN_RATE_LIMIT_PREDICT: "100",
+      KILN_RATE_LIMIT_WINDOW_MS: "5000",
     });
     expect(config).toEqual({
       port: 8080,
@@ -98,6 +104,7 @@ describe("loadConfig", () => {
         maxConnections: 10,
         maxEventStreams: 20,
       },
+      rateLimits: { read: 10, write: 0, train: 2, predict: 100, windowMs: 5000 },
       timeouts: { headersMs: 2000, requestMs: 4000, keepAliveMs: 1000 },
     });
   });
@@ -178,6 +185,15 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ KILN_EVENT_RETENTION_EVENTS: "0" })).toThrow(/KILN_EVENT_RETENTION_EVENTS="0"/);
     expect(() => loadConfig({ KILN_EVENT_RETENTION_DAYS: "-1" })).toThrow(/KILN_EVENT_RETENTION_DAYS="-1"/);
     expect(loadConfig({ KILN_EVENT_RETENTION_DAYS: "0" }).eventRetentionDays).toBe(0);
+  });
+
+  it("takes rate limits of 0 (off) or more per window of at least a second, naming a bad variable", () => {
+    for (const variable of ["KILN_RATE_LIMIT_READ", "KILN_RATE_LIMIT_WRITE", "KILN_RATE_LIMIT_TRAIN", "KILN_RATE_LIMIT_PREDICT"]) {
+      expect(() => loadConfig({ [variable]: "-1" })).toThrow(new RegExp(`${variable}="-1"`));
+      expect(() => loadConfig({ [variable]: "lots" })).toThrow(new RegExp(`${variable}="lots"`));
+    }
+    expect(() => loadConfig({ KILN_RATE_LIMIT_WINDOW_MS: "999" })).toThrow(/KILN_RATE_LIMIT_WINDOW_MS="999"/);
+    expect(loadConfig({ KILN_RATE_LIMIT_PREDICT: "0" }).rateLimits.predict).toBe(0);
   });
 
   it("takes 1 to 64 parse threads", () => {

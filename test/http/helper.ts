@@ -32,7 +32,9 @@ export interface TestAppOptions extends Omit<Partial<AppDeps>, "config" | "store
 export async function buildTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const { config: overrides = {}, ...deps } = options;
   const dataDir = mkdtempSync(join(tmpdir(), "kiln-http-"));
-  const config = Config.parse({ logLevel: "silent", dataDir, workers: 1, ...overrides });
+  // rate limits off, as for server processes (see server_process.ts)
+  const rateLimits = { read: 0, write: 0, train: 0, predict: 0 };
+  const config = Config.parse({ logLevel: "silent", dataDir, workers: 1, rateLimits, ...overrides });
   const store = SqliteStore.open({ path: join(dataDir, "kiln.db") });
   const services = await startServices(store, config);
   const app = await buildApp({ store, config, ...services, ...deps });

@@ -47,6 +47,8 @@ export interface Exit {
 
 const live = new Set<ServerProcess>();
 
+const RATE_LIMITS_OFF = { KILN_RATE_LIMIT_READ: "0", KILN_RATE_LIMIT_WRITE: "0", KILN_RATE_LIMIT_TRAIN: "0", KILN_RATE_LIMIT_PREDICT: "0" };
+
 /** One server process. Its stdout (pino's JSON lines) is kept in `logs`, its stderr in `stderr`. */
 export class ServerProcess {
   readonly logs: Record<string, unknown>[] = [];
@@ -95,6 +97,8 @@ export class ServerProcess {
       KILN_DATA_DIR: options.dataDir,
       KILN_WORKERS: String(options.workers ?? 1),
       LOG_LEVEL: "info",
+      // off: tests poll (every 10-50 ms) far past a key's read budget; rate_limit.test.ts turns them on
+      ...RATE_LIMITS_OFF,
       ...options.env,
     };
     const child = spawn(process.execPath, ["--import", "tsx", SERVER], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });

@@ -21,6 +21,7 @@ const createJob = defineRoute({
     "exactly as `torch.manual_seed(S); model = NeuralNetwork(...); DataLoader(...)` does; with `seed`, the job " +
     "calls `manual_seed(seed)` first.",
   tags,
+  budget: "train",
   headers: JobHeaders,
   body: TrainingSpec,
   responses: {

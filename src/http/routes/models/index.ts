@@ -138,6 +138,7 @@ const predict = defineRoute({
   operationId: "predict",
   summary: "Run the model on a batch of inputs (eval mode, no gradients)",
   tags,
+  budget: "predict",
   params: IdParams,
   body: PredictRequest,
   readJson: readPredictBody,

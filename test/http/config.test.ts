@@ -30,6 +30,7 @@ describe("loadConfig", () => {
         maxConnections: 1000,
         maxEventStreams: 500,
       },
+      quotas: { models: 1000, datasets: 1000, bytes: 10 * 1024 ** 3, queuedJobs: 100, eventStreams: 100 },
       timeouts: { headersMs: 30_000, requestMs: 120_000, keepAliveMs: 72_000 },
     });
   });
@@ -65,6 +66,11 @@ describe("loadConfig", () => {
       KILN_REQUEST_TIMEOUT_MS: "4000",
       KILN_KEEP_ALIVE_TIMEOUT_MS: "1000",
       KILN_MAX_EVENT_STREAMS: "20",
+      KILN_QUOTA_MODELS: "5",
+      KILN_QUOTA_DATASETS: "6",
+      KILN_QUOTA_BYTES: "1000000",
+      KILN_QUOTA_QUEUED_JOBS: "3",
+      KILN_QUOTA_EVENT_STREAMS: "4",
     });
     expect(config).toEqual({
       port: 8080,
@@ -95,6 +101,7 @@ describe("loadConfig", () => {
         maxConnections: 10,
         maxEventStreams: 20,
       },
+      quotas: { models: 5, datasets: 6, bytes: 1_000_000, queuedJobs: 3, eventStreams: 4 },
       timeouts: { headersMs: 2000, requestMs: 4000, keepAliveMs: 1000 },
     });
   });

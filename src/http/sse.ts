@@ -97,7 +97,7 @@ function formatEvent({ id, event, data }: SseEvent): string {
 /**
  * Starts an event stream as the reply: status 200, `content-type: text/event-stream`, no caching
  * or proxy buffering, then `retry:`. The handler returns `reply` and keeps writing until done.
- * Throws (before it starts anything) when `maxStreams` are open already.
+ * Throws (before it starts anything) when the tenant's `maxStreams` or the server's are open already.
  */
 export function startSse(request: FastifyRequest, reply: FastifyReply, options: SseOptions = {}): SseStream {
   const { retryMs = 3000, heartbeatMs = 15_000, maxBufferedBytes = 1024 * 1024, stallTimeoutMs = 30_000, maxStreams = Infinity, tenant } = options;

@@ -64,6 +64,22 @@ export const Limits = z.object({
 });
 export type Limits = z.output<typeof Limits>;
 
+/**
+ * What each tenant may hold or use at once (every tenant the same); past one, 403
+ * `quota_exceeded`. GET /v1/usage shows a tenant its use of each.
+ */
+export const Quotas = z.object({
+  models: int(1).default(1000),
+  datasets: int(1).default(1000),
+  /** Bytes stored: models' weights and datasets' features and labels. */
+  bytes: int(1).default(10 * 1024 ** 3),
+  /** Jobs queued or running at once (the queue's limit, maxQueuedJobs, holds for all tenants together). */
+  queuedJobs: int(1).default(100),
+  /** Event streams open at once in this process (maxEventStreams holds for all tenants together). */
+  eventStreams: int(1).default(100),
+});
+export type Quotas = z.output<typeof Quotas>;
+
 /** How long clients may take, so that idle or trickling connections cannot pile up. */
 export const Timeouts = z.object({
   /** From a connection's start (or its previous response) to the end of a request's headers; also cuts connections that never send one. */
@@ -149,6 +165,7 @@ export const Config = z.object({
   corsOrigins: CorsOrigins.default([]),
   limits: Limits.prefault({}),
   rateLimits: RateLimits.prefault({}),
+  quotas: Quotas.prefault({}),
   timeouts: Timeouts.prefault({}),
 }).superRefine((c, ctx) => {
   if (c.timeouts.headersMs > c.timeouts.requestMs) {
@@ -199,6 +216,11 @@ export const ENV_VARS = {
   KILN_RATE_LIMIT_TRAIN: ["rateLimits", "train"],
   KILN_RATE_LIMIT_PREDICT: ["rateLimits", "predict"],
   KILN_RATE_LIMIT_WINDOW_MS: ["rateLimits", "windowMs"],
+  KILN_QUOTA_MODELS: ["quotas", "models"],
+  KILN_QUOTA_DATASETS: ["quotas", "datasets"],
+  KILN_QUOTA_BYTES: ["quotas", "bytes"],
+  KILN_QUOTA_QUEUED_JOBS: ["quotas", "queuedJobs"],
+  KILN_QUOTA_EVENT_STREAMS: ["quotas", "eventStreams"],
   KILN_AUTH: ["authMode"],
   KILN_ADMIN_KEY: ["adminKey"],
   KILN_CORS_ORIGINS: ["corsOrigins"],

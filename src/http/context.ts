@@ -1,7 +1,7 @@
 /**
  * What route handlers can use (`req.ctx`), built once by buildApp from its dependencies.
  */
-import type { Authenticator, IngestPool, JobManager, ModelService } from "../services/index.js";
+import type { Authenticator, IngestPool, JobManager, ModelService, TenantQuotas } from "../services/index.js";
 import type { Store } from "../store/store.js";
 import type { Config } from "./config.js";
 import type { Metrics } from "./metrics.js";
@@ -18,6 +18,8 @@ export interface Services {
   jobs: JobManager;
   /** Parses request bodies (datasets, weights) on worker threads. */
   ingest: IngestPool;
+  /** Each tenant's stored quotas and use (the event streams' quota is config.quotas.eventStreams, see sse.ts). */
+  quotas: TenantQuotas;
 }
 
 /** `req.ctx` of every handler (also `app.kiln`). */

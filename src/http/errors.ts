@@ -5,7 +5,7 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
-import { BodyTooHeavyError, ConflictError, NotFoundError, ParsersBusyError, QueueFullError, UnauthorizedError } from "../services/errors.js";
+import { BodyTooHeavyError, ConflictError, NotFoundError, ParsersBusyError, QueueFullError, QuotaExceededError, UnauthorizedError } from "../services/errors.js";
 import { formatPath, JsonSyntaxError, SpecError, toSpecPath } from "../schema/index.js";
 import { StoreCursorError } from "../store/common.js";
 import { StoreConflictError } from "../store/store.js";
@@ -18,6 +18,7 @@ export const ERRORS = {
   bad_request: { status: 400, message: "Bad request" },
   unauthorized: { status: 401, message: "An API key is required" },
   forbidden: { status: 403, message: "This API key may not do that" },
+  quota_exceeded: { status: 403, message: "The tenant has used up one of its quotas" },
   not_found: { status: 404, message: "Not found" },
   request_timeout: { status: 408, message: "The request was not received in time" },
   model_in_use: { status: 409, message: "The model is used by a queued or running job" },
@@ -124,6 +125,10 @@ export const rateLimited = (budget: string, max: number, windowMs: number, ttlMs
 export const unavailable = (message?: string, retryAfterSeconds?: number): ApiError =>
   new ApiError("unavailable", message, retryAfterSeconds ? { headers: { "retry-after": String(retryAfterSeconds) } } : {});
 
+/** 403 naming the quota in its details by where GET /v1/usage shows it (`quotas.bytes`). */
+export const quotaExceeded = (error: QuotaExceededError): ApiError =>
+  new ApiError("quota_exceeded", error.message, { details: [{ path: `quotas.${error.quota}`, message: `${error.used} used of ${error.limit}` }] });
+
 export const tooManyStreams = (limit: number, retryAfterSeconds = 5): ApiError =>
   new ApiError("too_many_streams", `${limit} event streams are open, as many as this server serves at once; retry after ${retryAfterSeconds} s`, {
     headers: { "retry-after": String(retryAfterSeconds) },
@@ -192,6 +197,7 @@ export function toApiError(error: unknown): ApiError | null {
   }
   if (error instanceof UnauthorizedError) return new ApiError("unauthorized", error.message, { headers: { "www-authenticate": 'Bearer realm="kiln"' } });
   if (error instanceof QueueFullError) return queueFull(error.message);
+  if (error instanceof QuotaExceededError) return quotaExceeded(error);
   if (error instanceof ConflictError) return new ApiError(error.code, error.message);
   // bodies parsed on a parse worker (datasets, weights)
   if (error instanceof JsonSyntaxError) return new ApiError("malformed_json", `${ERRORS.malformed_json.message}: ${error.message}`);

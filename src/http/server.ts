@@ -142,13 +142,13 @@ export async function main(): Promise<void> {
   const log = pino({ level: config.logLevel }, pino.destination(LOG_DESTINATION));
   const authMode = await authModeOrExit(config, store);
   logAuthMode(log, authMode);
-  const { models, jobs, retention, ingest } = await startServices(store, config, metrics, { log: log.child({ component: "jobs" }) });
+  const { models, jobs, retention, ingest, quotas } = await startServices(store, config, metrics, { log: log.child({ component: "jobs" }) });
   onShutdown(() => jobs.shutdown());
   onShutdown(() => retention.stop());
   onShutdown(() => ingest.destroy());
   // /readyz checks the store and the queue (the check's name is the function's)
   const readiness = [async function queue(): Promise<void> { await jobs.pingQueue(); }];
-  const deps: AppDeps = { store, config, metrics, models, jobs, ingest, readiness, loggerInstance: log, authMode };
+  const deps: AppDeps = { store, config, metrics, models, jobs, ingest, quotas, readiness, loggerInstance: log, authMode };
 
   const app = await buildApp(deps);
   handleSignals(app, store);

@@ -1,4 +1,4 @@
-import { BullMQQueue, EventRetention, RedisEventSignal, createIngestPool, createTrainingPool, JobManager, ModelService, type IngestPool, type JobManagerOptions } from "../services/index.js";
+import { BullMQQueue, EventRetention, RedisEventSignal, createIngestPool, createTrainingPool, JobManager, ModelService, TenantQuotas, type IngestPool, type JobManagerOptions } from "../services/index.js";
 import type { Store } from "../store/index.js";
 import type { Config } from "./config.js";
 import type { Metrics } from "./metrics.js";
@@ -18,6 +18,8 @@ export interface StartedServices {
   retention: EventRetention;
   /** The threads that parse request bodies (datasets, weights); destroy it at shutdown. */
   ingest: IngestPool;
+  /** Checks what each tenant stores against its quotas. */
+  quotas: TenantQuotas;
 }
 
 /**
@@ -44,6 +46,8 @@ export async function startServices(
           eventPollMs: SHARED_EVENT_POLL_MS,
           requeueIntervalMs: SHARED_REQUEUE_MS,
         };
+  const { models: modelQuota, datasets, bytes, queuedJobs } = config.quotas;
+  const quotas = new TenantQuotas(store, { models: modelQuota, datasets, bytes, queuedJobs });
   const jobs = new JobManager({
     store,
     // an API-only process (0 workers) trains nothing: no pool, and it takes no job from the queue
@@ -51,6 +55,7 @@ export async function startServices(
     concurrency: config.workers,
     ...shared,
     maxQueuedJobs: config.limits.maxQueuedJobs,
+    quotas,
     maxEpochs: config.limits.maxEpochs,
     maxJobSteps: config.limits.maxJobSteps,
     checkpointIntervalMs: config.checkpointIntervalMs,
@@ -66,6 +71,6 @@ export async function startServices(
   const { maxParams, maxResponseValues, maxPredictWork } = config.limits;
   const ingest = createIngestPool(config.parseThreads);
   // a new model's weights are drawn on a parse thread: 10M of them take a few hundred ms
-  const models = new ModelService(store, { maxParams, maxResponseValues, maxPredictWork }, (draw) => ingest.model(draw));
-  return { models, jobs, retention, ingest };
+  const models = new ModelService(store, { maxParams, maxResponseValues, maxPredictWork }, (draw) => ingest.model(draw), quotas);
+  return { models, jobs, retention, ingest, quotas };
 }

@@ -6,6 +6,7 @@
 import type { Server } from "node:http";
 import { PassThrough } from "node:stream";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { QuotaExceededError } from "../services/errors.js";
 import { tooManyStreams } from "./errors.js";
 
 export interface SseOptions {
@@ -28,6 +29,12 @@ export interface SseOptions {
    * over) beyond which startSse throws a 503 `too_many_streams` instead of starting one. Default: no limit.
    */
   maxStreams?: number;
+  /**
+   * The tenant the stream is for, and how many streams it may have open at once on the request's
+   * server: past that, startSse throws a QuotaExceededError (`event_streams`). Checked before
+   * `maxStreams`, so that a tenant at its quota learns so however busy the server is.
+   */
+  tenant?: { id: string; maxStreams: number };
 }
 
 /** One event: its id (`null` for none), its name, and its data (sent as JSON on one line). */
@@ -75,6 +82,8 @@ const WRITE_PIECE = 16 * 1024;
 /** Streams whose response is not over yet, and how many of them each HTTP server has. */
 const open = new Set<OpenStream>();
 const openPerServer = new WeakMap<Server, number>();
+/** The open streams of each tenant, per server (tenants with none are left out). */
+const tenantsPerServer = new WeakMap<Server, Map<string, number>>();
 
 /** One line, no CR/LF: ids and event names must not break the framing. */
 const field = (value: string): string => value.replace(/[\r\n]/g, " ");
@@ -88,14 +97,21 @@ function formatEvent({ id, event, data }: SseEvent): string {
 /**
  * Starts an event stream as the reply: status 200, `content-type: text/event-stream`, no caching
  * or proxy buffering, then `retry:`. The handler returns `reply` and keeps writing until done.
- * Throws (before it starts anything) when `maxStreams` are open already.
+ * Throws (before it starts anything) when the tenant's `maxStreams` or the server's are open already.
  */
 export function startSse(request: FastifyRequest, reply: FastifyReply, options: SseOptions = {}): SseStream {
-  const { retryMs = 3000, heartbeatMs = 15_000, maxBufferedBytes = 1024 * 1024, stallTimeoutMs = 30_000, maxStreams = Infinity } = options;
+  const { retryMs = 3000, heartbeatMs = 15_000, maxBufferedBytes = 1024 * 1024, stallTimeoutMs = 30_000, maxStreams = Infinity, tenant } = options;
   const httpServer = request.server.server;
+  const perTenant = tenantsPerServer.get(httpServer) ?? new Map<string, number>();
+  tenantsPerServer.set(httpServer, perTenant);
+  const tenantStreams = tenant === undefined ? 0 : (perTenant.get(tenant.id) ?? 0);
+  if (tenant !== undefined && tenantStreams >= tenant.maxStreams) {
+    throw new QuotaExceededError("event_streams", tenant.maxStreams, tenantStreams, "close one of its streams first");
+  }
   const streams = openPerServer.get(httpServer) ?? 0;
   if (streams >= maxStreams) throw tooManyStreams(maxStreams);
   openPerServer.set(httpServer, streams + 1);
+  if (tenant !== undefined) perTenant.set(tenant.id, tenantStreams + 1);
 
   const body = new PassThrough();
   const response = reply.raw;
@@ -204,6 +220,11 @@ export function startSse(request: FastifyRequest, reply: FastifyReply, options: 
     clearInterval(stallCheck);
     open.delete(entry);
     openPerServer.set(httpServer, (openPerServer.get(httpServer) ?? 1) - 1);
+    if (tenant !== undefined) {
+      const left = (perTenant.get(tenant.id) ?? 1) - 1;
+      if (left > 0) perTenant.set(tenant.id, left);
+      else perTenant.delete(tenant.id);
+    }
   };
   response.once("close", responseOver);
   open.add(entry);
@@ -239,6 +260,11 @@ export function lastEventId(request: FastifyRequest): string | null {
 /** The streams of `app`'s server whose response is not over yet. */
 export function openStreamCount(app: FastifyInstance): number {
   return openPerServer.get(app.server) ?? 0;
+}
+
+/** The streams of `app`'s server open for the tenant (see SseOptions.tenant). */
+export function openTenantStreamCount(app: FastifyInstance, tenantId: string): number {
+  return tenantsPerServer.get(app.server)?.get(tenantId) ?? 0;
 }
 
 /**

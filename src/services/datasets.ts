@@ -2,12 +2,22 @@ import { randomUUID } from "node:crypto";
 import type { DatasetTensors } from "../schema/index.js";
 import type { DatasetRecord, DatasetSummaryRecord, Store } from "../store/index.js";
 import { owned } from "./ownership.js";
+import type { TenantQuotas } from "./quotas.js";
 
 // a view, not a copy: the tensors of an upload are large, and the stores bind shared memory as it is
 const bytesOf = (a: ArrayBufferView): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
-/** Stores ingested dataset tensors (from src/schema's JSON, CSV or safetensors parsers) as the tenant's. */
-export async function createDataset(store: Store, data: DatasetTensors, name: string | null, tenantId: string): Promise<DatasetRecord> {
+/**
+ * Stores ingested dataset tensors (from src/schema's JSON, CSV or safetensors parsers) as the
+ * tenant's; with `quotas`, once they are checked against the tenant's.
+ */
+export async function createDataset(
+  store: Store,
+  data: DatasetTensors,
+  name: string | null,
+  tenantId: string,
+  quotas: TenantQuotas | null = null,
+): Promise<DatasetRecord> {
   const record: DatasetRecord = {
     id: `ds_${randomUUID().replaceAll("-", "")}`,
     tenantId,
@@ -21,6 +31,7 @@ export async function createDataset(store: Store, data: DatasetTensors, name: st
     labels: bytesOf(data.labels.data),
     createdAt: new Date().toISOString(),
   };
+  await quotas?.admitDataset(tenantId, record.features.byteLength + record.labels.byteLength);
   await store.createDataset(record);
   return record;
 }

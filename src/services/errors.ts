@@ -58,3 +58,19 @@ export class ParsersBusyError extends Error {
     super(`${waiting} request bodies are waiting to be parsed; retry later`);
   }
 }
+
+/** What a tenant's quotas limit (GET /v1/usage shows each one's use and limit). */
+export type QuotaName = "models" | "datasets" | "bytes" | "queued_jobs" | "event_streams";
+
+/** A request that would take the tenant past one of its quotas (HTTP 403); nothing of it is stored. */
+export class QuotaExceededError extends Error {
+  override name = "QuotaExceededError";
+  constructor(
+    readonly quota: QuotaName,
+    readonly limit: number,
+    readonly used: number,
+    advice: string,
+  ) {
+    super(`the tenant's ${quota} quota is ${limit} and it uses ${used}; ${advice}`);
+  }
+}

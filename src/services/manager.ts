@@ -11,6 +11,7 @@ import { ConflictError, NotFoundError, QueueFullError } from "./errors.js";
 import { owned } from "./ownership.js";
 import type { TrainingPool } from "./pool.js";
 import { InProcessQueue, type JobQueue } from "./queue.js";
+import type { TenantQuotas } from "./quotas.js";
 import {
   CONTROL,
   type EpochMetrics,
@@ -49,6 +50,8 @@ export interface JobManagerOptions {
    */
   requeueIntervalMs?: number;
   maxQueuedJobs: number;
+  /** Each tenant's quota of queued and running jobs, checked at submit (none when left out). */
+  quotas?: TenantQuotas;
   maxEpochs: number;
   /** Most optimizer steps (epochs × batches per epoch) one job may take. */
   maxJobSteps: number;
@@ -185,6 +188,7 @@ export class JobManager {
         ["epochs"],
       );
     }
+    await this.options.quotas?.admitJob(tenantId);
     if ((await store.countJobs(["queued"])) >= this.options.maxQueuedJobs) throw new QueueFullError(this.options.maxQueuedJobs);
 
     const at = now();

@@ -6,6 +6,7 @@ import type { ModelRecord, ModelSummaryRecord, Store } from "../store/index.js";
 import { formatShape, Generator, numel, safetensors, sameShape, Tensor, type NestedValue } from "../tensor/index.js";
 import { NotFoundError } from "./errors.js";
 import { owned } from "./ownership.js";
+import type { TenantQuotas } from "./quotas.js";
 import { storedModelSpec, storedModelSummary, type StoredSummary } from "./stored_model.js";
 
 export interface PredictResult {
@@ -114,12 +115,14 @@ export class ModelService {
 
   /**
    * `draw` runs `drawModel` where the model's size cannot hold up requests (the service passes its
-   * parse threads); by default, in the calling thread.
+   * parse threads); by default, in the calling thread. With `quotas`, a new model is checked
+   * against its tenant's before it is stored.
    */
   constructor(
     private readonly store: Store,
     private readonly limits: ModelLimits,
     private readonly draw: (draw: ModelDraw) => Promise<DrawnModel> = async (d) => drawModel(d),
+    private readonly quotas: TenantQuotas | null = null,
   ) {}
 
   /** Creates a model of the tenant from a parsed spec (the route's schema parsed the body). */
@@ -127,6 +130,8 @@ export class ModelService {
     // unseeded models draw from a fresh random seed in [0, 2^63), PyTorch's range
     const seed = randomBytes(8).readBigUInt64LE() >> 1n;
     const drawn = await this.draw({ spec, seed, maxParams: this.limits.maxParams });
+    // after the draw: the weights' size is known only then
+    await this.quotas?.admitModel(tenantId, drawn.weights.byteLength);
     const at = new Date().toISOString();
     const record: ModelRecord = {
       id: `mdl_${randomUUID().replaceAll("-", "")}`,

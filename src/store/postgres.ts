@@ -63,6 +63,7 @@ import type {
   NewEvent,
   Page,
   TenantRecord,
+  TenantUsage,
 } from "./types.js";
 
 export interface PostgresStoreOptions {
@@ -439,6 +440,27 @@ export class PostgresStore implements Store {
   async countJobs(statuses: JobStatus[], tenantId?: string): Promise<number> {
     const sql = `SELECT COUNT(*) AS count FROM jobs WHERE status = ANY($1::text[]) AND ($2::text IS NULL OR tenant_id = $2)`;
     return (await one<{ count: number }>(this.pool, sql, [statuses, tenantId ?? null]))!.count;
+  }
+
+  async tenantUsage(tenantId: string): Promise<TenantUsage> {
+    // octet_length() of a bytea reads its TOAST pointer, not the value; the jobs' counts come from
+    // the index of active jobs (its WHERE is ACTIVE)
+    const sql = `SELECT
+        (SELECT COUNT(*) FROM models WHERE tenant_id = $1) AS models,
+        (SELECT COUNT(*) FROM datasets WHERE tenant_id = $1) AS datasets,
+        (SELECT COALESCE(SUM(octet_length(weights)), 0) FROM models WHERE tenant_id = $1)
+          + (SELECT COALESCE(SUM(octet_length(features) + octet_length(labels)), 0) FROM datasets WHERE tenant_id = $1) AS bytes,
+        (SELECT COUNT(*) FROM jobs WHERE tenant_id = $1 AND ${ACTIVE} AND status = 'queued') AS "queuedJobs",
+        (SELECT COUNT(*) FROM jobs WHERE tenant_id = $1 AND ${ACTIVE} AND status = 'running') AS "runningJobs"`;
+    const row = (await one<Record<keyof TenantUsage, number | string>>(this.pool, sql, [tenantId]))!;
+    // SUM of bigints is numeric, which pg returns as a string
+    return {
+      models: Number(row.models),
+      datasets: Number(row.datasets),
+      bytes: Number(row.bytes),
+      queuedJobs: Number(row.queuedJobs),
+      runningJobs: Number(row.runningJobs),
+    };
   }
 
   async beginAttempt(id: string): Promise<JobAttempt | null> {

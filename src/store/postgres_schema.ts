@@ -142,6 +142,10 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX api_keys_tenant_seq ON api_keys (tenant_id, seq);
   `,
+  // 3 -> 4: as SQLite's 4 -> 5, a tenant's active jobs counted from an index of active jobs only.
+  `
+  CREATE INDEX jobs_active_tenant ON jobs (tenant_id, status) WHERE status IN ('queued', 'running');
+  `,
 ];
 
 /** The schema version this code writes and expects. */

@@ -65,6 +65,7 @@ import type {
   NewEvent,
   Page,
   TenantRecord,
+  TenantUsage,
 } from "./types.js";
 
 export { StoreCursorError };
@@ -362,6 +363,10 @@ export class SqliteStore implements Store {
     return (tenantId === undefined ? s.countJobs.get(json) : s.countTenantJobs.get(tenantId, json))!.count;
   }
 
+  async tenantUsage(tenantId: string): Promise<TenantUsage> {
+    return this.s.tenantUsage.get({ tenantId })!;
+  }
+
   async beginAttempt(id: string): Promise<JobAttempt | null> {
     const { s } = this;
     return this.transaction(() => {
@@ -603,6 +608,17 @@ function prepareStatements(db: Database.Database) {
     ),
     countTenantJobs: db.prepare<[string, string], { count: number }>(
       `SELECT COUNT(*) AS count FROM jobs WHERE tenant_id = ? AND status IN (SELECT value FROM json_each(?))`,
+    ),
+    // length() of a blob reads its size from the row's header, not its overflow pages; the jobs'
+    // counts come from the index of active jobs (its WHERE is ACTIVE)
+    tenantUsage: db.prepare<[{ tenantId: string }], TenantUsage>(
+      `SELECT
+         (SELECT COUNT(*) FROM models WHERE tenant_id = @tenantId) AS models,
+         (SELECT COUNT(*) FROM datasets WHERE tenant_id = @tenantId) AS datasets,
+         (SELECT COALESCE(SUM(length(weights)), 0) FROM models WHERE tenant_id = @tenantId)
+           + (SELECT COALESCE(SUM(length(features) + length(labels)), 0) FROM datasets WHERE tenant_id = @tenantId) AS bytes,
+         (SELECT COUNT(*) FROM jobs WHERE tenant_id = @tenantId AND ${ACTIVE} AND status = 'queued') AS queuedJobs,
+         (SELECT COUNT(*) FROM jobs WHERE tenant_id = @tenantId AND ${ACTIVE} AND status = 'running') AS runningJobs`,
     ),
 
     // job_events rows hold runs of events (see event_rows.ts): seq is a row's first event

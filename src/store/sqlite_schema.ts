@@ -198,6 +198,11 @@ export const MIGRATIONS: readonly string[] = [
   ) STRICT;
   CREATE INDEX api_keys_tenant_seq ON api_keys (tenant_id, seq);
   `,
+  // 4 -> 5: a tenant's queued and running jobs (its quotas, Store.tenantUsage) counted from an
+  // index holding active jobs only, however long the tenant's history of ended jobs.
+  `
+  CREATE INDEX jobs_active_tenant ON jobs (tenant_id, status) WHERE status IN ('queued', 'running');
+  `,
 ];
 
 /** The schema version this code writes and expects. */

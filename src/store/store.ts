@@ -13,6 +13,7 @@ import type {
   NewEvent,
   Page,
   TenantRecord,
+  TenantUsage,
 } from "./types.js";
 import type { EventRetentionPolicy, PruneBudget, PruneResult } from "./retention.js";
 
@@ -101,6 +102,11 @@ export interface Store {
   listJobs(options?: ListOptions & { status?: JobStatus[] }): Promise<Page<JobRecord>>;
   /** Jobs in these statuses: the tenant's when given, else all. */
   countJobs(statuses: JobStatus[], tenantId?: string): Promise<number>;
+  /**
+   * What the tenant holds (its quotas' use): a few aggregates over indexed rows, reading no blob
+   * (its sizes come from the rows' headers, or TOAST pointers in Postgres). Zeros for an unknown tenant.
+   */
+  tenantUsage(tenantId: string): Promise<TenantUsage>;
   /**
    * Begins a run of a job: numbers it with the job's next attempt (fencing out every earlier run)
    * and returns the job as it is, that attempt and the seq of its last event (0 if none). Null,

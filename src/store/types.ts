@@ -113,6 +113,16 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
+/** What a tenant holds in the store: what its quotas count (Store.tenantUsage). */
+export interface TenantUsage {
+  models: number;
+  datasets: number;
+  /** Bytes of its models' weights and its datasets' features and labels. */
+  bytes: number;
+  queuedJobs: number;
+  runningJobs: number;
+}
+
 export interface ListOptions {
   limit?: number;
   /** The id after which to continue (items are ordered by creation, oldest first). */

@@ -152,6 +152,32 @@ export function tenantContract(current: () => Store): void {
       expect(await store.countJobs([], a.id)).toBe(0);
     });
 
+    it("sums a tenant's usage: models, datasets, their bytes and its active jobs (issue 15 quotas)", async () => {
+      const store = current();
+      const [a, b] = await twoTenants();
+      const none = { models: 0, datasets: 0, bytes: 0, queuedJobs: 0, runningJobs: 0 };
+      expect(await store.tenantUsage(a.id)).toStrictEqual(none);
+      expect(await store.tenantUsage("ten_nobody")).toStrictEqual(none);
+
+      const first = await tenantJob(a.id);
+      const second = await tenantJob(a.id);
+      await tenantJob(b.id);
+      // a blob past a page (SQLite overflow pages, Postgres TOAST) counts its full size
+      const large = sampleModel({ tenantId: a.id, weights: new Uint8Array(300_000).fill(7) });
+      await store.createModel(large);
+      await store.updateJob(second.job.id, { status: "running", startedAt: timestamp() });
+      const sizes = (m: { weights: Uint8Array }, d: { features: Uint8Array; labels: Uint8Array }) =>
+        m.weights.byteLength + d.features.byteLength + d.labels.byteLength;
+      const bytes = sizes(first.model, first.dataset) + sizes(second.model, second.dataset) + large.weights.byteLength;
+      expect(await store.tenantUsage(a.id)).toStrictEqual({ models: 3, datasets: 2, bytes, queuedJobs: 1, runningJobs: 1 });
+
+      // ended jobs and deleted items no longer count
+      await store.updateJob(first.job.id, { status: "cancelled", finishedAt: timestamp() });
+      expect(await store.deleteModel(large.id)).toBe(true);
+      expect(await store.tenantUsage(a.id)).toStrictEqual({ models: 2, datasets: 2, bytes: bytes - large.weights.byteLength, queuedJobs: 0, runningJobs: 1 });
+      expect(await store.tenantUsage(b.id)).toMatchObject({ models: 1, datasets: 1, queuedJobs: 1, runningJobs: 0 });
+    });
+
     it("keeps idempotency keys per tenant: one key in two tenants makes two jobs", async () => {
       const store = current();
       const [a, b] = await twoTenants();

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { text } from "../../schema/index.js";
 import { PAGE_LIMITS } from "../../store/index.js";
+import type { ResponseDef } from "../route.js";
 
 /** A resource id in the path. */
 export const IdParams = z.object({ id: text(100).describe("The resource's id.") });
@@ -23,3 +24,8 @@ export const pageOf = <T extends z.ZodType>(item: T) =>
     items: z.array(item),
     next_cursor: z.string().nullable().describe("Pass as `after` for the next page; null on the last page."),
   });
+
+/** The 403 of a route that a tenant's quotas (the ones named, as GET /v1/usage names them) may refuse. */
+export const quotaForbidden = (...quotas: string[]): ResponseDef => ({
+  description: `The key's role may not do this (forbidden), or it would take the tenant past its ${quotas.join(" or ")} quota (quota_exceeded; GET /v1/usage shows each)`,
+});

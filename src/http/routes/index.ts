@@ -1,6 +1,6 @@
 /**
  * Every route of the API, in one list: buildApp registers it, openapi/generate.ts documents it.
- * Each resource folder (models/, datasets/, jobs/, keys/, tenants/) exports its routes' array; append it here.
+ * Each resource folder (models/, datasets/, jobs/, keys/, tenants/, usage/) exports its routes' array; append it here.
  */
 import type { OpenApiInfo } from "../openapi.js";
 import type { RouteDef } from "../route.js";
@@ -10,6 +10,7 @@ import { jobRoutes } from "./jobs/index.js";
 import { keyRoutes } from "./keys/index.js";
 import { modelRoutes } from "./models/index.js";
 import { tenantRoutes } from "./tenants/index.js";
+import { usageRoutes } from "./usage/index.js";
 
 export const apiInfo: OpenApiInfo = {
   title: "Kiln",
@@ -26,4 +27,5 @@ export const allRoutes: RouteDef[] = [
   ...jobRoutes,
   ...keyRoutes,
   ...tenantRoutes,
+  ...usageRoutes,
 ];

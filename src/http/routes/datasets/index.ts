@@ -1,7 +1,7 @@
 import { createDataset, datasetView, DatasetView, getDatasetSummary, ownCursor, type DatasetUpload } from "../../../services/index.js";
 import { JsonDataset } from "../../../schema/index.js";
 import { defineRoute, type ContentType, type RouteDef } from "../../route.js";
-import { IdParams, PageQuery, pageOf } from "../common.js";
+import { IdParams, PageQuery, pageOf, quotaForbidden } from "../common.js";
 import { CreateDatasetQuery } from "./schemas.js";
 
 const tags = ["datasets"];
@@ -23,7 +23,7 @@ const createDatasetRoute = defineRoute({
   bodyContentTypes: ["application/json", "text/csv", "application/octet-stream"],
   // parsed on a parse worker: a body of up to the body limit is user-sized work
   rawBody: true,
-  responses: { 201: { description: "The dataset", schema: DatasetView }, 422: { description: "Valid JSON that does not fit (the details name the field)" } },
+  responses: { 201: { description: "The dataset", schema: DatasetView }, 403: quotaForbidden("datasets", "bytes"), 422: { description: "Valid JSON that does not fit (the details name the field)" } },
   handler: async ({ body, query, contentType, ctx, principal }, reply) => {
     const { name, ...tensors } = await ctx.ingest.dataset({
       format: FORMATS[contentType ?? "application/json"],
@@ -31,7 +31,7 @@ const createDatasetRoute = defineRoute({
       maxSamples: ctx.config.limits.maxSamples,
       ...(query.label_column ? { labelColumn: query.label_column } : {}),
     });
-    const dataset = datasetView(await createDataset(ctx.store, tensors, name ?? query.name ?? null, principal.tenantId));
+    const dataset = datasetView(await createDataset(ctx.store, tensors, name ?? query.name ?? null, principal.tenantId, ctx.quotas));
     reply.header("location", `/v1/datasets/${dataset.id}`);
     return dataset;
   },

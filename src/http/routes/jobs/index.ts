@@ -6,7 +6,7 @@ import type { AppContext } from "../../context.js";
 import { validationError } from "../../errors.js";
 import { defineRoute, type RouteDef } from "../../route.js";
 import { lastEventId, startSse, type SseStream } from "../../sse.js";
-import { IdParams, pageOf } from "../common.js";
+import { IdParams, pageOf, quotaForbidden } from "../common.js";
 import { EventsQuery, JobHeaders, JobListQuery } from "./schemas.js";
 
 const tags = ["jobs"];
@@ -26,6 +26,7 @@ const createJob = defineRoute({
   body: TrainingSpec,
   responses: {
     202: { description: "The job, queued (or, for a retried Idempotency-Key, as it is now)", schema: JobView },
+    403: quotaForbidden("queued_jobs"),
     404: { description: "The model or a dataset does not exist" },
     409: { description: "The Idempotency-Key was used for a different job" },
     422: { description: "Valid JSON that does not fit (the details name the field)" },
@@ -99,6 +100,7 @@ const jobEvents = defineRoute({
   responses: {
     200: { description: "The event stream", contentType: "text/event-stream" },
     404: { description: "No such resource" },
+    403: quotaForbidden("event_streams"),
     503: { description: "Too many event streams are open in this process (too_many_streams); retry after Retry-After seconds" },
   },
   handler: async ({ params, ctx, principal, raw }, reply) => {
@@ -109,7 +111,10 @@ const jobEvents = defineRoute({
     if (!Number.isInteger(after) || after < 0) {
       throw validationError([{ path: "Last-Event-ID", message: `expected an event id (an integer ≥ 0), got ${JSON.stringify(given)}` }]);
     }
-    const stream = startSse(raw, reply, { maxStreams: ctx.config.limits.maxEventStreams });
+    const stream = startSse(raw, reply, {
+      maxStreams: ctx.config.limits.maxEventStreams,
+      tenant: { id: principal.tenantId, maxStreams: ctx.config.quotas.eventStreams },
+    });
     void sendEvents(new JobEventFeed(ctx, params.id, after, stream.signal), stream, raw.log);
     return reply;
   },

@@ -2,7 +2,7 @@ import { modelView, ModelView, ownCursor } from "../../../services/index.js";
 import { ModelSpec } from "../../../schema/index.js";
 import { unprocessable } from "../../errors.js";
 import { defineRoute, type RouteDef } from "../../route.js";
-import { IdParams, PageQuery, pageOf } from "../common.js";
+import { IdParams, PageQuery, pageOf, quotaForbidden } from "../common.js";
 import { jsonBody, type JsonPart } from "../../json_writer.js";
 import { readPredictBody } from "./predict_body.js";
 import { PredictRequest, PredictResponse, WeightsJson } from "./schemas.js";
@@ -17,7 +17,7 @@ const createModel = defineRoute({
   description: "With `seed`, the initial weights are PyTorch's after `torch.manual_seed(seed)`.",
   tags,
   body: ModelSpec,
-  responses: { 201: { description: "The model", schema: ModelView }, 422: { description: "Valid JSON that does not fit (the details name the field)" } },
+  responses: { 201: { description: "The model", schema: ModelView }, 403: quotaForbidden("models", "bytes"), 422: { description: "Valid JSON that does not fit (the details name the field)" } },
   handler: async ({ body, ctx, principal }, reply) => {
     const model = modelView(await ctx.models.create(body, principal.tenantId));
     reply.header("location", `/v1/models/${model.id}`);

@@ -1,0 +1,30 @@
+/** A tenant's use of its quotas. */
+import { defineRoute, type RouteDef } from "../../route.js";
+import { openTenantStreamCount } from "../../sse.js";
+import { UsageView } from "./schemas.js";
+
+const getUsage = defineRoute({
+  method: "GET",
+  url: "/v1/usage",
+  operationId: "getUsage",
+  summary: "The tenant's use of each of its quotas, and their limits",
+  tags: ["usage"],
+  responses: { 200: { description: "Use and limit of each quota", schema: UsageView } },
+  handler: async ({ ctx, principal, raw }): Promise<UsageView> => {
+    const { tenantId } = principal;
+    const use = await ctx.quotas.usage(tenantId);
+    const { limits } = ctx.quotas;
+    return {
+      tenant_id: tenantId,
+      quotas: {
+        models: { used: use.models, limit: limits.models },
+        datasets: { used: use.datasets, limit: limits.datasets },
+        bytes: { used: use.bytes, limit: limits.bytes },
+        queued_jobs: { used: use.queuedJobs + use.runningJobs, limit: limits.queuedJobs },
+        event_streams: { used: openTenantStreamCount(raw.server, tenantId), limit: ctx.config.quotas.eventStreams },
+      },
+    };
+  },
+});
+
+export const usageRoutes: RouteDef[] = [getUsage];

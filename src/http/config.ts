@@ -75,8 +75,11 @@ export const Quotas = z.object({
   bytes: int(1).default(10 * 1024 ** 3),
   /** Jobs queued or running at once (the queue's limit, maxQueuedJobs, holds for all tenants together). */
   queuedJobs: int(1).default(100),
-  /** Event streams open at once in this process (maxEventStreams holds for all tenants together). */
-  eventStreams: int(1).default(100),
+  /**
+   * Event streams open at once in this process (maxEventStreams holds for all tenants together); by
+   * default as many as the process takes, so that one tenant (open mode's) may use them all.
+   */
+  eventStreams: int(1).default(500),
 });
 export type Quotas = z.output<typeof Quotas>;
 

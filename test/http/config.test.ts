@@ -32,7 +32,7 @@ describe("loadConfig", () => {
         maxEventStreams: 500,
       },
       rateLimits: { read: 600, write: 120, train: 60, predict: 6000, windowMs: 60_000 },
-      quotas: { models: 1000, datasets: 1000, bytes: 10 * 1024 ** 3, queuedJobs: 100, eventStreams: 100 },
+      quotas: { models: 1000, datasets: 1000, bytes: 10 * 1024 ** 3, queuedJobs: 100, eventStreams: 500 },
       timeouts: { headersMs: 30_000, requestMs: 120_000, keepAliveMs: 72_000 },
     });
   });

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { text } from "../../schema/index.js";
-import { PAGE_LIMITS } from "../../store/index.js";
+import { PAGE_LIMITS, type Page } from "../../store/index.js";
 import type { ResponseDef } from "../route.js";
 
 /** A resource id in the path. */
@@ -24,6 +24,12 @@ export const pageOf = <T extends z.ZodType>(item: T) =>
     items: z.array(item),
     next_cursor: z.string().nullable().describe("Pass as `after` for the next page; null on the last page."),
   });
+
+/** A store's page as `pageOf` answers it, each item through `view`. */
+export const pageView = <T, V>(page: Page<T>, view: (item: T) => V): { items: V[]; next_cursor: string | null } => ({
+  items: page.items.map(view),
+  next_cursor: page.nextCursor,
+});
 
 /** The 403 of a route that a tenant's quotas (the ones named, as GET /v1/usage names them) may refuse. */
 export const quotaForbidden = (...quotas: string[]): ResponseDef => ({

@@ -1,7 +1,7 @@
 import { createDataset, datasetView, DatasetView, getDatasetSummary, ownCursor, type DatasetUpload } from "../../../services/index.js";
 import { JsonDataset } from "../../../schema/index.js";
 import { defineRoute, type ContentType, type RouteDef } from "../../route.js";
-import { IdParams, PageQuery, pageOf, quotaForbidden } from "../common.js";
+import { IdParams, pageOf, PageQuery, pageView, quotaForbidden } from "../common.js";
 import { CreateDatasetQuery } from "./schemas.js";
 
 const tags = ["datasets"];
@@ -48,7 +48,7 @@ const listDatasets = defineRoute({
   handler: async ({ query, ctx, principal }) => {
     await ownCursor(query.after, principal.tenantId, (id) => ctx.store.getDatasetSummary(id));
     const page = await ctx.store.listDatasets({ ...query, tenantId: principal.tenantId });
-    return { items: page.items.map(datasetView), next_cursor: page.nextCursor };
+    return pageView(page, datasetView);
   },
 });
 

@@ -6,7 +6,7 @@ import type { AppContext } from "../../context.js";
 import { validationError } from "../../errors.js";
 import { defineRoute, type RouteDef } from "../../route.js";
 import { lastEventId, startSse, type SseStream } from "../../sse.js";
-import { IdParams, pageOf, quotaForbidden } from "../common.js";
+import { IdParams, pageOf, pageView, quotaForbidden } from "../common.js";
 import { EventsQuery, JobHeaders, JobListQuery } from "./schemas.js";
 
 const tags = ["jobs"];
@@ -52,7 +52,7 @@ const listJobs = defineRoute({
     const { status, ...page } = query;
     await ownCursor(page.after, principal.tenantId, (id) => ctx.store.getJob(id));
     const result = await ctx.store.listJobs({ ...page, tenantId: principal.tenantId, ...(status ? { status: [status] } : {}) });
-    return { items: result.items.map(jobView), next_cursor: result.nextCursor };
+    return pageView(result, jobView);
   },
 });
 

@@ -5,7 +5,7 @@
 import { createKey, listKeys, revokeKey, type Principal } from "../../../services/index.js";
 import { forbidden, unprocessable, validationError } from "../../errors.js";
 import { defineRoute, type RouteDef } from "../../route.js";
-import { IdParams, pageOf } from "../common.js";
+import { IdParams, pageOf, pageView } from "../common.js";
 import { CreatedKeyView, CreateKeyRequest, KeyListQuery, keyView, KeyView } from "./schemas.js";
 
 const tags = ["keys"];
@@ -60,7 +60,7 @@ const listKeysRoute = defineRoute({
   handler: async ({ query, ctx, principal }) => {
     const { tenant_id, ...page } = query;
     const result = await listKeys(ctx.store, tenantScope(principal, tenant_id, "query.tenant_id"), page);
-    return { items: result.items.map(keyView), next_cursor: result.nextCursor };
+    return pageView(result, keyView);
   },
 });
 

@@ -2,7 +2,7 @@ import { modelView, ModelView, ownCursor } from "../../../services/index.js";
 import { ModelSpec } from "../../../schema/index.js";
 import { unprocessable } from "../../errors.js";
 import { defineRoute, type RouteDef } from "../../route.js";
-import { IdParams, PageQuery, pageOf, quotaForbidden } from "../common.js";
+import { IdParams, pageOf, PageQuery, pageView, quotaForbidden } from "../common.js";
 import { jsonBody, type JsonPart } from "../../json_writer.js";
 import { readPredictBody } from "./predict_body.js";
 import { PredictRequest, PredictResponse, WeightsJson } from "./schemas.js";
@@ -36,7 +36,7 @@ const listModels = defineRoute({
   handler: async ({ query, ctx, principal }) => {
     await ownCursor(query.after, principal.tenantId, (id) => ctx.store.getModelSummary(id));
     const page = await ctx.store.listModels({ ...query, tenantId: principal.tenantId });
-    return { items: page.items.map(modelView), next_cursor: page.nextCursor };
+    return pageView(page, modelView);
   },
 });
 

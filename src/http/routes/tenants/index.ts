@@ -1,7 +1,7 @@
 /** Tenants: the operator key's (KILN_ADMIN_KEY) to create and list. */
 import { createTenant } from "../../../services/index.js";
 import { defineRoute, type RouteDef } from "../../route.js";
-import { PageQuery, pageOf } from "../common.js";
+import { pageOf, PageQuery, pageView } from "../common.js";
 import { CreateTenantRequest, tenantView, TenantView } from "./schemas.js";
 
 const tags = ["tenants"];
@@ -37,7 +37,7 @@ const listTenants = defineRoute({
   responses: { 200: { description: "A page of tenants", schema: pageOf(TenantView) } },
   handler: async ({ query, ctx }) => {
     const page = await ctx.store.listTenants(query);
-    return { items: page.items.map(tenantView), next_cursor: page.nextCursor };
+    return pageView(page, tenantView);
   },
 });
 

@@ -65,8 +65,9 @@ export const Limits = z.object({
 export type Limits = z.output<typeof Limits>;
 
 /**
- * What each tenant may hold or use at once (every tenant the same); past one, 403
- * `quota_exceeded`. GET /v1/usage shows a tenant its use of each.
+ * What each tenant may hold or use at once, unless the operator set the tenant's own limits
+ * (PATCH /v1/tenants/{id}); past one, 403 `quota_exceeded` (running jobs wait in the queue
+ * instead). GET /v1/usage shows a tenant its use and limit of each.
  */
 export const Quotas = z.object({
   models: int(1).default(1000),
@@ -75,6 +76,11 @@ export const Quotas = z.object({
   bytes: int(1).default(10 * 1024 ** 3),
   /** Jobs queued or running at once (the queue's limit, maxQueuedJobs, holds for all tenants together). */
   queuedJobs: int(1).default(100),
+  /**
+   * Jobs training at once; more wait in the queue, where tenants take turns (the fewest running go
+   * first) whatever this is.
+   */
+  runningJobs: int(1).default(16),
   /**
    * Event streams open at once in this process (maxEventStreams holds for all tenants together); by
    * default as many as the process takes, so that one tenant (open mode's) may use them all.
@@ -223,6 +229,7 @@ export const ENV_VARS = {
   KILN_QUOTA_DATASETS: ["quotas", "datasets"],
   KILN_QUOTA_BYTES: ["quotas", "bytes"],
   KILN_QUOTA_QUEUED_JOBS: ["quotas", "queuedJobs"],
+  KILN_QUOTA_RUNNING_JOBS: ["quotas", "runningJobs"],
   KILN_QUOTA_EVENT_STREAMS: ["quotas", "eventStreams"],
   KILN_AUTH: ["authMode"],
   KILN_ADMIN_KEY: ["adminKey"],

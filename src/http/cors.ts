@@ -33,7 +33,7 @@ export async function installCors(app: FastifyInstance, origins: readonly string
   await app.register(cors, {
     // true echoes the page's origin back; false sends no CORS header at all (a list would still send Expose-Headers)
     origin: (origin, callback) => callback(null, origin !== undefined && allowed.has(origin)),
-    methods: ["GET", "HEAD", "POST", "PUT", "DELETE"],
+    methods: ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"],
     allowedHeaders: ALLOWED_HEADERS,
     exposedHeaders: EXPOSED_HEADERS,
     credentials: false,

@@ -280,7 +280,7 @@ export function buildOpenApiDocument(routes: readonly RouteDef[], info: OpenApiI
       tags: route.tags,
       ...(params.length > 0 ? { parameters: params } : {}),
       ...(hasBody(route) ? { requestBody: requestBody(components, route) } : {}),
-      ...(accessOf(route) !== "public" ? { security: [{ bearerAuth: [] }] } : {}),
+      ...(accessOf(route) !== "public" ? { security: [{ bearerAuth: [] }], "x-kiln-access": accessOf(route) } : {}),
       responses: responses(components, route, errorSchema),
     };
   }

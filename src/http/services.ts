@@ -46,8 +46,15 @@ export async function startServices(
           eventPollMs: SHARED_EVENT_POLL_MS,
           requeueIntervalMs: SHARED_REQUEUE_MS,
         };
-  const { models: modelQuota, datasets, bytes, queuedJobs } = config.quotas;
-  const quotas = new TenantQuotas(store, { models: modelQuota, datasets, bytes, queuedJobs });
+  const q = config.quotas;
+  const quotas = new TenantQuotas(store, {
+    models: q.models,
+    datasets: q.datasets,
+    bytes: q.bytes,
+    queued_jobs: q.queuedJobs,
+    running_jobs: q.runningJobs,
+    event_streams: q.eventStreams,
+  });
   const jobs = new JobManager({
     store,
     // an API-only process (0 workers) trains nothing: no pool, and it takes no job from the queue

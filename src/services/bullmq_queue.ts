@@ -2,7 +2,7 @@ import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
-import type { JobHandler, JobQueue } from "./queue.js";
+import { DEFER_MS, type JobHandler, type JobQueue, type QueueOwner } from "./queue.js";
 import type { FromConsumer, QueueConsumerOptions, Release, ToConsumer } from "./queue_consumer.js";
 
 export interface BullMQQueueOptions {
@@ -29,6 +29,8 @@ export interface BullMQQueueOptions {
  * job, and its checkpoints bound the work redone.
  */
 export const LOCK_DURATION_MS = 60_000;
+/** BullMQ's largest priority. */
+const MAX_PRIORITY = 2_097_151;
 /** How long a closing queue waits to put its interrupted ids back (Redis may be down). */
 const PUT_BACK_WAIT_MS = 2000;
 
@@ -60,7 +62,7 @@ export class BullMQQueue implements JobQueue {
   /** Why the consumer thread stopped before `close`, if it did: the queue is then not ready. */
   private consumerFailure: Error | null = null;
   /** The handlers running in this process. */
-  private readonly running = new Set<Promise<void | "abandoned">>();
+  private readonly running = new Set<ReturnType<JobHandler>>();
   /** Each running handler's `lost` signal, by id. */
   private readonly leases = new Map<string, AbortController>();
   private closing = false;
@@ -74,9 +76,14 @@ export class BullMQQueue implements JobQueue {
     this.queue.on("error", (error) => this.error(error, "job queue error"));
   }
 
-  async enqueue(jobId: string): Promise<void> {
+  /**
+   * Fairness through BullMQ's priorities: an id's priority is 1 + `owner.ahead` (lower runs
+   * first, FIFO among equals), so a tenant's n-th job waits behind every tenant's first.
+   */
+  async enqueue(jobId: string, owner?: QueueOwner): Promise<void> {
     if (this.closing) throw new Error("the job queue is closed");
-    await this.queue.add("train", {}, { jobId, removeOnComplete: true, removeOnFail: true });
+    const priority = Math.min(1 + (owner?.ahead ?? 0), MAX_PRIORITY);
+    await this.queue.add("train", {}, { jobId, priority, removeOnComplete: true, removeOnFail: true });
   }
 
   async remove(jobId: string): Promise<boolean> {
@@ -178,7 +185,15 @@ export class BullMQQueue implements JobQueue {
     let release: Release;
     try {
       // once close began, a handler that settles may have suspended its job rather than ended it
-      release = (await run) === "abandoned" ? { kind: "abandoned" } : this.closing ? { kind: "requeue" } : { kind: "done" };
+      const outcome = await run;
+      release =
+        outcome === "abandoned"
+          ? { kind: "abandoned" }
+          : this.closing
+            ? { kind: "requeue" }
+            : outcome === "deferred"
+              ? { kind: "deferred", untilMs: Date.now() + DEFER_MS }
+              : { kind: "done" };
     } catch (error) {
       // a failure ends the job (BullMQ drops it); at shutdown it is requeued like any other
       release = this.closing ? { kind: "requeue" } : { kind: "failed", message: error instanceof Error ? error.message : String(error) };

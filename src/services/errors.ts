@@ -60,7 +60,8 @@ export class ParsersBusyError extends Error {
 }
 
 /** What a tenant's quotas limit (GET /v1/usage shows each one's use and limit). */
-export type QuotaName = "models" | "datasets" | "bytes" | "queued_jobs" | "event_streams";
+export const QUOTA_NAMES = ["models", "datasets", "bytes", "queued_jobs", "running_jobs", "event_streams"] as const;
+export type QuotaName = (typeof QUOTA_NAMES)[number];
 
 /** A request that would take the tenant past one of its quotas (HTTP 403); nothing of it is stored. */
 export class QuotaExceededError extends Error {

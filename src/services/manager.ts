@@ -119,9 +119,15 @@ export class JobManager {
   /** Queues every job the store says is queued or running, oldest first. */
   private async requeueStored(): Promise<void> {
     let after: string | undefined;
+    // each tenant's jobs met so far: the next one's place in its tenant's line
+    const ahead = new Map<string, number>();
     for (;;) {
       const page = await this.options.store.listJobs({ status: ["queued", "running"], limit: 500, after });
-      for (const job of page.items) await this.queue.enqueue(job.id);
+      for (const job of page.items) {
+        const place = ahead.get(job.tenantId) ?? 0;
+        ahead.set(job.tenantId, place + 1);
+        await this.queue.enqueue(job.id, { tenantId: job.tenantId, ahead: place });
+      }
       if (page.nextCursor === null) break;
       after = page.nextCursor;
     }
@@ -188,7 +194,7 @@ export class JobManager {
         ["epochs"],
       );
     }
-    await this.options.quotas?.admitJob(tenantId);
+    const ahead = (await this.options.quotas?.admitJob(tenantId)) ?? 0;
     if ((await store.countJobs(["queued"])) >= this.options.maxQueuedJobs) throw new QueueFullError(this.options.maxQueuedJobs);
 
     const at = now();
@@ -214,7 +220,7 @@ export class JobManager {
     if (result.created) {
       this.publish(result.job.id, [{ jobId: result.job.id, seq: 1, type: "status", data: { status: "queued" } }]);
       try {
-        await this.queue.enqueue(result.job.id);
+        await this.queue.enqueue(result.job.id, { tenantId, ahead });
       } catch (error) {
         // stored is accepted: a shared queue's periodic requeue queues it once the queue answers
         if (this.options.requeueIntervalMs === undefined) throw error;
@@ -323,7 +329,7 @@ export class JobManager {
    * The queue's handler: one job from start (or resume) to end, or until another run takes it
    * over (then it resolves "abandoned", and the queue leaves the id to that run).
    */
-  private async run(id: string, pool: TrainingPool, lost: AbortSignal): Promise<void | "abandoned"> {
+  private async run(id: string, pool: TrainingPool, lost: AbortSignal): Promise<void | "abandoned" | "deferred"> {
     const checkpointGate = new CheckpointGate();
     const run: RunningJob = {
       control: new Int32Array(new SharedArrayBuffer(4)),
@@ -352,8 +358,9 @@ export class JobManager {
     const onLost = (): void => this.abandon(id, run, "the job queue lost the job's lock");
     if (lost.aborted) onLost();
     else lost.addEventListener("abort", onLost, { once: true });
+    let outcome: void | "deferred" = undefined;
     try {
-      await this.execute(id, run, pool);
+      outcome = await this.execute(id, run, pool);
     } catch (error) {
       if (isSuperseded(error)) this.abandon(id, run, "another run of the job began");
       // an abandoned run's writes may fail otherwise too (its store session ended while it stood still)
@@ -362,10 +369,11 @@ export class JobManager {
       lost.removeEventListener("abort", onLost);
       if (this.running.get(id) === run) this.running.delete(id);
     }
-    return run.abandoned ? "abandoned" : undefined;
+    return run.abandoned ? "abandoned" : outcome;
   }
 
-  private async execute(id: string, run: RunningJob, pool: TrainingPool): Promise<void> {
+  /** Runs the job (see run); "deferred" when its tenant already runs all the jobs its quota allows. */
+  private async execute(id: string, run: RunningJob, pool: TrainingPool): Promise<void | "deferred"> {
     const { store } = this.options;
     // a run whose lease is already lost must not begin an attempt: that would fence out the new owner
     if (run.abandoned) return;
@@ -374,7 +382,13 @@ export class JobManager {
     const begun = await store.beginAttempt(id);
     if (!begun) return;
     run.events.begin(begun.attempt, begun.lastSeq);
+    const resumed = begun.job.status === "running";
     let job = begun.job;
+    if (!resumed) {
+      const started = await this.startQueued(id, run, job.tenantId);
+      if (started === null || started === "deferred") return started ?? undefined;
+      job = started;
+    }
     const model = await onItsOwnTurn(() => store.getModel(job.modelId));
     const dataset = await onItsOwnTurn(() => store.getDataset(job.datasetId));
     const validationId = job.validationDatasetId;
@@ -388,13 +402,7 @@ export class JobManager {
     if (job.cancelRequested) this.setControl(run, CONTROL.cancel);
 
     const checkpoint = await onItsOwnTurn(() => store.getCheckpoint(id));
-    if (job.status === "queued") {
-      job = (await store.updateJob(id, { status: "running", startedAt: now() }, [statusEvent("running")], run.events.attempt))!;
-      const started = await store.listEvents(id, run.events.lastSeq);
-      run.events.publishedUpTo(started.at(-1)?.seq ?? run.events.lastSeq);
-      this.publish(id, started);
-      this.options.log?.info({ jobId: id, attempt: run.events.attempt }, "job started");
-    } else {
+    if (resumed) {
       // interrupted: forget what happened after the last checkpoint; the run redoes it identically
       const resumeSeq = checkpoint?.seq ?? (await this.runningEventSeq(id, run.events.lastSeq));
       await store.truncateEvents(id, resumeSeq, run.events.attempt);
@@ -439,6 +447,23 @@ export class JobManager {
     await run.events.settle();
     if (run.abandoned) return;
     await this.conclude(id, run, job, outcome);
+  }
+
+  /**
+   * Moves a queued job to running, within its tenant's quota of running jobs: "deferred" when the
+   * tenant runs that many already (nothing written), null when the job is gone or superseded.
+   */
+  private async startQueued(id: string, run: RunningJob, tenantId: string): Promise<JobRecord | "deferred" | null> {
+    const { store, quotas } = this.options;
+    const runningLimit = quotas ? (await quotas.limits(tenantId)).running_jobs : Infinity;
+    const started = await store.startJob(id, now(), [statusEvent("running")], run.events.attempt, runningLimit);
+    if (started === "at_limit") return "deferred";
+    if (started === null) return null;
+    const events = await store.listEvents(id, run.events.lastSeq);
+    run.events.publishedUpTo(events.at(-1)?.seq ?? run.events.lastSeq);
+    this.publish(id, events);
+    this.options.log?.info({ jobId: id, attempt: run.events.attempt }, "job started");
+    return started;
   }
 
   private onUpdate(run: RunningJob, update: TrainingUpdate): void {

@@ -10,17 +10,41 @@
  * Runs the job of an id the queue handed out. `lost` aborts when the queue learns that the id is
  * no longer this consumer's (a shared queue's lock on it expired: another consumer may run it
  * now). The handler resolves "abandoned" when it gave the job up to such a consumer, and the
- * queue then leaves the id to that one; anything else means it is done with the id.
+ * queue then leaves the id to that one; "deferred" when the job may not start yet (its tenant runs
+ * as many jobs as its quota allows), and the queue hands it out again later; anything else means it
+ * is done with the id.
  */
-export type JobHandler = (jobId: string, lost: AbortSignal) => Promise<void | "abandoned">;
+export type JobHandler = (jobId: string, lost: AbortSignal) => Promise<void | "abandoned" | "deferred">;
+
+/**
+ * Whose a queued id is, for fair scheduling: the tenant, and how many of the tenant's jobs were
+ * queued or running ahead of it when it was queued. Ids are served lowest `ahead` first, then in
+ * FIFO order: a tenant's n-th job waits behind every tenant's first.
+ */
+export interface QueueOwner {
+  tenantId: string;
+  ahead: number;
+}
+
+/** The owner of ids queued without one: they share one line, in FIFO order. */
+const NO_OWNER: QueueOwner = { tenantId: "", ahead: 0 };
+
+/**
+ * How long a deferred id waits before it is handed out again, at most: a shared queue delays it by
+ * this much; the in-process queue hands it out sooner when one of its tenant's jobs ends.
+ */
+export const DEFER_MS = 2000;
 
 export interface JobQueue {
-  /** Adds a job id at the back. */
-  enqueue(jobId: string): Promise<void>;
+  /**
+   * Adds a job id. Ids are served by their owner's `ahead`, then FIFO (see QueueOwner), so that one
+   * tenant's hundred jobs do not starve another's one; ids queued without an owner, FIFO.
+   */
+  enqueue(jobId: string, owner?: QueueOwner): Promise<void>;
   /** Takes a waiting job id out of the queue; false when it is not waiting (running, or unknown). */
   remove(jobId: string): Promise<boolean>;
   /**
-   * Starts handing ids to `handler` in FIFO order, at most `concurrency` at once; a slot frees
+   * Starts handing ids to `handler` in the order above, at most `concurrency` at once; a slot frees
    * when the handler's promise settles. Call once.
    */
   consume(handler: JobHandler, concurrency: number): void;
@@ -42,22 +66,35 @@ export interface JobQueue {
 
 const NEVER_LOST = new AbortController().signal;
 
-/** The queue of one process: an array and a counter. It holds no locks, so none is ever lost. */
+/** An id waiting in the in-process queue, with its owner and the order in which it was queued. */
+interface Waiting extends QueueOwner {
+  id: string;
+  order: number;
+}
+
+/**
+ * The queue of one process: an array and counters. It holds no locks, so none is ever lost. It
+ * serves ids as a shared queue does (lowest `ahead` first, then FIFO), except the ids of a tenant
+ * held by a deferral.
+ */
 export class InProcessQueue implements JobQueue {
-  private readonly waiting: string[] = [];
+  private readonly waiting: Waiting[] = [];
   private readonly active = new Set<Promise<void>>();
+  /** Tenants whose deferred id waits for one of their jobs to end (or DEFER_MS). */
+  private readonly held = new Set<string>();
   private handler: JobHandler | null = null;
   private concurrency = 0;
   private closed = false;
+  private queued = 0;
 
-  async enqueue(jobId: string): Promise<void> {
+  async enqueue(jobId: string, owner: QueueOwner = NO_OWNER): Promise<void> {
     if (this.closed) throw new Error("the job queue is closed");
-    this.waiting.push(jobId);
+    this.waiting.push({ id: jobId, ...owner, order: this.queued++ });
     this.dispatch();
   }
 
   async remove(jobId: string): Promise<boolean> {
-    const index = this.waiting.indexOf(jobId);
+    const index = this.waiting.findIndex((w) => w.id === jobId);
     if (index < 0) return false;
     this.waiting.splice(index, 1);
     return true;
@@ -82,18 +119,49 @@ export class InProcessQueue implements JobQueue {
     await Promise.allSettled([...this.active]);
   }
 
+  /** The index of the next id to hand out: the lowest `ahead`, then the oldest, of tenants not held. */
+  private next(): number {
+    let best = -1;
+    for (let i = 0; i < this.waiting.length; i++) {
+      const w = this.waiting[i]!;
+      if (this.held.has(w.tenantId)) continue;
+      const b = this.waiting[best];
+      if (!b || w.ahead < b.ahead || (w.ahead === b.ahead && w.order < b.order)) best = i;
+    }
+    return best;
+  }
+
   private dispatch(): void {
     const handler = this.handler;
     if (!handler) return;
-    while (!this.closed && this.active.size < this.concurrency && this.waiting.length > 0) {
-      const jobId = this.waiting.shift()!;
-      const run: Promise<void> = handler(jobId, NEVER_LOST)
-        .then(() => undefined, () => undefined)
-        .finally(() => {
+    while (!this.closed && this.active.size < this.concurrency) {
+      const index = this.next();
+      if (index < 0) return;
+      const [entry] = this.waiting.splice(index, 1) as [Waiting];
+      const run: Promise<void> = handler(entry.id, NEVER_LOST)
+        .then(
+          (outcome) => outcome === "deferred",
+          () => false,
+        )
+        .then((deferred) => {
           this.active.delete(run);
+          if (deferred) this.defer(entry);
+          // one of the tenant's jobs ended: a deferred one may start now
+          else this.held.delete(entry.tenantId);
           this.dispatch();
         });
       this.active.add(run);
     }
+  }
+
+  /** Puts a deferred id back in its place and holds its tenant's ids until one of its jobs ends, or DEFER_MS. */
+  private defer(entry: Waiting): void {
+    this.waiting.push(entry);
+    this.held.add(entry.tenantId);
+    const release = setTimeout(() => {
+      this.held.delete(entry.tenantId);
+      this.dispatch();
+    }, DEFER_MS);
+    release.unref();
   }
 }

@@ -7,7 +7,7 @@
  * main thread, which runs the job and tells it how the id was released.
  */
 import type { MessagePort } from "node:worker_threads";
-import { WaitingError, Worker } from "bullmq";
+import { DelayedError, WaitingError, Worker } from "bullmq";
 import { Redis } from "ioredis";
 
 export interface QueueConsumerOptions {
@@ -23,9 +23,15 @@ export interface QueueConsumerOptions {
 /**
  * How the main thread released an id: `done` (ended: BullMQ drops the id), `failed` (the handler
  * threw: dropped too), `abandoned` (another consumer owns it now: left as it is), `requeue` (the
- * process is closing and the job was suspended or not started: back to the front of the queue).
+ * process is closing and the job was suspended or not started: back to the front of the queue),
+ * `deferred` (its tenant runs all the jobs its quota allows: delayed until `untilMs`, keeping its priority).
  */
-export type Release = { kind: "done" } | { kind: "failed"; message: string } | { kind: "abandoned" } | { kind: "requeue" };
+export type Release =
+  | { kind: "done" }
+  | { kind: "failed"; message: string }
+  | { kind: "abandoned" }
+  | { kind: "requeue" }
+  | { kind: "deferred"; untilMs: number };
 
 /** Messages from the main thread to the consumer thread. */
 export type ToConsumer = { kind: "released"; id: string; release: Release } | { kind: "close" };
@@ -70,6 +76,9 @@ export function runQueueConsumer(port: MessagePort, options: QueueConsumerOption
         case "requeue":
           await job.moveToWait(token);
           throw new WaitingError();
+        case "deferred":
+          await job.moveToDelayed(release.untilMs, token);
+          throw new DelayedError();
       }
     },
     {

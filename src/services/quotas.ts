@@ -1,58 +1,83 @@
 import type { Store, TenantUsage } from "../store/index.js";
-import { QuotaExceededError } from "./errors.js";
+import { QUOTA_NAMES, QuotaExceededError, type QuotaName } from "./errors.js";
 
-/** The most each tenant may hold in the store (the same for every tenant: the service's configuration). */
-export interface StoredQuotas {
-  models: number;
-  datasets: number;
-  /** Bytes of models' weights and datasets' features and labels. */
-  bytes: number;
-  /** Jobs queued or running at once: a running job still holds its place until it ends. */
-  queuedJobs: number;
-}
+/** The most of each thing a tenant may hold or use at once. */
+export type QuotaLimits = Record<QuotaName, number>;
+
+/** A tenant's overrides of the service's default limits (the operator's, through PATCH /v1/tenants/{id}). */
+export type QuotaOverrides = Partial<QuotaLimits>;
+
+const isQuotaName = (name: string): name is QuotaName => (QUOTA_NAMES as readonly string[]).includes(name);
 
 /**
- * Checks a tenant's use against its quotas before something new is stored, so that a refused
- * request stores nothing. The check and the store's insert are two steps: requests of one tenant
- * racing each other may pass a quota by as many as run at once (each is admitted alone, none is
- * half stored); keeping them exact would mean checking inside the store's insert transaction.
+ * Each tenant's limits (the service's defaults, with the tenant's overrides over them) and checks
+ * of its use against them before something new is stored, so that a refused request stores
+ * nothing. For models, datasets, bytes and queued jobs the check and the store's insert are two
+ * steps: requests of one tenant racing each other may pass a quota by as many as run at once (each
+ * is admitted alone, none is half stored). Running jobs are counted in the same transaction that
+ * starts one (Store.startJob), so that quota holds exactly, across processes too.
  */
 export class TenantQuotas {
   constructor(
     private readonly store: Store,
-    readonly limits: StoredQuotas,
+    /** The limits of a tenant without overrides (the service's configuration). */
+    readonly defaults: QuotaLimits,
   ) {}
 
   usage(tenantId: string): Promise<TenantUsage> {
     return this.store.tenantUsage(tenantId);
   }
 
+  /** The tenant's own limits, without the defaults (names the store holds but this code does not know are left out). */
+  async overrides(tenantId: string): Promise<QuotaOverrides> {
+    return known(await this.store.getTenantQuotas(tenantId));
+  }
+
+  /** The limits that hold for the tenant. */
+  async limits(tenantId: string): Promise<QuotaLimits> {
+    return { ...this.defaults, ...(await this.overrides(tenantId)) };
+  }
+
+  /** Sets (a number) or clears (null: back to the default) some of the tenant's limits; null for an unknown tenant. */
+  async setOverrides(tenantId: string, changes: Partial<Record<QuotaName, number | null>>): Promise<QuotaOverrides | null> {
+    const stored = await this.store.setTenantQuotas(tenantId, changes as Record<string, number | null>);
+    return stored && known(stored);
+  }
+
   /** Admits one more model whose weights are `bytes` long, or throws QuotaExceededError. */
   async admitModel(tenantId: string, bytes: number): Promise<void> {
-    const use = await this.usage(tenantId);
-    if (use.models >= this.limits.models) throw new QuotaExceededError("models", this.limits.models, use.models, "delete a model to make room");
-    this.admitBytes(use, bytes, "model");
+    const [use, limits] = await Promise.all([this.usage(tenantId), this.limits(tenantId)]);
+    if (use.models >= limits.models) throw new QuotaExceededError("models", limits.models, use.models, "delete a model to make room");
+    admitBytes(use, limits, bytes, "model");
   }
 
   /** Admits one more dataset of `bytes` (features and labels), or throws QuotaExceededError. */
   async admitDataset(tenantId: string, bytes: number): Promise<void> {
-    const use = await this.usage(tenantId);
-    if (use.datasets >= this.limits.datasets) throw new QuotaExceededError("datasets", this.limits.datasets, use.datasets, "delete a dataset to make room");
-    this.admitBytes(use, bytes, "dataset");
+    const [use, limits] = await Promise.all([this.usage(tenantId), this.limits(tenantId)]);
+    if (use.datasets >= limits.datasets) throw new QuotaExceededError("datasets", limits.datasets, use.datasets, "delete a dataset to make room");
+    admitBytes(use, limits, bytes, "dataset");
   }
 
-  /** Admits one more queued job, or throws QuotaExceededError. */
-  async admitJob(tenantId: string): Promise<void> {
-    const use = await this.usage(tenantId);
+  /**
+   * Admits one more queued job, or throws QuotaExceededError; returns how many of the tenant's jobs
+   * are queued or running already (its place for fair scheduling).
+   */
+  async admitJob(tenantId: string): Promise<number> {
+    const [use, limits] = await Promise.all([this.usage(tenantId), this.limits(tenantId)]);
     const active = use.queuedJobs + use.runningJobs;
-    if (active >= this.limits.queuedJobs) {
-      throw new QuotaExceededError("queued_jobs", this.limits.queuedJobs, active, "retry once one of its queued or running jobs has ended");
+    if (active >= limits.queued_jobs) {
+      throw new QuotaExceededError("queued_jobs", limits.queued_jobs, active, "retry once one of its queued or running jobs has ended");
     }
+    return active;
   }
+}
 
-  private admitBytes(use: TenantUsage, bytes: number, what: "model" | "dataset"): void {
-    if (use.bytes + bytes > this.limits.bytes) {
-      throw new QuotaExceededError("bytes", this.limits.bytes, use.bytes, `this ${what} needs ${bytes} more bytes; delete models or datasets to make room`);
-    }
+function admitBytes(use: TenantUsage, limits: QuotaLimits, bytes: number, what: "model" | "dataset"): void {
+  if (use.bytes + bytes > limits.bytes) {
+    throw new QuotaExceededError("bytes", limits.bytes, use.bytes, `this ${what} needs ${bytes} more bytes; delete models or datasets to make room`);
   }
+}
+
+function known(stored: Record<string, number>): QuotaOverrides {
+  return Object.fromEntries(Object.entries(stored).filter(([name]) => isQuotaName(name)));
 }

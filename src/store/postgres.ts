@@ -38,6 +38,7 @@ import {
   modelFromRow,
   modelSummaryFromRow,
   modelToRow,
+  quotaOverrides,
   type ApiKeyRow,
   type CheckpointRow,
   type DatasetRow,
@@ -45,6 +46,7 @@ import {
   type JobRow,
   type ModelRow,
   type ModelSummaryRow,
+  type QuotaRow,
   type TenantRow,
 } from "./rows.js";
 import { StoreConflictError, type Store } from "./store.js";
@@ -62,6 +64,7 @@ import type {
   ModelSummaryRecord,
   NewEvent,
   Page,
+  QuotaOverrides,
   TenantRecord,
   TenantUsage,
 } from "./types.js";
@@ -476,6 +479,21 @@ export class PostgresStore implements Store {
     });
   }
 
+  async startJob(id: string, startedAt: string, events: NewEvent[], attempt: number, runningLimit: number): Promise<JobRecord | "at_limit" | null> {
+    return this.transaction(async (db) => {
+      const row = await jobForWrite(db, id, attempt);
+      if (!row) return null;
+      // one start per tenant at a time (on every process): the count then sees each start committed before
+      await db.query(`SELECT 1 FROM tenants WHERE id = $1 FOR NO KEY UPDATE`, [row.tenantId]);
+      const running = await one<{ count: number }>(db, `SELECT COUNT(*) AS count FROM jobs WHERE tenant_id = $1 AND status = 'running'`, [row.tenantId]);
+      if (running!.count >= runningLimit) return "at_limit";
+      const job = applyPatch(jobFromPgRow(row), { status: "running", startedAt }, now());
+      await writeJob(db, job);
+      await append(db, id, events);
+      return job;
+    });
+  }
+
   async updateJob(id: string, patch: JobPatch, events: NewEvent[] = [], attempt?: number): Promise<JobRecord | null> {
     return this.transaction(async (db) => {
       const row = await jobForWrite(db, id, attempt);
@@ -638,6 +656,26 @@ export class PostgresStore implements Store {
     const after = await this.cursorSeq("tenant", options.after);
     const sql = `SELECT ${SELECT_LIST.tenant} FROM tenants WHERE seq > $1 ORDER BY seq LIMIT $2`;
     return page(await rows<TenantRow>(this.pool, sql, [after, limit + 1]), limit, (row) => row);
+  }
+
+  async getTenantQuotas(tenantId: string): Promise<QuotaOverrides> {
+    return quotaOverrides(await rows<QuotaRow>(this.pool, `SELECT name, value FROM tenant_quotas WHERE tenant_id = $1 ORDER BY name`, [tenantId]));
+  }
+
+  async setTenantQuotas(tenantId: string, changes: Record<string, number | null>): Promise<QuotaOverrides | null> {
+    return this.transaction(async (db) => {
+      if (!(await one(db, `SELECT 1 FROM tenants WHERE id = $1 FOR KEY SHARE`, [tenantId]))) return null;
+      for (const [name, value] of Object.entries(changes)) {
+        if (value === null) await db.query(`DELETE FROM tenant_quotas WHERE tenant_id = $1 AND name = $2`, [tenantId, name]);
+        else {
+          await db.query(
+            `INSERT INTO tenant_quotas (tenant_id, name, value) VALUES ($1, $2, $3) ON CONFLICT (tenant_id, name) DO UPDATE SET value = excluded.value`,
+            [tenantId, name, value],
+          );
+        }
+      }
+      return quotaOverrides(await rows<QuotaRow>(db, `SELECT name, value FROM tenant_quotas WHERE tenant_id = $1 ORDER BY name`, [tenantId]));
+    });
   }
 
   async createApiKey(key: ApiKeyRecord): Promise<void> {

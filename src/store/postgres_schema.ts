@@ -146,6 +146,15 @@ export const MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX jobs_active_tenant ON jobs (tenant_id, status) WHERE status IN ('queued', 'running');
   `,
+  // 4 -> 5: as SQLite's 5 -> 6, each tenant's quota limits set by the operator.
+  `
+  CREATE TABLE tenant_quotas (
+    tenant_id text   NOT NULL REFERENCES tenants (id),
+    name      text   NOT NULL,
+    value     bigint NOT NULL,
+    PRIMARY KEY (tenant_id, name)
+  );
+  `,
 ];
 
 /** The schema version this code writes and expects. */

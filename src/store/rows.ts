@@ -14,6 +14,7 @@ import type {
   Json,
   ModelRecord,
   ModelSummaryRecord,
+  QuotaOverrides,
   TenantRecord,
 } from "./types.js";
 
@@ -71,6 +72,12 @@ export interface JobRow<Flag> {
 /** A tenant's and an API key's columns are all text (a key's role checked by the schema): a row is its record. */
 export type TenantRow = TenantRecord;
 export type ApiKeyRow = ApiKeyRecord;
+/** One of a tenant's quota overrides. */
+export interface QuotaRow {
+  name: string;
+  value: number;
+}
+export const quotaOverrides = (rows: readonly QuotaRow[]): QuotaOverrides => Object.fromEntries(rows.map((row) => [row.name, row.value]));
 export interface CheckpointRow {
   jobId: string;
   seq: number;

@@ -39,6 +39,7 @@ import {
   modelFromRow,
   modelSummaryFromRow,
   modelToRow,
+  quotaOverrides,
   type ApiKeyRow,
   type CheckpointRow,
   type DatasetRow,
@@ -46,6 +47,7 @@ import {
   type JobRow,
   type ModelRow,
   type ModelSummaryRow,
+  type QuotaRow,
   type TenantRow,
 } from "./rows.js";
 import { migrate } from "./sqlite_schema.js";
@@ -64,6 +66,7 @@ import type {
   ModelSummaryRecord,
   NewEvent,
   Page,
+  QuotaOverrides,
   TenantRecord,
   TenantUsage,
 } from "./types.js";
@@ -378,6 +381,20 @@ export class SqliteStore implements Store {
     });
   }
 
+  async startJob(id: string, startedAt: string, events: NewEvent[], attempt: number, runningLimit: number): Promise<JobRecord | "at_limit" | null> {
+    const { s } = this;
+    // the transaction holds the database's write lock: no other start counts in between
+    return this.transaction(() => {
+      const row = jobForWrite(s, id, attempt);
+      if (!row) return null;
+      if (s.countTenantJobs.get(row.tenantId, JSON.stringify(["running"]))!.count >= runningLimit) return "at_limit";
+      const job = applyPatch(jobFromSqliteRow(row), { status: "running", startedAt }, now());
+      writeJob(s, job);
+      append(s, id, events);
+      return job;
+    });
+  }
+
   async updateJob(id: string, patch: JobPatch, events: NewEvent[] = [], attempt?: number): Promise<JobRecord | null> {
     const { s } = this;
     return this.transaction(() => {
@@ -495,6 +512,22 @@ export class SqliteStore implements Store {
     return this.snapshot(() => {
       const limit = clampLimit(options.limit);
       return page(this.s.listTenants.all(this.cursorSeq("tenant", options.after), limit + 1), limit, (row) => row);
+    });
+  }
+
+  async getTenantQuotas(tenantId: string): Promise<QuotaOverrides> {
+    return quotaOverrides(this.s.getTenantQuotas.all(tenantId));
+  }
+
+  async setTenantQuotas(tenantId: string, changes: Record<string, number | null>): Promise<QuotaOverrides | null> {
+    const { s } = this;
+    return this.transaction(() => {
+      if (!s.getTenant.get(tenantId)) return null;
+      for (const [name, value] of Object.entries(changes)) {
+        if (value === null) s.deleteTenantQuota.run(tenantId, name);
+        else s.setTenantQuota.run(tenantId, name, value);
+      }
+      return quotaOverrides(s.getTenantQuotas.all(tenantId));
     });
   }
 
@@ -669,6 +702,12 @@ function prepareStatements(db: Database.Database) {
     getTenant: db.prepare<[string], TenantRow>(`SELECT ${SELECT_LIST.tenant} FROM tenants WHERE id = ?`),
     getTenantByName: db.prepare<[string], TenantRow>(`SELECT ${SELECT_LIST.tenant} FROM tenants WHERE name = ?`),
     listTenants: db.prepare<[number, number], TenantRow>(`SELECT ${SELECT_LIST.tenant} FROM tenants WHERE seq > ? ORDER BY seq LIMIT ?`),
+
+    getTenantQuotas: db.prepare<[string], QuotaRow>(`SELECT name, value FROM tenant_quotas WHERE tenant_id = ? ORDER BY name`),
+    setTenantQuota: db.prepare<[string, string, number]>(
+      `INSERT INTO tenant_quotas (tenant_id, name, value) VALUES (?, ?, ?) ON CONFLICT (tenant_id, name) DO UPDATE SET value = excluded.value`,
+    ),
+    deleteTenantQuota: db.prepare<[string, string]>(`DELETE FROM tenant_quotas WHERE tenant_id = ? AND name = ?`),
 
     insertApiKey: db.prepare<unknown[]>(insertInto("api_keys", API_KEY_COLUMNS, param)),
     getApiKey: db.prepare<[string], ApiKeyRow>(`SELECT ${SELECT_LIST.apiKey} FROM api_keys WHERE id = ?`),

@@ -203,6 +203,15 @@ export const MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX jobs_active_tenant ON jobs (tenant_id, status) WHERE status IN ('queued', 'running');
   `,
+  // 5 -> 6: each tenant's quota limits set by the operator over the service's defaults.
+  `
+  CREATE TABLE tenant_quotas (
+    tenant_id TEXT    NOT NULL REFERENCES tenants (id),
+    name      TEXT    NOT NULL,
+    value     INTEGER NOT NULL,
+    PRIMARY KEY (tenant_id, name)
+  ) STRICT;
+  `,
 ];
 
 /** The schema version this code writes and expects. */

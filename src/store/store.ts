@@ -12,6 +12,7 @@ import type {
   ModelSummaryRecord,
   NewEvent,
   Page,
+  QuotaOverrides,
   TenantRecord,
   TenantUsage,
 } from "./types.js";
@@ -114,6 +115,13 @@ export interface Store {
    */
   beginAttempt(id: string): Promise<JobAttempt | null>;
   /**
+   * Moves a queued job to running (status, startedAt, `events`) unless its tenant already runs
+   * `runningLimit` jobs: then it writes nothing and returns "at_limit". The count and the write are
+   * one transaction, serialised per tenant across processes, so concurrent starts never pass the
+   * limit. Null for an unknown job; the rules above apply for ended jobs and `attempt`.
+   */
+  startJob(id: string, startedAt: string, events: NewEvent[], attempt: number, runningLimit: number): Promise<JobRecord | "at_limit" | null>;
+  /**
    * Patches a job's mutable fields and appends `events` (numbered after the last) in one
    * transaction. Null for an unknown job; see the rules above for ended jobs and `attempt`.
    */
@@ -172,6 +180,13 @@ export interface Store {
   getTenant(id: string): Promise<TenantRecord | null>;
   getTenantByName(name: string): Promise<TenantRecord | null>;
   listTenants(options?: Omit<ListOptions, "tenantId">): Promise<Page<TenantRecord>>;
+  /** The tenant's quota overrides; {} when it has none (or does not exist). */
+  getTenantQuotas(tenantId: string): Promise<QuotaOverrides>;
+  /**
+   * Sets (a number) or clears (null) some of the tenant's quota overrides in one transaction and
+   * returns all of them afterwards; null, writing nothing, if there is no such tenant.
+   */
+  setTenantQuotas(tenantId: string, changes: Record<string, number | null>): Promise<QuotaOverrides | null>;
 
   /** Stores a key's record; a plain Error if its tenant does not exist. */
   createApiKey(key: ApiKeyRecord): Promise<void>;

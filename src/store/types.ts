@@ -142,6 +142,12 @@ export interface TenantRecord {
   createdAt: string;
 }
 
+/**
+ * A tenant's own quota limits, set by the operator over the service's defaults: quota name →
+ * limit. The store keeps whatever names it is given; the service names the quotas.
+ */
+export type QuotaOverrides = Record<string, number>;
+
 /** What a key may do: manage its tenant's keys and everything else (admin), everything else (member), GET only (read). */
 export const KEY_ROLES = ["admin", "member", "read"] as const;
 export type KeyRole = (typeof KEY_ROLES)[number];

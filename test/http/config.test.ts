@@ -32,7 +32,7 @@ describe("loadConfig", () => {
         maxEventStreams: 500,
       },
       rateLimits: { read: 600, write: 120, train: 60, predict: 6000, windowMs: 60_000 },
-      quotas: { models: 1000, datasets: 1000, bytes: 10 * 1024 ** 3, queuedJobs: 100, eventStreams: 500 },
+      quotas: { models: 1000, datasets: 1000, bytes: 10 * 1024 ** 3, queuedJobs: 100, runningJobs: 16, eventStreams: 500 },
       timeouts: { headersMs: 30_000, requestMs: 120_000, keepAliveMs: 72_000 },
     });
   });
@@ -78,6 +78,7 @@ describe("loadConfig", () => {
       KILN_QUOTA_DATASETS: "6",
       KILN_QUOTA_BYTES: "1000000",
       KILN_QUOTA_QUEUED_JOBS: "3",
+      KILN_QUOTA_RUNNING_JOBS: "2",
       KILN_QUOTA_EVENT_STREAMS: "4",
     });
     expect(config).toEqual({
@@ -111,7 +112,7 @@ describe("loadConfig", () => {
         maxEventStreams: 20,
       },
       rateLimits: { read: 10, write: 0, train: 2, predict: 100, windowMs: 5000 },
-      quotas: { models: 5, datasets: 6, bytes: 1_000_000, queuedJobs: 3, eventStreams: 4 },
+      quotas: { models: 5, datasets: 6, bytes: 1_000_000, queuedJobs: 3, runningJobs: 2, eventStreams: 4 },
       timeouts: { headersMs: 2000, requestMs: 4000, keepAliveMs: 1000 },
     });
   });

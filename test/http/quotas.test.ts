@@ -13,6 +13,8 @@ import { dataset, jobSpec, MODEL } from "./support/training.js";
 const ADMIN_KEY = `operator-${randomBytes(24).toString("hex")}`;
 /** dataset(2000) is 2000 × (5 float32 features + an int64 label) = 56,000 bytes: one fits, not one more of 200. */
 const BYTES = 60_000;
+/** The running_jobs quota: the default (jobs past it wait in the queue; job_scheduling.test.ts). */
+const RUNNING = 16;
 
 let t: TestApp;
 let base: string;
@@ -54,7 +56,7 @@ async function tenantKey(name: string): Promise<string> {
   return (await ok(ADMIN_KEY, "POST", "/v1/keys", { role: "member", tenant_id: tenant.id }, 201)).key as string;
 }
 
-type Quotas = Record<"models" | "datasets" | "bytes" | "queued_jobs" | "event_streams", { used: number; limit: number }>;
+type Quotas = Record<"models" | "datasets" | "bytes" | "queued_jobs" | "running_jobs" | "event_streams", { used: number; limit: number }>;
 const usage = async (key: string): Promise<Quotas> => (await ok(key, "GET", "/v1/usage")).quotas as Quotas;
 const count = async (key: string, what: "models" | "datasets"): Promise<number> => ((await ok(key, "GET", `/v1/${what}`)).items as unknown[]).length;
 
@@ -78,6 +80,7 @@ describe("quotas per tenant", () => {
       datasets: { used: 1, limit: 3 },
       bytes: { used: 16 * (5 * 4 + 8), limit: BYTES },
       queued_jobs: { used: 0, limit: 2 },
+      running_jobs: { used: 0, limit: RUNNING },
       event_streams: { used: 0, limit: 2 },
     });
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { JobQueue } from "../../src/services/queue.js";
+import { DEFER_MS, type JobQueue } from "../../src/services/queue.js";
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -92,6 +92,45 @@ export function queueContract(name: string, make: () => Promise<{ queue: JobQueu
       await queue.enqueue("good");
       await waitUntil(() => seen.length === 2, "both ids ran");
       expect(seen).toEqual(["bad", "good"]);
+      await cleanup();
+    });
+
+    it("serves tenants fairly: each tenant's first waiting id before any tenant's second, FIFO among equals", async () => {
+      const { queue, cleanup } = await make();
+      const started: string[] = [];
+      let finish = (): void => {};
+      queue.consume(async (id) => {
+        started.push(id);
+        await new Promise<void>((r) => (finish = r));
+      }, 1);
+      // tenant a queues four jobs; b and c one each, later
+      for (let i = 0; i < 4; i++) await queue.enqueue(`a${i}`, { tenantId: "a", ahead: i });
+      await waitUntil(() => started.length === 1, "a0 runs");
+      await queue.enqueue("b0", { tenantId: "b", ahead: 0 });
+      await queue.enqueue("b1", { tenantId: "b", ahead: 1 });
+      await queue.enqueue("c0", { tenantId: "c", ahead: 0 });
+      for (let n = 2; n <= 7; n++) {
+        finish();
+        await waitUntil(() => started.length === n, `${n} ids ran`);
+      }
+      expect(started).toEqual(["a0", "b0", "c0", "a1", "b1", "a2", "a3"]);
+      finish();
+      await cleanup();
+    });
+
+    it("hands a deferred id out again later, and meanwhile the ids behind it", async () => {
+      const { queue, cleanup } = await make();
+      const started: string[] = [];
+      let deferrals = 0;
+      queue.consume(async (id) => {
+        started.push(id);
+        if (id === "later" && deferrals++ === 0) return "deferred";
+      }, 1);
+      await queue.enqueue("later", { tenantId: "a", ahead: 0 });
+      await queue.enqueue("other", { tenantId: "b", ahead: 1 });
+      await waitUntil(() => started.length === 3, "the deferred id ran again", DEFER_MS + 10_000);
+      expect(started).toEqual(["later", "other", "later"]);
+      await waitUntil(async () => (await queue.counts()).waiting === 0, "nothing waits");
       await cleanup();
     });
 

@@ -196,6 +196,55 @@ export function tenantContract(current: () => Store): void {
     });
   });
 
+  describe("running jobs per tenant (startJob) and quota overrides", () => {
+    it("starts a queued job within the tenant's running limit, and refuses past it writing nothing", async () => {
+      const store = current();
+      const [a, b] = await twoTenants();
+      const first = await tenantJob(a.id);
+      const second = await tenantJob(a.id);
+      const other = await tenantJob(b.id);
+      const begin = async (id: string) => (await store.beginAttempt(id))!.attempt;
+
+      const started = await store.startJob(first.job.id, timestamp(), [statusEvent("running")], await begin(first.job.id), 1);
+      expect(started).toMatchObject({ id: first.job.id, status: "running" });
+      expect((started as JobRecord).startedAt).not.toBeNull();
+      expect((await store.listEvents(first.job.id)).map((e) => e.data)).toEqual([{ status: "queued" }, { status: "running" }]);
+
+      expect(await store.startJob(second.job.id, timestamp(), [statusEvent("running")], await begin(second.job.id), 1)).toBe("at_limit");
+      expect(await store.getJob(second.job.id)).toMatchObject({ status: "queued", startedAt: null });
+      expect(await store.listEvents(second.job.id)).toHaveLength(1);
+      // another tenant's running jobs do not count
+      expect(await store.startJob(other.job.id, timestamp(), [], await begin(other.job.id), 1)).toMatchObject({ status: "running" });
+      // once the first ends, the second starts
+      await store.finishJob(first.job.id, { status: "cancelled", metrics: {}, error: null, finishedAt: timestamp() }, []);
+      expect(await store.startJob(second.job.id, timestamp(), [], await begin(second.job.id), 1)).toMatchObject({ status: "running" });
+      expect(await store.startJob("job_missing", timestamp(), [], 1, 1)).toBeNull();
+    });
+
+    it("never passes the running limit when starts of one tenant race", async () => {
+      const store = current();
+      const [a] = await twoTenants();
+      const jobs = [];
+      for (let i = 0; i < 6; i++) jobs.push((await tenantJob(a.id)).job);
+      const attempts = await Promise.all(jobs.map(async (job) => (await store.beginAttempt(job.id))!.attempt));
+      const results = await Promise.all(jobs.map((job, i) => store.startJob(job.id, timestamp(), [statusEvent("running")], attempts[i]!, 2)));
+      expect(results.filter((r) => r === "at_limit")).toHaveLength(4);
+      expect(await store.countJobs(["running"], a.id)).toBe(2);
+    });
+
+    it("sets and clears a tenant's quota overrides; none for an unknown tenant", async () => {
+      const store = current();
+      const [a, b] = await twoTenants();
+      expect(await store.getTenantQuotas(a.id)).toStrictEqual({});
+      expect(await store.setTenantQuotas(a.id, { models: 3, bytes: 5_000_000_000 })).toStrictEqual({ bytes: 5_000_000_000, models: 3 });
+      expect(await store.setTenantQuotas(a.id, { models: null, running_jobs: 1 })).toStrictEqual({ bytes: 5_000_000_000, running_jobs: 1 });
+      expect(await store.getTenantQuotas(a.id)).toStrictEqual({ bytes: 5_000_000_000, running_jobs: 1 });
+      expect(await store.getTenantQuotas(b.id)).toStrictEqual({});
+      expect(await store.setTenantQuotas("ten_nobody", { models: 1 })).toBeNull();
+      expect(await store.getTenantQuotas("ten_nobody")).toStrictEqual({});
+    });
+  });
+
   describe("API keys", () => {
     it("creates a key and gets it by id and by prefix; no key field is stored", async () => {
       const store = current();

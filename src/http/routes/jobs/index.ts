@@ -111,9 +111,10 @@ const jobEvents = defineRoute({
     if (!Number.isInteger(after) || after < 0) {
       throw validationError([{ path: "Last-Event-ID", message: `expected an event id (an integer ≥ 0), got ${JSON.stringify(given)}` }]);
     }
+    const { event_streams } = await ctx.quotas.limits(principal.tenantId);
     const stream = startSse(raw, reply, {
       maxStreams: ctx.config.limits.maxEventStreams,
-      tenant: { id: principal.tenantId, maxStreams: ctx.config.quotas.eventStreams },
+      tenant: { id: principal.tenantId, maxStreams: event_streams },
     });
     void sendEvents(new JobEventFeed(ctx, params.id, after, stream.signal), stream, raw.log);
     return reply;

@@ -1,8 +1,8 @@
 /** Tenants: the operator key's (KILN_ADMIN_KEY) to create and list. */
-import { createTenant } from "../../../services/index.js";
+import { createTenant, NotFoundError } from "../../../services/index.js";
 import { defineRoute, type RouteDef } from "../../route.js";
-import { pageOf, PageQuery, pageView } from "../common.js";
-import { CreateTenantRequest, tenantView, TenantView } from "./schemas.js";
+import { IdParams, pageOf, PageQuery, pageView } from "../common.js";
+import { CreateTenantRequest, TenantQuotasPatch, tenantQuotasView, TenantQuotasView, tenantView, TenantView } from "./schemas.js";
 
 const tags = ["tenants"];
 
@@ -41,4 +41,37 @@ const listTenants = defineRoute({
   },
 });
 
-export const tenantRoutes: RouteDef[] = [createTenantRoute, listTenants];
+const getTenantQuotas = defineRoute({
+  method: "GET",
+  url: "/v1/tenants/:id/quotas",
+  operationId: "getTenantQuotas",
+  summary: "A tenant's quota limits: its own where the operator set them, else the service's defaults (operator key only)",
+  tags,
+  access: "operator",
+  params: IdParams,
+  responses: { 200: { description: "The tenant's limits", schema: TenantQuotasView }, 404: { description: "No such resource" } },
+  handler: async ({ params, ctx }) => {
+    if (!(await ctx.store.getTenant(params.id))) throw new NotFoundError("tenant", params.id);
+    return tenantQuotasView(params.id, ctx.quotas.defaults, await ctx.quotas.overrides(params.id));
+  },
+});
+
+const updateTenantQuotas = defineRoute({
+  method: "PATCH",
+  url: "/v1/tenants/:id/quotas",
+  operationId: "updateTenantQuotas",
+  summary: "Set or clear (null) some of a tenant's quota limits; the others stay as they are (operator key only)",
+  tags,
+  access: "operator",
+  params: IdParams,
+  body: TenantQuotasPatch,
+  responses: { 200: { description: "The tenant's limits, changed", schema: TenantQuotasView }, 404: { description: "No such resource" } },
+  handler: async ({ params, body, ctx }) => {
+    const changes = Object.fromEntries(Object.entries(body).filter(([, value]) => value !== undefined));
+    const overrides = await ctx.quotas.setOverrides(params.id, changes);
+    if (!overrides) throw new NotFoundError("tenant", params.id);
+    return tenantQuotasView(params.id, ctx.quotas.defaults, overrides);
+  },
+});
+
+export const tenantRoutes: RouteDef[] = [createTenantRoute, listTenants, getTenantQuotas, updateTenantQuotas];

@@ -12,16 +12,16 @@ const getUsage = defineRoute({
   responses: { 200: { description: "Use and limit of each quota", schema: UsageView } },
   handler: async ({ ctx, principal, raw }): Promise<UsageView> => {
     const { tenantId } = principal;
-    const use = await ctx.quotas.usage(tenantId);
-    const { limits } = ctx.quotas;
+    const [use, limits] = await Promise.all([ctx.quotas.usage(tenantId), ctx.quotas.limits(tenantId)]);
     return {
       tenant_id: tenantId,
       quotas: {
         models: { used: use.models, limit: limits.models },
         datasets: { used: use.datasets, limit: limits.datasets },
         bytes: { used: use.bytes, limit: limits.bytes },
-        queued_jobs: { used: use.queuedJobs + use.runningJobs, limit: limits.queuedJobs },
-        event_streams: { used: openTenantStreamCount(raw.server, tenantId), limit: ctx.config.quotas.eventStreams },
+        queued_jobs: { used: use.queuedJobs + use.runningJobs, limit: limits.queued_jobs },
+        running_jobs: { used: use.runningJobs, limit: limits.running_jobs },
+        event_streams: { used: openTenantStreamCount(raw.server, tenantId), limit: limits.event_streams },
       },
     };
   },

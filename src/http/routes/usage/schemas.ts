@@ -16,6 +16,7 @@ export const UsageView = z
       datasets: Quota("Datasets stored"),
       bytes: Quota("Bytes stored: models' weights and datasets' features and labels"),
       queued_jobs: Quota("Jobs queued or running"),
+      running_jobs: Quota("Jobs training (past the limit, further jobs wait in the queue rather than being refused)"),
       event_streams: Quota("Event streams open in the process that answers (each process counts its own)"),
     }),
   })

@@ -4,7 +4,10 @@
  * On a machine without them those tests are skipped, saying why; with KILN_TEST_SERVICES=required
  * (what `.ci/run` sets, after starting both) a missing server fails the run instead.
  */
+import { randomBytes } from "node:crypto";
 import { connect } from "node:net";
+import { Redis } from "ioredis";
+import pg from "pg";
 
 export const TEST_DATABASE_URL = process.env.KILN_TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 export const TEST_REDIS_URL = process.env.KILN_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -40,3 +43,44 @@ async function available(name: string, url: string, defaultPort: number): Promis
 
 export const postgresAvailable = (): Promise<boolean> => available("Postgres", TEST_DATABASE_URL, 5432);
 export const redisAvailable = (): Promise<boolean> => available("Redis", TEST_REDIS_URL, 6379);
+
+/**
+ * A Postgres schema and a queue name of one test's own, so that its tables and its Redis keys
+ * (the queue's `bull:<queue>:*`, the rate limits' and event signals' `kiln:<queue>:*`) are apart
+ * from every other test's: `env` configures server processes for them, `drop()` removes both.
+ */
+export interface ScaleOutNamespace {
+  schema: string;
+  queueName: string;
+  /** KILN_DATABASE_URL, KILN_DATABASE_SCHEMA, KILN_REDIS_URL and KILN_QUEUE_NAME. */
+  env: Record<string, string>;
+  /** Drops the schema and deletes the queue's Redis keys (once whatever used them has stopped). */
+  drop(): Promise<void>;
+}
+
+export function scaleOutNamespace(prefix: string): ScaleOutNamespace {
+  const suffix = randomBytes(6).toString("hex");
+  const schema = `${prefix}_${suffix}`;
+  const queueName = `${prefix}-${suffix}`;
+  return {
+    schema,
+    queueName,
+    env: { KILN_DATABASE_URL: TEST_DATABASE_URL, KILN_DATABASE_SCHEMA: schema, KILN_REDIS_URL: TEST_REDIS_URL, KILN_QUEUE_NAME: queueName },
+    async drop() {
+      const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+      await client.connect();
+      try {
+        await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      } finally {
+        await client.end();
+      }
+      const redis = new Redis(TEST_REDIS_URL);
+      try {
+        const keys = [...(await redis.keys(`bull:${queueName}:*`)), ...(await redis.keys(`kiln:${queueName}:*`))];
+        if (keys.length > 0) await redis.del(...keys);
+      } finally {
+        redis.disconnect();
+      }
+    },
+  };
+}

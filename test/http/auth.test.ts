@@ -2,14 +2,18 @@
  * API keys against the real service (a server process on a SQLite file): who gets 401 and 403,
  * what admin and operator keys manage, revocation on the next request, the start-up modes (open on
  * loopback, a refusal on any other host without keys), and that no key rests in clear anywhere:
- * not in the database file, its WAL or the logs.
+ * not in the database file, its WAL or the logs. Then the key's statuses on a scale-out deployment
+ * (two processes sharing Postgres and Redis): a key revoked through one is refused by the other at
+ * once, and no key rests in clear in any Postgres table or either process's logs.
  */
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import pg from "pg";
 import request from "supertest";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { postgresAvailable, redisAvailable, scaleOutNamespace, TEST_DATABASE_URL } from "../helpers/services.js";
 import { ServerProcess, freePort, startServer } from "./support/server_process.js";
 import { MODEL } from "./support/training.js";
 
@@ -27,6 +31,8 @@ afterAll(() => {
 /** The operator key, as KILN_ADMIN_KEY. */
 const ADMIN_KEY = `operator-${randomBytes(24).toString("hex")}`;
 const bearer = (key: string): { authorization: string } => ({ authorization: `Bearer ${key}` });
+/** Authorization headers that are not `Bearer <key>`. */
+const MALFORMED_HEADERS = ["Basic dXNlcjpwYXNz", "Bearer", "Bearer a b", "bearer"];
 
 interface CreatedKey {
   id: string;
@@ -88,7 +94,7 @@ describe("a service with KILN_ADMIN_KEY", () => {
   it("answers 401 with WWW-Authenticate for no key, a malformed header, a wrong secret and an unknown key", async () => {
     expectUnauthorized(await api.get("/v1/models"));
     expect((await api.head("/v1/models")).status).toBe(401);
-    for (const header of ["Basic dXNlcjpwYXNz", "Bearer", "Bearer a b", "bearer"]) {
+    for (const header of MALFORMED_HEADERS) {
       expectUnauthorized(await api.get("/v1/models").set("authorization", header));
     }
     const wrongSecret = `kiln_${admin.prefix}_${"A".repeat(32)}`;
@@ -301,5 +307,130 @@ describe("start-up without keys", () => {
     expect(server.logs[0]).toMatchObject({ auth: "open" });
     expect(String(server.logs[0]!.msg)).toContain("KILN_AUTH=none");
     expect((await request(server.baseUrl).get("/v1/models")).status).toBe(200);
+  });
+});
+
+const servicesUp = (await postgresAvailable()) && (await redisAvailable());
+
+/** Every row of every table of the schema, as Postgres prints it (bytea as \x and its hex digits), by table. */
+async function tableDump(schema: string): Promise<Record<string, string>> {
+  const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+  await client.connect();
+  try {
+    const tables = await client.query<{ name: string }>("SELECT table_name AS name FROM information_schema.tables WHERE table_schema = $1 AND table_type = 'BASE TABLE'", [schema]);
+    const dump: Record<string, string> = {};
+    for (const { name } of tables.rows) {
+      const rows = await client.query<{ row: string }>(`SELECT t::text AS row FROM ${schema}."${name}" t`);
+      dump[name] = rows.rows.map((r) => r.row).join("\n");
+    }
+    return dump;
+  } finally {
+    await client.end();
+  }
+}
+
+describe.skipIf(!servicesUp)("keys on a scale-out deployment: two processes sharing Postgres and Redis", () => {
+  const namespace = scaleOutNamespace("kiln_auth");
+  let servers: ServerProcess[];
+  /** The two processes' APIs: keys are created through `first`, and used through both. */
+  let first: ReturnType<typeof request>;
+  let second: ReturnType<typeof request>;
+  let admin: CreatedKey;
+  const handedOut: CreatedKey[] = [];
+
+  async function newKey(body: Record<string, unknown>): Promise<CreatedKey> {
+    const res = await first.post("/v1/keys").set(bearer(admin.key)).send(body);
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    handedOut.push(res.body);
+    return res.body as CreatedKey;
+  }
+
+  beforeAll(async () => {
+    // API-only processes (no trainer is needed): both migrate the fresh schema at once
+    const env = { ...namespace.env, KILN_ADMIN_KEY: ADMIN_KEY };
+    servers = await Promise.all([0, 1].map(() => startServer({ dataDir: dataDir(), workers: 0, env })));
+    [first, second] = servers.map((server) => request(server.baseUrl)) as [ReturnType<typeof request>, ReturnType<typeof request>];
+    const tenant = await first.post("/v1/tenants").set(bearer(ADMIN_KEY)).send({ name: "acme" });
+    expect(tenant.status).toBe(201);
+    const created = await first.post("/v1/keys").set(bearer(ADMIN_KEY)).send({ role: "admin", tenant_id: tenant.body.id });
+    expect(created.status).toBe(201);
+    admin = created.body;
+    handedOut.push(admin);
+  }, 60_000);
+  afterAll(async () => {
+    await Promise.all((servers ?? []).map((server) => server.kill()));
+    await namespace.drop();
+  });
+
+  it("runs both processes on the schema and the queue of its own", () => {
+    for (const server of servers) {
+      const listening = server.logs.find((l) => String(l.msg).startsWith("kiln listening"));
+      expect(listening).toMatchObject({ store: expect.stringContaining(`(schema ${namespace.schema})`), queue: expect.stringContaining(`(${namespace.queueName})`), workers: 0 });
+    }
+  });
+
+  it("answers 401 on either process for no key, a malformed header, a wrong secret and an unknown key, and takes on one a key made on the other", async () => {
+    const wrongSecret = `kiln_${admin.prefix}_${"A".repeat(32)}`;
+    const unknown = `kiln_${"Z".repeat(12)}_${"A".repeat(32)}`;
+    for (const api of [first, second]) {
+      expectUnauthorized(await api.get("/v1/models"));
+      for (const header of MALFORMED_HEADERS) expectUnauthorized(await api.get("/v1/models").set("authorization", header));
+      const answers = await Promise.all([wrongSecret, unknown, "kiln_short"].map((key) => api.get("/v1/models").set(bearer(key))));
+      for (const res of answers) expectUnauthorized(res);
+      expect(new Set(answers.map((res) => res.body.error.message)).size).toBe(1);
+    }
+    expect((await second.get("/v1/models").set(bearer(admin.key))).status).toBe(200);
+  });
+
+  it("refuses a key revoked through one process on the other's very next request", async () => {
+    const member = await newKey({ role: "member" });
+    expect((await second.get("/v1/models").set(bearer(member.key))).status).toBe(200);
+    expect((await first.delete(`/v1/keys/${member.id}`).set(bearer(admin.key))).status).toBe(200);
+    for (const api of [second, first]) {
+      const next = await api.get("/v1/models").set(bearer(member.key));
+      expectUnauthorized(next);
+      expect(next.body.error.message).toMatch(/revoked/);
+    }
+  });
+
+  it("refuses an expired key on either process", async () => {
+    const expiresAt = new Date(Date.now() + 1500).toISOString();
+    const shortLived = await newKey({ role: "read", expires_at: expiresAt });
+    await waitFor(() => Date.now() > Date.parse(expiresAt), "the key's expiry");
+    for (const api of [first, second]) {
+      const res = await api.get("/v1/models").set(bearer(shortLived.key));
+      expectUnauthorized(res);
+      expect(res.body.error.message).toMatch(/expired/);
+    }
+  });
+
+  it("lets a read key GET and nothing else on either process (403 forbidden)", async () => {
+    const reader = await newKey({ role: "read" });
+    for (const api of [first, second]) {
+      expect((await api.get("/v1/models").set(bearer(reader.key))).status).toBe(200);
+      const write = await api.post("/v1/models").set(bearer(reader.key)).send(MODEL);
+      expect(write.status).toBe(403);
+      expect(write.body.error.code).toBe("forbidden");
+      expect((await api.get("/v1/keys").set(bearer(reader.key))).status).toBe(403);
+    }
+  });
+
+  it("keeps no key in clear in any table of the schema or in either process's logs", async () => {
+    const member = await newKey({ role: "member" });
+    expect((await second.post("/v1/models").set(bearer(member.key)).send(MODEL)).status).toBe(201);
+    const secrets = [ADMIN_KEY, ...handedOut.flatMap((k) => [k.key, k.key.split("_")[2]!])];
+    // in clear, or as a bytea column prints it (hex)
+    const leaks = (text: string): string[] => secrets.filter((secret) => text.includes(secret) || text.includes(Buffer.from(secret).toString("hex")));
+    const checkTables = async (): Promise<void> => {
+      const dump = await tableDump(namespace.schema);
+      // the dump holds the keys' records (their prefixes are stored in clear), so it is where a key would be
+      for (const key of handedOut) expect(dump.api_keys).toContain(key.prefix);
+      for (const [table, rows] of Object.entries(dump)) expect(leaks(rows), table).toEqual([]);
+    };
+    await checkTables();
+    // stopped: what is written at shutdown (the key uses) is in the tables, and the logs are flushed
+    for (const server of servers) expect((await server.stop()).code).toBe(0);
+    await checkTables();
+    for (const server of servers) expect(leaks(JSON.stringify(server.logs) + server.stderr)).toEqual([]);
   });
 });

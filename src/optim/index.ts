@@ -30,3 +30,4 @@ export {
   type GroupValue,
   type StateDictJSONOptions,
 } from "./state_dict.js";
+export * as lrScheduler from "./lr_scheduler/index.js";

@@ -170,6 +170,21 @@ describe("schedulers: arguments and state", () => {
     );
   });
 
+  it("OneCycleLR resumes only from groups that hold its keys", () => {
+    const opt = sgd(0.1, 0.9);
+    Object.assign(opt.paramGroups[0]!, { initialLr: 0.004 });
+    expect(() => new lrScheduler.OneCycleLR(opt, { maxLr: 0.1, totalSteps: 10, lastEpoch: 3 })).toThrow(
+      "param 'max_lr' is not specified in param_groups[0] when resuming an optimizer",
+    );
+    const first = new lrScheduler.OneCycleLR(sgd(0.1, 0.9), { maxLr: 0.1, totalSteps: 10 });
+    for (let i = 0; i < 3; i++) first.step();
+    const resumed = sgd(0.1, 0.9);
+    resumed.loadStateDict({ state: {}, param_groups: first.optimizer.stateDict().param_groups });
+    const second = new lrScheduler.OneCycleLR(resumed, { maxLr: 0.1, totalSteps: 10, lastEpoch: 3 });
+    first.step();
+    expect(second.getLastLr()).toEqual(first.getLastLr());
+  });
+
   it("check their arguments with PyTorch's messages", () => {
     expect(() => new lrScheduler.StepLR(sgd(), 0)).toThrow("Expected positive integer step_size, but got 0");
     expect(() => new lrScheduler.CosineAnnealingLR(sgd(), 0)).toThrow("Expected positive integer T_max, but got 0");

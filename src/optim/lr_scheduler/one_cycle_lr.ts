@@ -152,7 +152,20 @@ export class OneCycleLR extends LRScheduler {
         });
       }
     }
+    if (lastEpoch !== -1) this.checkResumable();
     this.initialize();
+  }
+
+  /** Resuming (lastEpoch given) takes the cycle's keys from the groups, as a loaded optimizer state dict has them. */
+  private checkResumable(): void {
+    const keys: PhaseKey[] = this.cycleMomentum ? ["max_lr", "min_lr", "max_momentum", "base_momentum"] : ["max_lr", "min_lr"];
+    this.groups().forEach((g, i) => {
+      for (const k of keys) {
+        if (typeof g[GROUP_KEY[k]] !== "number") {
+          throw new Error(`param '${k}' is not specified in param_groups[${i}] when resuming an optimizer`);
+        }
+      }
+    });
   }
 
   private setMomentum(g: ScheduledGroup, m: number): void {

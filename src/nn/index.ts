@@ -6,3 +6,4 @@ export { Dropout, Flatten, Identity, LayerNorm, type DropoutOptions, type LayerN
 export { Sequential } from "./modules/container.js";
 export { NeuralNetwork } from "./modules/neural_network.js";
 export * as functional from "./functional/index.js";
+export * as utils from "./utils/index.js";

@@ -1,5 +1,6 @@
 /**
- * `torch.optim` for Kiln: SGD, Adam, AdamW and RMSprop with PyTorch 1.13's semantics and numbers.
+ * `torch.optim` for Kiln: SGD, Adam, AdamW, RMSprop and Adadelta, and the learning-rate
+ * schedulers of `torch.optim.lr_scheduler` (`lrScheduler`), with PyTorch 1.13's semantics and numbers.
  * Hyperparameters are camelCase in the API (`weightDecay`) and snake_case inside state dicts
  * (`weight_decay`), as PyTorch writes them.
  */
@@ -14,6 +15,7 @@ export {
 export { SGD, NESTEROV_RULE_MESSAGE, violatesNesterovRule, type SGDOptions, type SGDGroup, type SGDState } from "./sgd.js";
 export { Adam, AdamW, AdamBase, type AdamOptions, type AdamGroup, type AdamState } from "./adam.js";
 export { RMSprop, type RMSpropOptions, type RMSpropGroup, type RMSpropState } from "./rmsprop.js";
+export { Adadelta, type AdadeltaOptions, type AdadeltaGroup, type AdadeltaState } from "./adadelta.js";
 export {
   stateDictToJSON,
   stateDictFromJSON,
@@ -28,3 +30,4 @@ export {
   type GroupValue,
   type StateDictJSONOptions,
 } from "./state_dict.js";
+export * as lrScheduler from "./lr_scheduler/index.js";

@@ -67,12 +67,14 @@ export interface StateDictJSONOptions {
   encoding?: "list" | "base64";
 }
 
-function encodeNumber(v: number): number | string {
+/** A number as JSON writes it exactly: non-finite ones as the strings "NaN", "Infinity", "-Infinity". */
+export function encodeNumber(v: number): number | string {
   if (Number.isFinite(v)) return v;
   return Number.isNaN(v) ? "NaN" : v > 0 ? "Infinity" : "-Infinity";
 }
 
-function decodeNumber(v: unknown, where: string): number {
+/** The inverse of `encodeNumber` (also taking Python's "nan", "inf", "-inf", and null for NaN). */
+export function decodeNumber(v: unknown, where: string): number {
   if (typeof v === "number") return v;
   if (v === null) return NaN; // JSON.stringify writes NaN as null
   if (typeof v === "string") {

@@ -16,7 +16,7 @@ export interface FixtureStep {
 
 export interface FixtureCase {
   name: string;
-  optimizer: "SGD" | "Adam" | "AdamW" | "RMSprop";
+  optimizer: "SGD" | "Adam" | "AdamW" | "RMSprop" | "Adadelta";
   kwargs: Record<string, unknown>;
   groups: ({ params: number[] } & Record<string, unknown>)[] | null;
   initial: FixtureTensor[];
@@ -40,7 +40,7 @@ function camelKeys(o: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(o).map(([k, v]) => [snakeToCamel(k), v]));
 }
 
-type AnyOptimizer = optim.SGD | optim.Adam | optim.AdamW | optim.RMSprop;
+type AnyOptimizer = optim.SGD | optim.Adam | optim.AdamW | optim.RMSprop | optim.Adadelta;
 
 /** The Kiln optimizer a fixture case describes, over `params`. */
 export function makeOptimizer(c: FixtureCase, params: Tensor[]): AnyOptimizer {
@@ -49,7 +49,7 @@ export function makeOptimizer(c: FixtureCase, params: Tensor[]): AnyOptimizer {
     c.groups === null
       ? params
       : c.groups.map(({ params: idx, ...rest }) => ({ ...camelKeys(rest), params: idx.map((i) => params[i]!) }));
-  const ctor = { SGD: optim.SGD, Adam: optim.Adam, AdamW: optim.AdamW, RMSprop: optim.RMSprop }[c.optimizer];
+  const ctor = { SGD: optim.SGD, Adam: optim.Adam, AdamW: optim.AdamW, RMSprop: optim.RMSprop, Adadelta: optim.Adadelta }[c.optimizer];
   return new (ctor as new (p: unknown, o: unknown) => AnyOptimizer)(input, options);
 }
 

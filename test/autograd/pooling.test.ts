@@ -106,6 +106,20 @@ describe("pooling checks its arguments with PyTorch's messages", () => {
   }
 });
 
+describe("pooling's own argument checks", () => {
+  it("names a size that is not an int or a pair of ints", () => {
+    const x = Tensor.empty([1, 1, 4, 4]);
+    expect(() => maxPool2d(x, [2, 2, 2] as unknown as IntOrPair)).toThrow("max_pool2d: kernel_size must either be a single int, or a tuple of two ints, got [2,2,2]");
+    expect(() => avgPool2d(x, 2, { stride: 1.5 })).toThrow("avg_pool2d: stride must either be a single int, or a tuple of two ints, got 1.5");
+    expect(() => maxPool1d(Tensor.empty([1, 4]), 2, { padding: 0.5 })).toThrow("max_pool1d(): padding must be an int, got 0.5");
+    expect(() => adaptiveAvgPool2d(x, [2, 2, 2] as unknown as AdaptiveSize)).toThrow("adaptive_avg_pool2d: output_size must be 2");
+  });
+
+  it("refuses integer inputs", () => {
+    expect(() => maxPool2d(Tensor.empty([1, 4, 4], "int64"), 2)).toThrow("max_pool2d: expected a floating point input, got int64");
+  });
+});
+
 describe("pooling gradients against finite differences", () => {
   it("avg_pool2d with padding, ceil_mode and count_include_pad=False", () => {
     gradcheck((x) => avgPool2d(x!, 3, { stride: 2, padding: 1, ceilMode: true, countIncludePad: false }), [sample([1, 2, 6, 7])]);

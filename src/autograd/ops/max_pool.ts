@@ -46,6 +46,9 @@ export function maxPool1d(input: Tensor, kernelSize: number, options: MaxPool1dO
   if (input.ndim !== 2 && input.ndim !== 3) {
     throw new RangeError(`max_pool1d: Expected 2D or 3D (batch mode) tensor with optional 0 dim batch size for input, but got:${formatShape(input.shape)}`);
   }
+  for (const [name, value] of Object.entries({ kernel_size: kernelSize, stride, padding, dilation })) {
+    if (!Number.isInteger(value)) throw new TypeError(`max_pool1d(): ${name} must be an int, got ${value}`);
+  }
   if (!(kernelSize > 0)) throw new RangeError(`max_pool1d() kernel_size must be greater than zero, but got ${kernelSize}`);
   if (!(stride > 0)) throw new RangeError(`max_pool1d() stride must be greater than zero, but got ${stride}`);
   if (!(padding >= 0)) throw new RangeError(`max_pool1d() padding must be non-negative, but got ${padding}`);

@@ -7,14 +7,16 @@ import { addIndent } from "./repr.js";
 export type StateDict = Record<string, Tensor>;
 
 /**
- * The base of every layer, as `torch.nn.Module`: it owns parameters and child modules registered
- * by name, walks them to build dotted state-dict keys, switches train/eval, and prints PyTorch's repr.
+ * The base of every layer, as `torch.nn.Module`: it owns parameters, buffers (state that is saved but
+ * not learned, like batch norm's running statistics) and child modules registered by name, walks
+ * them to build dotted state-dict keys, switches train/eval, and prints PyTorch's repr.
  * Subclasses allocate in the constructor, initialise in `resetParameters()`, compute in `forward`.
  */
 export abstract class Module {
   /** Whether the module is in training mode (dropout active); see `train()` / `eval()`. */
   training = true;
   private readonly parametersByName = new Map<string, Parameter | null>();
+  private readonly buffersByName = new Map<string, Tensor | null>();
   private readonly modulesByName = new Map<string, Module>();
 
   abstract forward(...inputs: Tensor[]): Tensor;
@@ -28,6 +30,15 @@ export abstract class Module {
   protected registerParameter<P extends Parameter | null>(name: string, param: P): P {
     this.parametersByName.set(name, param);
     return param;
+  }
+
+  /**
+   * Registers `tensor` as a persistent buffer under `name`: in the state dict, not among the
+   * parameters (null registers an absent one, like batch norm's statistics when it tracks none).
+   */
+  protected registerBuffer<T extends Tensor | null>(name: string, tensor: T): T {
+    this.buffersByName.set(name, tensor);
+    return tensor;
   }
 
   protected registerModule<M extends Module>(name: string, module: M): M {
@@ -72,19 +83,43 @@ export abstract class Module {
     return this.namedParameters("", recurse).map(([, p]) => p);
   }
 
-  /** Every parameter, by PyTorch's keys, sharing storage with the module (detached). */
+  /** Buffers with dotted names, each listed once even when shared. */
+  namedBuffers(prefix = "", recurse = true): [string, Tensor][] {
+    const out: [string, Tensor][] = [];
+    const seen = new Set<Tensor>();
+    const modules: Iterable<[string, Module]> = recurse ? this.namedModules(prefix) : [[prefix, this]];
+    for (const [path, m] of modules) {
+      for (const [name, b] of m.buffersByName) {
+        if (b === null || seen.has(b)) continue;
+        seen.add(b);
+        out.push([path ? `${path}.${name}` : name, b]);
+      }
+    }
+    return out;
+  }
+
+  buffers(recurse = true): Tensor[] {
+    return this.namedBuffers("", recurse).map(([, b]) => b);
+  }
+
+  /**
+   * Every parameter and buffer by PyTorch's keys, sharing storage with the module (detached): each
+   * module's parameters, then its buffers, then its children's.
+   */
   stateDict(): StateDict {
     const out: StateDict = {};
     for (const [path, m] of this.namedModules()) {
-      for (const [name, p] of m.parametersByName) {
-        if (p !== null) out[path ? `${path}.${name}` : name] = p.detach();
+      for (const entries of [m.parametersByName, m.buffersByName]) {
+        for (const [name, t] of entries) {
+          if (t !== null) out[path ? `${path}.${name}` : name] = t.detach();
+        }
       }
     }
     return out;
   }
 
   /**
-   * Copies `state` into the parameters. With `strict`, every key must match; any missing,
+   * Copies `state` into the parameters and buffers (cast to each one's dtype). With `strict`, every key must match; any missing,
    * unexpected or mis-shaped key is reported by name, and nothing is copied unless all is well.
    */
   loadStateDict(state: StateDict, strict = true): { missingKeys: string[]; unexpectedKeys: string[] } {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import * as nn from "../../src/nn/index.js";
-import { manualSeed, rand, Tensor, tensor } from "../../src/tensor/index.js";
+import { manualSeed, rand, safetensors, Tensor, tensor } from "../../src/tensor/index.js";
 import { noGrad } from "../../src/autograd/index.js";
 import { expectClose } from "../helpers/fixtures.js";
 import { seedMlp } from "../helpers/seed.js";
@@ -136,5 +136,84 @@ describe("layers", () => {
     expect(new nn.Flatten().forward(rand([2, 3, 4])).shape).toEqual([2, 12]);
     const y = new nn.LayerNorm(4).forward(rand([3, 4]));
     expect(Math.abs((y.sum(1).tolist() as number[])[0]!)).toBeLessThan(1e-5);
+  });
+});
+
+/** A module holding a Sequential with a batch norm, as PyTorch names its state: `layers.1.running_mean`. */
+class WithBatchNorm extends nn.Module {
+  readonly layers = this.registerModule("layers", new nn.Sequential(new nn.Linear(4, 3), new nn.BatchNorm1d(3), new nn.ReLU(), new nn.Linear(3, 2)));
+  forward(x: Tensor): Tensor {
+    return this.layers.forward(x);
+  }
+}
+
+/** A module with a buffer of its own, registered as PyTorch's `register_buffer` does. */
+class Counter extends nn.Module {
+  readonly count = this.registerBuffer("count", Tensor.empty([], "int64"));
+  readonly scale = this.registerParameter("scale", new nn.Parameter(tensor([2.5])));
+  readonly absent = this.registerBuffer("absent", null);
+  forward(x: Tensor): Tensor {
+    return x.mul(this.scale);
+  }
+}
+
+describe("buffers", () => {
+  const batch = () => rand([5, 4]);
+
+  it("are in the state dict under PyTorch's keys, after each module's parameters, and not among the parameters", () => {
+    const model = new WithBatchNorm();
+    expect(Object.keys(model.stateDict())).toEqual([
+      "layers.0.weight",
+      "layers.0.bias",
+      "layers.1.weight",
+      "layers.1.bias",
+      "layers.1.running_mean",
+      "layers.1.running_var",
+      "layers.1.num_batches_tracked",
+      "layers.3.weight",
+      "layers.3.bias",
+    ]);
+    expect(model.namedParameters().map(([k]) => k)).not.toContain("layers.1.running_mean");
+    expect(model.namedBuffers().map(([k]) => k)).toEqual(["layers.1.running_mean", "layers.1.running_var", "layers.1.num_batches_tracked"]);
+    expect(model.buffers(false)).toEqual([]);
+  });
+
+  it("of a module's own: registered by name, null ones left out, shared with the state dict", () => {
+    const m = new Counter();
+    expect(Object.keys(m.stateDict())).toEqual(["scale", "count"]);
+    expect(m.parameters()).toEqual([m.scale]);
+    (m.count.data as BigInt64Array)[0] = 7n;
+    expect(m.stateDict()["count"]!.item()).toBe(7);
+  });
+
+  it("load with the parameters, int64 included, and are reported when missing", () => {
+    const trained = new WithBatchNorm();
+    for (let i = 0; i < 3; i++) trained.forward(batch());
+    const fresh = new WithBatchNorm();
+    fresh.loadStateDict(trained.stateDict());
+    const bn = fresh.layers.at(1) as nn.BatchNorm1d;
+    expect(bn.numBatchesTracked!.dtype).toBe("int64");
+    expect(bn.numBatchesTracked!.item()).toBe(3);
+    expect(bn.runningVar!.tolist()).toEqual((trained.layers.at(1) as nn.BatchNorm1d).runningVar!.tolist());
+    const { ["layers.1.num_batches_tracked"]: _dropped, ...missing } = trained.stateDict();
+    expect(() => fresh.loadStateDict(missing)).toThrow('Missing key(s) in state_dict: "layers.1.num_batches_tracked".');
+  });
+
+  it("survive a safetensors round trip with their dtypes (num_batches_tracked as I64)", () => {
+    const trained = new WithBatchNorm();
+    for (let i = 0; i < 2; i++) trained.forward(batch());
+    const file = safetensors.serialize(trained.stateDict());
+    const header = JSON.parse(Buffer.from(file.subarray(8, 8 + Number(new DataView(file.buffer).getBigUint64(0, true)))).toString()) as Record<
+      string,
+      { dtype: string; shape: number[] }
+    >;
+    expect(header["layers.1.num_batches_tracked"]).toMatchObject({ dtype: "I64", shape: [] });
+    const loaded = safetensors.parse(file).tensors;
+    const fresh = new WithBatchNorm().eval();
+    fresh.loadStateDict(loaded);
+    expect((fresh.layers.at(1) as nn.BatchNorm1d).numBatchesTracked!.item()).toBe(2);
+    const x = batch();
+    trained.eval();
+    expect(fresh.forward(x).tolist()).toEqual(trained.forward(x).tolist());
   });
 });

@@ -5,3 +5,8 @@ export * from "./matmul.js";
 export * from "./shape.js";
 export * from "./softmax.js";
 export * from "./layer_norm.js";
+export * from "./max_pool.js";
+export * from "./avg_pool.js";
+export * from "./adaptive_avg_pool.js";
+export * from "./batch_norm.js";
+export type { IntOrPair } from "./pool_geometry.js";

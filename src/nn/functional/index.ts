@@ -1,2 +1,3 @@
 export * from "./activation.js";
 export * from "./loss.js";
+export * from "./pooling.js";

@@ -1,6 +1,6 @@
 import { flatten, layerNorm } from "../../autograd/index.js";
 import { Tensor, bumpVersion, defaultGenerator, type FloatStorage, type Generator } from "../../tensor/index.js";
-import { dropout } from "../functional/activation.js";
+import { dropout, dropout2d } from "../functional/activation.js";
 import { Module } from "../module.js";
 import { Parameter } from "../parameter.js";
 import { pyBool, pyFloat, pyTuple } from "../repr.js";
@@ -32,6 +32,16 @@ export class Dropout extends Module {
 
   override extraRepr(): string {
     return `p=${pyFloat(this.p)}, inplace=False`;
+  }
+}
+
+/**
+ * Zeroes whole channels of [N, C, H, W] (PyTorch's `nn.Dropout2d`). It extends Dropout, where PyTorch
+ * has both extend `_DropoutNd`, so that whatever points Dropout layers at a generator reaches it too.
+ */
+export class Dropout2d extends Dropout {
+  override forward(input: Tensor): Tensor {
+    return dropout2d(input, this.p, this.training, this.generator);
   }
 }
 

@@ -468,6 +468,7 @@ function fuzzSuite(mode: "open" | "keyed", runsPerOp: number, backend: "sqlite" 
         putModelWeights: weights,
         createKey: { role: "read" },
         createTenant: { name: "fuzz-tenant" },
+        updateTenantQuotas: { models: 50, running_jobs: 2 },
       };
       before = await snapshot(t.app, headers, protectedIds);
     }, 120_000);

@@ -5,3 +5,4 @@ export * from "./matmul.js";
 export * from "./shape.js";
 export * from "./softmax.js";
 export * from "./layer_norm.js";
+export * from "./conv.js";

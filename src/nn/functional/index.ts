@@ -1,2 +1,3 @@
 export * from "./activation.js";
 export * from "./loss.js";
+export { conv1d, conv2d, type ConvOptions, type ConvPadding } from "../../autograd/index.js";

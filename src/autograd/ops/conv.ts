@@ -1,4 +1,4 @@
-import { allocate, formatShape, isFloating, kernels, Tensor, type FloatStorage } from "../../tensor/index.js";
+import { allocate, dtypeOfStorage, formatShape, isFloating, kernels, Tensor, type FloatStorage } from "../../tensor/index.js";
 import { record } from "../node.js";
 import { squeeze, unsqueeze } from "./shape.js";
 
@@ -53,6 +53,14 @@ interface Geometry {
   dilationW: number;
   outH: number;
   outW: number;
+  /**
+   * Per kernel row ki, the output rows [rowFirst, rowEnd) whose input row lies inside the image
+   * (the others read padding); likewise per kernel column kj, the output columns.
+   */
+  rowFirst: Int32Array;
+  rowEnd: Int32Array;
+  colFirst: Int32Array;
+  colEnd: Int32Array;
 }
 
 type Name = "conv1d" | "conv2d";
@@ -166,11 +174,33 @@ function plan(
     dilationW: at(dilation, 1, 1),
     outH: 0,
     outW: 0,
+    rowFirst: new Int32Array(0),
+    rowEnd: new Int32Array(0),
+    colFirst: new Int32Array(0),
+    colEnd: new Int32Array(0),
   };
   const outSpatial = padded.map((p, i) => Math.floor((p - dilatedKernel[i]!) / stride[i]!) + 1);
-  geometry.outH = at(outSpatial, 0, 1);
-  geometry.outW = at(outSpatial, 1, 1);
+  const gm = geometry;
+  gm.outH = at(outSpatial, 0, 1);
+  gm.outW = at(outSpatial, 1, 1);
+  [gm.rowFirst, gm.rowEnd] = insideRanges(gm.kernelH, gm.dilationH, gm.padTop, gm.strideH, gm.height, gm.outH);
+  [gm.colFirst, gm.colEnd] = insideRanges(gm.kernelW, gm.dilationW, gm.padLeft, gm.strideW, gm.width, gm.outW);
   return { geometry, outShape: [input.shape[0]!, outChannels, ...outSpatial] };
+}
+
+/**
+ * For each kernel index along one dim, the outputs [first, end) whose input index
+ * o·stride + k·dilation − pad lies in [0, size).
+ */
+function insideRanges(kernel: number, dilation: number, pad: number, stride: number, size: number, out: number): [Int32Array, Int32Array] {
+  const first = new Int32Array(kernel);
+  const end = new Int32Array(kernel);
+  for (let k = 0; k < kernel; k++) {
+    const shift = k * dilation - pad; // input index of output 0
+    first[k] = Math.min(Math.max(Math.ceil(-shift / stride), 0), out);
+    end[k] = Math.min(Math.max(Math.ceil((size - shift) / stride), first[k]!), out);
+  }
+  return [first, end];
 }
 
 /** `value` as one int per spatial dim, checked as PyTorch's `expand_param_if_needed` does. */
@@ -205,49 +235,74 @@ function convolutionOp(input: Tensor, weight: Tensor, bias: Tensor | null, g: Ge
   const dtype = input.dtype;
   const x = input.data as FloatStorage;
   const w = weight.data as FloatStorage;
-  const rows = g.groupChannels * g.kernelH * g.kernelW; // K: one column's length
   const cells = g.outH * g.outW; // L: output positions per channel
-  const inPlane = g.height * g.width;
   const outChannels = g.groupOut * g.groups;
-  const inPlace = readsInPlace(g);
-  const cols = inPlace ? null : (allocate(dtype, rows * cells) as FloatStorage);
   const out = allocate(dtype, g.batch * outChannels * cells) as FloatStorage;
-  const b = bias ? (bias.data as FloatStorage) : null;
-  for (let n = 0; n < g.batch; n++) {
-    for (let grp = 0; grp < g.groups; grp++) {
-      const xOffset = (n * g.groups + grp) * g.groupChannels * inPlane;
-      const outOffset = (n * g.groups + grp) * g.groupOut * cells;
-      if (cols) im2col(x, xOffset, g, cols);
-      if (b) for (let oc = 0; oc < g.groupOut; oc++) out.fill(b[grp * g.groupOut + oc]!, outOffset + oc * cells, outOffset + (oc + 1) * cells);
-      kernels.gemm(g.groupOut, cells, rows, w, grp * g.groupOut * rows, false, cols ?? x, cols ? 0 : xOffset, false, out, outOffset, b !== null);
-    }
-  }
+  if (bias) fillBias(out, bias.data as FloatStorage, g.batch, outChannels, cells);
+  gemmForward(x, w, out, g, bias !== null);
   const inputs = bias ? [input, weight, bias] : [input, weight];
   return record(new Tensor(out, outShape, dtype), "ConvolutionBackward0", inputs, (grad, needs) => {
     const gd = grad.data as FloatStorage;
     const gx = needs[0] ? (allocate(dtype, x.length) as FloatStorage) : null;
     const gw = needs[1] ? (allocate(dtype, w.length) as FloatStorage) : null;
-    const dcols = gx && !inPlace ? (allocate(dtype, rows * cells) as FloatStorage) : null;
-    for (let n = 0; n < g.batch; n++) {
-      for (let grp = 0; grp < g.groups; grp++) {
-        const xOffset = (n * g.groups + grp) * g.groupChannels * inPlane;
-        const gOffset = (n * g.groups + grp) * g.groupOut * cells;
-        const wOffset = grp * g.groupOut * rows;
-        if (gx) {
-          // dcols[K×L] = Wᵀ·G: W stored [groupOut × K]; in place, dX's slice is dcols itself
-          kernels.gemm(rows, cells, g.groupOut, w, wOffset, true, gd, gOffset, false, dcols ?? gx, dcols ? 0 : xOffset, false);
-          if (dcols) col2im(dcols, gx, xOffset, g);
-        }
-        if (gw) {
-          // dW[groupOut×K] += G·colsᵀ: cols stored [K × L]
-          if (cols) im2col(x, xOffset, g, cols);
-          kernels.gemm(g.groupOut, rows, cells, gd, gOffset, false, cols ?? x, cols ? 0 : xOffset, true, gw, wOffset, n > 0);
-        }
-      }
-    }
+    gemmBackward(gd, x, w, gx, gw, g);
     const gb = bias && needs[2] ? biasGrad(gd, g.batch, outChannels, cells, dtype) : null;
     return [gx && new Tensor(gx, input.shape, dtype), gw && new Tensor(gw, weight.shape, dtype), gb];
   });
+}
+
+/** Starts every output plane at its channel's bias. */
+function fillBias(out: FloatStorage, b: FloatStorage, batch: number, channels: number, cells: number): void {
+  for (let n = 0; n < batch; n++) {
+    for (let c = 0; c < channels; c++) {
+      const start = (n * channels + c) * cells;
+      const v = b[c]!;
+      for (let l = start; l < start + cells; l++) out[l] = v;
+    }
+  }
+}
+
+/** out (+)= W·cols per sample and group (accumulating onto the bias when there is one). */
+function gemmForward(x: FloatStorage, w: FloatStorage, out: FloatStorage, g: Geometry, accumulate: boolean): void {
+  const rows = g.groupChannels * g.kernelH * g.kernelW; // K: one column's length
+  const cells = g.outH * g.outW;
+  const inPlace = readsInPlace(g);
+  const cols = inPlace ? null : (allocate(dtypeOfStorage(x), rows * cells) as FloatStorage);
+  for (let n = 0; n < g.batch; n++) {
+    for (let grp = 0; grp < g.groups; grp++) {
+      const xOffset = (n * g.groups + grp) * g.groupChannels * g.height * g.width;
+      const outOffset = (n * g.groups + grp) * g.groupOut * cells;
+      if (cols) im2col(x, xOffset, g, cols);
+      kernels.gemm(g.groupOut, cells, rows, w, grp * g.groupOut * rows, false, cols ?? x, cols ? 0 : xOffset, false, out, outOffset, accumulate);
+    }
+  }
+}
+
+/** The gradients of input (gx) and weight (gw), each when asked for, from the output's gradient gd. */
+function gemmBackward(gd: FloatStorage, x: FloatStorage, w: FloatStorage, gx: FloatStorage | null, gw: FloatStorage | null, g: Geometry): void {
+  const rows = g.groupChannels * g.kernelH * g.kernelW;
+  const cells = g.outH * g.outW;
+  const inPlace = readsInPlace(g);
+  const dtype = dtypeOfStorage(x);
+  const cols = gw && !inPlace ? (allocate(dtype, rows * cells) as FloatStorage) : null;
+  const dcols = gx && !inPlace ? (allocate(dtype, rows * cells) as FloatStorage) : null;
+  for (let n = 0; n < g.batch; n++) {
+    for (let grp = 0; grp < g.groups; grp++) {
+      const xOffset = (n * g.groups + grp) * g.groupChannels * g.height * g.width;
+      const gOffset = (n * g.groups + grp) * g.groupOut * cells;
+      const wOffset = grp * g.groupOut * rows;
+      if (gx) {
+        // dcols[K×L] = Wᵀ·G: W stored [groupOut × K]; in place, dX's slice is dcols itself
+        kernels.gemm(rows, cells, g.groupOut, w, wOffset, true, gd, gOffset, false, dcols ?? gx, dcols ? 0 : xOffset, false);
+        if (dcols) col2im(dcols, gx, xOffset, g);
+      }
+      if (gw) {
+        // dW[groupOut×K] += G·colsᵀ: cols stored [K × L]
+        if (cols) im2col(x, xOffset, g, cols);
+        kernels.gemm(g.groupOut, rows, cells, gd, gOffset, false, cols ?? x, cols ? 0 : xOffset, true, gw, wOffset, n > 0);
+      }
+    }
+  }
 }
 
 /** Σ over samples and positions of the output gradient, per output channel (in doubles). */
@@ -267,43 +322,35 @@ function biasGrad(gd: FloatStorage, batch: number, channels: number, cells: numb
 }
 
 /**
- * The output columns [first, end) of kernel column `kj` whose input column lies inside the
- * image; the others read padding.
- */
-function columnRange(g: Geometry, kj: number): [number, number] {
-  const shift = kj * g.dilationW - g.padLeft; // input column of output column 0
-  const first = Math.min(Math.max(Math.ceil(-shift / g.strideW), 0), g.outW);
-  const end = Math.min(Math.max(Math.ceil((g.width - shift) / g.strideW), first), g.outW);
-  return [first, end];
-}
-
-/**
  * Writes one group's patches of one sample as cols[K × L]: row (c, ki, kj) holds, for each output
  * position, the input element that kernel element meets there (0 in the padding).
  */
 function im2col(x: FloatStorage, xOffset: number, g: Geometry, cols: FloatStorage): void {
-  const { height, width, outH, outW, strideH, strideW } = g;
-  const cells = outH * outW;
+  const { width, outW, strideH, strideW } = g;
+  const cells = g.outH * outW;
   let row = 0;
   for (let c = 0; c < g.groupChannels; c++) {
-    const plane = xOffset + c * height * width;
+    const plane = xOffset + c * g.height * width;
     for (let ki = 0; ki < g.kernelH; ki++) {
       const rowShift = ki * g.dilationH - g.padTop;
+      const r0 = g.rowFirst[ki]!;
+      const r1 = g.rowEnd[ki]!;
       for (let kj = 0; kj < g.kernelW; kj++, row++) {
-        const [first, end] = columnRange(g, kj);
         const colShift = kj * g.dilationW - g.padLeft;
-        for (let oh = 0; oh < outH; oh++) {
-          const dst = row * cells + oh * outW;
-          const ih = oh * strideH + rowShift;
-          if (ih < 0 || ih >= height) {
-            cols.fill(0, dst, dst + outW);
-            continue;
-          }
-          const src = plane + ih * width + colShift;
-          if (first > 0) cols.fill(0, dst, dst + first);
-          for (let ow = first; ow < end; ow++) cols[dst + ow] = x[src + ow * strideW]!;
-          if (end < outW) cols.fill(0, dst + end, dst + outW);
+        const first = g.colFirst[kj]!;
+        const end = g.colEnd[kj]!;
+        const base = row * cells;
+        // plain loops, not fill(): a fill() call costs ~100 ns, more than the short runs it zeroes
+        for (let i = base; i < base + r0 * outW; i++) cols[i] = 0;
+        for (let oh = r0; oh < r1; oh++) {
+          const dst = base + oh * outW;
+          const src = plane + (oh * strideH + rowShift) * width + colShift;
+          for (let ow = 0; ow < first; ow++) cols[dst + ow] = 0;
+          if (strideW === 1) for (let ow = first; ow < end; ow++) cols[dst + ow] = x[src + ow]!;
+          else for (let ow = first; ow < end; ow++) cols[dst + ow] = x[src + ow * strideW]!;
+          for (let ow = end; ow < outW; ow++) cols[dst + ow] = 0;
         }
+        for (let i = base + r1 * outW; i < base + cells; i++) cols[i] = 0;
       }
     }
   }
@@ -311,21 +358,20 @@ function im2col(x: FloatStorage, xOffset: number, g: Geometry, cols: FloatStorag
 
 /** The adjoint of im2col: adds each entry of cols[K × L] into the input element it was read from. */
 function col2im(cols: FloatStorage, dx: FloatStorage, xOffset: number, g: Geometry): void {
-  const { height, width, outH, outW, strideH, strideW } = g;
-  const cells = outH * outW;
+  const { width, outW, strideH, strideW } = g;
+  const cells = g.outH * outW;
   let row = 0;
   for (let c = 0; c < g.groupChannels; c++) {
-    const plane = xOffset + c * height * width;
+    const plane = xOffset + c * g.height * width;
     for (let ki = 0; ki < g.kernelH; ki++) {
       const rowShift = ki * g.dilationH - g.padTop;
       for (let kj = 0; kj < g.kernelW; kj++, row++) {
-        const [first, end] = columnRange(g, kj);
         const colShift = kj * g.dilationW - g.padLeft;
-        for (let oh = 0; oh < outH; oh++) {
-          const ih = oh * strideH + rowShift;
-          if (ih < 0 || ih >= height) continue;
+        const first = g.colFirst[kj]!;
+        const end = g.colEnd[kj]!;
+        for (let oh = g.rowFirst[ki]!; oh < g.rowEnd[ki]!; oh++) {
           const src = row * cells + oh * outW;
-          const dst = plane + ih * width + colShift;
+          const dst = plane + (oh * strideH + rowShift) * width + colShift;
           for (let ow = first; ow < end; ow++) dx[dst + ow * strideW]! += cols[src + ow]!;
         }
       }

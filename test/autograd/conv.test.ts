@@ -114,7 +114,7 @@ describe("conv argument checks", () => {
   it("rejects non-integer arguments", () => {
     const x = Tensor.empty([1, 3, 5, 5]);
     const w = Tensor.empty([8, 3, 3, 3]);
-    expect(() => conv2d(x, w, null, { stride: 1.5 })).toThrow("stride must be integers, got [1.5, 1.5]");
+    expect(() => conv2d(x, w, null, { stride: 1.5 })).toThrow("conv2d: stride must be integers, got [1.5, 1.5]");
     expect(() => conv2d(x, w, null, { groups: 0.5 })).toThrow("conv2d: groups must be an integer, got 0.5");
   });
 });

@@ -99,8 +99,8 @@ function plan(
         `but got weight of size ${formatShape(weight.shape)}`,
     );
   }
-  const stride = expand("stride", options.stride ?? 1, dims);
-  const dilation = expand("dilation", options.dilation ?? 1, dims);
+  const stride = expand(name, "stride", options.stride ?? 1, dims);
+  const dilation = expand(name, "dilation", options.dilation ?? 1, dims);
   const padding = options.padding ?? 0;
   if (typeof padding === "string" && padding !== "same" && padding !== "valid") {
     throw new RangeError(`Invalid padding string: '${padding}'`);
@@ -109,7 +109,7 @@ function plan(
   // "same" splits the total padding d·(k − 1) as PyTorch does: the odd one out goes at the end
   const total = kernel.map((k, i) => (padding === "same" ? dilation[i]! * (k - 1) : 0));
   const before =
-    typeof padding === "string" ? total.map((t) => Math.floor(t / 2)) : expand("padding", padding, dims);
+    typeof padding === "string" ? total.map((t) => Math.floor(t / 2)) : expand(name, "padding", padding, dims);
   const after = typeof padding === "string" ? total.map((t, i) => t - before[i]!) : before;
   if (before.some((p) => p < 0)) throw new RangeError("negative padding is not supported");
   if (stride.some((s) => s <= 0)) throw new RangeError("non-positive stride is not supported");
@@ -123,7 +123,8 @@ function plan(
   const outChannels = weight.shape[0]!;
   if (outChannels % groups !== 0) {
     throw new RangeError(
-      `Given groups=${groups}, expected weight to be divisible by ${groups} at dimension 0, but got weight of size ${formatShape(weight.shape)} instead`,
+      `Given groups=${groups}, expected weight to be divisible by ${groups} at dimension 0, ` +
+        `but got weight of size ${formatShape(weight.shape)} instead`,
     );
   }
   const channels = input.shape[1]!;
@@ -155,36 +156,39 @@ function plan(
   if (bias && bias.dtype !== input.dtype) {
     throw new TypeError(`Input type (${C_TYPE_NAMES[input.dtype]}) and bias type (${C_TYPE_NAMES[bias.dtype]}) should be the same`);
   }
+  const outSpatial = padded.map((p, i) => Math.floor((p - dilatedKernel[i]!) / stride[i]!) + 1);
   // a 1-d convolution is a 2-d one of height 1
-  const at = (xs: readonly number[], i: number, fill: number): number => (dims === 1 ? (i === 0 ? fill : xs[0]!) : xs[i]!);
+  const hw = (xs: readonly number[], fill: number): [number, number] => (dims === 1 ? [fill, xs[0]!] : [xs[0]!, xs[1]!]);
+  const [height, width] = hw(spatial, 1);
+  const [kernelH, kernelW] = hw(kernel, 1);
+  const [strideH, strideW] = hw(stride, 1);
+  const [padTop, padLeft] = hw(before, 0);
+  const [dilationH, dilationW] = hw(dilation, 1);
+  const [outH, outW] = hw(outSpatial, 1);
+  const [rowFirst, rowEnd] = insideRanges(kernelH, dilationH, padTop, strideH, height, outH);
+  const [colFirst, colEnd] = insideRanges(kernelW, dilationW, padLeft, strideW, width, outW);
   const geometry: Geometry = {
     batch: input.shape[0]!,
     groups,
     groupChannels: weight.shape[1]!,
     groupOut: outChannels / groups,
-    height: at(spatial, 0, 1),
-    width: at(spatial, 1, 1),
-    kernelH: at(kernel, 0, 1),
-    kernelW: at(kernel, 1, 1),
-    strideH: at(stride, 0, 1),
-    strideW: at(stride, 1, 1),
-    padTop: at(before, 0, 0),
-    padLeft: at(before, 1, 0),
-    dilationH: at(dilation, 0, 1),
-    dilationW: at(dilation, 1, 1),
-    outH: 0,
-    outW: 0,
-    rowFirst: new Int32Array(0),
-    rowEnd: new Int32Array(0),
-    colFirst: new Int32Array(0),
-    colEnd: new Int32Array(0),
+    height,
+    width,
+    kernelH,
+    kernelW,
+    strideH,
+    strideW,
+    padTop,
+    padLeft,
+    dilationH,
+    dilationW,
+    outH,
+    outW,
+    rowFirst,
+    rowEnd,
+    colFirst,
+    colEnd,
   };
-  const outSpatial = padded.map((p, i) => Math.floor((p - dilatedKernel[i]!) / stride[i]!) + 1);
-  const gm = geometry;
-  gm.outH = at(outSpatial, 0, 1);
-  gm.outW = at(outSpatial, 1, 1);
-  [gm.rowFirst, gm.rowEnd] = insideRanges(gm.kernelH, gm.dilationH, gm.padTop, gm.strideH, gm.height, gm.outH);
-  [gm.colFirst, gm.colEnd] = insideRanges(gm.kernelW, gm.dilationW, gm.padLeft, gm.strideW, gm.width, gm.outW);
   return { geometry, outShape: [input.shape[0]!, outChannels, ...outSpatial] };
 }
 
@@ -204,7 +208,7 @@ function insideRanges(kernel: number, dilation: number, pad: number, stride: num
 }
 
 /** `value` as one int per spatial dim, checked as PyTorch's `expand_param_if_needed` does. */
-function expand(what: string, value: number | readonly number[], dims: number): number[] {
+function expand(name: Name, what: string, value: number | readonly number[], dims: number): number[] {
   const list = typeof value === "number" ? new Array<number>(dims).fill(value) : [...value];
   if (list.length !== dims) {
     throw new RangeError(
@@ -212,7 +216,7 @@ function expand(what: string, value: number | readonly number[], dims: number): 
         `but got ${what}=${formatShape(list)}`,
     );
   }
-  if (!list.every(Number.isInteger)) throw new TypeError(`${what} must be integers, got ${formatShape(list)}`);
+  if (!list.every(Number.isInteger)) throw new TypeError(`${name}: ${what} must be integers, got ${formatShape(list)}`);
   return list;
 }
 
@@ -273,13 +277,21 @@ function gemmForward(x: FloatStorage, w: FloatStorage, out: FloatStorage, g: Geo
       const xOffset = (n * g.groups + grp) * g.groupChannels * g.height * g.width;
       const outOffset = (n * g.groups + grp) * g.groupOut * cells;
       if (cols) im2col(x, xOffset, g, cols);
-      kernels.gemm(g.groupOut, cells, rows, w, grp * g.groupOut * rows, false, cols ?? x, cols ? 0 : xOffset, false, out, outOffset, accumulate);
+      const wOffset = grp * g.groupOut * rows;
+      kernels.gemm(g.groupOut, cells, rows, w, wOffset, false, cols ?? x, cols ? 0 : xOffset, false, out, outOffset, accumulate);
     }
   }
 }
 
 /** The gradients of input (gx) and weight (gw), each when asked for, from the output's gradient gd. */
-function gemmBackward(gd: FloatStorage, x: FloatStorage, w: FloatStorage, gx: FloatStorage | null, gw: FloatStorage | null, g: Geometry): void {
+function gemmBackward(
+  gd: FloatStorage,
+  x: FloatStorage,
+  w: FloatStorage,
+  gx: FloatStorage | null,
+  gw: FloatStorage | null,
+  g: Geometry,
+): void {
   const rows = g.groupChannels * g.kernelH * g.kernelW;
   const cells = g.outH * g.outW;
   const inPlace = readsInPlace(g);

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { conv1d, conv2d, grad, type ConvOptions, type ConvPadding } from "../../src/autograd/index.js";
-import { setGemmBackend, wasmKernel, type GemmBackend } from "../../src/tensor/kernels/gemm.js";
+import { gemmBackend, setGemmBackend, wasmKernel, type GemmBackend } from "../../src/tensor/kernels/gemm.js";
 import { Tensor, type FloatStorage } from "../../src/tensor/index.js";
 import { expectClose, fromRef, loadFixture, type RefTensor } from "../helpers/fixtures.js";
 import { gradcheck, sample } from "../helpers/gradcheck.js";
@@ -42,8 +42,7 @@ const RUNS: { dtype: "float32" | "float64"; backend: GemmBackend }[] = [
   ...(wasmKernel() ? [{ dtype: "float32" as const, backend: "wasm" as const }] : []),
 ];
 
-const initialBackend = setGemmBackend("wasm");
-setGemmBackend(initialBackend);
+const initialBackend = gemmBackend();
 afterEach(() => {
   setGemmBackend(initialBackend);
 });

@@ -1,6 +1,7 @@
 export { Module, type StateDict } from "./module.js";
 export { Parameter } from "./parameter.js";
 export { Linear, type LinearOptions } from "./modules/linear.js";
+export { Conv1d, Conv2d, type ConvModuleOptions, type PaddingMode } from "./modules/conv.js";
 export { ReLU, LeakyReLU, Sigmoid, Tanh, GELU, Softmax, LogSoftmax } from "./modules/activation.js";
 export { Dropout, Dropout2d, Flatten, Identity, LayerNorm, type DropoutOptions, type LayerNormOptions } from "./modules/misc.js";
 export { MaxPool1d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d } from "./modules/pooling.js";

@@ -10,3 +10,4 @@ export * from "./avg_pool.js";
 export * from "./adaptive_avg_pool.js";
 export * from "./batch_norm.js";
 export type { IntOrPair } from "./pool_geometry.js";
+export * from "./conv.js";

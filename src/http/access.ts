@@ -3,9 +3,9 @@
  * is read) authenticates the request and checks the caller's role against it.
  */
 import type { FastifyReply, FastifyRequest } from "fastify";
-import type { OperatorPrincipal, Principal, TenantPrincipal } from "../services/index.js";
+import { UnauthorizedError, type OperatorPrincipal, type Principal, type TenantPrincipal } from "../services/index.js";
 import type { AppContext } from "./context.js";
-import { forbidden } from "./errors.js";
+import { forbidden, tooManyAuthFailures } from "./errors.js";
 
 /**
  * `public`: anyone (health, metrics, the API description). `tenant`: a tenant's key (a read key
@@ -48,7 +48,19 @@ export function accessHook(access: Access, ctx: AppContext): ((request: FastifyR
   if (access === "public") return undefined;
   return async (request, reply) => {
     reply.header("cache-control", "no-store");
-    const principal = await ctx.auth.authenticate(request.headers.authorization);
+    const { authFailures } = ctx;
+    const blockedMs = authFailures.blockedFor(request.ip);
+    if (blockedMs > 0) {
+      const { authFailures: max, windowMs } = ctx.config.rateLimits;
+      throw tooManyAuthFailures(max, windowMs, blockedMs);
+    }
+    let principal: Principal;
+    try {
+      principal = await ctx.auth.authenticate(request.headers.authorization);
+    } catch (error) {
+      if (error instanceof UnauthorizedError) authFailures.failed(request.ip);
+      throw error;
+    }
     request.log = request.log.child(principal.operator ? { operator: true } : { tenantId: principal.tenantId, keyId: principal.keyId });
     checkAccess(access, principal, request.method);
     request.principal = principal;

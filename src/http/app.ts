@@ -6,6 +6,7 @@ import { randomBytes } from "node:crypto";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import { Authenticator } from "../services/index.js";
+import { AuthFailures } from "./auth_failures.js";
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from "fastify";
 import { resolveAuthMode, type ResolvedAuthMode } from "./auth_mode.js";
 import { capConnections, clientErrorHandler, serverTimeouts } from "./connections.js";
@@ -69,7 +70,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const openapi = buildOpenApiDocument(routes, apiInfo);
   const { mode } = authMode ?? (await resolveAuthMode(config, store));
   const auth = new Authenticator(store, { mode, adminKey: config.adminKey, onError: (err) => app.log.error({ err }, "could not record API key uses") });
-  const ctx: AppContext = { ...services, auth, metrics, openapi, readiness };
+  const { authFailures: maxAuthFailures, windowMs } = config.rateLimits;
+  const authFailures = new AuthFailures({ max: maxAuthFailures, windowMs });
+  const ctx: AppContext = { ...services, auth, authFailures, metrics, openapi, readiness };
 
   const app = Fastify({
     ...(loggerInstance ? { loggerInstance } : { logger: { level: config.logLevel, ...logger } }),

@@ -113,6 +113,11 @@ export const RateLimits = z.object({
   train: int(0).default(60),
   /** POST /v1/models/{id}/predict: the hot path, bounded per request by maxPredictWork. */
   predict: int(0).default(6000),
+  /**
+   * Failed authentications (401s) per client address: past it, that address gets 429 on keyed
+   * routes until the window ends, before any key is looked up (counted per process).
+   */
+  authFailures: int(0).default(60),
   windowMs: int(1000, 86_400_000).default(60_000),
 });
 
@@ -224,6 +229,7 @@ export const ENV_VARS = {
   KILN_RATE_LIMIT_WRITE: ["rateLimits", "write"],
   KILN_RATE_LIMIT_TRAIN: ["rateLimits", "train"],
   KILN_RATE_LIMIT_PREDICT: ["rateLimits", "predict"],
+  KILN_RATE_LIMIT_AUTH_FAILURES: ["rateLimits", "authFailures"],
   KILN_RATE_LIMIT_WINDOW_MS: ["rateLimits", "windowMs"],
   KILN_QUOTA_MODELS: ["quotas", "models"],
   KILN_QUOTA_DATASETS: ["quotas", "datasets"],

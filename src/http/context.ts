@@ -1,6 +1,7 @@
 /**
  * What route handlers can use (`req.ctx`), built once by buildApp from its dependencies.
  */
+import type { AuthFailures } from "./auth_failures.js";
 import type { Authenticator, IngestPool, JobManager, ModelService, TenantQuotas } from "../services/index.js";
 import type { Store } from "../store/store.js";
 import type { Config } from "./config.js";
@@ -18,7 +19,7 @@ export interface Services {
   jobs: JobManager;
   /** Parses request bodies (datasets, weights) on worker threads. */
   ingest: IngestPool;
-  /** Each tenant's stored quotas and use (the event streams' quota is config.quotas.eventStreams, see sse.ts). */
+  /** Each tenant's quota limits (its own, or the service's defaults) and use. */
   quotas: TenantQuotas;
 }
 
@@ -26,6 +27,8 @@ export interface Services {
 export interface AppContext extends Services {
   /** Who calls each request (keys mode), or the default tenant for all (open mode). */
   auth: Authenticator;
+  /** Failed authentications per client address (OWASP API2). */
+  authFailures: AuthFailures;
   metrics: Metrics;
   /** The OpenAPI document of the app's routes (served at /openapi.json and /docs). */
   openapi: OpenApiDocument;

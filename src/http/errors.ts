@@ -122,6 +122,14 @@ export const rateLimited = (budget: string, max: number, windowMs: number, ttlMs
   });
 };
 
+/** A 429 for an address that failed to authenticate too often (see auth_failures.ts). */
+export const tooManyAuthFailures = (max: number, windowMs: number, waitMs: number): ApiError => {
+  const retryAfter = Math.max(1, Math.ceil(waitMs / 1000));
+  return new ApiError("rate_limited", `${max} failed authentications from this address in ${windowMs / 1000} s; retry in ${retryAfter} s`, {
+    headers: { "retry-after": String(retryAfter) },
+  });
+};
+
 export const unavailable = (message?: string, retryAfterSeconds?: number): ApiError =>
   new ApiError("unavailable", message, retryAfterSeconds ? { headers: { "retry-after": String(retryAfterSeconds) } } : {});
 

@@ -31,7 +31,7 @@ describe("loadConfig", () => {
         maxConnections: 1000,
         maxEventStreams: 500,
       },
-      rateLimits: { read: 600, write: 120, train: 60, predict: 6000, windowMs: 60_000 },
+      rateLimits: { read: 600, write: 120, train: 60, predict: 6000, authFailures: 60, windowMs: 60_000 },
       quotas: { models: 1000, datasets: 1000, bytes: 10 * 1024 ** 3, queuedJobs: 100, runningJobs: 16, eventStreams: 500 },
       timeouts: { headersMs: 30_000, requestMs: 120_000, keepAliveMs: 72_000 },
     });
@@ -73,6 +73,7 @@ describe("loadConfig", () => {
       KILN_RATE_LIMIT_WRITE: "0",
       KILN_RATE_LIMIT_TRAIN: "2",
       KILN_RATE_LIMIT_PREDICT: "100",
+      KILN_RATE_LIMIT_AUTH_FAILURES: "7",
       KILN_RATE_LIMIT_WINDOW_MS: "5000",
       KILN_QUOTA_MODELS: "5",
       KILN_QUOTA_DATASETS: "6",
@@ -111,7 +112,7 @@ describe("loadConfig", () => {
         maxConnections: 10,
         maxEventStreams: 20,
       },
-      rateLimits: { read: 10, write: 0, train: 2, predict: 100, windowMs: 5000 },
+      rateLimits: { read: 10, write: 0, train: 2, predict: 100, authFailures: 7, windowMs: 5000 },
       quotas: { models: 5, datasets: 6, bytes: 1_000_000, queuedJobs: 3, runningJobs: 2, eventStreams: 4 },
       timeouts: { headersMs: 2000, requestMs: 4000, keepAliveMs: 1000 },
     });

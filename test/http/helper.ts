@@ -50,7 +50,7 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
   const namespace = backend === "scale-out" ? scaleOutNamespace("kiln_http") : null;
   const shared = namespace && { databaseUrl: TEST_DATABASE_URL, databaseSchema: namespace.schema, redisUrl: TEST_REDIS_URL, queueName: namespace.queueName };
   // rate limits off, as for server processes (see server_process.ts)
-  const rateLimits = { read: 0, write: 0, train: 0, predict: 0 };
+  const rateLimits = { read: 0, write: 0, train: 0, predict: 0, authFailures: 0 };
   const config = Config.parse({ logLevel: "silent", dataDir, workers: 1, rateLimits, ...shared, ...overrides });
   const store = shared ? await PostgresStore.open({ url: shared.databaseUrl, schema: shared.databaseSchema }) : SqliteStore.open({ path: join(dataDir, "kiln.db") });
   const services = await startServices(store, config);

@@ -115,6 +115,27 @@ describe("a service with small rate limits (keys mode)", () => {
   }, 60_000);
 });
 
+describe("failed authentications per client address", () => {
+  it("answers an address past its failures 429 before looking at any key, valid ones too, until the window ends", async () => {
+    const server = await startServer({ dataDir: dataDir(), env: { KILN_ADMIN_KEY: ADMIN_KEY, ...LIMITS, KILN_RATE_LIMIT_AUTH_FAILURES: "3" } });
+    const api = request(server.baseUrl);
+    // successes do not count
+    for (let i = 0; i < 4; i++) expect((await api.get("/v1/tenants").set(bearer(ADMIN_KEY))).status).toBe(200);
+    for (const key of ["kiln_wrong_key", "nonsense", `kiln_${"a".repeat(12)}_${"b".repeat(32)}`]) {
+      expect((await api.get("/v1/models").set(bearer(key))).status).toBe(401);
+    }
+    const refused = await api.get("/v1/models").set(bearer("kiln_fourth_try"));
+    expect(refused.status).toBe(429);
+    expect(refused.body.error.code).toBe("rate_limited");
+    expect(refused.body.error.message).toContain("3 failed authentications from this address in 3 s");
+    expect(Number(refused.headers["retry-after"])).toBeGreaterThanOrEqual(1);
+    // the valid operator key is refused too while the address is blocked; public routes are not
+    expect((await api.get("/v1/tenants").set(bearer(ADMIN_KEY))).status).toBe(429);
+    expect((await api.get("/healthz")).status).toBe(200);
+    await untilPasses(() => api.get("/v1/tenants").set(bearer(ADMIN_KEY)));
+  }, 60_000);
+});
+
 const servicesUp = (await postgresAvailable()) && (await redisAvailable());
 
 describe.skipIf(!servicesUp)("two processes sharing Redis", () => {

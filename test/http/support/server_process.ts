@@ -47,7 +47,7 @@ export interface Exit {
 
 const live = new Set<ServerProcess>();
 
-const RATE_LIMITS_OFF = { KILN_RATE_LIMIT_READ: "0", KILN_RATE_LIMIT_WRITE: "0", KILN_RATE_LIMIT_TRAIN: "0", KILN_RATE_LIMIT_PREDICT: "0" };
+const RATE_LIMITS_OFF = { KILN_RATE_LIMIT_READ: "0", KILN_RATE_LIMIT_WRITE: "0", KILN_RATE_LIMIT_TRAIN: "0", KILN_RATE_LIMIT_PREDICT: "0", KILN_RATE_LIMIT_AUTH_FAILURES: "0" };
 
 /** One server process. Its stdout (pino's JSON lines) is kept in `logs`, its stderr in `stderr`. */
 export class ServerProcess {

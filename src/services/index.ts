@@ -12,7 +12,7 @@ export { JobEventFeed, EVENT_PAGE, type JobEventSource } from "./event_feed.js";
 export { EventRetention, type EventRetentionOptions } from "./event_retention.js";
 export { NotFoundError, QueueFullError, ConflictError, BodyTooHeavyError, ParsersBusyError, UnauthorizedError, QuotaExceededError, QUOTA_NAMES, type QuotaName } from "./errors.js";
 export { TenantQuotas, type QuotaLimits, type QuotaOverrides } from "./quotas.js";
-export { owned, ownCursor } from "./ownership.js";
+export { owned } from "./ownership.js";
 export { Authenticator, OPEN_PRINCIPAL, type AuthMode, type OperatorPrincipal, type Principal, type TenantPrincipal } from "./auth.js";
 export { createKey, listKeys, revokeKey, type NewKeyRequest } from "./keys.js";
 export { createTenant } from "./tenants.js";

@@ -7,7 +7,6 @@ import { randomUUID } from "node:crypto";
 import type { ApiKeyRecord, KeyRole, ListOptions, Page, Store } from "../store/index.js";
 import { NotFoundError } from "./errors.js";
 import { generateKey } from "./key_format.js";
-import { ownCursor } from "./ownership.js";
 
 export interface NewKeyRequest {
   tenantId: string;
@@ -39,7 +38,6 @@ export async function createKey(store: Store, request: NewKeyRequest): Promise<{
 /** Keys in creation order: the tenant's, or every tenant's when `tenantId` is null. */
 export async function listKeys(store: Store, tenantId: string | null, page: Omit<ListOptions, "tenantId">): Promise<Page<ApiKeyRecord>> {
   if (tenantId === null) return store.listApiKeys(page);
-  await ownCursor(page.after, tenantId, (id) => store.getApiKey(id));
   return store.listApiKeys({ ...page, tenantId });
 }
 

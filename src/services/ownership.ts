@@ -1,4 +1,3 @@
-import { StoreCursorError } from "../store/index.js";
 import { NotFoundError } from "./errors.js";
 
 /**
@@ -15,18 +14,4 @@ export function owned<T extends { tenantId: string }>(
 ): T {
   if (record === null || record.tenantId !== tenantId) throw new NotFoundError(resource, id, field);
   return record;
-}
-
-/**
- * Refuses a listing's `after` cursor that is another tenant's item as an unknown cursor is refused
- * (the store takes any item as a cursor), so that listings tell nothing of other tenants' ids.
- */
-export async function ownCursor(
-  after: string | undefined,
-  tenantId: string,
-  lookup: (id: string) => Promise<{ tenantId: string } | null>,
-): Promise<void> {
-  if (after === undefined) return;
-  const item = await lookup(after);
-  if (item !== null && item.tenantId !== tenantId) throw new StoreCursorError(after);
 }

@@ -186,11 +186,12 @@ async function setWeights(
   return row.version + 1;
 }
 
-/** Remembers a deleted model's or dataset's seq, so a cursor naming it still continues in place. */
-async function rememberDeleted(db: Db, kind: "model" | "dataset", id: string, seq: number): Promise<void> {
+/** Remembers a deleted model's or dataset's seq and tenant, so a cursor naming it still continues in place. */
+async function rememberDeleted(db: Db, kind: "model" | "dataset", id: string, row: { seq: number; tenantId: string }): Promise<void> {
   await db.query(
-    `INSERT INTO deleted_rows (kind, id, seq) VALUES ($1, $2, $3) ON CONFLICT (kind, id) DO UPDATE SET seq = excluded.seq`,
-    [kind, id, seq],
+    `INSERT INTO deleted_rows (kind, id, seq, tenant_id) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (kind, id) DO UPDATE SET seq = excluded.seq, tenant_id = excluded.tenant_id`,
+    [kind, id, row.seq, row.tenantId],
   );
 }
 
@@ -267,18 +268,20 @@ export class PostgresStore implements Store {
   }
 
   /**
-   * The seq after which a listing continues, whichever tenant the item is of; a deleted model's or
-   * dataset's is remembered.
+   * The seq after which a listing continues; a deleted model's or dataset's is remembered. With
+   * `tenantId`, an item of another tenant is refused as one that never existed (a deleted row
+   * from before deleted_rows kept tenants has none, and continues for any).
    */
-  private async cursorSeq(kind: keyof typeof TABLES, after: string | undefined): Promise<number> {
+  private async cursorSeq(kind: keyof typeof TABLES, after: string | undefined, tenantId?: string): Promise<number> {
     if (after === undefined) return 0;
+    const tenant = kind === "tenant" ? "NULL::text" : "tenant_id";
     const sql =
       kind === "model" || kind === "dataset"
-        ? `SELECT COALESCE((SELECT seq FROM ${TABLES[kind]} WHERE id = $1),
-             (SELECT seq FROM deleted_rows WHERE kind = '${kind}' AND id = $1)) AS seq`
-        : `SELECT seq FROM ${TABLES[kind]} WHERE id = $1`;
-    const row = await one<{ seq: number | null }>(this.pool, sql, [after]);
-    if (row?.seq == null) throw new StoreCursorError(after);
+        ? `SELECT seq, tenant_id AS "tenantId" FROM ${TABLES[kind]} WHERE id = $1
+           UNION ALL SELECT seq, tenant_id FROM deleted_rows WHERE kind = '${kind}' AND id = $1 LIMIT 1`
+        : `SELECT seq, ${tenant} AS "tenantId" FROM ${TABLES[kind]} WHERE id = $1`;
+    const row = await one<{ seq: number; tenantId: string | null }>(this.pool, sql, [after]);
+    if (!row || (tenantId !== undefined && row.tenantId !== null && row.tenantId !== tenantId)) throw new StoreCursorError(after);
     return row.seq;
   }
 
@@ -293,7 +296,7 @@ export class PostgresStore implements Store {
     options: ListOptions & { status?: JobStatus[] },
   ): Promise<Page<T>> {
     const limit = clampLimit(options.limit);
-    const after = await this.cursorSeq(kind, options.after);
+    const after = await this.cursorSeq(kind, options.after, options.tenantId);
     const values: unknown[] = [after, limit + 1, options.tenantId ?? null];
     let where = `($3::text IS NULL OR tenant_id = $3)`;
     if (kind === "job") {
@@ -331,13 +334,13 @@ export class PostgresStore implements Store {
 
   async deleteModel(id: string): Promise<boolean> {
     return this.transaction(async (db) => {
-      const row = await one<{ seq: number }>(db, `SELECT seq FROM models WHERE id = $1 FOR UPDATE`, [id]);
+      const row = await one<{ seq: number; tenantId: string }>(db, `SELECT seq, tenant_id AS "tenantId" FROM models WHERE id = $1 FOR UPDATE`, [id]);
       if (!row) return false;
       if (await one(db, `SELECT 1 FROM jobs WHERE model_id = $1 AND ${ACTIVE} LIMIT 1`, [id])) {
         throw new StoreConflictError(`model ${id} is used by a queued or running job`, "model_in_use");
       }
       await db.query(`DELETE FROM models WHERE id = $1`, [id]);
-      await rememberDeleted(db, "model", id, row.seq);
+      await rememberDeleted(db, "model", id, row);
       return true;
     });
   }
@@ -377,7 +380,7 @@ export class PostgresStore implements Store {
 
   async deleteDataset(id: string): Promise<boolean> {
     return this.transaction(async (db) => {
-      const row = await one<{ seq: number }>(db, `SELECT seq FROM datasets WHERE id = $1 FOR UPDATE`, [id]);
+      const row = await one<{ seq: number; tenantId: string }>(db, `SELECT seq, tenant_id AS "tenantId" FROM datasets WHERE id = $1 FOR UPDATE`, [id]);
       if (!row) return false;
       const inUse = await one(
         db,
@@ -389,7 +392,7 @@ export class PostgresStore implements Store {
       );
       if (inUse) throw new StoreConflictError(`dataset ${id} is used by a queued or running job`, "dataset_in_use");
       await db.query(`DELETE FROM datasets WHERE id = $1`, [id]);
-      await rememberDeleted(db, "dataset", id, row.seq);
+      await rememberDeleted(db, "dataset", id, row);
       return true;
     });
   }

@@ -155,6 +155,10 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (tenant_id, name)
   );
   `,
+  // 5 -> 6: as SQLite's 6 -> 7, a deleted model's or dataset's tenant (NULL for earlier rows).
+  `
+  ALTER TABLE deleted_rows ADD COLUMN tenant_id text;
+  `,
 ];
 
 /** The schema version this code writes and expects. */

@@ -136,9 +136,9 @@ function setWeights(
   return row.version + 1;
 }
 
-/** Remembers a deleted model's or dataset's seq, so a cursor naming it still continues in place. */
-function rememberDeleted(s: Statements, kind: "model" | "dataset", id: string, seq: number): void {
-  s.insertDeleted.run(kind, id, seq);
+/** Remembers a deleted model's or dataset's seq and tenant, so a cursor naming it still continues in place. */
+function rememberDeleted(s: Statements, kind: "model" | "dataset", id: string, row: { seq: number; tenantId: string }): void {
+  s.insertDeleted.run(kind, id, row.seq, row.tenantId);
 }
 
 /** The statements of a listing, with and without a tenant filter (see `listing`). */
@@ -212,15 +212,14 @@ export class SqliteStore implements Store {
   }
 
   /**
-   * The seq after which a listing continues, whichever tenant the item is of; a deleted model's or
-   * dataset's is remembered.
+   * The seq after which a listing continues; a deleted model's or dataset's is remembered. With
+   * `tenantId`, an item of another tenant is refused as one that never existed.
    */
-  private cursorSeq(kind: "model" | "dataset" | "job" | "tenant" | "apiKey", after: string | undefined): number {
+  private cursorSeq(kind: "model" | "dataset" | "job" | "tenant" | "apiKey", after: string | undefined, tenantId?: string): number {
     if (after === undefined) return 0;
     const { s } = this;
-    const live = s.seqOf[kind].get(after);
-    const row = live ?? (kind === "model" || kind === "dataset" ? s.deletedSeq.get(kind, after) : undefined);
-    if (!row) throw new StoreCursorError(after);
+    const row = kind === "tenant" ? s.seqOf.tenant.get(after) : (s.cursorOf[kind].get(after) ?? (kind === "model" || kind === "dataset" ? s.deletedCursor.get(kind, after) : undefined));
+    if (!row || (tenantId !== undefined && "tenantId" in row && row.tenantId !== null && row.tenantId !== tenantId)) throw new StoreCursorError(after);
     return row.seq;
   }
 
@@ -234,7 +233,7 @@ export class SqliteStore implements Store {
   ): Page<T> {
     return this.snapshot(() => {
       const limit = clampLimit(options.limit);
-      const after = this.cursorSeq(kind, options.after);
+      const after = this.cursorSeq(kind, options.after, options.tenantId);
       return page(listRows(list, options.tenantId, params, after, limit + 1), limit, fromRow);
     });
   }
@@ -266,13 +265,13 @@ export class SqliteStore implements Store {
   async deleteModel(id: string): Promise<boolean> {
     const { s } = this;
     return this.transaction(() => {
-      const row = s.seqOf.model.get(id);
+      const row = s.cursorOf.model.get(id);
       if (!row) return false;
       if (s.modelInUse.get(id)) {
         throw new StoreConflictError(`model ${id} is used by a queued or running job`, "model_in_use");
       }
       s.deleteModel.run(id);
-      rememberDeleted(s, "model", id, row.seq);
+      rememberDeleted(s, "model", id, row);
       return true;
     });
   }
@@ -313,13 +312,13 @@ export class SqliteStore implements Store {
   async deleteDataset(id: string): Promise<boolean> {
     const { s } = this;
     return this.transaction(() => {
-      const row = s.seqOf.dataset.get(id);
+      const row = s.cursorOf.dataset.get(id);
       if (!row) return false;
       if (s.datasetInUse.get({ id })) {
         throw new StoreConflictError(`dataset ${id} is used by a queued or running job`, "dataset_in_use");
       }
       s.deleteDataset.run(id);
-      rememberDeleted(s, "dataset", id, row.seq);
+      rememberDeleted(s, "dataset", id, row);
       return true;
     });
   }
@@ -581,9 +580,13 @@ function prepareStatements(db: Database.Database) {
   const seq = (table: string) => db.prepare<[string], { seq: number }>(`SELECT seq FROM ${table} WHERE id = ?`);
   /** An item's seq by its id, for each kind a listing's `after` names. */
   const seqOf = { model: seq("models"), dataset: seq("datasets"), job: seq("jobs"), tenant: seq("tenants"), apiKey: seq("api_keys") };
+  const cursor = (table: string) => db.prepare<[string], { seq: number; tenantId: string }>(`SELECT seq, tenant_id AS tenantId FROM ${table} WHERE id = ?`);
+  /** A tenant's item's seq and tenant by its id, for a listing's `after`. */
+  const cursorOf = { model: cursor("models"), dataset: cursor("datasets"), job: cursor("jobs"), apiKey: cursor("api_keys") };
   return {
     ping: db.prepare<[], { ok: number }>(`SELECT 1 AS ok`),
     seqOf,
+    cursorOf,
 
     // inserts bind a row's values in its column list's order (columns.ts)
     insertModel: db.prepare<unknown[]>(insertInto("models", MODEL_COLUMNS, param)),
@@ -617,11 +620,12 @@ function prepareStatements(db: Database.Database) {
     ),
     deleteDataset: db.prepare<[string]>(`DELETE FROM datasets WHERE id = ?`),
 
-    insertDeleted: db.prepare<["model" | "dataset", string, number]>(
-      `INSERT OR REPLACE INTO deleted_rows (kind, id, seq) VALUES (?, ?, ?)`,
+    insertDeleted: db.prepare<["model" | "dataset", string, number, string]>(
+      `INSERT OR REPLACE INTO deleted_rows (kind, id, seq, tenant_id) VALUES (?, ?, ?, ?)`,
     ),
-    deletedSeq: db.prepare<["model" | "dataset", string], { seq: number }>(
-      `SELECT seq FROM deleted_rows WHERE kind = ? AND id = ?`,
+    // tenantId is null for rows deleted before deleted_rows kept it
+    deletedCursor: db.prepare<["model" | "dataset", string], { seq: number; tenantId: string | null }>(
+      `SELECT seq, tenant_id AS tenantId FROM deleted_rows WHERE kind = ? AND id = ?`,
     ),
 
     insertJob: db.prepare<unknown[]>(insertInto("jobs", JOB_COLUMNS, param)),

@@ -212,6 +212,11 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (tenant_id, name)
   ) STRICT;
   `,
+  // 6 -> 7: a deleted model's or dataset's tenant, so that a listing refuses it as another
+  // tenant's cursor. Rows deleted before this migration keep NULL: any tenant may continue there.
+  `
+  ALTER TABLE deleted_rows ADD COLUMN tenant_id TEXT;
+  `,
 ];
 
 /** The schema version this code writes and expects. */

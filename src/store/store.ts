@@ -61,10 +61,9 @@ export class StoreConflictError extends Error {
  * Rules for listings: `limit` defaults to PAGE_LIMITS.default and is clamped to [1, PAGE_LIMITS.max];
  * an `after` naming a deleted model or dataset still continues at its place; an `after` that never
  * existed throws StoreCursorError (a RangeError). `listJobs({ status: [] })` matches nothing, like
- * `countJobs([])` counts nothing. With `tenantId`, a listing holds that tenant's items only; its
- * `after` is positional like any other: an item of another tenant continues the page at that
- * item's place in creation order (the store does not own access control: the service checks whose
- * cursor it passes on).
+ * `countJobs([])` counts nothing. With `tenantId`, a listing holds that tenant's items only, and
+ * an `after` naming another tenant's item (live or deleted) throws StoreCursorError as one that
+ * never existed: a listing tells nothing of other tenants' ids.
  *
  * Tenants and API keys are never deleted (a key is revoked instead). Timestamps compared by the
  * store (a key's expiry, its last use) are the records' ISO-8601 UTC strings, which compare as text.

@@ -6,6 +6,7 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { StoreConflictError, type Store } from "../../src/store/store.js";
+import { StoreCursorError } from "../../src/store/common.js";
 import { DEFAULT_TENANT, type ApiKeyRecord, type JobRecord, type TenantRecord } from "../../src/store/types.js";
 import { sampleDataset, sampleJob, sampleModel, statusEvent, timestamp } from "./contract.js";
 
@@ -107,7 +108,7 @@ export function tenantContract(current: () => Store): void {
       expect((await store.listJobs({ tenantId: "ten_nobody" })).items).toEqual([]);
     });
 
-    it("pages through a tenant's items, and an `after` of another tenant's item continues at its place", async () => {
+    it("pages through a tenant's items, and refuses an `after` of another tenant's item, live or deleted, as one that never existed", async () => {
       const store = current();
       const [a, b] = await twoTenants();
       const made: Awaited<ReturnType<typeof tenantJob>>[] = [];
@@ -120,13 +121,19 @@ export function tenantContract(current: () => Store): void {
       const rest = await store.listModels({ tenantId: a.id, limit: 2, after: first.nextCursor! });
       expect(rest).toMatchObject({ nextCursor: null });
       expect(rest.items.map((m) => m.id)).toEqual(ids(a).slice(2));
-      // b's second model was created after a's second: a's items after it are a's third only
-      const afterB = await store.listModels({ tenantId: a.id, after: ids(b)[1]! });
-      expect(afterB.items.map((m) => m.id)).toEqual([ids(a)[2]]);
-      const jobsAfterB = await store.listJobs({ tenantId: a.id, after: made[1]!.job.id });
-      expect(jobsAfterB.items.map((j) => j.id)).toEqual([made[2]!.job.id, made[4]!.job.id]);
-      const datasetsAfterB = await store.listDatasets({ tenantId: a.id, after: made[3]!.dataset.id });
-      expect(datasetsAfterB.items.map((d) => d.id)).toEqual([made[4]!.dataset.id]);
+
+      const refused = (list: Promise<unknown>) => expect(list).rejects.toBeInstanceOf(StoreCursorError);
+      await refused(store.listModels({ tenantId: a.id, after: ids(b)[1]! }));
+      await refused(store.listJobs({ tenantId: a.id, after: made[1]!.job.id }));
+      await refused(store.listDatasets({ tenantId: a.id, after: made[3]!.dataset.id }));
+      // without a tenant (the service's own listings) any item is a cursor
+      expect((await store.listModels({ after: ids(b)[1]! })).items.map((m) => m.id)).toEqual([made[4]!.model.id]);
+
+      // a deleted item stays its tenant's cursor, and no other tenant's
+      await store.finishJob(made[3]!.job.id, { status: "cancelled", metrics: {}, error: null, finishedAt: timestamp() }, []);
+      expect(await store.deleteDataset(made[3]!.dataset.id)).toBe(true);
+      expect((await store.listDatasets({ tenantId: b.id, after: made[3]!.dataset.id })).items).toEqual([]);
+      await refused(store.listDatasets({ tenantId: a.id, after: made[3]!.dataset.id }));
     });
 
     it("filters jobs by tenant and status together, and counts a tenant's jobs", async () => {

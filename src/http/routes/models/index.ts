@@ -1,4 +1,4 @@
-import { modelView, ModelView, ownCursor } from "../../../services/index.js";
+import { modelView, ModelView } from "../../../services/index.js";
 import { ModelSpec } from "../../../schema/index.js";
 import { unprocessable } from "../../errors.js";
 import { defineRoute, type RouteDef } from "../../route.js";
@@ -34,7 +34,6 @@ const listModels = defineRoute({
   query: PageQuery,
   responses: { 200: { description: "A page of models", schema: pageOf(ModelView) } },
   handler: async ({ query, ctx, principal }) => {
-    await ownCursor(query.after, principal.tenantId, (id) => ctx.store.getModelSummary(id));
     const page = await ctx.store.listModels({ ...query, tenantId: principal.tenantId });
     return pageView(page, modelView);
   },

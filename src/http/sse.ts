@@ -95,7 +95,7 @@ function formatEvent({ id, event, data }: SseEvent): string {
 }
 
 /**
- * Starts an event stream as the reply: status 200, `content-type: text/event-stream`, no caching
+ * Starts an event stream as the reply: status 200, `content-type: text/event-stream`, no storing by caches (a tenant's events)
  * or proxy buffering, then `retry:`. The handler returns `reply` and keeps writing until done.
  * Throws (before it starts anything) when the tenant's `maxStreams` or the server's are open already.
  */
@@ -234,7 +234,7 @@ export function startSse(request: FastifyRequest, reply: FastifyReply, options: 
   reply
     .code(200)
     .header("content-type", "text/event-stream; charset=utf-8")
-    .header("cache-control", "no-cache, no-transform")
+    .header("cache-control", "no-store, no-transform")
     .header("connection", "keep-alive")
     .header("x-accel-buffering", "no")
     .send(body);

@@ -171,7 +171,7 @@ describe("server-sent events", () => {
     const res = await fetch(`${base}/test/events`);
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toBe("text/event-stream; charset=utf-8");
-    expect(res.headers.get("cache-control")).toBe("no-cache, no-transform");
+    expect(res.headers.get("cache-control")).toBe("no-store, no-transform");
     expect(res.headers.get("x-request-id")).toMatch(/^req_/);
     const text = await read(res);
     expect(parse(text)).toEqual([

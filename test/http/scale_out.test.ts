@@ -16,7 +16,7 @@ import { serverProcessScope } from "./support/scope.js";
 import { dataset, jobSpec, MODEL } from "./support/training.js";
 import { freePort, startServer, type ServerProcess } from "./support/server_process.js";
 
-const TIMEOUT_MS = 60_000;
+const TIMEOUT_MS = 180_000;
 /** The queue lock of the trainers that the fencing test stops: short, so that the other takes over soon. */
 const FENCE_LOCK_MS = 2000;
 const servicesUp = (await postgresAvailable()) && (await redisAvailable());

@@ -85,7 +85,7 @@ export class Api {
   async waitForJob(
     id: string,
     until: (job: JobLike) => boolean = (job) => !["queued", "running"].includes(job.status),
-    timeoutMs = 25_000,
+    timeoutMs = 120_000,
   ): Promise<JobLike> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {

@@ -39,7 +39,8 @@ const lr = () => z.number().gt(0).describe("Learning rate, > 0.");
 const lrDefault = (fallback: number) => z.number().gt(0).default(fallback).describe(`Learning rate, > 0 (default ${fallback}).`);
 const weightDecay = (fallback: number) =>
   z.number().min(0).default(fallback).describe(`Weight decay, ≥ 0 (default ${fallback}).`);
-const eps = () => z.number().gt(0).default(1e-8).describe("Added to the denominator for numerical stability, > 0 (default 1e-8).");
+const eps = (fallback = 1e-8) =>
+  z.number().gt(0).default(fallback).describe(`Added to the denominator for numerical stability, > 0 (default ${fallback}).`);
 const momentum = () => z.number().min(0).default(0).describe("Momentum factor, ≥ 0 (default 0).");
 
 export const SGDSpec = optimizerSchema("SGD", "torch.optim.SGD.", {
@@ -81,6 +82,14 @@ export const RMSpropSpec = optimizerSchema("RMSprop", "torch.optim.RMSprop.", {
 });
 export type RMSpropSpec = z.infer<typeof RMSpropSpec>;
 
+export const AdadeltaSpec = optimizerSchema("Adadelta", "torch.optim.Adadelta.", {
+  lr: lrDefault(1.0),
+  rho: z.number().min(0).max(1).default(0.9).describe("Decay rate of the running averages of the squared gradient and update, in [0, 1] (default 0.9)."),
+  eps: eps(1e-6),
+  weight_decay: weightDecay(0),
+});
+export type AdadeltaSpec = z.infer<typeof AdadeltaSpec>;
+
 function adamOptions(spec: AdamSpec | AdamWSpec): Omit<optim.AdamOptions, "maximize"> {
   return {
     lr: spec.lr,
@@ -118,6 +127,9 @@ const OPTIMIZERS = {
         momentum: spec.momentum,
         centered: spec.centered,
       }),
+  }),
+  Adadelta: optimizerEntry(AdadeltaSpec, {
+    build: (spec, params) => new optim.Adadelta(params, { lr: spec.lr, rho: spec.rho, eps: spec.eps, weightDecay: spec.weight_decay }),
   }),
 };
 

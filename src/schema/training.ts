@@ -1,13 +1,14 @@
 /**
  * Training specs: loss, optimizer and loop settings of a training job, and the loss function they
- * map to (`lossFunction`; the optimizers are in optimizers.ts). Names are PyTorch's: losses as in
- * `torch.nn.functional`.
+ * map to (`lossFunction`; the optimizers are in optimizers.ts, the schedulers in schedulers.ts).
+ * Names are PyTorch's: losses as in `torch.nn.functional`.
  */
 import { z } from "zod";
 import { text } from "./text.js";
 import { kernels, Tensor, isFloating } from "../tensor/index.js";
 import * as nn from "../nn/index.js";
 import { checkOptimizerSpec, OptimizerSpec } from "./optimizers.js";
+import { checkSchedulerSpec, checkSchedulerSteps, SchedulerSpec } from "./schedulers.js";
 import { parseSpec, SpecError } from "./errors.js";
 
 const F = nn.functional;
@@ -110,6 +111,15 @@ export const TrainingSpec = z
       .describe("Hold out this fraction of the training dataset (in (0, 1)) for validation; excludes validation_dataset_id."),
     loss: Loss,
     optimizer: OptimizerSpec,
+    scheduler: SchedulerSpec.optional(),
+    grad_clip_norm: z
+      .number()
+      .gt(0)
+      .optional()
+      .describe(
+        "Before every optimizer step, scale the gradients so that their total 2-norm is at most this " +
+          "(torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip_norm)), > 0.",
+      ),
     epochs: z.number().int().min(1).describe("Passes over the training data, ≥ 1."),
     batch_size: z.number().int().min(1).describe("Samples per batch, ≥ 1."),
     shuffle: z.boolean().default(true).describe("Reshuffle the training data every epoch, as DataLoader(shuffle=True) (default true)."),
@@ -135,13 +145,23 @@ export type TrainingSpecInput = z.input<typeof TrainingSpec>;
 /**
  * Checks the rules across fields of a parsed `spec`, which the schema leaves out (JSON Schema has
  * no cross-field rules the generator can derive from a refinement): validation_dataset_id and
- * validation_split exclude each other, and the optimizer's own rules. Throws SpecError.
+ * validation_split exclude each other, the optimizer's own rules and the scheduler's (with the
+ * optimizer's). Throws SpecError.
  */
 export function checkTrainingSpec(spec: TrainingSpec): void {
   if (spec.validation_dataset_id !== undefined && spec.validation_split !== undefined) {
     throw new SpecError("give validation_dataset_id or validation_split, not both", ["validation_split"]);
   }
   checkOptimizerSpec(spec.optimizer, ["optimizer"]);
+  if (spec.scheduler) checkSchedulerSpec(spec.scheduler, spec.optimizer, ["scheduler"]);
+}
+
+/**
+ * Checks the rules of a checked `spec` that need the job's optimizer steps (epochs × batches per
+ * epoch), which only its dataset tells: OneCycleLR's total_steps. Throws SpecError.
+ */
+export function checkTrainingSteps(spec: TrainingSpec, totalSteps: number): void {
+  if (spec.scheduler) checkSchedulerSteps(spec.scheduler, totalSteps, ["scheduler"]);
 }
 
 /**

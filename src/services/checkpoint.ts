@@ -1,10 +1,10 @@
-import type { OptimizerStateDict, ParamStateDict } from "../optim/index.js";
+import type { lrScheduler, OptimizerStateDict, ParamStateDict } from "../optim/index.js";
 import { safetensors, Tensor } from "../tensor/index.js";
 import type { EpochMetrics } from "./task.js";
 
 /**
  * Everything a training run needs to continue exactly where it stopped: the weights, the
- * optimizer's state, the global generator (live, and as it was when the epoch began, so the
+ * optimizer's and the scheduler's state, the global generator (live, and as it was when the epoch began, so the
  * loader can redraw the epoch's order), the position, and the metrics gathered so far.
  */
 export interface TrainingCheckpoint {
@@ -17,9 +17,12 @@ export interface TrainingCheckpoint {
   /** The model's state dict. */
   weights: Record<string, Tensor>;
   optimizer: OptimizerStateDict;
+  /** The scheduler's state dict, or null for a job without one. */
+  scheduler: lrScheduler.SchedulerStateDict | null;
   generator: Uint8Array;
   epochStartGenerator: Uint8Array | null;
-  /** Running sums of the epoch in progress. */
+  /** The lr the epoch in progress began with (OneCycleLR has changed it since), and its running sums. */
+  epochLr: number;
   epochLossSum: number;
   epochCorrect: number;
   epochSeen: number;
@@ -73,7 +76,10 @@ export function encodeCheckpoint(c: TrainingCheckpoint): Uint8Array {
 }
 
 /** The JSON part of a checkpoint (everything but the tensors), from its file's metadata. */
-type CheckpointJson = Omit<TrainingCheckpoint, "weights" | "optimizer" | "generator" | "epochStartGenerator"> & {
+type CheckpointJson = Omit<TrainingCheckpoint, "weights" | "optimizer" | "generator" | "epochStartGenerator" | "scheduler" | "epochLr"> & {
+  // absent from checkpoints written before jobs had schedulers: their lr never changed
+  scheduler?: TrainingCheckpoint["scheduler"];
+  epochLr?: number;
   optimizer: { state: Record<string, Record<string, number | null | TensorRef>>; param_groups: OptimizerStateDict["param_groups"] };
   generator: string;
   epochStartGenerator: string | null;
@@ -102,6 +108,8 @@ export function decodeCheckpoint(bytes: Uint8Array): TrainingCheckpoint {
     ...rest,
     weights,
     optimizer: { state, param_groups: rest.optimizer.param_groups },
+    scheduler: rest.scheduler ?? null,
+    epochLr: rest.epochLr ?? rest.optimizer.param_groups[0]!.lr,
     generator: unbase64(rest.generator),
     epochStartGenerator: rest.epochStartGenerator === null ? null : unbase64(rest.epochStartGenerator),
   };

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { MessageChannel } from "node:worker_threads";
 import { batchCount } from "../data/index.js";
-import { checkCompatibility, checkTrainingSpec, SpecError, type TrainingSpec } from "../schema/index.js";
+import { checkCompatibility, checkTrainingSpec, checkTrainingSteps, SpecError, type TrainingSpec } from "../schema/index.js";
 import type { Json, JobEvent, JobRecord, JobStatus, ModelSummaryRecord, NewEvent, Store } from "../store/index.js";
 import { checkpointHistory } from "./checkpoint.js";
 import { CheckpointGate } from "./checkpoint_gate.js";
@@ -194,6 +194,7 @@ export class JobManager {
         ["epochs"],
       );
     }
+    checkTrainingSteps(spec, totalSteps);
     const ahead = (await this.options.quotas?.admitJob(tenantId)) ?? 0;
     if ((await store.countJobs(["queued"])) >= this.options.maxQueuedJobs) throw new QueueFullError(this.options.maxQueuedJobs);
 

@@ -1,8 +1,17 @@
 import { noGrad } from "../autograd/index.js";
 import { DataLoader, TensorDataset } from "../data/index.js";
-import type { Module } from "../nn/index.js";
+import { utils, type Module } from "../nn/index.js";
 import type { Optimizer } from "../optim/index.js";
-import { buildModel, isClassificationLoss, lossFunction, makeOptimizer, prepareTarget, type EarlyStopping } from "../schema/index.js";
+import {
+  buildModel,
+  isClassificationLoss,
+  lossFunction,
+  makeOptimizer,
+  makeScheduler,
+  prepareTarget,
+  type EarlyStopping,
+  type JobScheduler,
+} from "../schema/index.js";
 import { defaultGenerator, manualSeed, Tensor, type FloatStorage, type SharedTensor } from "../tensor/index.js";
 import { decodeCheckpoint, encodeCheckpoint, type TrainingCheckpoint } from "./checkpoint.js";
 import { CheckpointGate } from "./checkpoint_gate.js";
@@ -42,8 +51,9 @@ interface RunState {
   badEpochs: number;
 }
 
-/** An epoch's sums so far: its batches, their summed loss, and correct predictions out of those seen. */
+/** An epoch's lr when it began, and its sums so far: its batches, their summed loss, and correct predictions out of those seen. */
 interface EpochSums {
+  lr: number;
   batches: number;
   lossSum: number;
   correct: number;
@@ -53,7 +63,10 @@ interface EpochSums {
 /** What each epoch of a run uses. */
 interface EpochLoop {
   model: Module;
-  optimizer: Optimizer;
+  optimizer: Optimizer<{ lr: number }>;
+  scheduler: JobScheduler | null;
+  /** Clip the gradients' total 2-norm to this before each optimizer step (none: null). */
+  gradClipNorm: number | null;
   loader: DataLoader<[Tensor, Tensor], Tensor[]>;
   lossFn: (input: Tensor, target: Tensor) => Tensor;
   target: (output: Tensor, y: Tensor) => Tensor;
@@ -80,9 +93,17 @@ export function runTraining(task: TrainingTask, emit: (message: TrainingMessage)
   const model: Module = buildModel(modelSpec, { generator: null }).module;
   const resume = task.checkpoint ? decodeCheckpoint(task.checkpoint) : null;
   model.loadStateDict(resume ? resume.weights : sharedStateDict(task.weights));
-  const optimizer: Optimizer = makeOptimizer(spec.optimizer, model.parameters());
+  const optimizer: Optimizer<{ lr: number }> = makeOptimizer(spec.optimizer, model.parameters());
+  const loader = new DataLoader(new TensorDataset(Tensor.fromShared(task.features), Tensor.fromShared(task.labels)), {
+    batchSize: spec.batch_size,
+    shuffle: spec.shuffle,
+    dropLast: spec.drop_last,
+  });
+  // before the optimizer's state is loaded: the scheduler's constructor writes the optimizer's groups
+  const scheduler = spec.scheduler ? makeScheduler(spec.scheduler, { optimizer, totalSteps: spec.epochs * loader.length }) : null;
   if (resume) {
     optimizer.loadStateDict(resume.optimizer);
+    if (scheduler) scheduler.scheduler.loadStateDict(resume.scheduler!); // a job's checkpoints have its scheduler's state
     defaultGenerator.setState(resume.generator);
   } else if (spec.seed !== undefined) {
     manualSeed(spec.seed);
@@ -107,8 +128,10 @@ export function runTraining(task: TrainingTask, emit: (message: TrainingMessage)
       step: state.step,
       weights: model.stateDict(),
       optimizer: optimizer.stateDict(),
+      scheduler: scheduler?.scheduler.stateDict() ?? null,
       generator: defaultGenerator.getState(),
       epochStartGenerator: epochStart,
+      epochLr: sums.lr,
       epochLossSum: sums.lossSum,
       epochCorrect: sums.correct,
       epochSeen: sums.seen,
@@ -123,11 +146,9 @@ export function runTraining(task: TrainingTask, emit: (message: TrainingMessage)
   const loop: EpochLoop = {
     model,
     optimizer,
-    loader: new DataLoader(new TensorDataset(Tensor.fromShared(task.features), Tensor.fromShared(task.labels)), {
-      batchSize: spec.batch_size,
-      shuffle: spec.shuffle,
-      dropLast: spec.drop_last,
-    }),
+    scheduler,
+    gradClipNorm: spec.grad_clip_norm ?? null,
+    loader,
     lossFn: lossFunction(spec.loss),
     target: (output, y) => prepareTarget(spec.loss, output, y),
     classIndices,
@@ -153,10 +174,14 @@ export function runTraining(task: TrainingTask, emit: (message: TrainingMessage)
       : trained;
     state.history.push(metrics);
     emit({ kind: "epoch", metrics });
-    if (spec.early_stopping && stopsEarly(state, metrics.val_loss ?? metrics.train_loss, spec.early_stopping)) {
+    const monitored = metrics.val_loss ?? metrics.train_loss;
+    scheduler?.afterEpoch(monitored);
+    if (spec.early_stopping && stopsEarly(state, monitored, spec.early_stopping)) {
       return succeeded(model, state.history, state.step, true);
     }
-    if (epoch + 1 < spec.epochs && loop.checkpointDue()) checkpoint(epoch + 1, null, { batches: 0, lossSum: 0, correct: 0, seen: 0 });
+    if (epoch + 1 < spec.epochs && loop.checkpointDue()) {
+      checkpoint(epoch + 1, null, { lr: optimizer.paramGroups[0]!.lr, batches: 0, lossSum: 0, correct: 0, seen: 0 });
+    }
   }
   return succeeded(model, state.history, state.step, false);
 }
@@ -176,8 +201,8 @@ function trainEpoch(loop: EpochLoop, epoch: number, resume: TrainingCheckpoint |
     ? loop.loader.iterEpoch({ skipBatches: resume.batch, epochStartState: resume.epochStartGenerator! })
     : loop.loader.iterEpoch();
   const sums: EpochSums = resumingHere
-    ? { batches: resume.batch, lossSum: resume.epochLossSum, correct: resume.epochCorrect, seen: resume.epochSeen }
-    : { batches: 0, lossSum: 0, correct: 0, seen: 0 };
+    ? { lr: resume.epochLr, batches: resume.batch, lossSum: resume.epochLossSum, correct: resume.epochCorrect, seen: resume.epochSeen }
+    : { lr: optimizer.paramGroups[0]!.lr, batches: 0, lossSum: 0, correct: 0, seen: 0 };
   for (;;) {
     // stop only between steps, before the loader draws for the next batch
     const signal = Atomics.load(loop.control, 0);
@@ -200,7 +225,9 @@ function trainEpoch(loop: EpochLoop, epoch: number, resume: TrainingCheckpoint |
     }
     optimizer.zeroGrad();
     loss.backward();
+    if (loop.gradClipNorm !== null) utils.clipGradNorm_(model.parameters(), loop.gradClipNorm);
     optimizer.step();
+    loop.scheduler?.afterStep();
     state.step++;
     sums.lossSum += value;
     if (loop.tracksAccuracy) {
@@ -211,7 +238,7 @@ function trainEpoch(loop: EpochLoop, epoch: number, resume: TrainingCheckpoint |
     sums.batches++;
     if (loop.checkpointDue()) loop.checkpoint(epoch, it.epochStartState, sums);
   }
-  const metrics: EpochMetrics = { epoch: epoch + 1, train_loss: sums.batches > 0 ? sums.lossSum / sums.batches : NaN };
+  const metrics: EpochMetrics = { epoch: epoch + 1, lr: sums.lr, train_loss: sums.batches > 0 ? sums.lossSum / sums.batches : NaN };
   if (loop.tracksAccuracy && sums.seen > 0) metrics.train_accuracy = sums.correct / sums.seen;
   return metrics;
 }

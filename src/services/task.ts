@@ -62,6 +62,8 @@ export interface StoredTrainingTask extends Omit<TrainingTask, "weights" | "feat
 /** Per-epoch metrics, as the API reports them (a plain object type, so that they are also `Json`). */
 export type EpochMetrics = {
   epoch: number;
+  /** The first parameter group's lr when the epoch began (the service's optimizers have one group). */
+  lr: number;
   train_loss: number;
   train_accuracy?: number;
   val_loss?: number;

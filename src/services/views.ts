@@ -83,6 +83,12 @@ export const JobStatus = z.enum(JOB_STATUSES);
 
 const EpochMetrics = z.object({
   epoch: z.number().int(),
+  lr: z
+    .number()
+    .describe(
+      "The learning rate the epoch was trained with: the optimizer's lr when the epoch began, as the scheduler set it " +
+        "(OneCycleLR changes it after every step: its lr for the epoch's first step).",
+    ),
   train_loss: z.number(),
   train_accuracy: z.number().optional(),
   val_loss: z.number().optional(),
@@ -105,7 +111,7 @@ export const JobView = z.object({
   }),
   metrics: z.looseObject({
     loss: z.number().nullable().describe("The last step's loss."),
-    epochs: z.array(EpochMetrics).describe("Per finished epoch: train loss, and accuracy and validation figures where they apply."),
+    epochs: z.array(EpochMetrics).describe("Per finished epoch: its learning rate, train loss, and accuracy and validation figures where they apply."),
   }),
   error: z.object({ code: z.string(), message: z.string() }).nullable(),
   cancel_requested: z.boolean(),

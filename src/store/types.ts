@@ -64,7 +64,7 @@ export interface JobRecord {
   status: JobStatus;
   /** { epoch, epochs, step, total_steps } */
   progress: Json;
-  /** { loss, epochs: [{ epoch, train_loss, train_accuracy?, val_loss?, val_accuracy? }] } */
+  /** { loss, epochs: [{ epoch, lr, train_loss, train_accuracy?, val_loss?, val_accuracy? }] } */
   metrics: Json;
   error: { code: string; message: string } | null;
   /** Unique per tenant: two tenants may use the same key. */

@@ -156,6 +156,69 @@ describe("PyTorch's training trajectories over HTTP", () => {
   }
 });
 
+describe("PyTorch's training with a scheduler and gradient clipping over HTTP", () => {
+  interface Run {
+    config: { name: string; in_features: number; layers: object[]; seed: number; optimizer: object; scheduler: object; grad_clip_norm?: number; batch_size: number; epochs: number };
+    losses: number[];
+    epochs: { epoch: number; lr: number; train_loss: number }[];
+    grad_norms: number[];
+    final_state_dict: Record<string, RefTensor>;
+  }
+  const fixture = loadFixture<{ X: RefTensor; y: RefTensor; runs: Run[] }>("scheduled_training.json");
+  for (const run of fixture.runs) {
+    it(`${run.config.name}: every streamed loss, each epoch's lr and the final weights`, async () => {
+      const c = run.config;
+      if (c.grad_clip_norm !== undefined) expect(run.grad_norms.some((n) => n > c.grad_clip_norm!), "clipping is active").toBe(true);
+      const modelId = await createModel({ input_shape: [c.in_features], layers: c.layers, seed: c.seed });
+      const datasetId = await createDataset(rows(fixture.X), fixture.y.data as number[]);
+      const res = await post("/v1/jobs", {
+        model_id: modelId,
+        dataset_id: datasetId,
+        loss: "cross_entropy",
+        optimizer: c.optimizer,
+        scheduler: c.scheduler,
+        ...(c.grad_clip_norm === undefined ? {} : { grad_clip_norm: c.grad_clip_norm }),
+        epochs: c.epochs,
+        batch_size: c.batch_size,
+      });
+      expect(res.statusCode, res.body).toBe(202);
+      const { id } = res.json() as { id: string };
+      expect((await waitForEnd(id)).status).toBe("succeeded");
+      const events = await eventsOf(id);
+      const got = losses(events);
+      expect(got).toHaveLength(run.losses.length);
+      got.forEach((l, i) => expect(Math.abs(l - run.losses[i]!), `step ${i}`).toBeLessThan(2e-4));
+      const epochs = events.filter((e) => e.event === "epoch").map((e) => e.data as Run["epochs"][number]);
+      expect(epochs.map((e) => e.epoch)).toEqual(run.epochs.map((e) => e.epoch));
+      // the lrs are computed from the same doubles as PyTorch's, except ReduceLROnPlateau's, which depend on the losses
+      epochs.forEach((e, i) => expect(e.lr, `epoch ${i + 1}`).toBeCloseTo(run.epochs[i]!.lr, 12));
+      const weights = (await t.app.inject({ method: "GET", url: `/v1/models/${modelId}/weights` })).json() as { tensors: Record<string, { data: number[] }> };
+      for (const [key, ref] of Object.entries(run.final_state_dict)) {
+        weights.tensors[key]!.data.forEach((v, i) => expect(Math.abs(v - (ref.data[i] as number)), key).toBeLessThan(2e-4));
+      }
+    });
+  }
+
+  it("refuses a scheduler that cannot run with the job, naming the field (422)", async () => {
+    const modelId = await createModel({ input_shape: [5], layers: [{ type: "Linear", out_features: 4 }], seed: 1 });
+    const datasetId = await createDataset(rows(fixture.X), fixture.y.data as number[]);
+    const job = { model_id: modelId, dataset_id: datasetId, loss: "cross_entropy", epochs: 2, batch_size: 8 };
+    const momentumless = await post("/v1/jobs", { ...job, optimizer: { type: "Adadelta" }, scheduler: { type: "OneCycleLR", max_lr: 0.1 } });
+    expect(momentumless.statusCode).toBe(422);
+    expect(errorOf(momentumless).details?.[0]?.path).toBe("scheduler.cycle_momentum");
+    // 48 samples in batches of 8 for 2 epochs: 12 steps
+    const short = await post("/v1/jobs", { ...job, optimizer: { type: "SGD", lr: 0.1 }, scheduler: { type: "OneCycleLR", max_lr: 0.1, total_steps: 11 } });
+    expect(short.statusCode).toBe(422);
+    expect(errorOf(short).details?.[0]).toEqual({
+      path: "scheduler.total_steps",
+      message: "total_steps is 11, below the job's 12 optimizer steps (OneCycleLR cannot step past its cycle)",
+    });
+    const unknown = await post("/v1/jobs", { ...job, optimizer: { type: "SGD", lr: 0.1 }, scheduler: { type: "LambdaLR" } });
+    expect(unknown.statusCode).toBeGreaterThanOrEqual(400);
+    expect(errorOf(unknown).details?.[0]?.path).toBe("scheduler.type");
+  });
+});
+
 describe("jobs", () => {
   const features = Array.from({ length: 40 }, (_, i) => [Math.sin(i), Math.cos(i * 0.7), (i % 7) / 7]);
   const labels = features.map(([a, b]) => (a! + b! > 0 ? 1 : 0));

@@ -24,8 +24,16 @@ describe("JSON Schema conversion (the OpenAPI document)", () => {
   it("finds every exported schema", () => {
     expect(schemas.map(([name]) => name).sort()).toEqual(
       [
+        "AdadeltaSpec",
         "AdamSpec",
         "AdamWSpec",
+        "CosineAnnealingLRSpec",
+        "ExponentialLRSpec",
+        "MultiStepLRSpec",
+        "OneCycleLRSpec",
+        "ReduceLROnPlateauSpec",
+        "SchedulerSpec",
+        "StepLRSpec",
         "DropoutSpec",
         "EarlyStopping",
         "FlattenSpec",

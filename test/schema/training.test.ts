@@ -11,6 +11,7 @@ import {
   Loss,
   makeOptimizer,
   OptimizerSpec,
+  OPTIMIZER_TYPES,
   parseOptimizerSpec,
   parseTrainingSpec,
   prepareTarget,
@@ -88,7 +89,7 @@ describe("TrainingSpec", () => {
   it("rejects bad optimizers with their paths", () => {
     const issues = (optimizer: unknown) => TrainingSpec.safeParse({ ...base, optimizer }).error?.issues.map((i) => [i.path, i.code, i.message]) ?? [];
     expect(issues({ type: "Adagrad", lr: 1 })).toEqual([
-      [["optimizer", "type"], "invalid_union", "unknown optimizer type; expected one of SGD, Adam, AdamW, RMSprop"],
+      [["optimizer", "type"], "invalid_union", "unknown optimizer type; expected one of SGD, Adam, AdamW, RMSprop, Adadelta"],
     ]);
     expect(issues({ type: "SGD" })[0]!.slice(0, 2)).toEqual([["optimizer", "lr"], "invalid_type"]);
     expect(issues({ type: "SGD", lr: 0 })[0]!.slice(0, 2)).toEqual([["optimizer", "lr"], "too_small"]);
@@ -98,6 +99,8 @@ describe("TrainingSpec", () => {
     expect(issues({ type: "AdamW", eps: 0 })[0]!.slice(0, 2)).toEqual([["optimizer", "eps"], "too_small"]);
     expect(issues({ type: "RMSprop", alpha: 1.5 })[0]!.slice(0, 2)).toEqual([["optimizer", "alpha"], "too_big"]);
     expect(issues({ type: "Adam", momentum: 0.9 })[0]!.slice(0, 2)).toEqual([["optimizer"], "unrecognized_keys"]);
+    expect(issues({ type: "Adadelta", rho: 1.5 })[0]!.slice(0, 2)).toEqual([["optimizer", "rho"], "too_big"]);
+    expect(issues({ type: "Adadelta", weight_decay: -1 })[0]!.slice(0, 2)).toEqual([["optimizer", "weight_decay"], "too_small"]);
   });
 });
 
@@ -154,6 +157,20 @@ describe("makeOptimizer", () => {
     expect(opt.defaults).toEqual({ lr: 1e-2, alpha: 0.9, eps: 1e-6, weightDecay: 0.1, momentum: 0.5, centered: true, maximize: false });
   });
 
+  it("gives Adadelta PyTorch's defaults and maps its arguments", () => {
+    const opt = makeOptimizer(parseOptimizerSpec({ type: "Adadelta" }), params());
+    expect(opt).toBeInstanceOf(optim.Adadelta);
+    expect(opt.defaults).toEqual({ lr: 1.0, rho: 0.9, eps: 1e-6, weightDecay: 0, maximize: false });
+    const tuned = makeOptimizer(parseOptimizerSpec({ type: "Adadelta", lr: 0.5, rho: 0.8, eps: 1e-5, weight_decay: 0.01 }), params());
+    expect(tuned.defaults).toEqual({ lr: 0.5, rho: 0.8, eps: 1e-5, weightDecay: 0.01, maximize: false });
+  });
+
+  it("takes weight_decay for every optimizer, as PyTorch's all have it", () => {
+    for (const type of OPTIMIZER_TYPES) {
+      expect(makeOptimizer(parseOptimizerSpec({ type, lr: 0.05, weight_decay: 0.25 }), params()).defaults).toMatchObject({ weightDecay: 0.25 });
+    }
+  });
+
   it("steps as the engine's optimizer built by hand", () => {
     const a = params();
     const b = a.map((p) => new nn.Parameter(new Tensor(Float32Array.from(p.data as Float32Array), p.shape)));
@@ -173,7 +190,7 @@ describe("makeOptimizer", () => {
   });
 
   it("accepts every parsed OptimizerSpec", () => {
-    for (const type of ["SGD", "Adam", "AdamW", "RMSprop"] as const) {
+    for (const type of OPTIMIZER_TYPES) {
       expect(makeOptimizer(OptimizerSpec.parse({ type, lr: 0.05 }), params()).defaults.lr).toBe(0.05);
     }
   });

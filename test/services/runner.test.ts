@@ -2,8 +2,9 @@ import { describe, expect, it } from "vitest";
 import { CheckpointGate } from "../../src/services/checkpoint_gate.js";
 import { CONTROL, type TrainingMessage, type TrainingTask } from "../../src/services/task.js";
 import { runTraining } from "../../src/services/runner.js";
-import { buildModel, parseModelSpec, TrainingSpec, type ModelSpecInput } from "../../src/schema/index.js";
-import { Generator, Tensor } from "../../src/tensor/index.js";
+import { buildModel, parseModelSpec, TrainingSpec, type ModelSpecInput, type TrainingSpecInput } from "../../src/schema/index.js";
+import * as optim from "../../src/optim/index.js";
+import { Generator, randn, Tensor } from "../../src/tensor/index.js";
 import { expectClose, fromRef, loadFixture, type RefTensor } from "../helpers/fixtures.js";
 
 interface Run {
@@ -27,8 +28,8 @@ interface Run {
 
 const runs = loadFixture<{ runs: Run[] }>("trajectories.json").runs;
 
-/** A task as the job manager builds it: a model created with the run's seed, trained without one. */
-function taskFor(run: Run, checkpoint: Uint8Array | null = null, checkpointIntervalMs = 60_000): TrainingTask {
+/** A task as the job manager builds it: a model created with the run's seed, trained without one (`spec` overrides the run's). */
+function taskFor(run: Run, checkpoint: Uint8Array | null = null, checkpointIntervalMs = 60_000, spec: Partial<TrainingSpecInput> = {}): TrainingTask {
   const c = run.config;
   const modelSpec = { input_shape: [c.in_features], layers: c.layers, seed: c.seed };
   const generator = new Generator().manualSeed(c.seed);
@@ -45,6 +46,7 @@ function taskFor(run: Run, checkpoint: Uint8Array | null = null, checkpointInter
       batch_size: c.batch_size,
       shuffle: c.shuffle,
       drop_last: c.drop_last,
+      ...spec,
     }),
     weights: Object.fromEntries(Object.entries(built.module.stateDict()).map(([k, t]) => [k, t.toShared()])),
     generatorState: generator.getState(),
@@ -93,6 +95,56 @@ describe("runTraining", () => {
         expect(Tensor.fromShared(resumed.outcome.weights[key]!).tolist()).toEqual(Tensor.fromShared(full.outcome.weights[key]!).tolist());
       }
       expect(resumed.outcome.generatorState).toEqual(full.outcome.generatorState);
+    }
+  });
+
+  describe("with a scheduler", () => {
+    const scheduled: [string, Partial<TrainingSpecInput>][] = [
+      ["StepLR", { scheduler: { type: "StepLR", step_size: 2, gamma: 0.5 } }],
+      ["OneCycleLR on Adam's beta1", { optimizer: { type: "Adam", lr: 0.01 }, scheduler: { type: "OneCycleLR", max_lr: 0.05 } }],
+      // patience 0 and a loose threshold: the lr falls after some epochs and not others
+      ["ReduceLROnPlateau", { scheduler: { type: "ReduceLROnPlateau", patience: 0, threshold: 0.1, factor: 0.5 }, grad_clip_norm: 0.5 }],
+    ];
+
+    it("reports each epoch's lr as the scheduler set it when the epoch began", () => {
+      const run = runs[1]!; // SGD lr 0.05, 4 epochs of 5 batches
+      const epochs = (spec: Partial<TrainingSpecInput>) => {
+        const { outcome } = collect(taskFor(run, null, 60_000, spec));
+        return outcome.status === "succeeded" ? outcome.epochs : [];
+      };
+      expect(epochs({}).map((e) => e.lr)).toEqual([0.05, 0.05, 0.05, 0.05]);
+      expect(epochs(scheduled[0]![1]).map((e) => e.lr)).toEqual([0.05, 0.05, 0.025, 0.025]);
+      const cycle = new optim.lrScheduler.OneCycleLR(new optim.SGD([randn([1])], { lr: 1 }), { maxLr: 0.05, totalSteps: 20 });
+      const lrs = Array.from({ length: 20 }, () => {
+        const lr = cycle.getLastLr()[0]!;
+        cycle.step();
+        return lr;
+      });
+      expect(epochs({ scheduler: { type: "OneCycleLR", max_lr: 0.05 } }).map((e) => e.lr)).toEqual([lrs[0], lrs[5], lrs[10], lrs[15]]);
+    });
+
+    for (const [name, spec] of scheduled) {
+      it(`${name}: resumes from any checkpoint to the same losses, lrs and weights as an uninterrupted run`, () => {
+        const run = runs[1]!;
+        const full = collect(taskFor(run, null, 0, spec));
+        expect(full.outcome.status).toBe("succeeded");
+        if (full.outcome.status !== "succeeded") return;
+        const lrs = full.outcome.epochs.map((e) => e.lr);
+        expect(new Set(lrs).size, `${name} changes the lr`).toBeGreaterThan(1);
+        // inside the first epoch, at the end of the second (inside it and after it: epochs are 5 steps) and inside the fourth
+        const resumeFrom = full.checkpoints.filter((c) => [3, 10, 17].includes(c.step));
+        expect(resumeFrom.map((c) => [c.step, c.epoch])).toEqual([[3, 0], [10, 1], [10, 2], [17, 3]]);
+        for (const cp of resumeFrom) {
+          const resumed = collect(taskFor(run, cp.state, 0, spec));
+          expect(resumed.outcome.status).toBe("succeeded");
+          expect(resumed.losses).toEqual(full.losses.slice(cp.step));
+          if (resumed.outcome.status !== "succeeded") return;
+          expect(resumed.outcome.epochs).toEqual(full.outcome.epochs);
+          for (const key of Object.keys(full.outcome.weights)) {
+            expect(Tensor.fromShared(resumed.outcome.weights[key]!).tolist()).toEqual(Tensor.fromShared(full.outcome.weights[key]!).tolist());
+          }
+        }
+      });
     }
   });
 

@@ -97,7 +97,7 @@ describe("transfer lists", () => {
     expect(list).toHaveLength(2);
     expect(list[0]).toBe(whole.buffer);
     const state = new Uint8Array(64);
-    expect(messageTransferList({ kind: "updates", updates: [{ kind: "checkpoint", state, step: 1, epoch: 0 }, { kind: "epoch", metrics: { epoch: 1, train_loss: 1 } }] })).toEqual([state.buffer]);
+    expect(messageTransferList({ kind: "updates", updates: [{ kind: "checkpoint", state, step: 1, epoch: 0 }, { kind: "epoch", metrics: { epoch: 1, lr: 0.1, train_loss: 1 } }] })).toEqual([state.buffer]);
     expect(messageTransferList({ kind: "end" })).toEqual([]);
     expect(outcomeTransferList({ status: "succeeded", weights: state, generatorState: new Uint8Array(8), epochs: [], steps: 1, stoppedEarly: false })).toEqual([state.buffer]);
     expect(outcomeTransferList({ status: "cancelled", steps: 1, epochs: [] })).toEqual([]);

@@ -83,6 +83,17 @@ function perGroup(name: string, value: number | number[], groups: number): numbe
   return [...value];
 }
 
+/** PyTorch's message when `cycleMomentum` meets an optimizer without a momentum; the schema layer reports the rule with it too. */
+export const CYCLE_MOMENTUM_RULE_MESSAGE = "optimizer must support momentum with `cycle_momentum` option enabled";
+
+/**
+ * Whether an optimizer with these defaults (or arguments: the keys are the same in snake_case) has
+ * a momentum `cycleMomentum` can cycle: `momentum` (SGD, RMSprop) or `betas` (Adam, AdamW).
+ */
+export function hasCyclableMomentum(defaults: object): boolean {
+  return "momentum" in defaults || "betas" in defaults;
+}
+
 /**
  * PyTorch 1.13's `OneCycleLR` (the 1cycle policy): the lr rises from `maxLr / divFactor` to `maxLr`
  * over `pctStart` of the steps, then falls to `initialLr / finalDivFactor`; with `cycleMomentum`
@@ -138,9 +149,7 @@ export class OneCycleLR extends LRScheduler {
     this.useBeta1 = false;
     if (this.cycleMomentum) {
       const defaults = optimizer.defaults as object;
-      if (!("momentum" in defaults) && !("betas" in defaults)) {
-        throw new Error("optimizer must support momentum with `cycle_momentum` option enabled");
-      }
+      if (!hasCyclableMomentum(defaults)) throw new Error(CYCLE_MOMENTUM_RULE_MESSAGE);
       this.useBeta1 = "betas" in defaults;
       const maxMomentums = perGroup("max_momentum", options.maxMomentum ?? 0.95, groups.length);
       const baseMomentums = perGroup("base_momentum", options.baseMomentum ?? 0.85, groups.length);

@@ -88,11 +88,12 @@ const jobEvents = defineRoute({
   operationId: "streamJobEvents",
   summary: "Stream a job's events (text/event-stream), replayed from the first, then live",
   description:
-    "`progress` for every optimizer step (`step`, `epoch`, `batch`, `loss`), `epoch` with each epoch's metrics, " +
-    "`status` on every change, and a last `done` with the final job, after which the stream ends. Event ids " +
-    "count from 1; send `Last-Event-ID` (or `?last_event_id=`) to resume after one. Ids skip the `progress` events " +
-    "that retention deleted. The replay goes at the client's pace; a client that takes nothing for 30 s, or lets " +
-    "1 MiB wait for it, is disconnected (it resumes with `Last-Event-ID`).",
+    "`progress` for every optimizer step (`step`, `epoch`, `batch`, `loss`), `epoch` with each epoch's metrics " +
+    "(an item of the job's `metrics.epochs`: `lr`, `train_loss`, ...), `status` on every change, and a last `done` " +
+    "with the final job, after which the stream ends. Event ids count from 1; send `Last-Event-ID` (or " +
+    "`?last_event_id=`) to resume after one. Ids skip the `progress` events that retention deleted. The replay goes " +
+    "at the client's pace; a client that takes nothing for 30 s, or lets 1 MiB wait for it, is disconnected (it " +
+    "resumes with `Last-Event-ID`).",
   tags,
   params: IdParams,
   query: EventsQuery,

@@ -75,6 +75,8 @@ export interface ResolvedModel {
   /** Shape of one output sample (the last layer's output_shape). */
   outputShape: number[];
   numParams: number;
+  /** Values in the layers' buffers (BatchNorm's running statistics): in the state dict, not parameters. */
+  numBufferValues: number;
 }
 
 /**
@@ -93,13 +95,15 @@ export function parseModelSpec(input: ModelSpecInput): ModelSpec {
 export function resolveModel(parsed: ModelSpec): ResolvedModel {
   let shape: number[] = [...parsed.input_shape];
   let numParams = 0;
+  let numBufferValues = 0;
   const layers: LayerInfo[] = [];
   const resolvedLayers: LayerSpec[] = [];
   parsed.layers.forEach((layer, index) => {
-    const { spec: resolved, output, params } = inferLayer(layer, shape, index);
+    const { spec: resolved, output, params, buffers = 0 } = inferLayer(layer, shape, index);
     layers.push({ index, type: layer.type, output_shape: output, num_params: params });
     resolvedLayers.push(resolved);
     numParams += params;
+    numBufferValues += buffers;
     shape = output;
   });
   return {
@@ -108,6 +112,7 @@ export function resolveModel(parsed: ModelSpec): ResolvedModel {
     inputShape: [...parsed.input_shape],
     outputShape: shape,
     numParams,
+    numBufferValues,
   };
 }
 

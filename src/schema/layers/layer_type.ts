@@ -12,8 +12,13 @@ export interface InferredLayer<L> {
   spec: L;
   /** Shape of one sample's output, without the batch dimension. */
   output: number[];
-  /** How many weights the built module has. */
+  /** How many weights the built module has (its parameters, as PyTorch's `numel` over `parameters()`). */
   params: number;
+  /**
+   * How many values its buffers hold (BatchNorm's running statistics): saved in the state dict with
+   * the weights, but not parameters. Default 0.
+   */
+  buffers?: number;
 }
 
 /** What building a layer's module may draw from. */

@@ -77,6 +77,8 @@ export interface ResolvedModel {
   numParams: number;
   /** Values in the layers' buffers (BatchNorm's running statistics): in the state dict, not parameters. */
   numBufferValues: number;
+  /** Multiply-adds (or comparisons) of one sample's forward pass, summed over the layers (see InferredLayer.work). */
+  forwardWork: number;
 }
 
 /**
@@ -96,14 +98,16 @@ export function resolveModel(parsed: ModelSpec): ResolvedModel {
   let shape: number[] = [...parsed.input_shape];
   let numParams = 0;
   let numBufferValues = 0;
+  let forwardWork = 0;
   const layers: LayerInfo[] = [];
   const resolvedLayers: LayerSpec[] = [];
   parsed.layers.forEach((layer, index) => {
-    const { spec: resolved, output, params, buffers = 0 } = inferLayer(layer, shape, index);
+    const { spec: resolved, output, params, buffers = 0, work = params } = inferLayer(layer, shape, index);
     layers.push({ index, type: layer.type, output_shape: output, num_params: params });
     resolvedLayers.push(resolved);
     numParams += params;
     numBufferValues += buffers;
+    forwardWork += work;
     shape = output;
   });
   return {
@@ -113,6 +117,7 @@ export function resolveModel(parsed: ModelSpec): ResolvedModel {
     outputShape: shape,
     numParams,
     numBufferValues,
+    forwardWork,
   };
 }
 

@@ -101,6 +101,13 @@ describe("resolved specs", () => {
     expect(resolved.numBufferValues).toBe(2 * 7);
   });
 
+  it("count a forward pass's multiply-adds: a convolution's weights at every output position, a pooling's windows", () => {
+    const resolved = resolve([1, 5, 5], [{ type: "Conv2d", out_channels: 2, kernel_size: 3 }, { type: "MaxPool2d", kernel_size: 3 }, { type: "Flatten" }, { type: "Linear", out_features: 4 }]);
+    expect(resolved.layers.map((l) => l.output_shape)).toEqual([[2, 3, 3], [2, 1, 1], [2], [4]]);
+    expect(resolved.forwardWork).toBe(2 * 9 * 9 + 2 * 9 + 0 + 12);
+    expect(resolve([50], [{ type: "Linear", out_features: 3 }]).forwardWork).toBe(153);
+  });
+
   it("keep a size given as a list, and null output sizes of AdaptiveAvgPool2d keep the input's", () => {
     expect(resolve([1, 5, 9], [{ type: "Conv2d", out_channels: 2, kernel_size: [1, 3], stride: [1, 2] }]).outputShape).toEqual([2, 5, 4]);
     expect(resolve([1, 5, 9], [{ type: "AdaptiveAvgPool2d", output_size: [null, 3] }]).outputShape).toEqual([1, 5, 3]);

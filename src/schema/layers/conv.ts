@@ -81,7 +81,9 @@ function inferConv<L extends Conv1dSpec | Conv2dSpec>(layer: L, input: readonly 
   const { type, in_channels: _given, ...args } = layer;
   const kernelVolume = kernel.reduce((a, b) => a * b, 1);
   const params = layer.out_channels * (inChannels / layer.groups) * kernelVolume + (layer.bias ? layer.out_channels : 0);
-  return { spec: { type, in_channels: inChannels, ...args } as L, output: [layer.out_channels, ...output], params };
+  const positions = output.reduce((a, b) => a * b, 1);
+  const work = layer.out_channels * (inChannels / layer.groups) * kernelVolume * positions;
+  return { spec: { type, in_channels: inChannels, ...args } as L, output: [layer.out_channels, ...output], params, work };
 }
 
 const convOptions = (layer: Conv1dSpec | Conv2dSpec, generator: nn.ConvModuleOptions["generator"]): nn.ConvModuleOptions => ({

@@ -19,6 +19,12 @@ export interface InferredLayer<L> {
    * the weights, but not parameters. Default 0.
    */
   buffers?: number;
+  /**
+   * Multiply-adds (or comparisons) one sample's forward pass takes, where that is not about its
+   * parameter count: a convolution applies each weight at every output position, a pooling reads
+   * each window. Default: `params`.
+   */
+  work?: number;
 }
 
 /** What building a layer's module may draw from. */

@@ -25,7 +25,7 @@ export const MaxPool1dLayer: LayerType<typeof MaxPool1dSpec> = {
   infer(layer, input, index) {
     requireRank("MaxPool1d", { 2: "[C, L]" }, input, index);
     const window = { kernel: [layer.kernel_size], stride: [layer.stride ?? layer.kernel_size], padding: [layer.padding], dilation: [layer.dilation] };
-    return pooled(layer, input, pooledSizes(layer, window, input.slice(1), index));
+    return pooled(layer, input, pooledSizes(layer, window, input.slice(1), index), window.kernel);
   },
   build: (layer) =>
     new nn.MaxPool1d(layer.kernel_size, { stride: layer.stride, padding: layer.padding, dilation: layer.dilation, ceilMode: layer.ceil_mode }),
@@ -50,7 +50,7 @@ export const MaxPool2dLayer: LayerType<typeof MaxPool2dSpec> = {
       padding: perDim(layer.padding, 2),
       dilation: perDim(layer.dilation, 2),
     };
-    return pooled(layer, input, pooledSizes(layer, window, input.slice(1), index));
+    return pooled(layer, input, pooledSizes(layer, window, input.slice(1), index), window.kernel);
   },
   build: (layer) =>
     new nn.MaxPool2d(layer.kernel_size, { stride: layer.stride, padding: layer.padding, dilation: layer.dilation, ceilMode: layer.ceil_mode }),
@@ -80,7 +80,7 @@ export const AvgPool2dLayer: LayerType<typeof AvgPool2dSpec> = {
       padding: perDim(layer.padding, 2),
       dilation: [1, 1],
     };
-    return pooled(layer, input, pooledSizes(layer, window, input.slice(1), index));
+    return pooled(layer, input, pooledSizes(layer, window, input.slice(1), index), window.kernel);
   },
   build: (layer) =>
     new nn.AvgPool2d(layer.kernel_size, {
@@ -110,10 +110,16 @@ export const AdaptiveAvgPool2dLayer: LayerType<typeof AdaptiveAvgPool2dSpec> = {
   infer(layer, input, index) {
     requireRank("AdaptiveAvgPool2d", { 3: "[C, H, W]" }, input, index);
     const size = typeof layer.output_size === "number" ? [layer.output_size, layer.output_size] : layer.output_size;
-    return pooled(layer, input, size.map((s, i) => s ?? input[i + 1]!));
+    const output = size.map((s, i) => s ?? input[i + 1]!);
+    // each output averages a window of about input/output rows and columns
+    return pooled(layer, input, output, output.map((o, i) => Math.ceil(input[i + 1]! / o)));
   },
   build: (layer) => new nn.AdaptiveAvgPool2d(layer.output_size),
 };
 
-/** A pooling's inferred layer: the channels kept, the spatial sizes pooled, no weights. */
-const pooled = <L>(layer: L, input: readonly number[], sizes: number[]): InferredLayer<L> => ({ spec: layer, output: [input[0]!, ...sizes], params: 0 });
+/** A pooling's inferred layer: the channels kept, the spatial sizes pooled, no weights, a window read per output. */
+function pooled<L>(layer: L, input: readonly number[], sizes: number[], window: readonly number[]): InferredLayer<L> {
+  const output = [input[0]!, ...sizes];
+  const work = [...output, ...window].reduce((a, b) => a * b, 1);
+  return { spec: layer, output, params: 0, work };
+}

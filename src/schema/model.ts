@@ -75,6 +75,10 @@ export interface ResolvedModel {
   /** Shape of one output sample (the last layer's output_shape). */
   outputShape: number[];
   numParams: number;
+  /** Values in the layers' buffers (BatchNorm's running statistics): in the state dict, not parameters. */
+  numBufferValues: number;
+  /** Multiply-adds (or comparisons) of one sample's forward pass, summed over the layers (see InferredLayer.work). */
+  forwardWork: number;
 }
 
 /**
@@ -93,13 +97,17 @@ export function parseModelSpec(input: ModelSpecInput): ModelSpec {
 export function resolveModel(parsed: ModelSpec): ResolvedModel {
   let shape: number[] = [...parsed.input_shape];
   let numParams = 0;
+  let numBufferValues = 0;
+  let forwardWork = 0;
   const layers: LayerInfo[] = [];
   const resolvedLayers: LayerSpec[] = [];
   parsed.layers.forEach((layer, index) => {
-    const { spec: resolved, output, params } = inferLayer(layer, shape, index);
+    const { spec: resolved, output, params, buffers = 0, work = params } = inferLayer(layer, shape, index);
     layers.push({ index, type: layer.type, output_shape: output, num_params: params });
     resolvedLayers.push(resolved);
     numParams += params;
+    numBufferValues += buffers;
+    forwardWork += work;
     shape = output;
   });
   return {
@@ -108,6 +116,8 @@ export function resolveModel(parsed: ModelSpec): ResolvedModel {
     inputShape: [...parsed.input_shape],
     outputShape: shape,
     numParams,
+    numBufferValues,
+    forwardWork,
   };
 }
 

@@ -1,7 +1,8 @@
 /**
  * Model weights as JSON: the schema of `PUT /v1/models/{id}/weights` bodies (and of what `GET`
- * answers), and a reader of such a body's bytes that puts each tensor's `data` straight into a
- * float32 array, where JSON.parse would build a JavaScript number per value and Zod check each.
+ * answers), and a reader of such a body's bytes that puts each float32 tensor's `data` straight
+ * into a float32 array, where JSON.parse would build a JavaScript number per value and Zod check
+ * each. int64 tensors (BatchNorm's num_batches_tracked) are a value or so each, read as values.
  *
  * The reader answers what JSON.parse + WeightsJson + the values-for-the-shape check answer, first
  * problem first: a syntax error anywhere (JsonSyntaxError), then Zod's issues (ZodError, for the
@@ -9,35 +10,59 @@
  * take), then a tensor whose values do not fill its shape (SpecError).
  */
 import { z } from "zod";
-import { formatShape, Tensor } from "../tensor/index.js";
+import { allocate, formatShape, Tensor } from "../tensor/index.js";
 import { SpecError } from "./errors.js";
 import { Growing } from "./growing.js";
 import { JsonCursor, OPEN_ARRAY, OPEN_OBJECT } from "./json_cursor.js";
 import { fastNumber, DEVIATION } from "./json_fast.js";
 import { JsonNumber, numbersIssues, partIssues, type Issue } from "./json_parts.js";
 
-export const TensorJson = z
+const Shape = z.array(z.number().int().min(0)).describe("The tensor's shape.");
+
+const Float32TensorJson = z
   .object({
-    shape: z.array(z.number().int().min(0)).describe("The tensor's shape."),
-    dtype: z.literal("float32").describe("The element type (weights are float32)."),
+    shape: Shape,
+    dtype: z.literal("float32").describe("The element type: float32 for parameters and float buffers."),
     data: z.array(JsonNumber).describe("The values, flat, row-major."),
   })
-  .strict();
+  .strict()
+  .meta({ title: "Float32TensorJson" });
+
+const Int64TensorJson = z
+  .object({
+    shape: Shape,
+    dtype: z.literal("int64").describe("The element type: int64 for integer buffers (BatchNorm's num_batches_tracked)."),
+    data: z
+      .array(z.number().int())
+      .describe("The values, flat, row-major: integers, exact in JSON up to 2^53 − 1 in magnitude."),
+  })
+  .strict()
+  .meta({ title: "Int64TensorJson" });
+
+/** One tensor of a state dict, by its dtype (PyTorch's, as its state dict holds it). */
+export const TensorJson = z.discriminatedUnion("dtype", [Float32TensorJson, Int64TensorJson]);
 
 export const WeightsJson = z
   .object({
     tensors: z
       .record(z.string(), TensorJson)
-      .describe("Every weight by PyTorch's state-dict key (`layers.0.weight`, `layers.0.bias`, ...)."),
+      .describe(
+        "Every tensor of the state dict by PyTorch's key: parameters (`layers.0.weight`, `layers.0.bias`, ...) and " +
+          "buffers (`layers.1.running_mean`, `layers.1.num_batches_tracked`, ...).",
+      ),
   })
   .strict()
   .describe("A model's weights as JSON: every tensor with its shape, dtype and values.");
 export type WeightsJson = z.infer<typeof WeightsJson>;
 
-/** One entry of `tensors` as read: its outline for Zod (`data` stood in for by []) and its values. */
+/**
+ * One entry of `tensors` as read: its outline for Zod (`data` stood in for by []) and its values,
+ * float32 or (for dtype int64) integers.
+ */
 interface TensorRead {
   outline: unknown;
   data?: Growing<Float32Array>;
+  integers?: number[];
   issues: Issue[];
 }
 
@@ -77,25 +102,36 @@ export function readJsonWeights(bytes: Uint8Array): Record<string, Tensor> {
   for (const [name, t] of entries!) {
     // WeightsJson took the outline: a shape of integers ≥ 0, and data read as numbers
     const shape = (t.outline as { shape: number[] }).shape;
-    const values = t.data!;
+    const length = t.integers?.length ?? t.data!.length;
     const expected = shape.reduce((p, q) => p * q, 1);
-    if (values.length !== expected) {
-      throw new SpecError(`"${name}" has ${values.length} values for shape ${formatShape(shape)}: expected ${expected}`, ["tensors", name, "data"]);
+    if (length !== expected) {
+      throw new SpecError(`"${name}" has ${length} values for shape ${formatShape(shape)}: expected ${expected}`, ["tensors", name, "data"]);
     }
-    tensors[name] = new Tensor(values.toFloat32(), shape, "float32");
+    tensors[name] = t.integers ? int64Tensor(t.integers, shape) : new Tensor(t.data!.toFloat32(), shape, "float32");
   }
   return tensors;
+}
+
+function int64Tensor(values: readonly number[], shape: number[]): Tensor {
+  const storage = allocate("int64", values.length) as BigInt64Array;
+  values.forEach((v, i) => (storage[i] = BigInt(v)));
+  return new Tensor(storage, shape, "int64");
 }
 
 function readTensor(cursor: JsonCursor, name: string): TensorRead {
   if (cursor.peek() !== OPEN_OBJECT) return { outline: cursor.value(), issues: [] };
   const fields = new Map<string, unknown>();
   const read: TensorRead = { outline: null, issues: [] };
+  const path = ["tensors", name, "data"];
+  // where the data array starts: int64 data is read again as values once the dtype is known
+  let dataAt: { pos: number; depth: number } | null = null;
   cursor.members((key) => {
     if (key === "data" && cursor.peek() === OPEN_ARRAY) {
+      dataAt = { pos: cursor.pos, depth: cursor.depth };
       fields.set(key, []);
-      Object.assign(read, readData(cursor, ["tensors", name, "data"]));
+      Object.assign(read, readData(cursor, path));
     } else if (key === "shape" || key === "dtype" || key === "data") {
+      if (key === "data") dataAt = null;
       fields.set(key, cursor.value());
     } else {
       cursor.skip();
@@ -103,6 +139,15 @@ function readTensor(cursor: JsonCursor, name: string): TensorRead {
     }
   });
   read.outline = Object.fromEntries(fields);
+  if (fields.get("dtype") === "int64" && dataAt !== null) {
+    const end = { pos: cursor.pos, depth: cursor.depth };
+    Object.assign(cursor, dataAt);
+    const values = cursor.value();
+    Object.assign(cursor, end);
+    read.data = undefined;
+    read.issues = numbersIssues(Int64TensorJson.shape.data, values, path);
+    if (read.issues.length === 0) read.integers = values as number[];
+  }
   return read;
 }
 
@@ -119,5 +164,5 @@ function readData(cursor: JsonCursor, path: (string | number)[]): Pick<TensorRea
     cursor.depth = start.depth;
   }
   const values = cursor.value();
-  return { issues: numbersIssues(TensorJson.shape.data, values, path) };
+  return { issues: numbersIssues(Float32TensorJson.shape.data, values, path) };
 }

@@ -1,13 +1,13 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { noGrad } from "../autograd/index.js";
-import { buildModel, ModelSpec, SpecError, weightsGenerator, type BuiltModel, type ResolvedModel } from "../schema/index.js";
+import { buildModel, ModelSpec, resolveModel, SpecError, weightsGenerator, type BuiltModel, type ResolvedModel } from "../schema/index.js";
 import type { ModelRecord, ModelSummaryRecord, Store } from "../store/index.js";
-import { formatShape, Generator, numel, safetensors, sameShape, Tensor, type NestedValue } from "../tensor/index.js";
+import { formatShape, Generator, isFloating, numel, safetensors, sameShape, Tensor, type FloatStorage, type NestedValue } from "../tensor/index.js";
 import { NotFoundError } from "./errors.js";
 import { owned } from "./ownership.js";
 import type { TenantQuotas } from "./quotas.js";
-import { storedModelSpec, storedModelSummary, type StoredSummary } from "./stored_model.js";
+import { storedModelSpec, type StoredSummary } from "./stored_model.js";
 
 export interface PredictResult {
   /** float32 [samples, ...output_shape]. */
@@ -21,28 +21,18 @@ export interface ModelLimits {
   maxParams: number;
   /** The most numbers one prediction may answer with (samples × outputs per sample). */
   maxResponseValues: number;
-  /** The most work one prediction may ask for: samples × (parameters + activation values per sample). */
+  /** The most work one prediction may ask for: samples × (multiply-adds + activation values per sample). */
   maxPredictWork: number;
 }
 
-/** What a model's size checks need: its input, its layers' outputs and its parameter count. */
-export type ModelShape = Pick<ResolvedModel, "inputShape" | "outputShape" | "layers" | "numParams">;
-
-/** The shape of a stored model, from its spec and summary (no weights needed). */
-function storedShape(record: ModelSummaryRecord): ModelShape {
-  const summary = storedModelSummary(record);
-  return {
-    inputShape: storedModelSpec(record).input_shape,
-    outputShape: summary.output_shape,
-    layers: summary.layers,
-    numParams: summary.num_params,
-  };
-}
+/** What a model's size checks need: its input, its layers' outputs and a forward pass's multiply-adds. */
+export type ModelShape = Pick<ResolvedModel, "inputShape" | "outputShape" | "layers" | "forwardWork">;
 
 /**
  * Refuses, before anything runs, a prediction whose answer or work is past the service's limits:
  * predictions run on the API thread, and the answer is built in memory. Work per sample counts the
- * parameters (a Linear layer's multiply-adds) and every layer's output values (what it writes).
+ * multiply-adds (a Linear layer's parameters; a convolution's weights times its output positions)
+ * and every layer's output values (what it writes).
  */
 export function checkPredictionSize(model: ModelShape, samples: number, limits: ModelLimits): void {
   const outputsPerSample = numel(model.outputShape);
@@ -57,13 +47,13 @@ export function checkPredictionSize(model: ModelShape, samples: number, limits: 
     );
   }
   const activations = model.layers.reduce((n, layer) => n + numel(layer.output_shape), numel(model.inputShape));
-  const perSample = model.numParams + activations;
+  const perSample = model.forwardWork + activations;
   const work = samples * perSample;
   if (work > limits.maxPredictWork) {
     const most = Math.floor(limits.maxPredictWork / perSample);
     const advice = most > 0 ? `send at most ${most} per request` : "this model is too large to predict over this API";
     throw new SpecError(
-      `predicting ${samples} samples takes about ${work} operations (${model.numParams} parameters and ${activations} ` +
+      `predicting ${samples} samples takes about ${work} operations (${model.forwardWork} multiply-adds and ${activations} ` +
         `activation values per sample), above this service's limit of ${limits.maxPredictWork} per request; ${advice}`,
       ["inputs"],
     );
@@ -159,6 +149,15 @@ export class ModelService {
     return owned(await this.store.getModelSummary(id), tenantId, "model", id);
   }
 
+  /**
+   * How many numbers the model's state dict holds, from its spec (no weights read): its parameters
+   * and its buffers' values (BatchNorm's running statistics).
+   */
+  async stateDictValues(id: string, tenantId: string): Promise<number> {
+    const { numParams, numBufferValues } = resolveModel(storedModelSpec(await this.summary(id, tenantId)));
+    return numParams + numBufferValues;
+  }
+
   /** The model's weights by state-dict key. */
   async weights(id: string, tenantId: string): Promise<Record<string, Tensor>> {
     return safetensors.parse((await this.get(id, tenantId)).weights).tensors;
@@ -190,7 +189,8 @@ export class ModelService {
     // every sample's shape first (the error names the sample), then the size, and only then the
     // module (building one of 10M parameters takes a few hundred ms) and the batch (a model's
     // input_shape may be far larger than any request body)
-    const shape = built ?? storedShape(await this.summary(id, tenantId));
+    // the stored spec resolved again: arithmetic over at most MAX_LAYERS layers
+    const shape = built ?? resolveModel(storedModelSpec(await this.summary(id, tenantId)));
     inputs.forEach((sample, i) => checkShape(sample, shape.inputShape, i));
     checkPredictionSize(shape, inputs.length, this.limits);
     built ??= await this.build(id, tenantId);
@@ -220,8 +220,9 @@ export class ModelService {
 }
 
 /**
- * The tensors that replace a model's weights (`current`), in their order: each key, shape and dtype
- * must match and every value be finite (SpecError otherwise, naming the key).
+ * The tensors that replace a model's weights (`current`, parameters and buffers), in their order:
+ * each key, shape and dtype must match and every float value be finite (SpecError otherwise,
+ * naming the key); int64 buffers (num_batches_tracked) are integers by their dtype.
  */
 export function replacementWeights(current: Record<string, Tensor>, tensors: Record<string, Tensor>): Record<string, Tensor> {
   for (const key of Object.keys(tensors)) {
@@ -234,7 +235,8 @@ export function replacementWeights(current: Record<string, Tensor>, tensors: Rec
     if (!sameShape(given.shape, t.shape)) {
       throw new SpecError(`"${key}" has shape ${formatShape(given.shape)}, expected ${formatShape(t.shape)}`, ["tensors", key, "shape"]);
     }
-    const data = given.data as Float32Array;
+    if (!isFloating(given.dtype)) continue;
+    const data = given.data as FloatStorage;
     for (let i = 0; i < data.length; i++) {
       if (!Number.isFinite(data[i]!)) throw new SpecError(`"${key}" holds a non-finite value at index ${i}`, ["tensors", key, "data", i]);
     }

@@ -198,9 +198,9 @@ describe("models: wrong types, unknown fields, bad sizes", () => {
   });
 
   it("answers an unknown layer type with 400 naming the layer", async () => {
-    const res = await model400(withLayer(1, { type: "Conv2d", out_channels: 3 }));
+    const res = await model400(withLayer(1, { type: "Conv3d", out_channels: 3 }));
     expectError(res, 400, "validation_error", /^layers\[1\]/);
-    expect(errorOf(res).details!.find((d) => d.path.startsWith("layers[1]"))!.message).toMatch(/Conv2d/);
+    expect(errorOf(res).details!.find((d) => d.path.startsWith("layers[1]"))!.message).toMatch(/Conv3d/);
     expectError(await model400(withLayer(1, { type: "relu" })), 400, "validation_error", /^layers\[1\]/);
     expectError(await model400(withLayer(1, {})), 400, "validation_error", /^layers\[1\]/);
     expectError(await model400(withLayer(1, { type: 3 })), 400, "validation_error", /^layers\[1\]/);

@@ -66,7 +66,7 @@ describe("predictions", () => {
     const res = await post(`/v1/models/${big.id}/predict`, { inputs: Array.from({ length: 100 }, () => sample) });
     expect(res.statusCode, res.body).toBe(422);
     expect(errorOf(res).message).toBe(
-      "predicting 100 samples takes about 1001098000 operations (9999990 parameters and 10990 activation values per sample), " +
+      "predicting 100 samples takes about 1001098000 operations (9999990 multiply-adds and 10990 activation values per sample), " +
         "above this service's limit of 200000000 per request; send at most 19 per request",
     );
     const ok = await post(`/v1/models/${big.id}/predict`, { inputs: Array.from({ length: 19 }, () => sample) });

@@ -300,10 +300,10 @@ describe("Zod rejects bad values with their paths", () => {
   const withLayer = (layer: unknown) => ({ input_shape: [4], layers: [layer] });
 
   it("an unknown layer type, also through buildModel as a SpecError", () => {
-    const body = { input_shape: [4], layers: [{ type: "ReLU" }, { type: "Conv2d", out_channels: 3 }] };
+    const body = { input_shape: [4], layers: [{ type: "ReLU" }, { type: "Conv3d", out_channels: 3 }] };
     const issue = ModelSpec.safeParse(body).error!.issues[0]!;
     expect(issue.path).toEqual(["layers", 1, "type"]);
-    expect(issue.message).toMatch(/^unknown layer type "Conv2d"; expected one of Linear, ReLU, /);
+    expect(issue.message).toMatch(/^unknown layer type "Conv3d"; expected one of Linear, Conv1d, Conv2d, ReLU, /);
     const e = specError(() => buildModel(parseModelSpec(body as ModelSpecInput)));
     expect(e.path).toEqual(["layers", 1, "type"]);
     expect(e.message).toBe(issue.message);
@@ -391,11 +391,38 @@ describe("formatPath", () => {
 });
 
 describe("the layer registry", () => {
-  it("builds every layer type as the torch.nn class of its name, in order", () => {
-    const layers: LayerSpecInput[] = LAYER_TYPES.map((type) => (type === "Linear" ? { type, out_features: 4 } : { type }));
-    const built = buildModel(parseModelSpec({ input_shape: [4], layers }));
-    expect(built.layers.map((l) => l.type)).toEqual(LAYER_TYPES);
-    expect(LAYER_TYPES.map((_, i) => built.module.layers.at(i).constructor.name)).toEqual(LAYER_TYPES);
+  /** One layer of every type with an input shape it takes; a new type fails to compile until it has one. */
+  const EXAMPLES: { [T in LayerSpecInput["type"]]: { input: number[]; layer: Extract<LayerSpecInput, { type: T }> } } = {
+    Linear: { input: [4], layer: { type: "Linear", out_features: 4 } },
+    Conv1d: { input: [2, 6], layer: { type: "Conv1d", out_channels: 3, kernel_size: 3 } },
+    Conv2d: { input: [2, 6, 6], layer: { type: "Conv2d", out_channels: 3, kernel_size: 3 } },
+    ReLU: { input: [4], layer: { type: "ReLU" } },
+    LeakyReLU: { input: [4], layer: { type: "LeakyReLU" } },
+    Sigmoid: { input: [4], layer: { type: "Sigmoid" } },
+    Tanh: { input: [4], layer: { type: "Tanh" } },
+    GELU: { input: [4], layer: { type: "GELU" } },
+    Softmax: { input: [4], layer: { type: "Softmax" } },
+    LogSoftmax: { input: [4], layer: { type: "LogSoftmax" } },
+    MaxPool1d: { input: [2, 6], layer: { type: "MaxPool1d", kernel_size: 2 } },
+    MaxPool2d: { input: [2, 6, 6], layer: { type: "MaxPool2d", kernel_size: 2 } },
+    AvgPool2d: { input: [2, 6, 6], layer: { type: "AvgPool2d", kernel_size: 2 } },
+    AdaptiveAvgPool2d: { input: [2, 6, 6], layer: { type: "AdaptiveAvgPool2d", output_size: 1 } },
+    Dropout: { input: [4], layer: { type: "Dropout" } },
+    Dropout2d: { input: [2, 6, 6], layer: { type: "Dropout2d" } },
+    Flatten: { input: [4], layer: { type: "Flatten" } },
+    LayerNorm: { input: [4], layer: { type: "LayerNorm" } },
+    BatchNorm1d: { input: [4], layer: { type: "BatchNorm1d" } },
+    BatchNorm2d: { input: [2, 6, 6], layer: { type: "BatchNorm2d" } },
+    Identity: { input: [4], layer: { type: "Identity" } },
+  };
+
+  it("builds every layer type as the torch.nn class of its name", () => {
+    expect(Object.keys(EXAMPLES).sort()).toEqual([...LAYER_TYPES].sort());
+    for (const { input, layer } of Object.values(EXAMPLES)) {
+      const built = buildModel(parseModelSpec({ input_shape: input, layers: [layer] }));
+      expect(built.layers[0]!.type).toBe(layer.type);
+      expect(built.module.layers.at(0).constructor.name).toBe(layer.type);
+    }
   });
 });
 

@@ -48,6 +48,14 @@ describe("readJsonWeights", () => {
       `[]`,
       `{"tensors": {"x": ${w("[1, 2,")}}}`,
       `{"tensors": {"x": ${w("[1, 2, 3, 4]")}}`,
+      `{"tensors": {"n": ${w("[7]", "[]", '"int64"')}, "m": ${w("[-3, 0, 9007199254740991, 4]", "[4]", '"int64"')}}}`,
+      `{"tensors": {"n": {"data": [5], "shape": [], "dtype": "int64"}}}`,
+      `{"tensors": {"n": ${w("[1.5]", "[]", '"int64"')}}}`,
+      `{"tensors": {"n": ${w("[9007199254740992]", "[]", '"int64"')}}}`,
+      `{"tensors": {"n": ${w("[null]", "[]", '"int64"')}}}`,
+      `{"tensors": {"n": ${w("[1, 2]", "[]", '"int64"')}}}`,
+      `{"tensors": {"n": ${w('"7"', "[]", '"int64"')}}}`,
+      `{"tensors": {"n": {"data": [1], "shape": [], "dtype": "int64", "data": [2.5]}}}`,
       ``,
     ];
     expectSameAnswers(bodies, read, standard);
@@ -58,6 +66,17 @@ describe("readJsonWeights", () => {
       status: 400,
       paths: ['tensors["l.bias"].data[1]'],
     });
+  });
+
+  it("reads int64 tensors as exact integers, whichever field comes first", () => {
+    const tensors = readJsonWeights(
+      Buffer.from('{"tensors": {"n": {"data": [9007199254740991], "shape": [], "dtype": "int64"}, "w": {"shape": [1], "dtype": "float32", "data": [0.1]}}}'),
+    );
+    expect(tensors["n"]!.dtype).toBe("int64");
+    expect(tensors["n"]!.shape).toEqual([]);
+    expect(Array.from(tensors["n"]!.data as BigInt64Array)).toEqual([9007199254740991n]);
+    expect(tensors["w"]!.dtype).toBe("float32");
+    expect(read('{"tensors": {"n": {"shape": [2], "dtype": "int64", "data": [1, 0.5]}}}')).toEqual({ status: 400, paths: ["tensors.n.data[1]"] });
   });
 
   it("keeps a key __proto__ as a key (which Zod's record output drops)", () => {

@@ -211,3 +211,73 @@ describe("runTraining", () => {
     }
   });
 });
+
+describe("runTraining a CNN with BatchNorm2d, Dropout2d and Dropout", () => {
+  interface ServiceRun {
+    model: ModelSpecInput & { seed: number };
+    training: Record<string, unknown>;
+    train_samples: number;
+    losses: number[];
+    val_losses: number[];
+    final_state_dict: Record<string, RefTensor>;
+  }
+  const cnn = loadFixture<{ X: RefTensor; y: RefTensor; service: ServiceRun }>("cnn_trajectory.json");
+  const run = cnn.service;
+
+  /** The task of the fixture's service run: model seed 3, training seed 5, the last images for validation. */
+  function cnnTask(checkpoint: Uint8Array | null = null, checkpointIntervalMs = 60_000): TrainingTask {
+    const generator = new Generator().manualSeed(run.model.seed);
+    const built = buildModel(parseModelSpec(run.model), { generator });
+    const X = fromRef(cnn.X);
+    const y = fromRef(cnn.y);
+    const n = run.train_samples;
+    const rows = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
+    const total = X.shape[0]!;
+    return {
+      jobId: "job_cnn",
+      modelSpec: built.resolvedSpec,
+      trainingSpec: TrainingSpec.parse({ model_id: "m", dataset_id: "d", ...run.training }),
+      weights: Object.fromEntries(Object.entries(built.module.stateDict()).map(([k, t]) => [k, t.toShared()])),
+      generatorState: generator.getState(),
+      features: X.index(rows(0, n)).toShared(),
+      labels: y.index(rows(0, n)).toShared(),
+      validation: { features: X.index(rows(n, total)).toShared(), labels: y.index(rows(n, total)).toShared() },
+      checkpoint,
+      control: new SharedArrayBuffer(4),
+      checkpointIntervalMs,
+    };
+  }
+
+  it("trains to PyTorch's losses, validation losses (eval mode), weights and running statistics", () => {
+    const epochs: number[] = [];
+    const { outcome, losses } = collect(cnnTask(), (m) => {
+      if (m.kind === "epoch") epochs.push(m.metrics.val_loss!);
+    });
+    expect(outcome.status).toBe("succeeded");
+    expect(losses).toHaveLength(run.losses.length);
+    losses.forEach((l, i) => expect(Math.abs(l - run.losses[i]!), `step ${i}`).toBeLessThan(2e-4));
+    epochs.forEach((l, i) => expect(Math.abs(l - run.val_losses[i]!), `epoch ${i}`).toBeLessThan(2e-4));
+    if (outcome.status !== "succeeded") return;
+    expect(Object.keys(outcome.weights)).toEqual(Object.keys(run.final_state_dict));
+    for (const [key, ref] of Object.entries(run.final_state_dict)) {
+      const t = Tensor.fromShared(outcome.weights[key]!);
+      expect(t.dtype, key).toBe(ref.dtype);
+      if (ref.dtype === "int64") expect(t.tolist(), key).toEqual(ref.data[0]);
+      else expectClose(t, ref, 1e-4, 1e-6);
+    }
+  });
+
+  it("resumes from any checkpoint bit for bit: buffers, dropout masks and the loader's order included", () => {
+    const full = collect(cnnTask(null, 0));
+    expect(full.outcome.status).toBe("succeeded");
+    for (const cp of [full.checkpoints[1]!, full.checkpoints[4]!, full.checkpoints[5]!]) {
+      const resumed = collect(cnnTask(cp.state, 0));
+      expect(resumed.losses).toEqual(full.losses.slice(cp.step));
+      if (resumed.outcome.status !== "succeeded" || full.outcome.status !== "succeeded") throw new Error("a run did not succeed");
+      for (const key of Object.keys(full.outcome.weights)) {
+        expect(Tensor.fromShared(resumed.outcome.weights[key]!).tolist(), key).toEqual(Tensor.fromShared(full.outcome.weights[key]!).tolist());
+      }
+      expect(resumed.outcome.generatorState).toEqual(full.outcome.generatorState);
+    }
+  });
+});

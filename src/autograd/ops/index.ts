@@ -9,5 +9,5 @@ export * from "./max_pool.js";
 export * from "./avg_pool.js";
 export * from "./adaptive_avg_pool.js";
 export * from "./batch_norm.js";
-export type { IntOrPair } from "./pool_geometry.js";
+export { pooledSize, type IntOrPair } from "./pool_geometry.js";
 export * from "./conv.js";

@@ -11,23 +11,29 @@
 import { z } from "zod";
 import type { Module } from "../../nn/index.js";
 import { GELULayer, LeakyReLULayer, LogSoftmaxLayer, ReLULayer, SigmoidLayer, SoftmaxLayer, TanhLayer } from "./activation.js";
-import { DropoutLayer } from "./dropout.js";
+import { Conv1dLayer, Conv2dLayer } from "./conv.js";
+import { Dropout2dLayer, DropoutLayer } from "./dropout.js";
 import { FlattenLayer } from "./flatten.js";
 import type { BuildContext, InferredLayer, LayerType } from "./layer_type.js";
 import { IdentityLayer, LinearLayer } from "./linear.js";
-import { LayerNormLayer } from "./normalization.js";
+import { BatchNorm1dLayer, BatchNorm2dLayer, LayerNormLayer } from "./normalization.js";
+import { AdaptiveAvgPool2dLayer, AvgPool2dLayer, MaxPool1dLayer, MaxPool2dLayer } from "./pooling.js";
 
 export { LinearSpec, IdentitySpec } from "./linear.js";
 export { ReLUSpec, LeakyReLUSpec, SigmoidSpec, TanhSpec, GELUSpec, SoftmaxSpec, LogSoftmaxSpec } from "./activation.js";
-export { DropoutSpec } from "./dropout.js";
+export { Conv1dSpec, Conv2dSpec } from "./conv.js";
+export { DropoutSpec, Dropout2dSpec } from "./dropout.js";
 export { FlattenSpec } from "./flatten.js";
-export { LayerNormSpec } from "./normalization.js";
+export { LayerNormSpec, BatchNorm1dSpec, BatchNorm2dSpec } from "./normalization.js";
+export { MaxPool1dSpec, MaxPool2dSpec, AvgPool2dSpec, AdaptiveAvgPool2dSpec } from "./pooling.js";
 export type { BuildContext } from "./layer_type.js";
 export { shapeString } from "./shapes.js";
 
 /** Every layer type, in the order the union (and so the OpenAPI document and LAYER_TYPES) lists them. */
 const LAYER_KINDS = [
   LinearLayer,
+  Conv1dLayer,
+  Conv2dLayer,
   ReLULayer,
   LeakyReLULayer,
   SigmoidLayer,
@@ -35,9 +41,16 @@ const LAYER_KINDS = [
   GELULayer,
   SoftmaxLayer,
   LogSoftmaxLayer,
+  MaxPool1dLayer,
+  MaxPool2dLayer,
+  AvgPool2dLayer,
+  AdaptiveAvgPool2dLayer,
   DropoutLayer,
+  Dropout2dLayer,
   FlattenLayer,
   LayerNormLayer,
+  BatchNorm1dLayer,
+  BatchNorm2dLayer,
   IdentityLayer,
 ] as const;
 
@@ -73,7 +86,7 @@ const KIND_OF_TYPE: ReadonlyMap<LayerSpec["type"], LayerType<z.ZodType<LayerSpec
   LAYER_KINDS.map((kind) => [kind.schema.shape.type.value, kind]),
 );
 
-/** The per-sample output shape of layer `index` for `input`, its parameter count and its resolved spec. */
+/** The per-sample output shape of layer `index` for `input`, its parameter and buffer counts and its resolved spec. */
 export function inferLayer(layer: LayerSpec, input: readonly number[], index: number): InferredLayer<LayerSpec> {
   return KIND_OF_TYPE.get(layer.type)!.infer(layer, input, index);
 }

@@ -12,8 +12,19 @@ export interface InferredLayer<L> {
   spec: L;
   /** Shape of one sample's output, without the batch dimension. */
   output: number[];
-  /** How many weights the built module has. */
+  /** How many weights the built module has (its parameters, as PyTorch's `numel` over `parameters()`). */
   params: number;
+  /**
+   * How many values its buffers hold (BatchNorm's running statistics): saved in the state dict with
+   * the weights, but not parameters. Default 0.
+   */
+  buffers?: number;
+  /**
+   * Multiply-adds (or comparisons) one sample's forward pass takes, where that is not about its
+   * parameter count: a convolution applies each weight at every output position, a pooling reads
+   * each window. Default: `params`.
+   */
+  work?: number;
 }
 
 /** What building a layer's module may draw from. */

@@ -1,7 +1,8 @@
-/** Layers of torch/nn/modules/normalization.py: LayerNorm. */
+/** Normalization layers: LayerNorm (torch/nn/modules/normalization.py), BatchNorm1d and BatchNorm2d (batchnorm.py). */
 import { z } from "zod";
 import * as nn from "../../nn/index.js";
-import { layerSchema, type LayerType } from "./layer_type.js";
+import { int, layerSchema, type InferredLayer, type LayerType } from "./layer_type.js";
+import { channelsOf, requireRank } from "./shapes.js";
 
 export const LayerNormSpec = layerSchema(
   "LayerNorm",
@@ -20,4 +21,81 @@ export const LayerNormLayer: LayerType<typeof LayerNormSpec> = {
   schema: LayerNormSpec,
   infer: (layer, input) => ({ spec: layer, output: [...input], params: layer.elementwise_affine ? 2 * input[input.length - 1]! : 0 }),
   build: (layer, input) => new nn.LayerNorm(input[input.length - 1]!, { eps: layer.eps, elementwiseAffine: layer.elementwise_affine }),
+};
+
+const BATCH_NORM_ARGS = {
+  eps: z.number().gt(0).default(1e-5).describe("Added to the variance for numerical stability; > 0 (default 1e-5)."),
+  momentum: z
+    .number()
+    .min(0)
+    .max(1)
+    .nullable()
+    .default(0.1)
+    .describe(
+      "How far each training batch moves the running statistics, in [0, 1] (default 0.1); null for their " +
+        "cumulative average over the batches seen (PyTorch's None).",
+    ),
+  affine: z.boolean().default(true).describe("Whether the layer learns a per-channel scale (initialised to ones) and shift (zeros) (default true)."),
+  track_running_stats: z
+    .boolean()
+    .default(true)
+    .describe(
+      "Whether the layer keeps running statistics (buffers saved with the weights) for evaluation and prediction; " +
+        "without them it normalises with each batch's own (default true).",
+    ),
+};
+
+const numFeatures = (sample: string) =>
+  int()
+    .min(1)
+    .optional()
+    .describe(`Channels of each input sample (C of ${sample}). Optional: inferred from the previous layer (or input_shape); when given it must agree.`);
+
+export const BatchNorm1dSpec = layerSchema(
+  "BatchNorm1d",
+  "torch.nn.BatchNorm1d: normalises each channel of samples [C] or [C, L] over the batch (and L); running statistics for evaluation.",
+  { num_features: numFeatures("[C] or [C, L]"), ...BATCH_NORM_ARGS },
+);
+export type BatchNorm1dSpec = z.infer<typeof BatchNorm1dSpec>;
+
+export const BatchNorm2dSpec = layerSchema(
+  "BatchNorm2d",
+  "torch.nn.BatchNorm2d: normalises each channel of samples [C, H, W] over the batch, H and W; running statistics for evaluation.",
+  { num_features: numFeatures("[C, H, W]"), ...BATCH_NORM_ARGS },
+);
+export type BatchNorm2dSpec = z.infer<typeof BatchNorm2dSpec>;
+
+/**
+ * `infer` of the batch norms: num_features filled in; the weight and bias are parameters, the
+ * running mean and variance and num_batches_tracked buffers.
+ */
+function inferBatchNorm<L extends BatchNorm1dSpec | BatchNorm2dSpec>(layer: L, input: readonly number[], index: number): InferredLayer<L> {
+  requireRank(layer.type, layer.type === "BatchNorm1d" ? { 1: "[C]", 2: "[C, L]" } : { 3: "[C, H, W]" }, input, index);
+  const channels = channelsOf(layer.num_features, input, index, "num_features");
+  const { type, num_features: _given, ...args } = layer;
+  return {
+    spec: { type, num_features: channels, ...args } as L,
+    output: [...input],
+    params: layer.affine ? 2 * channels : 0,
+    buffers: layer.track_running_stats ? 2 * channels + 1 : 0,
+  };
+}
+
+const batchNormOptions = (layer: BatchNorm1dSpec | BatchNorm2dSpec): nn.BatchNormOptions => ({
+  eps: layer.eps,
+  momentum: layer.momentum,
+  affine: layer.affine,
+  trackRunningStats: layer.track_running_stats,
+});
+
+export const BatchNorm1dLayer: LayerType<typeof BatchNorm1dSpec> = {
+  schema: BatchNorm1dSpec,
+  infer: inferBatchNorm,
+  build: (layer) => new nn.BatchNorm1d(layer.num_features!, batchNormOptions(layer)),
+};
+
+export const BatchNorm2dLayer: LayerType<typeof BatchNorm2dSpec> = {
+  schema: BatchNorm2dSpec,
+  infer: inferBatchNorm,
+  build: (layer) => new nn.BatchNorm2d(layer.num_features!, batchNormOptions(layer)),
 };

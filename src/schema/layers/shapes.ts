@@ -20,3 +20,30 @@ export function sampleDim(value: number, perSample: readonly number[], index: nu
   }
   return d - 1;
 }
+
+/** Where layer `index`'s input comes from, as its errors name it. */
+export const inputSource = (index: number): string => (index === 0 ? "input_shape" : "the previous layer");
+
+/**
+ * Checks that layer `index` (of class `type`) gets samples of one of the ranks it takes, named as
+ * PyTorch's docs name them (`{ 3: "[C, H, W]" }`); the path is the layer's `type`.
+ */
+export function requireRank(type: string, ranks: Readonly<Record<number, string>>, input: readonly number[], index: number): void {
+  if (ranks[input.length] !== undefined) return;
+  const takes = Object.values(ranks)
+    .map((sample) => `[N, ${sample.slice(1)}`)
+    .join(" or ");
+  throw new SpecError(`${type} takes input of shape ${takes}, but ${inputSource(index)} gives ${shapeString(input)}`, ["layers", index, "type"]);
+}
+
+/**
+ * The channel count of a sample [C, ...] reaching layer `index`, checked against the layer's
+ * `field` (in_channels, num_features) when the spec gives it.
+ */
+export function channelsOf(given: number | undefined, input: readonly number[], index: number, field: string): number {
+  const channels = input[0]!;
+  if (given !== undefined && given !== channels) {
+    throw new SpecError(`${field} is ${given} but ${inputSource(index)} gives ${channels} channels`, ["layers", index, field]);
+  }
+  return channels;
+}

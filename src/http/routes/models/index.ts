@@ -74,8 +74,9 @@ const getWeights = defineRoute({
   operationId: "getModelWeights",
   summary: "Download the weights as JSON, or as a safetensors file with `Accept: application/octet-stream`",
   description:
-    "The safetensors file (F32, `__metadata__.format = \"pt\"`) loads into the seed's NeuralNetwork with " +
-    "`safetensors.torch.load_file` and `load_state_dict`.",
+    "Parameters and buffers by PyTorch's state-dict keys, each with its dtype (float32; int64 for BatchNorm's " +
+    "num_batches_tracked). The safetensors file (F32 and I64, `__metadata__.format = \"pt\"`) loads into the seed's " +
+    "NeuralNetwork with `safetensors.torch.load_file` and `load_state_dict`.",
   tags,
   params: IdParams,
   responses: {
@@ -93,7 +94,7 @@ const getWeights = defineRoute({
         .send(Buffer.from(model.weights.buffer, model.weights.byteOffset, model.weights.byteLength));
     }
     // bounded before anything is built: JSON costs ~20 bytes and ~0.1 µs of the API thread a number
-    const { num_params: values } = modelView(await ctx.models.summary(params.id, tenantId));
+    const values = await ctx.models.stateDictValues(params.id, tenantId);
     const limit = ctx.config.limits.maxResponseValues;
     if (values > limit) {
       const message = `the model's ${values} weights are more than this service's limit of ${limit} numbers per JSON response; download them as safetensors`;
@@ -102,8 +103,9 @@ const getWeights = defineRoute({
     const tensors = Object.entries(await ctx.models.weights(params.id, tenantId));
     const parts: JsonPart[] = ['{"tensors":{'];
     tensors.forEach(([key, t], i) => {
-      parts.push(`${i > 0 ? "," : ""}${JSON.stringify(key)}:{"shape":${JSON.stringify(t.shape)},"dtype":"float32","data":`);
-      parts.push({ values: t.data as Float32Array, shape: [t.numel()] });
+      parts.push(`${i > 0 ? "," : ""}${JSON.stringify(key)}:{"shape":${JSON.stringify(t.shape)},"dtype":"${t.dtype}","data":`);
+      // int64 tensors are buffers of a value or so (num_batches_tracked): their digits, exactly
+      parts.push(t.dtype === "int64" ? `[${(t.data as BigInt64Array).join(",")}]` : { values: t.data as Float32Array, shape: [t.numel()] });
       parts.push("}");
     });
     parts.push("}}");

@@ -42,6 +42,12 @@ export const Limits = z.object({
   /** Most optimizer steps one job may take in all (epochs × batches per epoch; HTTP 422 above). */
   maxJobSteps: int(1).default(10_000_000),
   /**
+   * Most activation values one training step may hold: batch_size × the values every layer
+   * outputs for one sample (HTTP 422 naming batch_size above). 256M float32 values are 1 GiB, about
+   * doubled by their gradients.
+   */
+  maxStepValues: int(1).default(256_000_000),
+  /**
    * Most numbers one JSON response may hold (a prediction's outputs, weights as JSON): checked
    * before the response is built (HTTP 422 above; safetensors carries weights of any size).
    */
@@ -217,6 +223,7 @@ export const ENV_VARS = {
   KILN_MAX_EPOCHS: ["limits", "maxEpochs"],
   KILN_MAX_QUEUED_JOBS: ["limits", "maxQueuedJobs"],
   KILN_MAX_JOB_STEPS: ["limits", "maxJobSteps"],
+  KILN_MAX_STEP_VALUES: ["limits", "maxStepValues"],
   KILN_MAX_RESPONSE_VALUES: ["limits", "maxResponseValues"],
   KILN_MAX_PREDICT_WORK: ["limits", "maxPredictWork"],
   KILN_MAX_PREDICT_BODY_BYTES: ["limits", "maxPredictBodyBytes"],

@@ -65,6 +65,7 @@ export async function startServices(
     quotas,
     maxEpochs: config.limits.maxEpochs,
     maxJobSteps: config.limits.maxJobSteps,
+    maxStepValues: config.limits.maxStepValues,
     checkpointIntervalMs: config.checkpointIntervalMs,
     ...options,
   });

@@ -8,6 +8,7 @@ import { checkpointHistory } from "./checkpoint.js";
 import { CheckpointGate } from "./checkpoint_gate.js";
 import { validationSampleCount } from "./dataset_tensors.js";
 import { ConflictError, NotFoundError, QueueFullError } from "./errors.js";
+import { activationValues } from "./models.js";
 import { owned } from "./ownership.js";
 import type { TrainingPool } from "./pool.js";
 import { InProcessQueue, type JobQueue } from "./queue.js";
@@ -55,6 +56,8 @@ export interface JobManagerOptions {
   maxEpochs: number;
   /** Most optimizer steps (epochs × batches per epoch) one job may take. */
   maxJobSteps: number;
+  /** Most activation values one step may hold (batch_size × activationValues); none when left out. */
+  maxStepValues?: number;
   /** Minimum time between periodic checkpoints of a running job. */
   checkpointIntervalMs?: number;
   log?: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
@@ -195,6 +198,7 @@ export class JobManager {
       );
     }
     checkTrainingSteps(spec, totalSteps);
+    this.checkStepSize(model, spec.batch_size);
     const ahead = (await this.options.quotas?.admitJob(tenantId)) ?? 0;
     if ((await store.countJobs(["queued"])) >= this.options.maxQueuedJobs) throw new QueueFullError(this.options.maxQueuedJobs);
 
@@ -231,6 +235,20 @@ export class JobManager {
       throw idempotencyConflict(idempotencyKey!);
     }
     return result;
+  }
+
+  /** Refuses a batch whose forward pass alone would hold more values than a step may. */
+  private checkStepSize(model: ModelSummaryRecord, batchSize: number): void {
+    const max = this.options.maxStepValues;
+    if (max === undefined) return;
+    const perSample = activationValues({ inputShape: storedModelSpec(model).input_shape, layers: storedModelSummary(model).layers });
+    if (batchSize * perSample <= max) return;
+    const most = Math.floor(max / perSample);
+    throw new SpecError(
+      `a batch of ${batchSize} samples makes ${batchSize * perSample} activation values in one step (${perSample} per sample), ` +
+        `above this service's limit of ${max}; ${most > 0 ? `ask for a batch_size of at most ${most}` : "this model is too large to train here"}`,
+      ["batch_size"],
+    );
   }
 
   private async byIdempotencyKey(tenantId: string, key: string, spec: TrainingSpec): Promise<JobRecord | null> {

@@ -28,6 +28,11 @@ export interface ModelLimits {
 /** What a model's size checks need: its input, its layers' outputs and a forward pass's multiply-adds. */
 export type ModelShape = Pick<ResolvedModel, "inputShape" | "outputShape" | "layers" | "forwardWork">;
 
+/** The values one sample makes in a forward pass: its input and every layer's output. */
+export function activationValues(model: Pick<ModelShape, "inputShape" | "layers">): number {
+  return model.layers.reduce((n, layer) => n + numel(layer.output_shape), numel(model.inputShape));
+}
+
 /**
  * Refuses, before anything runs, a prediction whose answer or work is past the service's limits:
  * predictions run on the API thread, and the answer is built in memory. Work per sample counts the
@@ -46,7 +51,7 @@ export function checkPredictionSize(model: ModelShape, samples: number, limits: 
       ["inputs"],
     );
   }
-  const activations = model.layers.reduce((n, layer) => n + numel(layer.output_shape), numel(model.inputShape));
+  const activations = activationValues(model);
   const perSample = model.forwardWork + activations;
   const work = samples * perSample;
   if (work > limits.maxPredictWork) {

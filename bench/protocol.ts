@@ -24,6 +24,13 @@ export interface MlpSpec {
   readonly sizes: readonly number[];
 }
 
+/**
+ * pytorch/examples' MNIST `Net` on [N, 1, 28, 28] inputs: Conv2d(1, 32, 3) → ReLU → Conv2d(32, 64, 3)
+ * → ReLU → MaxPool2d(2) → Dropout(0.25) → Flatten → Linear(9216, 128) → ReLU → Dropout(0.5) →
+ * Linear(128, 10) (its log_softmax goes into the cross-entropy, as for the MLPs).
+ */
+export const MNIST_CNN = "Conv(1→32,3)→ReLU→Conv(32→64,3)→ReLU→MaxPool2→Dropout→9216→128→ReLU→Dropout→10";
+
 /** "one": a single thread; "all": every core the engine can use. */
 export type Threads = "one" | "all";
 
@@ -47,6 +54,28 @@ export type CaseSpec =
       readonly n: number;
       readonly threads: Threads;
       readonly seed: number;
+    }
+  | {
+      /**
+       * As "train", with the MNIST_CNN model (`data` has 784 features, read as [n, 1, 28, 28]), but one
+       * iteration = one training step on one batch, the shuffled epochs running on across calls: an
+       * epoch of TensorFlow.js's cpu backend would take minutes.
+       */
+      readonly kind: "train-cnn";
+      readonly optimizer: "adam";
+      readonly lr: number;
+      readonly batchSize: number;
+      readonly data: DataRef;
+      readonly seed: number;
+      readonly threads?: Threads;
+    }
+  | {
+      /** As "infer", with the MNIST_CNN model in eval mode (dropout off). */
+      readonly kind: "infer-cnn";
+      readonly batchSize: number;
+      readonly data: DataRef;
+      readonly seed: number;
+      readonly threads?: Threads;
     }
   | {
       /** One iteration = one forward pass (no gradients) of `batchSize` rows, output values read back. */

@@ -422,12 +422,15 @@ async function main(): Promise<void> {
   console.log("");
   console.log(table);
   const losses = cases
-    .filter((c) => c.def.spec.kind === "train")
+    .filter((c) => c.def.spec.kind === "train" || c.def.spec.kind === "train-cnn")
     .map((c) => `${c.def.workload} ${engines.map((e) => {
       const r = c.results[e.id];
-      return r?.status === "ok" ? `${e.id} ${r.extra.at(-1)?.loss?.toFixed(3) ?? "?"} (${1 + r.iters * r.values.length} epochs)` : null;
+      if (r?.status !== "ok") return null;
+      // W6 times single steps (calibrated mode): its loss is the last repetition's, over its steps
+      const span = c.def.mode === "epoch" ? `${1 + r.iters * r.values.length} epochs` : `${r.iters} steps, after ${r.iters * (r.values.length - 1)} more and a warm-up`;
+      return `${e.id} ${r.extra.at(-1)?.loss?.toFixed(3) ?? "?"} (${span})`;
     }).filter(Boolean).join(", ")}`);
-  if (losses.length > 0) console.log(`\nmean training loss of the last epoch (sanity: every engine trains): ${losses.join("; ")}`);
+  if (losses.length > 0) console.log(`\nmean training loss of the last repetition (sanity: every engine trains): ${losses.join("; ")}`);
   for (const e of engines) for (const w of e.info?.warnings ?? []) console.log(`!! ${e.id}: ${w}`);
   for (const sv of services) {
     if (sv.report.notes.length > 0) console.log(`\n${sv.id} goals (issue 4):\n${sv.report.notes.map((n) => `  ${n}`).join("\n")}`);

@@ -3,7 +3,7 @@
 
 Speaks JSON lines: one request per line on stdin, one response per line on stdout (everything else
 this process prints goes to stderr). The requests and the cases are described in bench/protocol.ts;
-this file mirrors bench/engines/kiln.ts: the seed's NeuralNetwork, DataLoader(TensorDataset, shuffle),
+this file mirrors bench/engines/kiln.ts: the seed's NeuralNetwork (or W6/W7's MNIST CNN), DataLoader(TensorDataset, shuffle),
 F.cross_entropy, optim.SGD / optim.Adam, torch.no_grad, a @ b.
 
 Every case sets its thread count: torch.set_num_threads(1) and, when the BLAS is OpenBLAS,
@@ -138,24 +138,65 @@ class NeuralNetwork(nn.Module):
         return self.layers(x)
 
 
+def mnist_cnn():
+    """pytorch/examples' MNIST Net (bench/protocol.ts's MNIST_CNN), as one Sequential."""
+    return nn.Sequential(
+        nn.Conv2d(1, 32, 3, 1),
+        nn.ReLU(),
+        nn.Conv2d(32, 64, 3, 1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Dropout(0.25),
+        nn.Flatten(1),
+        nn.Linear(9216, 128),
+        nn.ReLU(),
+        nn.Dropout(0.5),
+        nn.Linear(128, 10),
+    )
+
+
+def is_cnn(spec):
+    return spec["kind"] in ("train-cnn", "infer-cnn")
+
+
+def build_model(spec):
+    return mnist_cnn() if is_cnn(spec) else NeuralNetwork(spec["mlp"]["sizes"])
+
+
+def load_for(spec):
+    """The data set, its rows as [n, 1, 28, 28] images for the CNN."""
+    x, y = load(spec["data"])
+    return (x.view(-1, 1, 28, 28) if is_cnn(spec) else x), y
+
+
 class TrainRunner:
     def __init__(self, spec):
         use_threads(spec)
-        x, y = load(spec["data"])
+        x, y = load_for(spec)
         torch.manual_seed(spec["seed"])
-        self.model = NeuralNetwork(spec["mlp"]["sizes"])
+        self.model = build_model(spec)
         params = self.model.parameters()
         lr = spec["lr"]
         self.opt = torch.optim.SGD(params, lr=lr) if spec["optimizer"] == "sgd" else torch.optim.Adam(params, lr=lr)
         self.loader = DataLoader(TensorDataset(x, y), batch_size=spec["batchSize"], shuffle=True)
         self.model.train()
+        # "train": an iteration is an epoch; "train-cnn": one batch, the epochs running on across calls
+        self.per_batch = spec["kind"] == "train-cnn"
+        self.batches = iter(self.loader)
+
+    def batch(self):
+        try:
+            return next(self.batches)
+        except StopIteration:
+            self.batches = iter(self.loader)
+            return next(self.batches)
 
     def run(self, iters):
         model, opt, loader = self.model, self.opt, self.loader
         loss_sum, samples = 0.0, 0
         t0 = time.perf_counter()
         for _ in range(iters):
-            for xb, yb in loader:
+            for xb, yb in [self.batch()] if self.per_batch else loader:
                 loss = F.cross_entropy(model(xb), yb)
                 opt.zero_grad()
                 loss.backward()
@@ -192,11 +233,11 @@ class MatmulRunner:
 class InferRunner:
     def __init__(self, spec):
         use_threads(spec)
-        self.x, _ = load(spec["data"])
+        self.x, _ = load_for(spec)
         self.b = spec["batchSize"]
         self.blocks = spec["data"]["n"] // self.b
         torch.manual_seed(spec["seed"])
-        self.model = NeuralNetwork(spec["mlp"]["sizes"])
+        self.model = build_model(spec)
         self.model.eval()
         self.call = 0
 
@@ -217,7 +258,7 @@ class InferRunner:
         pass
 
 
-RUNNERS = {"train": TrainRunner, "matmul": MatmulRunner, "infer": InferRunner}
+RUNNERS = {"train": TrainRunner, "train-cnn": TrainRunner, "matmul": MatmulRunner, "infer": InferRunner, "infer-cnn": InferRunner}
 
 
 def main():

@@ -40,7 +40,10 @@ export function batchNorm(
   const wd = weight ? (weight.data as FloatStorage) : null;
   const bd = bias ? (bias.data as FloatStorage) : null;
   const out = allocate(input.dtype, x.length) as FloatStorage;
-  const xhat = new Float64Array(x.length);
+  // per channel, the mean and 1/std used: the backward pass recomputes x̂ = (x − mean)·invstd from
+  // them, bit for bit, rather than the forward pass storing x̂ in doubles (8 bytes an element to
+  // allocate and write, most of the forward pass's time)
+  const means = new Float64Array(channels);
   const invstd = new Float64Array(channels);
   // channel c's elements: `inner` in a row from c·inner, then again every `sampleSize` (plain loops
   // below: a callback per element made batch norm several times slower)
@@ -68,15 +71,12 @@ export function batchNorm(
       mean = (runningMean!.data as FloatStorage)[c]!;
       invstd[c] = 1 / Math.sqrt((runningVar!.data as FloatStorage)[c]! + eps);
     }
+    means[c] = mean;
     const scale = wd ? wd[c]! : 1;
     const shift = bd ? bd[c]! : 0;
     const rs = invstd[c]!;
     for (let base = c * inner; base < x.length; base += sampleSize) {
-      for (let i = base; i < base + inner; i++) {
-        const h = (x[i]! - mean) * rs;
-        xhat[i] = h;
-        out[i] = h * scale + shift;
-      }
+      for (let i = base; i < base + inner; i++) out[i] = (x[i]! - mean) * rs * scale + shift;
     }
   }
   if (training && runningMean) bumpVersion(runningMean);
@@ -90,12 +90,14 @@ export function batchNorm(
     const gw = weight ? (allocate(weight.dtype, channels) as FloatStorage) : null;
     const gb = bias ? (allocate(bias.dtype, channels) as FloatStorage) : null;
     for (let c = 0; c < channels; c++) {
+      const mean = means[c]!;
+      const rs = invstd[c]!;
       let sumG = 0;
       let sumGX = 0;
       for (let base = c * inner; base < x.length; base += sampleSize) {
         for (let i = base; i < base + inner; i++) {
           sumG += gd[i]!;
-          sumGX += gd[i]! * xhat[i]!;
+          sumGX += gd[i]! * ((x[i]! - mean) * rs);
         }
       }
       if (gw) gw[c] = sumGX;
@@ -107,7 +109,7 @@ export function batchNorm(
       const meanG = training ? sumG / count : 0;
       const meanGX = training ? sumGX / count : 0;
       for (let base = c * inner; base < x.length; base += sampleSize) {
-        for (let i = base; i < base + inner; i++) gx[i] = k * (gd[i]! - meanG - xhat[i]! * meanGX);
+        for (let i = base; i < base + inner; i++) gx[i] = k * (gd[i]! - meanG - (x[i]! - mean) * rs * meanGX);
       }
     }
     const grads: (Tensor | null)[] = [gx && new Tensor(gx, input.shape, input.dtype)];

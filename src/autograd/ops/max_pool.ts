@@ -78,31 +78,36 @@ function maxPool2dChecked(input: Tensor, p: Pool2dParams): Tensor {
   // per output element, the flat input index of its window's maximum (−1 for a window that lies
   // wholly in the padding, which only dilation makes possible)
   const argmax = new Int32Array(out.length);
-  for (let plane = 0; plane < planes; plane++) {
-    const base = plane * inH * inW;
-    for (let oh = 0; oh < outH; oh++) {
-      let h0 = oh * dH - padH;
-      const h1 = Math.min(h0 + (kH - 1) * dilH + 1, inH);
-      while (h0 < 0) h0 += dilH;
-      for (let ow = 0; ow < outW; ow++) {
-        let w0 = ow * dW - padW;
-        const w1 = Math.min(w0 + (kW - 1) * dilW + 1, inW);
-        while (w0 < 0) w0 += dilW;
-        let best = h0 < h1 && w0 < w1 ? base + h0 * inW + w0 : -1;
-        let max = -Infinity;
-        for (let h = h0; h < h1; h += dilH) {
-          for (let w = w0; w < w1; w += dilW) {
-            const i = base + h * inW + w;
-            const v = x[i]!;
-            if (v > max || Number.isNaN(v)) {
-              max = v;
-              best = i;
+  const inside = padH === 0 && padW === 0 && dilH === 1 && dilW === 1 && (outH - 1) * dH + kH <= inH && (outW - 1) * dW + kW <= inW;
+  if (inside && kH === 2 && kW === 2) maxPool2x2(x, out, argmax, planes, inH, inW, outH, outW, dH, dW);
+  else if (inside) maxPoolInside(x, out, argmax, planes, inH, inW, outH, outW, kH, kW, dH, dW);
+  else {
+    for (let plane = 0; plane < planes; plane++) {
+      const base = plane * inH * inW;
+      for (let oh = 0; oh < outH; oh++) {
+        let h0 = oh * dH - padH;
+        const h1 = Math.min(h0 + (kH - 1) * dilH + 1, inH);
+        while (h0 < 0) h0 += dilH;
+        for (let ow = 0; ow < outW; ow++) {
+          let w0 = ow * dW - padW;
+          const w1 = Math.min(w0 + (kW - 1) * dilW + 1, inW);
+          while (w0 < 0) w0 += dilW;
+          let best = h0 < h1 && w0 < w1 ? base + h0 * inW + w0 : -1;
+          let max = -Infinity;
+          for (let h = h0; h < h1; h += dilH) {
+            for (let w = w0; w < w1; w += dilW) {
+              const i = base + h * inW + w;
+              const v = x[i]!;
+              if (v > max || v !== v) {
+                max = v;
+                best = i;
+              }
             }
           }
+          const o = (plane * outH + oh) * outW + ow;
+          out[o] = max;
+          argmax[o] = best;
         }
-        const o = (plane * outH + oh) * outW + ow;
-        out[o] = max;
-        argmax[o] = best;
       }
     }
   }
@@ -116,4 +121,91 @@ function maxPool2dChecked(input: Tensor, p: Pool2dParams): Tensor {
     }
     return [new Tensor(gx, input.shape, input.dtype)];
   });
+}
+
+/**
+ * The common case of windows that lie wholly inside the input (no padding, no dilation): each
+ * window starts at its first element, then takes a later one that is larger or NaN, exactly as the
+ * general loop (which starts from −∞) decides.
+ */
+function maxPoolInside(
+  x: FloatStorage,
+  out: FloatStorage,
+  argmax: Int32Array,
+  planes: number,
+  inH: number,
+  inW: number,
+  outH: number,
+  outW: number,
+  kH: number,
+  kW: number,
+  dH: number,
+  dW: number,
+): void {
+  let o = 0;
+  for (let plane = 0; plane < planes; plane++) {
+    for (let oh = 0; oh < outH; oh++) {
+      const row = (plane * inH + oh * dH) * inW;
+      for (let ow = 0; ow < outW; ow++, o++) {
+        const start = row + ow * dW;
+        let best = start;
+        let max = x[start]!;
+        for (let h = 0; h < kH; h++) {
+          const line = start + h * inW;
+          for (let i = h === 0 ? line + 1 : line; i < line + kW; i++) {
+            const v = x[i]!;
+            if (v > max || v !== v) {
+              max = v;
+              best = i;
+            }
+          }
+        }
+        out[o] = max;
+        argmax[o] = best;
+      }
+    }
+  }
+}
+
+/** maxPoolInside for 2×2 windows (MaxPool2d(2), the usual one), unrolled. */
+function maxPool2x2(
+  x: FloatStorage,
+  out: FloatStorage,
+  argmax: Int32Array,
+  planes: number,
+  inH: number,
+  inW: number,
+  outH: number,
+  outW: number,
+  dH: number,
+  dW: number,
+): void {
+  let o = 0;
+  for (let plane = 0; plane < planes; plane++) {
+    for (let oh = 0; oh < outH; oh++) {
+      const row = (plane * inH + oh * dH) * inW;
+      for (let ow = 0; ow < outW; ow++, o++) {
+        const s = row + ow * dW;
+        let best = s;
+        let max = x[s]!;
+        const b = x[s + 1]!;
+        if (b > max || b !== b) {
+          max = b;
+          best = s + 1;
+        }
+        const c = x[s + inW]!;
+        if (c > max || c !== c) {
+          max = c;
+          best = s + inW;
+        }
+        const d = x[s + inW + 1]!;
+        if (d > max || d !== d) {
+          max = d;
+          best = s + inW + 1;
+        }
+        out[o] = max;
+        argmax[o] = best;
+      }
+    }
+  }
 }

@@ -16,6 +16,7 @@ import torch.nn.functional as F
 
 DIR = os.environ.get("FASHION_MNIST_DIR", "/usr/share/datasets/fashion-mnist")
 EPOCHS = int(sys.argv[1]) if len(sys.argv) > 1 else 1
+OPTIMIZER = os.environ.get("OPTIMIZER", "adam")
 
 
 def read_idx(name):
@@ -46,7 +47,7 @@ model = Net()
 images = read_idx("train-images-idx3-ubyte.gz").unsqueeze(1)
 labels = read_idx("train-labels-idx1-ubyte.gz").to(torch.int64)
 loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(images, labels), batch_size=64, shuffle=True)
-optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+optimizer = torch.optim.Adadelta(model.parameters(), lr=1.0) if OPTIMIZER == "adadelta" else torch.optim.Adam(model.parameters(), lr=1e-3)
 for epoch in range(1, EPOCHS + 1):
     start = time.time()
     model.train()

@@ -8,8 +8,8 @@ import { Tensor } from "./tensor.js";
  * header length, a JSON header `{ name: { dtype, shape, data_offsets }, "__metadata__": {...} }`
  * padded with spaces to 8 bytes, then the raw little-endian tensor bytes.
  */
-const CODES: Record<DType, string> = { float32: "F32", float64: "F64", int64: "I64", bool: "BOOL" };
-const DTYPES: Record<string, DType> = { F32: "float32", F64: "float64", I64: "int64", BOOL: "bool" };
+const CODES: Record<DType, string> = { float32: "F32", float64: "F64", int64: "I64", bool: "BOOL", uint8: "U8" };
+const DTYPES: Record<string, DType> = { F32: "float32", F64: "float64", I64: "int64", BOOL: "bool", U8: "uint8" };
 
 /** Why a safetensors file could not be read; the message names the tensor or field at fault. */
 export class SafetensorsError extends Error {
@@ -91,7 +91,7 @@ export function parse(bytes: Uint8Array): SafetensorsContents {
     }
     const e = entry as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     const dtype = typeof e.dtype === "string" ? DTYPES[e.dtype] : undefined;
-    if (!dtype) fail(`tensor "${name}": unsupported dtype ${JSON.stringify(e.dtype)} (supported: F32, F64, I64, BOOL)`);
+    if (!dtype) fail(`tensor "${name}": unsupported dtype ${JSON.stringify(e.dtype)} (supported: F32, F64, I64, BOOL, U8)`);
     const shape = e.shape;
     if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) fail(`tensor "${name}": invalid shape`);
     const offsets = e.data_offsets;

@@ -392,8 +392,9 @@ describe("formatPath", () => {
 
 describe("the layer registry", () => {
   it("builds every layer type as the torch.nn class of its name, in order", () => {
-    const layers: LayerSpecInput[] = LAYER_TYPES.map((type) => (type === "Linear" ? { type, out_features: 4 } : { type }));
-    const built = buildModel(parseModelSpec({ input_shape: [4], layers }));
+    const args: Partial<Record<LayerSpecInput["type"], object>> = { Linear: { out_features: 4 }, Normalize: { mean: [0.5], std: [0.5] } };
+    const layers = LAYER_TYPES.map((type) => ({ type, ...args[type] }) as LayerSpecInput);
+    const built = buildModel(parseModelSpec({ input_shape: [1, 4], layers }));
     expect(built.layers.map((l) => l.type)).toEqual(LAYER_TYPES);
     expect(LAYER_TYPES.map((_, i) => built.module.layers.at(i).constructor.name)).toEqual(LAYER_TYPES);
   });

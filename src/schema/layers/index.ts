@@ -13,6 +13,7 @@ import type { Module } from "../../nn/index.js";
 import { GELULayer, LeakyReLULayer, LogSoftmaxLayer, ReLULayer, SigmoidLayer, SoftmaxLayer, TanhLayer } from "./activation.js";
 import { DropoutLayer } from "./dropout.js";
 import { FlattenLayer } from "./flatten.js";
+import { ConvertImageDtypeLayer, NormalizeLayer } from "./image.js";
 import type { BuildContext, InferredLayer, LayerType } from "./layer_type.js";
 import { IdentityLayer, LinearLayer } from "./linear.js";
 import { LayerNormLayer } from "./normalization.js";
@@ -21,6 +22,7 @@ export { LinearSpec, IdentitySpec } from "./linear.js";
 export { ReLUSpec, LeakyReLUSpec, SigmoidSpec, TanhSpec, GELUSpec, SoftmaxSpec, LogSoftmaxSpec } from "./activation.js";
 export { DropoutSpec } from "./dropout.js";
 export { FlattenSpec } from "./flatten.js";
+export { ConvertImageDtypeSpec, NormalizeSpec } from "./image.js";
 export { LayerNormSpec } from "./normalization.js";
 export type { BuildContext } from "./layer_type.js";
 export { shapeString } from "./shapes.js";
@@ -36,6 +38,8 @@ const LAYER_KINDS = [
   SoftmaxLayer,
   LogSoftmaxLayer,
   DropoutLayer,
+  ConvertImageDtypeLayer,
+  NormalizeLayer,
   FlattenLayer,
   LayerNormLayer,
   IdentityLayer,

@@ -155,6 +155,11 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (tenant_id, name)
   );
   `,
+  // 5 -> 6: as SQLite's 6 -> 7, the dtype of a dataset's features (float32 for those stored before).
+  `
+  ALTER TABLE datasets ADD COLUMN feature_dtype text NOT NULL DEFAULT 'float32'
+    CHECK (feature_dtype IN ('float32', 'uint8'));
+  `,
 ];
 
 /** The schema version this code writes and expects. */

@@ -60,6 +60,7 @@ declare module "../tensor/tensor.js" {
     double(): Tensor;
     long(): Tensor;
     bool(): Tensor;
+    byte(): Tensor;
     clone(): Tensor;
     detach(): Tensor;
     /** Accumulates gradients into the leaves' `.grad`; needs `gradient` unless this is a scalar. */
@@ -118,6 +119,7 @@ const methods: ThisType<Tensor> & Record<string, unknown> = {
   double(this: Tensor) { return ops.to(this, "float64"); },
   long(this: Tensor) { return ops.to(this, "int64"); },
   bool(this: Tensor) { return ops.to(this, "bool"); },
+  byte(this: Tensor) { return ops.to(this, "uint8"); },
   clone(this: Tensor) { return ops.clone(this); },
   detach(this: Tensor) { return ops.detach(this); },
   backward(this: Tensor, gradient?: Tensor | null, options?: BackwardOptions) { backward(this, gradient, options); },

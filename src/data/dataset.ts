@@ -48,6 +48,7 @@ function wordView(dtype: DType, buffer: ArrayBufferLike, byteOffset: number, ele
     case "int64":
       return new Int32Array(buffer, byteOffset, 2 * elements);
     case "bool":
+    case "uint8":
       return new Uint8Array(buffer, byteOffset, elements);
   }
 }

@@ -1,6 +1,6 @@
 /**
  * Request body parsers: JSON (a route's own reader, or Fastify's parser guarded against deep
- * nesting), CSV as a string and raw bytes as a Buffer; any body as a Buffer for a route that takes
+ * nesting), CSV as a string and raw bytes (octet-stream, NumPy's .npz) as a Buffer; any body as a Buffer for a route that takes
  * it raw. All read by `readBody`, within the route's body limit.
  */
 import type { IncomingMessage } from "node:http";
@@ -9,7 +9,7 @@ import { MAX_JSON_DEPTH } from "../schema/index.js";
 import { readBody } from "./body.js";
 import { ApiError } from "./errors.js";
 
-export const CONTENT_TYPES = ["application/json", "text/csv", "application/octet-stream"] as const;
+export const CONTENT_TYPES = ["application/json", "text/csv", "application/octet-stream", "application/x-npz"] as const;
 export type ContentType = (typeof CONTENT_TYPES)[number];
 
 /**
@@ -74,6 +74,7 @@ export function installContentTypeParsers(app: FastifyInstance): void {
     return request.routeOptions.config.rawBody ? bytes : bytes.toString("utf8");
   });
   app.addContentTypeParser("application/octet-stream", (request: FastifyRequest, payload: IncomingMessage) => readBody(request, payload));
+  app.addContentTypeParser("application/x-npz", (request: FastifyRequest, payload: IncomingMessage) => readBody(request, payload));
 }
 
 /** The media type of a Content-Type header, lower-cased and without parameters. */

@@ -163,6 +163,7 @@ function parameters(components: Components, route: RouteDef): unknown[] {
 const RAW_BODY_SCHEMAS: Record<Exclude<ContentType, "application/json">, JsonSchema> = {
   "text/csv": { type: "string" },
   "application/octet-stream": { type: "string", format: "binary" },
+  "application/x-npz": { type: "string", format: "binary" },
 };
 
 function requestBody(components: Components, route: RouteDef): unknown {

@@ -6,6 +6,7 @@ export { ReLU, LeakyReLU, Sigmoid, Tanh, GELU, Softmax, LogSoftmax } from "./mod
 export { Dropout, Dropout2d, Flatten, Identity, LayerNorm, type DropoutOptions, type LayerNormOptions } from "./modules/misc.js";
 export { MaxPool1d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d } from "./modules/pooling.js";
 export { BatchNorm1d, BatchNorm2d, type BatchNormOptions } from "./modules/batchnorm.js";
+export { ConvertImageDtype, Normalize } from "./modules/image.js";
 export { Sequential } from "./modules/container.js";
 export { NeuralNetwork } from "./modules/neural_network.js";
 export * as functional from "./functional/index.js";

@@ -1,17 +1,18 @@
 /**
- * Datasets: ingestion of a JSON body, a CSV file or a safetensors file into a features tensor and
- * a labels tensor, with SpecErrors naming the field (and row) at fault; and the check that a
- * dataset fits a model and a loss (`checkCompatibility`).
+ * Datasets: ingestion of a JSON body or a CSV file into a features tensor and a labels tensor
+ * (binary files: dataset_files.ts), with SpecErrors naming the field (and row) at fault; and the
+ * check that a dataset fits a model and a loss (`checkCompatibility`).
  *
  * What comes out (`DatasetTensors`):
- * - features: float32 [N, ...featureShape], every value finite, 1 to 4 dimensions per sample;
+ * - features: float32 [N, ...featureShape], every value finite, 1 to 4 dimensions per sample; or
+ *   uint8 (images, from a binary file's U8 array);
  * - labels: int64 [N] class indices when every label is an integer ≥ 0 in a flat list (JSON and
  *   CSV cannot tell 1.0 from 1; safetensors labels keep their dtype: I64 ≥ 0 in one dimension gives
  *   class indices, anything else float32), else float32 [N] or [N, k] targets.
  */
 import { z } from "zod";
 import { text } from "./text.js";
-import { allocate, formatShape, kernels, safetensors, sameShape, Tensor } from "../tensor/index.js";
+import { allocate, formatShape, sameShape, Tensor } from "../tensor/index.js";
 import { SpecError, type SpecPath } from "./errors.js";
 import { JsonNumber as num } from "./json_parts.js";
 import { MAX_INPUT_DIMS } from "./model.js";
@@ -25,9 +26,13 @@ export interface DatasetLimits {
   maxSamples: number;
 }
 
+/** What a dataset's features are stored as: float32, or uint8 for images (bytes until the model converts them). */
+export type FeatureDtype = "float32" | "uint8";
+
 export interface DatasetTensors {
-  /** float32 [N, ...featureShape]. */
+  /** featureDtype [N, ...featureShape]. */
   features: Tensor;
+  featureDtype: FeatureDtype;
   /** int64 [N] class indices, or float32 [N] / [N, k] targets. */
   labels: Tensor;
   numSamples: number;
@@ -168,7 +173,7 @@ export function datasetFromJson(body: JsonDataset, limits: DatasetLimits): Datas
   const out = allocate("float32", n * featureShape.reduce((a, b) => a * b, 1)) as Float32Array;
   for (let i = 0; i < n; i++) copySample(rows[i], i, featureShape, out);
   const features = new Tensor(out, [n, ...featureShape], "float32");
-  return { features, numSamples: n, featureShape, ...labelsFromJson(body.labels, n) };
+  return { features, featureDtype: "float32", numSamples: n, featureShape, ...labelsFromJson(body.labels, n) };
 }
 
 export type LabelPart = Pick<DatasetTensors, "labels" | "labelShape" | "labelDtype" | "numClasses">;
@@ -360,81 +365,7 @@ export function datasetFromCsv(text: string, options: CsvOptions): DatasetTensor
   const out = allocate("float32", features.length) as Float32Array;
   out.set(features);
   const labelPart = labelsFromNumbers(labels, () => ["csv", "column", header![labelIndex]!]);
-  return { features: new Tensor(out, [n, width - 1], "float32"), numSamples: n, featureShape, ...labelPart };
-}
-
-// ---------------------------------------------------------------------------------------------
-// safetensors
-
-/**
- * Tensors from a safetensors file holding exactly two tensors: `features` (F32 or F64, [N, ...],
- * 1 to 4 dimensions per sample; cast to float32) and `labels` (I64, F32 or F64, [N] or [N, k]).
- * Errors have paths ["safetensors"] (the file) or ["safetensors", name] (a tensor).
- */
-export function datasetFromSafetensors(bytes: Uint8Array, limits: DatasetLimits): DatasetTensors {
-  let tensors: Record<string, Tensor>;
-  try {
-    tensors = safetensors.parse(bytes).tensors;
-  } catch (e) {
-    if (e instanceof safetensors.SafetensorsError) throw new SpecError(`not a valid safetensors file: ${e.message}`, ["safetensors"]);
-    throw e;
-  }
-  for (const name of Object.keys(tensors)) {
-    if (name !== "features" && name !== "labels") {
-      throw new SpecError(`unexpected tensor ${JSON.stringify(name)}: the file must hold "features" and "labels" only`, ["safetensors", name]);
-    }
-  }
-  const f = tensors["features"];
-  const l = tensors["labels"];
-  if (f === undefined) throw new SpecError('the file has no tensor named "features"', ["safetensors", "features"]);
-  if (l === undefined) throw new SpecError('the file has no tensor named "labels"', ["safetensors", "labels"]);
-
-  if (f.dtype !== "float32" && f.dtype !== "float64") {
-    throw new SpecError(`features must be F32 or F64, not ${f.dtype}`, ["safetensors", "features"]);
-  }
-  if (f.ndim < 2 || f.ndim > MAX_FEATURE_DIMS + 1) {
-    throw new SpecError(
-      `features must have shape [N, ...] with 1 to ${MAX_FEATURE_DIMS} dimensions per sample, not ${formatShape(f.shape)}`,
-      ["safetensors", "features"],
-    );
-  }
-  const n = f.shape[0]!;
-  checkCount(n, limits, ["safetensors", "features"]);
-  const featureShape = f.shape.slice(1);
-  if (featureShape.some((d) => d === 0)) {
-    throw new SpecError(`a sample's dimensions must be ≥ 1, not ${formatShape(featureShape)}`, ["safetensors", "features"]);
-  }
-  const features = kernels.cast(f, "float32");
-  const fd = features.data as Float32Array;
-  for (let i = 0; i < fd.length; i++) {
-    if (!Number.isFinite(fd[i]!)) {
-      const sample = Math.floor(i / (fd.length / n));
-      throw new SpecError(`sample ${sample} holds ${fd[i]} (float32), not a finite number`, ["safetensors", "features"]);
-    }
-  }
-
-  if (l.dtype === "bool") throw new SpecError("labels must be I64, F32 or F64, not bool", ["safetensors", "labels"]);
-  if ((l.ndim !== 1 && l.ndim !== 2) || (l.ndim === 2 && l.shape[1] === 0)) {
-    throw new SpecError(`labels must have shape [N] or [N, k], not ${formatShape(l.shape)}`, ["safetensors", "labels"]);
-  }
-  if (l.shape[0] !== n) {
-    throw new SpecError(`${l.shape[0]} labels for ${n} samples: give one label per sample`, ["safetensors", "labels"]);
-  }
-  let labelPart: LabelPart;
-  if (l.dtype === "int64" && l.ndim === 1 && (l.data as BigInt64Array).every((v) => v >= 0n)) {
-    const max = (l.data as BigInt64Array).reduce((m, v) => (v > m ? v : m), 0n);
-    labelPart = { labels: l, labelShape: [], labelDtype: "int64", numClasses: Number(max) + 1 };
-  } else {
-    const labels = kernels.cast(l, "float32");
-    const ld = labels.data as Float32Array;
-    for (let i = 0; i < ld.length; i++) {
-      if (!Number.isFinite(ld[i]!)) {
-        throw new SpecError(`label ${Math.floor(i / (ld.length / n))} holds ${ld[i]} (float32), not a finite number`, ["safetensors", "labels"]);
-      }
-    }
-    labelPart = { labels, labelShape: labels.shape.slice(1), labelDtype: "float32", numClasses: null };
-  }
-  return { features, numSamples: n, featureShape, ...labelPart };
+  return { features: new Tensor(out, [n, width - 1], "float32"), featureDtype: "float32", numSamples: n, featureShape, ...labelPart };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -448,6 +379,22 @@ export interface ModelShapes {
 }
 
 export type DatasetShapes = Pick<DatasetTensors, "featureShape" | "labelShape" | "labelDtype" | "numClasses">;
+
+/**
+ * Throws SpecError at [field] unless a dataset of `featureDtype` can feed a model whose first layer
+ * is of type `firstLayer`: uint8 features (images) need ConvertImageDtype first. PyTorch's layers
+ * refuse Byte input (`expected scalar type Byte but found Float`), so the job would fail at its
+ * first batch; refusing it up front says what to change.
+ */
+export function checkFeatureDtype(firstLayer: string, featureDtype: FeatureDtype, field = "dataset_id"): void {
+  if (featureDtype === "uint8" && firstLayer !== "ConvertImageDtype") {
+    throw new SpecError(
+      `the dataset's features are uint8 (images) but the model starts with ${firstLayer}: add {"type": "ConvertImageDtype"} ` +
+        "as its first layer to turn them into float32 in [0, 1], as torchvision's ConvertImageDtype does",
+      [field],
+    );
+  }
+}
 
 /**
  * The shape of one sample's target for `loss` against a model whose output sample has shape

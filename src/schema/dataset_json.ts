@@ -120,7 +120,7 @@ export function readJsonDataset(bytes: Uint8Array, limits: DatasetLimits): JsonD
   if (labelsRead.error) throw labelsRead.error;
   const shape = samples.shape!;
   const featureTensor = new Tensor(samples.values.toFloat32(), [n, ...shape], "float32");
-  const dataset = { features: featureTensor, numSamples: n, featureShape: shape, ...labelPart(labelsRead) };
+  const dataset = { features: featureTensor, featureDtype: "float32" as const, numSamples: n, featureShape: shape, ...labelPart(labelsRead) };
   return { dataset, name: checked.data.name };
 }
 

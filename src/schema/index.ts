@@ -94,17 +94,20 @@ export {
   JsonDataset,
   datasetFromJson,
   datasetFromCsv,
-  datasetFromSafetensors,
   checkCompatibility,
+  checkFeatureDtype,
   targetShapeFor,
   MAX_FEATURE_DIMS,
   type DatasetLimits,
   type DatasetTensors,
+  type FeatureDtype,
   type CsvOptions,
   type ModelShapes,
   type DatasetShapes,
 } from "./dataset.js";
 export { readJsonDataset, type JsonDatasetBody } from "./dataset_json.js";
+export { datasetFromSafetensors, datasetFromNpz } from "./dataset_files.js";
+export { isZip, MAX_NPZ_ARRAY_BYTES } from "./npz.js";
 export { WeightsJson, readJsonWeights } from "./weights.js";
 export { JsonSyntaxError, MAX_JSON_DEPTH } from "./json_cursor.js";
 export { text } from "./text.js";

@@ -2,7 +2,10 @@ import type { DatasetRecord } from "../store/index.js";
 import { allocate, Tensor } from "../tensor/index.js";
 
 /** A stored dataset's bytes and shapes: a DatasetRecord without its id, name and date. */
-export type StoredDataset = Pick<DatasetRecord, "numSamples" | "featureShape" | "labelShape" | "labelDtype" | "features" | "labels">;
+export type StoredDataset = Pick<
+  DatasetRecord,
+  "numSamples" | "featureShape" | "featureDtype" | "labelShape" | "labelDtype" | "features" | "labels"
+>;
 
 export interface DatasetTensorPair {
   features: Tensor;
@@ -12,12 +15,12 @@ export interface DatasetTensorPair {
 /** Copies a stored dataset's bytes into shared tensors. */
 export function datasetTensors(dataset: StoredDataset): DatasetTensorPair {
   const n = dataset.numSamples;
-  const features = allocate("float32", n * dataset.featureShape.reduce((p, q) => p * q, 1));
+  const features = allocate(dataset.featureDtype, n * dataset.featureShape.reduce((p, q) => p * q, 1));
   new Uint8Array(features.buffer, features.byteOffset, features.byteLength).set(dataset.features);
   const labels = allocate(dataset.labelDtype, n * dataset.labelShape.reduce((p, q) => p * q, 1));
   new Uint8Array(labels.buffer, labels.byteOffset, labels.byteLength).set(dataset.labels);
   return {
-    features: new Tensor(features, [n, ...dataset.featureShape], "float32"),
+    features: new Tensor(features, [n, ...dataset.featureShape], dataset.featureDtype),
     labels: new Tensor(labels, [n, ...dataset.labelShape], dataset.labelDtype),
   };
 }

@@ -24,6 +24,7 @@ export async function createDataset(
     name,
     numSamples: data.numSamples,
     featureShape: data.featureShape,
+    featureDtype: data.featureDtype,
     labelShape: data.labelShape,
     labelDtype: data.labelDtype,
     numClasses: data.numClasses,

@@ -8,7 +8,9 @@
 import { z } from "zod";
 import {
   datasetFromCsv,
+  datasetFromNpz,
   datasetFromSafetensors,
+  isZip,
   JsonSyntaxError,
   readJsonDataset,
   readJsonWeights,
@@ -21,7 +23,8 @@ import { safetensors, type SharedTensor } from "../tensor/index.js";
 import { drawModel, replacementWeights, type DrawnModel, type ModelDraw } from "./models.js";
 
 export interface DatasetUpload {
-  format: "json" | "csv" | "safetensors";
+  /** "safetensors" is any binary body: one that begins as a zip archive is read as .npz. */
+  format: "json" | "csv" | "safetensors" | "npz";
   body: Uint8Array;
   maxSamples: number;
   /** CSV only: the label column's header (default: the last column). */
@@ -91,6 +94,7 @@ function ingestDataset(upload: DatasetUpload): Ingested<SharedDataset> {
 function readDataset({ format, body, maxSamples, labelColumn }: DatasetUpload): JsonDatasetBody {
   const limits = { maxSamples };
   if (format === "json") return readJsonDataset(body, limits);
+  if (format === "npz" || (format === "safetensors" && isZip(body))) return { dataset: datasetFromNpz(body, limits), name: undefined };
   if (format === "safetensors") return { dataset: datasetFromSafetensors(body, limits), name: undefined };
   const text = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString("utf8");
   return { dataset: datasetFromCsv(text, { ...limits, ...(labelColumn === undefined ? {} : { labelColumn }) }), name: undefined };

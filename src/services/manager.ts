@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { MessageChannel } from "node:worker_threads";
 import { batchCount } from "../data/index.js";
-import { checkCompatibility, checkTrainingSpec, checkTrainingSteps, SpecError, type TrainingSpec } from "../schema/index.js";
+import { checkCompatibility, checkFeatureDtype, checkTrainingSpec, checkTrainingSteps, SpecError, type TrainingSpec } from "../schema/index.js";
 import type { Json, JobEvent, JobRecord, JobStatus, ModelSummaryRecord, NewEvent, Store } from "../store/index.js";
 import { checkpointHistory } from "./checkpoint.js";
 import { CheckpointGate } from "./checkpoint_gate.js";
@@ -167,9 +167,11 @@ export class JobManager {
     const validationId = spec.validation_dataset_id;
     const validation = validationId ? owned(await store.getDatasetSummary(validationId), tenantId, "dataset", validationId, "validation_dataset_id") : null;
     const modelShape = modelShapes(model);
+    checkFeatureDtype(modelShape.firstLayer, dataset.featureDtype);
     checkCompatibility(modelShape, dataset, spec.loss);
     if (validation) {
       try {
+        checkFeatureDtype(modelShape.firstLayer, validation.featureDtype);
         checkCompatibility(modelShape, validation, spec.loss);
       } catch (e) {
         if (e instanceof SpecError) throw new SpecError(`validation dataset: ${e.message}`, ["validation_dataset_id"]);
@@ -584,7 +586,7 @@ function sameSpec(a: Json, b: TrainingSpec): boolean {
 }
 
 /** The model's per-sample input and output shapes from its stored spec and summary. */
-function modelShapes(model: ModelSummaryRecord): { inputShape: number[]; outputShape: number[] } {
+function modelShapes(model: ModelSummaryRecord): { inputShape: number[]; outputShape: number[]; firstLayer: string } {
   const { layers } = storedModelSummary(model);
-  return { inputShape: storedModelSpec(model).input_shape, outputShape: layers[layers.length - 1]!.output_shape };
+  return { inputShape: storedModelSpec(model).input_shape, outputShape: layers[layers.length - 1]!.output_shape, firstLayer: layers[0]!.type };
 }

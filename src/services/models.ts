@@ -199,7 +199,7 @@ export class ModelService {
     inputs.forEach((sample, i) => checkShape(sample, shape.inputShape, i));
     checkPredictionSize(shape, inputs.length, this.limits);
     built ??= await this.build(id, tenantId);
-    const x = toBatch(inputs, built.inputShape);
+    const x = toBatch(inputs, built);
     const output = noGrad(() => built.module.forward(x));
     const result: PredictResult = { outputs: output };
     const classes = output.shape[output.ndim - 1]!;
@@ -253,13 +253,42 @@ export function replacementWeights(current: Record<string, Tensor>, tensors: Rec
  * Stacks samples whose shape `checkShape` found to be `sampleShape` into one float32 batch. A value
  * that is not a finite float32 is named by its place (`inputs[1][3]`).
  */
-function toBatch(inputs: readonly NestedValue[], sampleShape: readonly number[]): Tensor {
-  const batch = Tensor.empty([inputs.length, ...sampleShape], "float32");
-  const out = batch.data as Float32Array;
-  const per = numel(sampleShape);
-  inputs.forEach((sample, i) => copyValues(sample, out, i * per, ["inputs", i]));
+function toBatch(inputs: readonly NestedValue[], model: ModelShape): Tensor {
+  const pixels = takesPixels(model);
+  const batch = Tensor.empty([inputs.length, ...model.inputShape], pixels ? "uint8" : "float32");
+  const put = pixels ? putPixel(batch.data as Uint8Array) : putFloat32(batch.data as Float32Array);
+  const per = numel(model.inputShape);
+  inputs.forEach((sample, i) => copyValues(sample, put, i * per, ["inputs", i]));
   return batch;
 }
+
+/**
+ * Whether the model takes uint8 images: it starts with ConvertImageDtype, as a model trained on a
+ * uint8 dataset does, so its inputs are fed as the dataset's were.
+ */
+const takesPixels = (model: ModelShape): boolean => model.layers[0]?.type === "ConvertImageDtype";
+
+/** Writes one input value at `at`; returns what is wrong with it, if anything (the caller names it). */
+type PutValue = (at: number, v: NestedValue | undefined) => string | null;
+
+const putFloat32 =
+  (out: Float32Array): PutValue =>
+  (at, v) => {
+    out[at] = typeof v === "number" ? v : NaN;
+    // also catches finite doubles beyond float32's range, which would become ±Infinity
+    if (Number.isFinite(out[at]!)) return null;
+    return typeof v === "number" && Number.isFinite(v) ? `${v} is outside float32's range` : `${JSON.stringify(v)} is not a finite number`;
+  };
+
+const putPixel =
+  (out: Uint8Array): PutValue =>
+  (at, v) => {
+    if (typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= 255) {
+      out[at] = v;
+      return null;
+    }
+    return `${JSON.stringify(v)} is not a pixel: this model starts with ConvertImageDtype and takes integers 0 to 255 (uint8)`;
+  };
 
 /** The shape of `value` read along its first elements: `[[1, 2], [3]]` → [2, 2]. */
 function firstShape(value: NestedValue): number[] {
@@ -281,21 +310,16 @@ function checkShape(sample: NestedValue, sampleShape: readonly number[], i: numb
   throw new SpecError(`sample ${i} ${what}, but the model's input_shape is ${formatShape(sampleShape)}`, ["inputs", i]);
 }
 
-/** Copies the values of `value` (of a checked shape) into `out` from `at`; returns where it stopped. */
-function copyValues(value: NestedValue, out: Float32Array, at: number, path: (string | number)[]): number {
+/** Copies the values of `value` (of a checked shape) through `put` from `at`; returns where it stopped. */
+function copyValues(value: NestedValue, put: PutValue, at: number, path: (string | number)[]): number {
   if (Array.isArray(value) && Array.isArray(value[0])) {
-    value.forEach((v, j) => (at = copyValues(v, out, at, [...path, j])));
+    value.forEach((v, j) => (at = copyValues(v, put, at, [...path, j])));
     return at;
   }
   const values = Array.isArray(value) ? value : [value]; // a sample of shape []
   for (let j = 0; j < values.length; j++) {
-    const v = values[j];
-    out[at + j] = typeof v === "number" ? v : NaN;
-    // also catches finite doubles beyond float32's range, which would become ±Infinity
-    if (!Number.isFinite(out[at + j]!)) {
-      const why = typeof v === "number" && Number.isFinite(v) ? `${v} is outside float32's range` : `${JSON.stringify(v)} is not a finite number`;
-      throw new SpecError(why, Array.isArray(value) ? [...path, j] : path);
-    }
+    const wrong = put(at + j, values[j]);
+    if (wrong !== null) throw new SpecError(wrong, Array.isArray(value) ? [...path, j] : path);
   }
   return at + values.length;
 }

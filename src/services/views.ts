@@ -59,6 +59,9 @@ export const DatasetView = z.object({
   name: z.string().nullable(),
   num_samples: z.number().int(),
   feature_shape: z.array(z.number().int()).describe("The shape of one sample's features."),
+  feature_dtype: z
+    .enum(["float32", "uint8"])
+    .describe("How the features are stored: float32, or uint8 (images; a model for them starts with ConvertImageDtype)."),
   label_shape: z.array(z.number().int()).describe("The shape of one sample's label: [] for class indices or one target."),
   label_dtype: z.enum(["int64", "float32"]).describe("int64 for class indices, float32 for regression targets."),
   num_classes: z.number().int().nullable().describe("For int64 labels, the largest label + 1."),
@@ -72,6 +75,7 @@ export function datasetView(d: DatasetSummaryRecord): DatasetView {
     name: d.name,
     num_samples: d.numSamples,
     feature_shape: d.featureShape,
+    feature_dtype: d.featureDtype,
     label_shape: d.labelShape,
     label_dtype: d.labelDtype,
     num_classes: d.numClasses,

@@ -43,6 +43,7 @@ export const DATASET_SUMMARY_COLUMNS = allFieldsOf<DatasetSummaryRow>()([
   "name",
   "numSamples",
   "featureShape",
+  "featureDtype",
   "labelShape",
   "labelDtype",
   "numClasses",

@@ -159,6 +159,11 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE deleted_rows ADD COLUMN tenant_id text;
   `,
+  // 6 -> 7: as SQLite's 7 -> 8, the dtype of a dataset's features (float32 for those stored before).
+  `
+  ALTER TABLE datasets ADD COLUMN feature_dtype text NOT NULL DEFAULT 'float32'
+    CHECK (feature_dtype IN ('float32', 'uint8'));
+  `,
 ];
 
 /** The schema version this code writes and expects. */

@@ -38,6 +38,7 @@ export interface DatasetSummaryRow {
   name: string | null;
   numSamples: number;
   featureShape: string;
+  featureDtype: "float32" | "uint8";
   labelShape: string;
   labelDtype: "int64" | "float32";
   numClasses: number | null;
@@ -127,6 +128,7 @@ export function datasetSummaryFromRow(row: DatasetSummaryRow): DatasetSummaryRec
     name: row.name,
     numSamples: row.numSamples,
     featureShape: fromJson<number[]>(row.featureShape),
+    featureDtype: row.featureDtype,
     labelShape: fromJson<number[]>(row.labelShape),
     labelDtype: row.labelDtype,
     numClasses: row.numClasses,
@@ -182,6 +184,7 @@ export function datasetToRow(dataset: DatasetRecord): Written<DatasetRow> {
     name: dataset.name,
     numSamples: dataset.numSamples,
     featureShape: JSON.stringify(dataset.featureShape),
+    featureDtype: dataset.featureDtype,
     labelShape: JSON.stringify(dataset.labelShape),
     labelDtype: dataset.labelDtype,
     numClasses: dataset.numClasses,

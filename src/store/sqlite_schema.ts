@@ -217,6 +217,34 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE deleted_rows ADD COLUMN tenant_id TEXT;
   `,
+  // 7 -> 8: the dtype a dataset's features are stored in (float32, or uint8 for images); those
+  // stored before are float32. The table is rebuilt, as in 3 -> 4, so that the column comes before
+  // the blobs; seqs, the AUTOINCREMENT counter and the tenant index are kept.
+  `
+  CREATE TABLE datasets_v8 (
+    seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+    id            TEXT    NOT NULL UNIQUE,
+    tenant_id     TEXT    NOT NULL DEFAULT 'ten_default',
+    name          TEXT,
+    num_samples   INTEGER NOT NULL,
+    feature_shape TEXT    NOT NULL,  -- JSON number[]
+    feature_dtype TEXT    NOT NULL DEFAULT 'float32' CHECK (feature_dtype IN ('float32', 'uint8')),
+    label_shape   TEXT    NOT NULL,  -- JSON number[]
+    label_dtype   TEXT    NOT NULL CHECK (label_dtype IN ('int64', 'float32')),
+    num_classes   INTEGER,
+    created_at    TEXT    NOT NULL,
+    labels        BLOB    NOT NULL,
+    features      BLOB    NOT NULL
+  ) STRICT;
+  INSERT INTO datasets_v8 (seq, id, tenant_id, name, num_samples, feature_shape, label_shape, label_dtype, num_classes, created_at, labels, features)
+    SELECT seq, id, tenant_id, name, num_samples, feature_shape, label_shape, label_dtype, num_classes, created_at, labels, features
+    FROM datasets;
+  DELETE FROM sqlite_sequence WHERE name = 'datasets_v8';
+  INSERT INTO sqlite_sequence (name, seq) SELECT 'datasets_v8', seq FROM sqlite_sequence WHERE name = 'datasets';
+  DROP TABLE datasets;
+  ALTER TABLE datasets_v8 RENAME TO datasets;
+  CREATE INDEX datasets_tenant_seq ON datasets (tenant_id, seq);
+  `,
 ];
 
 /** The schema version this code writes and expects. */

@@ -33,12 +33,14 @@ export interface DatasetRecord {
   numSamples: number;
   /** Shape of one sample's features, e.g. [50]. */
   featureShape: number[];
+  /** How the features are stored: float32, or uint8 for images (which the model converts). */
+  featureDtype: "float32" | "uint8";
   /** Shape of one sample's label: [] for class indices or scalar targets. */
   labelShape: number[];
   labelDtype: "int64" | "float32";
   /** For int64 labels: max label + 1; null for float labels. */
   numClasses: number | null;
-  /** Raw little-endian float32 bytes, numSamples × featureShape. */
+  /** Raw little-endian bytes of featureDtype, numSamples × featureShape. */
   features: Uint8Array;
   /** Raw little-endian bytes of labelDtype, numSamples × labelShape. */
   labels: Uint8Array;

@@ -32,6 +32,18 @@ function writeAll(out: Storage, values: ArrayLike<number | bigint | boolean>): v
   }
 }
 
+/**
+ * A value as `torch.tensor(v, dtype=torch.uint8)` stores it: an integer above 255, or a fraction
+ * outside [0, 255], is refused as PyTorch refuses it; a negative integer wraps modulo 256 and a
+ * fraction truncates toward zero, as PyTorch's conversions do.
+ */
+function toUint8(v: number | bigint | boolean, typeName = "uint8"): number {
+  const x = Number(v);
+  const fits = Number.isInteger(x) ? x <= 255 : x >= 0 && x <= 255;
+  if (!fits) throw new RangeError(`value cannot be converted to type ${typeName} without overflow`);
+  return x & 255;
+}
+
 /** Shape, flat values and inferred dtype of nested arrays; ragged input is an error naming the dim. */
 function flatten(data: NestedValue): { shape: number[]; flat: (number | bigint | boolean)[]; dtype: DType } {
   const shape: number[] = [];
@@ -86,7 +98,8 @@ export function tensor(data: TensorData, options?: TensorOptions): Tensor {
   const { shape, flat, dtype } = flatten(data);
   const target = options?.dtype ?? dtype;
   const out = allocate(target, flat.length);
-  writeAll(out, flat);
+  if (target === "uint8") for (let i = 0; i < flat.length; i++) out[i] = toUint8(flat[i]!);
+  else writeAll(out, flat);
   return finish(new Tensor(out, shape, target), options);
 }
 
@@ -106,7 +119,7 @@ export function full(shape: Shape, value: number | boolean, options?: TensorOpti
   const dtype = options?.dtype ?? (typeof value === "boolean" ? "bool" : Number.isInteger(value) ? "int64" : "float32");
   const out = allocate(dtype, numel(shape));
   if (out instanceof BigInt64Array) out.fill(BigInt(Math.trunc(Number(value))));
-  else out.fill(Number(value));
+  else out.fill(dtype === "uint8" ? toUint8(value, "uint8_t") : Number(value));
   return finish(new Tensor(out, shape, dtype), options);
 }
 

@@ -1,14 +1,21 @@
 /** The element types Kiln supports, named as PyTorch names them. */
-export type DType = "float32" | "float64" | "int64" | "bool";
+export type DType = "float32" | "float64" | "int64" | "bool" | "uint8";
 export type FloatDType = "float32" | "float64";
 
 export type FloatStorage = Float32Array | Float64Array;
-/** int64 is stored exactly, as 64-bit integers; bool as one byte per element. */
+/** int64 is stored exactly, as 64-bit integers; bool and uint8 as one byte per element. */
 export type Storage = Float32Array | Float64Array | BigInt64Array | Uint8Array;
 
-export const DTYPES: readonly DType[] = ["float32", "float64", "int64", "bool"];
+export const DTYPES: readonly DType[] = ["float32", "float64", "int64", "bool", "uint8"];
 
-const BYTES: Record<DType, number> = { float32: 4, float64: 8, int64: 8, bool: 1 };
+const BYTES: Record<DType, number> = { float32: 4, float64: 8, int64: 8, bool: 1, uint8: 1 };
+
+/** The C++ scalar type names PyTorch's error messages use (`expected scalar type Byte but found Float`). */
+const SCALAR_TYPE_NAMES: Record<DType, string> = { float32: "Float", float64: "Double", int64: "Long", bool: "Bool", uint8: "Byte" };
+
+export function scalarTypeName(dtype: DType): string {
+  return SCALAR_TYPE_NAMES[dtype];
+}
 
 export function bytesPerElement(dtype: DType): number {
   return BYTES[dtype];
@@ -81,11 +88,15 @@ export function view(dtype: DType, buffer: ArrayBufferLike, byteOffset: number, 
     case "int64":
       return new BigInt64Array(buffer, byteOffset, length);
     case "bool":
+    case "uint8":
       return new Uint8Array(buffer, byteOffset, length);
   }
 }
 
-/** The dtype whose storage class `data` is (a Uint8Array holds bools). */
+/**
+ * The dtype whose storage class `data` is. A Uint8Array holds bools here: uint8 storage is the same
+ * class, so a uint8 tensor always names its dtype.
+ */
 export function dtypeOfStorage(data: Storage): DType {
   if (data instanceof Float32Array) return "float32";
   if (data instanceof Float64Array) return "float64";
@@ -93,8 +104,12 @@ export function dtypeOfStorage(data: Storage): DType {
   return "bool";
 }
 
-/** PyTorch's type promotion for two operands: bool < int64 < float32 < float64. */
+const PROMOTION_RANK: Record<DType, number> = { bool: 0, uint8: 1, int64: 2, float32: 3, float64: 4 };
+
+/**
+ * PyTorch's type promotion for two operands: bool < uint8 < int64 < float32 < float64 (uint8 with
+ * a float gives the float, uint8 with int64 gives int64).
+ */
 export function promoteTypes(a: DType, b: DType): DType {
-  const rank: Record<DType, number> = { bool: 0, int64: 1, float32: 2, float64: 3 };
-  return rank[a] >= rank[b] ? a : b;
+  return PROMOTION_RANK[a] >= PROMOTION_RANK[b] ? a : b;
 }

@@ -5,7 +5,7 @@
 
 export interface Printable {
   readonly shape: readonly number[];
-  readonly dtype: "float32" | "float64" | "int64" | "bool";
+  readonly dtype: "float32" | "float64" | "int64" | "bool" | "uint8";
   /** Contiguous row-major, length = product of shape. */
   readonly data: Float32Array | Float64Array | BigInt64Array | Uint8Array;
 }
@@ -32,7 +32,8 @@ export function formatTensor(t: Printable, suffix: FormatSuffix = {}): string {
     if (t.shape.length !== 1) suffixes.push(`size=${pyTuple(t.shape)}`);
     if (t.dtype !== "float32") suffixes.push(`dtype=torch.${t.dtype}`);
   } else {
-    if (t.dtype === "float64") suffixes.push("dtype=torch.float64");
+    // PyTorch names every dtype but the default float, int64 and bool
+    if (t.dtype === "float64" || t.dtype === "uint8") suffixes.push(`dtype=torch.${t.dtype}`);
     body = tensorStr(t, numel, indent);
   }
   // PyTorch prints requires_grad=True only for leaves; a non-leaf shows its grad_fn instead.
@@ -115,7 +116,7 @@ function makeFormatter(t: Printable, visible: number[]): Formatter {
   const { data } = t;
   let width = 1;
   let text: (i: number) => string;
-  if (t.dtype === "bool" || t.dtype === "int64") {
+  if (t.dtype === "bool" || t.dtype === "int64" || t.dtype === "uint8") {
     text = t.dtype === "bool" ? (i) => (data[i] ? "True" : "False") : (i) => String(data[i]);
     for (const i of visible) width = Math.max(width, text(i).length);
   } else {

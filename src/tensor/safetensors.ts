@@ -8,8 +8,8 @@ import { Tensor } from "./tensor.js";
  * header length, a JSON header `{ name: { dtype, shape, data_offsets }, "__metadata__": {...} }`
  * padded with spaces to 8 bytes, then the raw little-endian tensor bytes.
  */
-const CODES: Record<DType, string> = { float32: "F32", float64: "F64", int64: "I64", bool: "BOOL" };
-const DTYPES: Record<string, DType> = { F32: "float32", F64: "float64", I64: "int64", BOOL: "bool" };
+const CODES: Record<DType, string> = { float32: "F32", float64: "F64", int64: "I64", bool: "BOOL", uint8: "U8" };
+const DTYPES: Record<string, DType> = { F32: "float32", F64: "float64", I64: "int64", BOOL: "bool", U8: "uint8" };
 
 /** Why a safetensors file could not be read; the message names the tensor or field at fault. */
 export class SafetensorsError extends Error {
@@ -73,12 +73,43 @@ function metadataOf(entry: unknown): Record<string, string> {
   return entry as Record<string, string>;
 }
 
-/** Parses and validates a safetensors file; every tensor is copied into shared storage. */
-export function parse(bytes: Uint8Array): SafetensorsContents {
+/** Bytes per element of every dtype code the safetensors format defines. */
+const ELEMENT_BYTES: Record<string, number> = {
+  BOOL: 1,
+  U8: 1,
+  I8: 1,
+  F8_E5M2: 1,
+  F8_E4M3: 1,
+  I16: 2,
+  U16: 2,
+  F16: 2,
+  BF16: 2,
+  I32: 4,
+  U32: 4,
+  F32: 4,
+  I64: 8,
+  U64: 8,
+  F64: 8,
+};
+
+/** One tensor of a file as it is stored: its dtype code (`F32`, `U8`, `BF16`, ...), shape and bytes. */
+export interface RawTensor {
+  name: string;
+  /** The format's dtype code. */
+  dtype: string;
+  shape: number[];
+  /** Its little-endian bytes: a view into the file, not a copy. */
+  bytes: Uint8Array;
+}
+
+/**
+ * The tensors of a safetensors file without converting them, for readers that take dtypes Kiln's
+ * tensors do not have (F16, I32, ...): validated as `parse` validates them, nothing copied.
+ */
+export function readRaw(bytes: Uint8Array): { tensors: RawTensor[]; metadata: Record<string, string> } {
   const { header, headerEnd } = readHeader(bytes);
   const dataLength = bytes.length - headerEnd;
-  // no prototype: a tensor named "__proto__" is just a name
-  const tensors: Record<string, Tensor> = Object.create(null) as Record<string, Tensor>;
+  const tensors: RawTensor[] = [];
   let metadata: Record<string, string> = {};
   const ranges: [number, number, string][] = [];
   for (const [name, entry] of Object.entries(header)) {
@@ -90,8 +121,8 @@ export function parse(bytes: Uint8Array): SafetensorsContents {
       fail(`tensor "${name}": expected an object with dtype, shape and data_offsets, got ${entry === null ? "null" : Array.isArray(entry) ? "an array" : typeof entry}`);
     }
     const e = entry as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
-    const dtype = typeof e.dtype === "string" ? DTYPES[e.dtype] : undefined;
-    if (!dtype) fail(`tensor "${name}": unsupported dtype ${JSON.stringify(e.dtype)} (supported: F32, F64, I64, BOOL)`);
+    const dtype = e.dtype;
+    if (typeof dtype !== "string" || !Object.hasOwn(ELEMENT_BYTES, dtype)) fail(`tensor "${name}": unknown dtype ${JSON.stringify(dtype)}`);
     const shape = e.shape;
     if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) fail(`tensor "${name}": invalid shape`);
     const offsets = e.data_offsets;
@@ -99,21 +130,34 @@ export function parse(bytes: Uint8Array): SafetensorsContents {
       fail(`tensor "${name}": invalid data_offsets`);
     }
     const [begin, end] = offsets as [number, number];
-    const expected = numel(shape as number[]) * bytesPerElement(dtype);
+    const expected = numel(shape as number[]) * ELEMENT_BYTES[dtype]!;
     if (end < begin || end > dataLength) fail(`tensor "${name}": data_offsets [${begin}, ${end}] lie outside the ${dataLength} data bytes`);
     if (end - begin !== expected) {
       fail(`tensor "${name}": ${end - begin} bytes do not hold shape ${formatShape(shape as number[])} of ${dtype} (${expected} bytes)`);
     }
     ranges.push([begin, end, name]);
-    const storage = allocate(dtype, numel(shape as number[]));
-    new Uint8Array(storage.buffer, storage.byteOffset, storage.byteLength).set(bytes.subarray(headerEnd + begin, headerEnd + end));
-    tensors[name] = new Tensor(storage, shape as number[], dtype);
+    tensors.push({ name, dtype, shape: shape as number[], bytes: bytes.subarray(headerEnd + begin, headerEnd + end) });
   }
   ranges.sort((a, b) => a[0] - b[0]);
   for (let i = 1; i < ranges.length; i++) {
     if (ranges[i]![0] < ranges[i - 1]![1]) fail(`tensors "${ranges[i - 1]![2]}" and "${ranges[i]![2]}" overlap`);
   }
   return { tensors, metadata };
+}
+
+/** Parses and validates a safetensors file; every tensor is copied into shared storage. */
+export function parse(bytes: Uint8Array): SafetensorsContents {
+  const raw = readRaw(bytes);
+  // no prototype: a tensor named "__proto__" is just a name
+  const tensors: Record<string, Tensor> = Object.create(null) as Record<string, Tensor>;
+  for (const { name, dtype: code, shape, bytes: data } of raw.tensors) {
+    const dtype = DTYPES[code];
+    if (!dtype) fail(`tensor "${name}": unsupported dtype ${JSON.stringify(code)} (supported: F32, F64, I64, BOOL, U8)`);
+    const storage = allocate(dtype, numel(shape));
+    new Uint8Array(storage.buffer, storage.byteOffset, storage.byteLength).set(data);
+    tensors[name] = new Tensor(storage, shape, dtype);
+  }
+  return { tensors, metadata: raw.metadata };
 }
 
 /**

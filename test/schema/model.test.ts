@@ -414,6 +414,8 @@ describe("the layer registry", () => {
     BatchNorm1d: { input: [4], layer: { type: "BatchNorm1d" } },
     BatchNorm2d: { input: [2, 6, 6], layer: { type: "BatchNorm2d" } },
     Identity: { input: [4], layer: { type: "Identity" } },
+    ConvertImageDtype: { input: [1, 4, 4], layer: { type: "ConvertImageDtype" } },
+    Normalize: { input: [1, 4, 4], layer: { type: "Normalize", mean: [0.5], std: [0.5] } },
   };
 
   it("builds every layer type as the torch.nn class of its name", () => {

@@ -51,7 +51,7 @@ it("a 10M-parameter job holds the API thread for one store read or write at a ti
   const features = Float32Array.from({ length: SAMPLES * 1000 }, (_, i) => Math.sin(i));
   const labels = BigInt64Array.from({ length: SAMPLES }, (_, i) => BigInt((i * 157) % 9990));
   const data = { features: new Tensor(features, [SAMPLES, 1000], "float32"), labels: new Tensor(labels, [SAMPLES], "int64") };
-  const dataset = await createDataset(store, { ...data, numSamples: SAMPLES, featureShape: [1000], labelShape: [], labelDtype: "int64", numClasses: 9990 }, null, DEFAULT_TENANT.id);
+  const dataset = await createDataset(store, { ...data, featureDtype: "float32", numSamples: SAMPLES, featureShape: [1000], labelShape: [], labelDtype: "int64", numClasses: 9990 }, null, DEFAULT_TENANT.id);
   const spec = TrainingSpec.parse({ model_id: model.id, dataset_id: dataset.id, loss: "cross_entropy", optimizer: { type: "Adam", lr: 1e-3 }, epochs: 6, batch_size: 16 });
 
   const { result: job, maxMs } = await eventLoopDelayDuring(async () => waitDone((await manager.submit(spec, DEFAULT_TENANT.id)).job.id));

@@ -31,7 +31,7 @@ function tasks(checkpoint: Uint8Array | null = null): { stored: StoredTrainingTa
   const stored: StoredTrainingTask = {
     ...common,
     weights: safetensors.serialize(built.module.stateDict()),
-    dataset: { numSamples: 20, featureShape: [3], labelShape: [], labelDtype: "int64", features: bytesOf(X), labels: bytesOf(y) },
+    dataset: { numSamples: 20, featureShape: [3], featureDtype: "float32", labelShape: [], labelDtype: "int64", features: bytesOf(X), labels: bytesOf(y) },
     validationDataset: null,
   };
   // validation_split 0.25 holds back the last 5 rows
@@ -90,7 +90,7 @@ describe("transfer lists", () => {
     const whole = new Uint8Array(16);
     const part = new Uint8Array(new ArrayBuffer(32), 8, 8);
     const shared = new Uint8Array(new SharedArrayBuffer(8));
-    const dataset = { numSamples: 1, featureShape: [2], labelShape: [], labelDtype: "float32" as const, features: part, labels: shared };
+    const dataset = { numSamples: 1, featureShape: [2], featureDtype: "float32" as const, labelShape: [], labelDtype: "float32" as const, features: part, labels: shared };
     const { stored } = tasks();
     const task: StoredTrainingTask = { ...stored, weights: whole, checkpoint: whole, dataset, validationDataset: { ...dataset, labels: new Uint8Array(4) } };
     const list = taskTransferList(task);

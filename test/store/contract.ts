@@ -122,6 +122,7 @@ export function sampleDataset(overrides: Partial<DatasetRecord> = {}): DatasetRe
     name: "iris-train",
     numSamples,
     featureShape: [4],
+    featureDtype: "float32",
     labelShape: [],
     labelDtype: "int64",
     numClasses: 3,

@@ -34,6 +34,8 @@ function toPrintable(c: Case): Printable {
       return { shape, dtype, data: BigInt64Array.from(c.data as string[], (s) => BigInt(s)) };
     case "bool":
       return { shape, dtype, data: Uint8Array.from(c.data as boolean[], (b) => (b ? 1 : 0)) };
+    case "uint8":
+      return { shape, dtype, data: Uint8Array.from(c.data as string[], Number) };
   }
 }
 

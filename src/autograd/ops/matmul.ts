@@ -7,12 +7,23 @@ import {
   kernels,
   numel,
   promoteTypes,
+  scalarTypeName,
   Tensor,
   type FloatStorage,
 } from "../../tensor/index.js";
 import { isGradEnabled } from "../grad_mode.js";
 import { record } from "../node.js";
 import { relu } from "./unary.js";
+
+/**
+ * PyTorch refuses a product of uint8 with another dtype (`expected scalar type Byte but found
+ * Float`): images must be converted to float first (ConvertImageDtype). Other mixes promote here.
+ */
+function checkByteOperands(a: Tensor, b: Tensor): void {
+  if (a.dtype !== b.dtype && (a.dtype === "uint8" || b.dtype === "uint8")) {
+    throw new TypeError(`expected scalar type ${scalarTypeName(a.dtype)} but found ${scalarTypeName(b.dtype)}`);
+  }
+}
 
 /**
  * Batched op(A)·op(B) over broadcast batch dimensions. A is [...batchA, m, k] (or [..., k, m] with
@@ -27,6 +38,7 @@ function batchedGemm(a: Tensor, transA: boolean, b: Tensor, transB: boolean): Te
   const batchA = a.shape.slice(0, ra - 2);
   const batchB = b.shape.slice(0, rb - 2);
   const batch = broadcastShapes(batchA, batchB);
+  checkByteOperands(a, b);
   const dtype = promoteTypes(a.dtype, b.dtype);
   const out = Tensor.empty([...batch, m, n], dtype);
   if (!isFloating(dtype)) return integerMatmul(a, b, out, m, n, k);
@@ -59,17 +71,21 @@ function batchStrides(own: readonly number[], batch: readonly number[], matrixSi
   return batch.map((_, d) => (d < offset || own[d - offset] === 1 ? 0 : strides[d - offset]!));
 }
 
-/** Exact int64 products for integer matmul (no gradients), 2-d only. */
+/** Exact integer products for integer matmul (no gradients), 2-d only. */
 function integerMatmul(a: Tensor, b: Tensor, out: Tensor, m: number, n: number, k: number): Tensor {
   if (a.ndim !== 2 || b.ndim !== 2) throw new TypeError("integer matmul supports 2-d operands only");
   const x = kernels.cast(a, "int64").data as BigInt64Array;
   const y = kernels.cast(b, "int64").data as BigInt64Array;
-  const o = out.data as BigInt64Array;
+  // uint8 products wrap modulo 256, as in C++
+  const write =
+    out.dtype === "uint8"
+      ? (at: number, s: bigint) => ((out.data as Uint8Array)[at] = Number(BigInt.asUintN(8, s)))
+      : (at: number, s: bigint) => ((out.data as BigInt64Array)[at] = BigInt.asIntN(64, s));
   for (let i = 0; i < m; i++)
     for (let j = 0; j < n; j++) {
       let s = 0n;
       for (let p = 0; p < k; p++) s += x[i * k + p]! * y[p * n + j]!;
-      o[i * n + j] = BigInt.asIntN(64, s);
+      write(i * n + j, s);
     }
   return out;
 }
@@ -143,6 +159,7 @@ function linearOp(x: Tensor, weight: Tensor, bias: Tensor | null, fuseRelu: bool
     );
   }
   const outFeatures = weight.shape[0]!;
+  checkByteOperands(x, weight);
   if (bias && (bias.ndim !== 1 || bias.shape[0] !== outFeatures)) {
     throw new RangeError(`linear: bias of shape ${formatShape(bias.shape)} does not match ${outFeatures} output features`);
   }

@@ -1,4 +1,4 @@
-import { allocate, isFloating, kernels, normalizeDim, Tensor, type FloatStorage } from "../../tensor/index.js";
+import { allocate, isFloating, kernels, normalizeDim, scalarTypeName, Tensor, type FloatStorage } from "../../tensor/index.js";
 import { record } from "../node.js";
 import { mul, sub } from "./arithmetic.js";
 import { exp } from "./unary.js";
@@ -24,7 +24,7 @@ export function sum(a: Tensor, dim?: number, keepdim = false): Tensor {
 /** Mean of all elements, or along `dim`. Needs a floating dtype, as in PyTorch. */
 export function mean(a: Tensor, dim?: number, keepdim = false): Tensor {
   if (!isFloating(a.dtype)) {
-    throw new TypeError(`mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: ${a.dtype}`);
+    throw new TypeError(`mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: ${scalarTypeName(a.dtype)}`);
   }
   if (dim === undefined) {
     const n = a.numel();

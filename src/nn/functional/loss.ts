@@ -18,8 +18,8 @@ import {
   numel,
   promoteTypes,
   sameShape,
+  scalarTypeName,
   Tensor,
-  type DType,
   type FloatDType,
   type FloatStorage,
 } from "../../tensor/index.js";
@@ -61,9 +61,6 @@ export interface BinaryCrossEntropyWithLogitsOptions extends BinaryCrossEntropyO
 
 // ---------------------------------------------------------------------------------------------
 // shared helpers
-
-/** PyTorch's scalar type names, as its error messages print them. */
-const TORCH_TYPE: Record<DType, string> = { float32: "Float", float64: "Double", int64: "Long", bool: "Bool" };
 
 function checkReduction(reduction: unknown): Reduction {
   if (reduction === "mean" || reduction === "sum" || reduction === "none") return reduction;
@@ -168,7 +165,7 @@ function classLayout(input: Tensor, target: Tensor): ClassLayout {
   if (nd !== 1 && input.shape[0] !== (target.shape[0] ?? 0)) {
     throw new RangeError(`Expected input batch_size (${input.shape[0]}) to match target batch_size (${target.shape[0] ?? 0}).`);
   }
-  if (target.dtype !== "int64") throw new TypeError(`expected scalar type Long but found ${TORCH_TYPE[target.dtype]}`);
+  if (target.dtype !== "int64") throw new TypeError(`expected scalar type Long but found ${scalarTypeName(target.dtype)}`);
   if (nd <= 2) {
     if (target.ndim > 1) throw new RangeError("0D or 1D target tensor expected, multi-target not supported");
     // A 1-d input takes a 0-d target. (PyTorch 1.13 also lets a [C] input through with a [C]
@@ -403,7 +400,7 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
   if (!isFloating(input.dtype)) throw new TypeError(`cross_entropy: expected a floating point input, got ${input.dtype}`);
   if (sameShape(input.shape, target.shape)) {
     if (!isFloating(target.dtype)) {
-      throw new TypeError(`Expected floating point type for target with class probabilities, got ${TORCH_TYPE[target.dtype]}`);
+      throw new TypeError(`Expected floating point type for target with class probabilities, got ${scalarTypeName(target.dtype)}`);
     }
     if (ignoreIndex >= 0) throw new RangeError("ignore_index is not supported for floating point target");
     return crossEntropyProbs(input, target, weight, reduction, ls);
@@ -553,7 +550,7 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, options: Binar
   if (!isFloating(input.dtype)) throw new TypeError(`binary_cross_entropy: expected a floating point input, got ${input.dtype}`);
   const dtype = input.dtype;
   if (target.dtype !== dtype) {
-    throw new TypeError(`Found dtype ${TORCH_TYPE[target.dtype]} but expected ${TORCH_TYPE[dtype]}: binary_cross_entropy needs a target of the input's dtype`);
+    throw new TypeError(`Found dtype ${scalarTypeName(target.dtype)} but expected ${scalarTypeName(dtype)}: binary_cross_entropy needs a target of the input's dtype`);
   }
   checkNoGrad("binary_cross_entropy", "weight", weight);
   const w = weight === null ? null : broadcastTo("binary_cross_entropy", "weight", weight, input.shape, dtype);

@@ -14,6 +14,7 @@ import { GELULayer, LeakyReLULayer, LogSoftmaxLayer, ReLULayer, SigmoidLayer, So
 import { Conv1dLayer, Conv2dLayer } from "./conv.js";
 import { Dropout2dLayer, DropoutLayer } from "./dropout.js";
 import { FlattenLayer } from "./flatten.js";
+import { ConvertImageDtypeLayer, NormalizeLayer } from "./image.js";
 import type { BuildContext, InferredLayer, LayerType } from "./layer_type.js";
 import { IdentityLayer, LinearLayer } from "./linear.js";
 import { BatchNorm1dLayer, BatchNorm2dLayer, LayerNormLayer } from "./normalization.js";
@@ -26,6 +27,7 @@ export { DropoutSpec, Dropout2dSpec } from "./dropout.js";
 export { FlattenSpec } from "./flatten.js";
 export { LayerNormSpec, BatchNorm1dSpec, BatchNorm2dSpec } from "./normalization.js";
 export { MaxPool1dSpec, MaxPool2dSpec, AvgPool2dSpec, AdaptiveAvgPool2dSpec } from "./pooling.js";
+export { ConvertImageDtypeSpec, NormalizeSpec } from "./image.js";
 export type { BuildContext } from "./layer_type.js";
 export { shapeString } from "./shapes.js";
 
@@ -47,6 +49,8 @@ const LAYER_KINDS = [
   AdaptiveAvgPool2dLayer,
   DropoutLayer,
   Dropout2dLayer,
+  ConvertImageDtypeLayer,
+  NormalizeLayer,
   FlattenLayer,
   LayerNormLayer,
   BatchNorm1dLayer,

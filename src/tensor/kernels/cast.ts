@@ -1,11 +1,17 @@
 import { allocate, type DType, type Storage } from "../dtype.js";
 import { Tensor } from "../tensor.js";
 
-/** Copies `src` into fresh storage of `dtype`, converting as PyTorch's `.to(dtype)` does. */
+/**
+ * Copies `src` into fresh storage of `dtype`, converting as PyTorch's `.to(dtype)` does: to uint8,
+ * integers wrap modulo 256 and floats truncate toward zero first (a typed array's own conversion).
+ */
 export function castStorage(src: Storage, dtype: DType): Storage {
   const out = allocate(dtype, src.length);
   const n = src.length;
-  if (src instanceof BigInt64Array) {
+  if (dtype === "uint8") {
+    if (src instanceof BigInt64Array) for (let i = 0; i < n; i++) out[i] = Number(BigInt.asUintN(8, src[i]!));
+    else (out as Uint8Array).set(src);
+  } else if (src instanceof BigInt64Array) {
     if (out instanceof BigInt64Array) out.set(src);
     else if (out instanceof Uint8Array) for (let i = 0; i < n; i++) out[i] = src[i] !== 0n ? 1 : 0;
     else for (let i = 0; i < n; i++) out[i] = Number(src[i]!);

@@ -88,15 +88,17 @@ export function binary(a: Tensor, b: Tensor, rule: BinaryRule): Tensor {
   const bc = cast(b, compute);
   const outShape = sameShape(a.shape, b.shape) ? a.shape : broadcastShapes(a.shape, b.shape);
   const out = allocate(resultType, numel(outShape));
-  if (compute === "int64" || compute === "bool") {
+  if (compute === "int64" || compute === "bool" || compute === "uint8") {
     const x = ac.data as BigInt64Array | Uint8Array;
     const y = bc.data as BigInt64Array | Uint8Array;
     const toBig = (v: bigint | number): bigint => (typeof v === "bigint" ? v : BigInt(v));
+    // uint8 arithmetic wraps modulo 256, as in C++; a bool result is whether it is nonzero
+    const byte = resultType === "uint8" ? (r: bigint) => Number(BigInt.asUintN(8, r)) : (r: bigint) => Number(r !== 0n);
     forEachBroadcastRow(a.shape, b.shape, outShape, (o, ai, as, bi, bs, n) => {
       for (let i = 0; i < n; i++) {
         const r = rule.int(toBig(x[ai + i * as]!), toBig(y[bi + i * bs]!));
         if (out instanceof BigInt64Array) out[o + i] = typeof r === "bigint" ? r : r ? 1n : 0n;
-        else out[o + i] = typeof r === "bigint" ? Number(r !== 0n) : r ? 1 : 0;
+        else out[o + i] = typeof r === "bigint" ? byte(r) : r ? 1 : 0;
       }
     });
   } else {

@@ -10,17 +10,21 @@ const FORMATS: Record<ContentType, DatasetUpload["format"]> = {
   "application/json": "json",
   "text/csv": "csv",
   "application/octet-stream": "safetensors",
+  "application/x-npz": "npz",
 };
 
 const createDatasetRoute = defineRoute({
   method: "POST",
   url: "/v1/datasets",
   operationId: "createDataset",
-  summary: "Upload a dataset as JSON, CSV (a header row) or a safetensors file (`features` and `labels` tensors)",
+  summary:
+    "Upload a dataset as JSON, CSV (a header row), a safetensors file (`features` and `labels` tensors) or a NumPy .npz " +
+    "(`features` and `labels`, or `x` and `y`; an octet-stream body that is a zip is read as .npz). U8 features stay uint8 " +
+    "(images: the model starts with ConvertImageDtype); other integer and float types become float32",
   tags,
   query: CreateDatasetQuery,
   body: JsonDataset,
-  bodyContentTypes: ["application/json", "text/csv", "application/octet-stream"],
+  bodyContentTypes: ["application/json", "text/csv", "application/octet-stream", "application/x-npz"],
   // parsed on a parse worker: a body of up to the body limit is user-sized work
   rawBody: true,
   responses: { 201: { description: "The dataset", schema: DatasetView }, 403: quotaForbidden("datasets", "bytes"), 422: { description: "Valid JSON that does not fit (the details name the field)" } },

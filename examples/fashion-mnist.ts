@@ -6,7 +6,7 @@
  * examples/fashion_mnist.py (same model, optimizer, batches and seed).
  *
  *     npm start                                  # in another terminal (or KILN_URL of a running Kiln)
- *     npx tsx examples/fashion-mnist.ts [epochs]
+ *     npx tsx examples/fashion-mnist.ts [epochs] [batch_size]     # 1, 32
  *
  * KILN_URL (default http://127.0.0.1:3000), KILN_API_KEY (when the service has keys), FASHION_MNIST_DIR
  * (default /usr/share/datasets/fashion-mnist).
@@ -20,6 +20,7 @@ const BASE = process.env.KILN_URL ?? "http://127.0.0.1:3000";
 const KEY = process.env.KILN_API_KEY;
 const DIR = process.env.FASHION_MNIST_DIR ?? "/usr/share/datasets/fashion-mnist";
 const EPOCHS = Number(process.argv[2] ?? 1);
+const BATCH_SIZE = Number(process.argv[3] ?? 32);
 /** Test images per /predict request: within KILN_MAX_PREDICT_WORK (200M) for this model's ~1.3M values per sample. */
 const PREDICT_BATCH = 125;
 
@@ -47,7 +48,7 @@ const images = readIdx("train-images-idx3-ubyte.gz");
 const labels = readIdx("train-labels-idx1-ubyte.gz");
 const n = images.shape[0]!;
 const body = safetensors.serialize({
-  features: fromTypedArray(images.data, [n, 1, 28, 28]),
+  features: fromTypedArray(images.data, [n, 1, 28, 28], { dtype: "uint8" }),
   labels: fromTypedArray(BigInt64Array.from(labels.data, (v) => BigInt(v)), [n]),
 });
 console.log(`uploading ${n} training images (${(body.byteLength / 2 ** 20).toFixed(1)} MiB as uint8 safetensors)`);
@@ -83,7 +84,7 @@ const job = await call<{ id: string }>("POST", "/v1/jobs", {
   loss: "cross_entropy",
   optimizer: { type: "Adam", lr: 1e-3 },
   epochs: EPOCHS,
-  batch_size: 64,
+  batch_size: BATCH_SIZE,
   shuffle: true,
 });
 interface JobView {

@@ -19,51 +19,24 @@ function pySize(size: number | readonly (number | null)[]): string {
   return size.every((s) => s !== null) ? pyTuple(size as number[]) : `(${size.map((s) => (s === null ? "None" : s)).join(", ")})`;
 }
 
-export class MaxPool1d extends Module {
-  readonly stride: number;
-  readonly padding: number;
-  readonly dilation: number;
+/** PyTorch's _MaxPoolNd: the arguments of max pooling in 1 and 2 dimensions, and their repr. */
+abstract class MaxPoolNd<Size extends number | IntOrPair> extends Module {
+  readonly stride: Size;
+  readonly padding: Size;
+  readonly dilation: Size;
   readonly ceilMode: boolean;
 
   constructor(
-    readonly kernelSize: number,
-    options: MaxPool1dOptions = {},
+    readonly kernelSize: Size,
+    options: { stride?: Size | null; padding?: Size; dilation?: Size; ceilMode?: boolean },
+    zero: Size,
+    one: Size,
   ) {
     super();
     this.stride = options.stride ?? kernelSize;
-    this.padding = options.padding ?? 0;
-    this.dilation = options.dilation ?? 1;
+    this.padding = options.padding ?? zero;
+    this.dilation = options.dilation ?? one;
     this.ceilMode = options.ceilMode ?? false;
-  }
-
-  forward(input: Tensor): Tensor {
-    return maxPool1d(input, this.kernelSize, this);
-  }
-
-  override extraRepr(): string {
-    return `kernel_size=${this.kernelSize}, stride=${this.stride}, padding=${this.padding}, dilation=${this.dilation}, ceil_mode=${pyBool(this.ceilMode)}`;
-  }
-}
-
-export class MaxPool2d extends Module {
-  readonly stride: IntOrPair;
-  readonly padding: IntOrPair;
-  readonly dilation: IntOrPair;
-  readonly ceilMode: boolean;
-
-  constructor(
-    readonly kernelSize: IntOrPair,
-    options: MaxPool2dOptions = {},
-  ) {
-    super();
-    this.stride = options.stride ?? kernelSize;
-    this.padding = options.padding ?? 0;
-    this.dilation = options.dilation ?? 1;
-    this.ceilMode = options.ceilMode ?? false;
-  }
-
-  forward(input: Tensor): Tensor {
-    return maxPool2d(input, this.kernelSize, this);
   }
 
   override extraRepr(): string {
@@ -71,6 +44,26 @@ export class MaxPool2d extends Module {
       `kernel_size=${pySize(this.kernelSize)}, stride=${pySize(this.stride)}, padding=${pySize(this.padding)}, ` +
       `dilation=${pySize(this.dilation)}, ceil_mode=${pyBool(this.ceilMode)}`
     );
+  }
+}
+
+export class MaxPool1d extends MaxPoolNd<number> {
+  constructor(kernelSize: number, options: MaxPool1dOptions = {}) {
+    super(kernelSize, options, 0, 1);
+  }
+
+  forward(input: Tensor): Tensor {
+    return maxPool1d(input, this.kernelSize, this);
+  }
+}
+
+export class MaxPool2d extends MaxPoolNd<IntOrPair> {
+  constructor(kernelSize: IntOrPair, options: MaxPool2dOptions = {}) {
+    super(kernelSize, options, 0, 1);
+  }
+
+  forward(input: Tensor): Tensor {
+    return maxPool2d(input, this.kernelSize, this);
   }
 }
 

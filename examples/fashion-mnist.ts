@@ -21,8 +21,8 @@ const KEY = process.env.KILN_API_KEY;
 const DIR = process.env.FASHION_MNIST_DIR ?? "/usr/share/datasets/fashion-mnist";
 const EPOCHS = Number(process.argv[2] ?? 1);
 const BATCH_SIZE = Number(process.argv[3] ?? 32);
-/** Test images per /predict request: within KILN_MAX_PREDICT_WORK (200M) for this model's ~1.3M values per sample. */
-const PREDICT_BATCH = 125;
+/** Test images per /predict request: within KILN_MAX_PREDICT_WORK (200M) for this model's ~12.2M multiply-adds and values per sample. */
+const PREDICT_BATCH = 16;
 
 /** The Fashion-MNIST images, or labels, of one IDX file (big-endian header, then one byte per value). */
 function readIdx(name: string): { data: Uint8Array; shape: number[] } {
@@ -99,7 +99,7 @@ for (;;) {
   const state = await call<JobView>("GET", `/v1/jobs/${job.id}`);
   for (const epoch of state.metrics.epochs.slice(seenEpochs)) {
     const now = Date.now();
-    console.log(`epoch ${epoch.epoch}: train loss ${epoch.train_loss.toFixed(4)}, ${((now - lastEpochAt) / 1000).toFixed(1)} s`);
+    console.log(`\nepoch ${epoch.epoch}: train loss ${epoch.train_loss.toFixed(4)}, ${((now - lastEpochAt) / 1000).toFixed(1)} s`);
     lastEpochAt = now;
   }
   seenEpochs = state.metrics.epochs.length;

@@ -6,25 +6,15 @@ import {
   datasetFromJson,
   datasetFromSafetensors,
   JsonDataset,
-  SpecError,
   targetShapeFor,
   type DatasetShapes,
   type DatasetTensors,
 } from "../../src/schema/index.js";
+import { specError } from "../helpers/spec_error.js";
 
 /** A tensor's elements as numbers. */
 function values(t: { data: ArrayLike<number> | BigInt64Array }): number[] {
   return Array.from(t.data as ArrayLike<number>, Number);
-}
-
-function specError(fn: () => unknown): SpecError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof SpecError) return e;
-    throw e;
-  }
-  throw new Error("expected a SpecError");
 }
 
 const limits = { maxSamples: 100 };

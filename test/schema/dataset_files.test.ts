@@ -1,8 +1,9 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { datasetFromNpz, datasetFromSafetensors, MAX_NPZ_ARRAY_BYTES, SpecError, type DatasetTensors } from "../../src/schema/index.js";
+import { datasetFromNpz, datasetFromSafetensors, MAX_NPZ_ARRAY_BYTES, type DatasetTensors } from "../../src/schema/index.js";
 import { safetensors, tensor, type Tensor } from "../../src/tensor/index.js";
 import { loadFixture, type RefTensor } from "../helpers/fixtures.js";
+import { specError } from "../helpers/spec_error.js";
 
 interface FileCase {
   compressed: boolean;
@@ -15,16 +16,6 @@ interface FileCase {
 const fixture = loadFixture<{ files: Record<string, FileCase>; elements: Record<string, { hex: string; count: number; float32: number[] }> }>("npz.json");
 const npz = (name: string): Buffer => readFileSync(new URL(`../fixtures/npz/${name}`, import.meta.url));
 const limits = { maxSamples: 1000 };
-
-function specError(fn: () => unknown): SpecError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof SpecError) return e;
-    throw e;
-  }
-  throw new Error("expected a SpecError");
-}
 
 const values = (t: Tensor): number[] => Array.from(t.data as ArrayLike<number | bigint>, Number);
 

@@ -1,17 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { noGrad } from "../../src/autograd/index.js";
-import { buildModel, parseModelSpec, SpecError, type ModelSpecInput } from "../../src/schema/index.js";
+import { buildModel, parseModelSpec, type ModelSpecInput } from "../../src/schema/index.js";
 import { tensor } from "../../src/tensor/index.js";
+import { specError } from "../helpers/spec_error.js";
 
-function specError(spec: ModelSpecInput): SpecError {
-  try {
-    buildModel(parseModelSpec(spec));
-  } catch (e) {
-    if (e instanceof SpecError) return e;
-    throw e;
-  }
-  throw new Error("expected a SpecError");
-}
+const modelError = (spec: ModelSpecInput) => specError(() => buildModel(parseModelSpec(spec)));
 
 const FASHION: ModelSpecInput = {
   input_shape: [1, 28, 28],
@@ -43,28 +36,28 @@ describe("ConvertImageDtype and Normalize layer specs", () => {
   });
 
   it("check Normalize's channels against the input, naming the field", () => {
-    const e = specError({ input_shape: [1, 28, 28], layers: [{ type: "Normalize", mean: [0.5, 0.5, 0.5], std: [0.5] }] });
+    const e = modelError({ input_shape: [1, 28, 28], layers: [{ type: "Normalize", mean: [0.5, 0.5, 0.5], std: [0.5] }] });
     expect(e.path).toEqual(["layers", 0, "mean"]);
     expect(e.message).toBe("mean has 3 values but the input has 1 channel (dim -3 of [N, 1, 28, 28]): give one value");
-    const std = specError({ input_shape: [3, 2, 2], layers: [{ type: "Normalize", mean: [0.5], std: [1, 2] }] });
+    const std = modelError({ input_shape: [3, 2, 2], layers: [{ type: "Normalize", mean: [0.5], std: [1, 2] }] });
     expect(std.path).toEqual(["layers", 0, "std"]);
     expect(std.message).toBe("std has 2 values but the input has 3 channels (dim -3 of [N, 3, 2, 2]): give 3 values or one");
-    const flat = specError({ input_shape: [28, 28], layers: [{ type: "Normalize", mean: [0.5, 0.5], std: [0.5] }] });
+    const flat = modelError({ input_shape: [28, 28], layers: [{ type: "Normalize", mean: [0.5, 0.5], std: [0.5] }] });
     expect(flat.message).toContain("samples of shape [N, 28, 28] have no channel dimension (dim -3 is the batch): give one value");
   });
 
   it("refuse Normalize on samples of one dimension, and a std of zero", () => {
-    const e = specError({ input_shape: [784], layers: [{ type: "Normalize", mean: [0.5], std: [0.5] }] });
+    const e = modelError({ input_shape: [784], layers: [{ type: "Normalize", mean: [0.5], std: [0.5] }] });
     expect(e.path).toEqual(["layers", 0]);
     expect(e.message).toContain("Normalize needs images");
-    const zero = specError({ input_shape: [1, 2, 2], layers: [{ type: "Normalize", mean: [0.5], std: [1e-50] }] });
+    const zero = modelError({ input_shape: [1, 2, 2], layers: [{ type: "Normalize", mean: [0.5], std: [1e-50] }] });
     expect(zero.path).toEqual(["layers", 0, "std", 0]);
     expect(zero.message).toBe("std 1e-50 is 0 in float32: division by zero");
   });
 
   it("refuse Normalize without mean or std, and fields ConvertImageDtype does not have", () => {
-    expect(specError({ input_shape: [1, 2, 2], layers: [{ type: "Normalize", mean: [0.5] } as never] }).path).toEqual(["layers", 0, "std"]);
-    expect(specError({ input_shape: [1, 2, 2], layers: [{ type: "Normalize", mean: [], std: [1] }] }).path).toEqual(["layers", 0, "mean"]);
-    expect(specError({ input_shape: [1, 2, 2], layers: [{ type: "ConvertImageDtype", dtype: "float64" } as never] }).path).toEqual(["layers", 0]);
+    expect(modelError({ input_shape: [1, 2, 2], layers: [{ type: "Normalize", mean: [0.5] } as never] }).path).toEqual(["layers", 0, "std"]);
+    expect(modelError({ input_shape: [1, 2, 2], layers: [{ type: "Normalize", mean: [], std: [1] }] }).path).toEqual(["layers", 0, "mean"]);
+    expect(modelError({ input_shape: [1, 2, 2], layers: [{ type: "ConvertImageDtype", dtype: "float64" } as never] }).path).toEqual(["layers", 0]);
   });
 });

@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { noGrad } from "../../src/autograd/index.js";
-import { buildModel, formatPath, parseModelSpec, resolveModel, SpecError, type LayerSpecInput } from "../../src/schema/index.js";
+import { buildModel, formatPath, parseModelSpec, resolveModel, type LayerSpecInput } from "../../src/schema/index.js";
 import { rand } from "../../src/tensor/index.js";
 import { loadFixture, type RefTensor } from "../helpers/fixtures.js";
+import { specError } from "../helpers/spec_error.js";
 
 interface Case {
   name: string;
@@ -18,17 +19,6 @@ interface Case {
 }
 
 const { cases } = loadFixture<{ cases: Case[] }>("layer_specs.json");
-
-/** The SpecError `fn` throws (fails the test when it throws nothing or something else). */
-function specError(fn: () => unknown): SpecError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof SpecError) return e;
-    throw e;
-  }
-  throw new Error("expected a SpecError");
-}
 
 const resolve = (input_shape: number[], layers: LayerSpecInput[]) => resolveModel(parseModelSpec({ input_shape, layers }));
 const errorOf = (input_shape: number[], layers: LayerSpecInput[]) => specError(() => resolve(input_shape, layers));

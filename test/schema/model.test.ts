@@ -10,13 +10,13 @@ import {
   ModelSpec,
   NeuralNetwork,
   resolveModel,
-  SpecError,
   weightsGenerator,
   type LayerSpecInput,
   type ModelSpecInput,
 } from "../../src/schema/index.js";
 import { expectClose } from "../helpers/fixtures.js";
 import { SEED_MODEL, seedMlp } from "../helpers/seed.js";
+import { specError } from "../helpers/spec_error.js";
 
 /** A tensor's elements as numbers. */
 function values(t: { data: ArrayLike<number> | BigInt64Array }): number[] {
@@ -26,17 +26,6 @@ function values(t: { data: ArrayLike<number> | BigInt64Array }): number[] {
 const mlp = seedMlp();
 
 const seedSpec = SEED_MODEL;
-
-/** The SpecError `fn` throws (fails the test when it throws nothing or something else). */
-function specError(fn: () => unknown): SpecError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof SpecError) return e;
-    throw e;
-  }
-  throw new Error("expected a SpecError");
-}
 
 function expectWeights(module: nn.Module): void {
   const sd = module.stateDict();

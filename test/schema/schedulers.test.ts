@@ -11,24 +11,14 @@ import {
   parseTrainingSpec,
   SCHEDULER_TYPES,
   SchedulerSpec,
-  SpecError,
   TrainingSpec,
   type OptimizerSpecInput,
   type SchedulerSpecInput,
   type TrainingSpecInput,
 } from "../../src/schema/index.js";
+import { specError } from "../helpers/spec_error.js";
 
 const { lrScheduler } = optim;
-
-function specError(fn: () => unknown): SpecError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof SpecError) return e;
-    throw e;
-  }
-  throw new Error("expected a SpecError");
-}
 
 const base = {
   model_id: "m1",

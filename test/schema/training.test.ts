@@ -15,10 +15,10 @@ import {
   parseOptimizerSpec,
   parseTrainingSpec,
   prepareTarget,
-  SpecError,
   TrainingSpec,
   type TrainingSpecInput,
 } from "../../src/schema/index.js";
+import { specError } from "../helpers/spec_error.js";
 
 /** A tensor's elements as numbers. */
 function values(t: { data: ArrayLike<number> | BigInt64Array }): number[] {
@@ -26,16 +26,6 @@ function values(t: { data: ArrayLike<number> | BigInt64Array }): number[] {
 }
 
 const F = nn.functional;
-
-function specError(fn: () => unknown): SpecError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof SpecError) return e;
-    throw e;
-  }
-  throw new Error("expected a SpecError");
-}
 
 const base = {
   model_id: "m1",

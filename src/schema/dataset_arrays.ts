@@ -67,7 +67,7 @@ const ACCEPTED = "U8, I8, I16, I32, I64, U16, U32, U64, F16, BF16, F32 or F64";
 /** Integers beyond this magnitude are not all exact in float32. */
 const EXACT_INT = 2 ** 24;
 
-function reader(a: StoredArray, what: "features" | "labels", path: SpecPath): ElementReader {
+function reader(a: StoredArray, what: string, path: SpecPath): ElementReader {
   const r = READERS[a.dtype];
   if (!r) throw new SpecError(`${what} must be ${ACCEPTED}, not ${a.dtype}`, path);
   return r;
@@ -104,14 +104,23 @@ export function featuresFromArray(a: StoredArray, limits: DatasetLimits, path: S
   checkCount(n, limits, path);
   const featureShape = a.shape.slice(1);
   if (featureShape.some((d) => d === 0)) throw new SpecError(`a sample's dimensions must be ≥ 1, not ${formatShape(featureShape)}`, path);
+  const features = samplesFromArray(a, "features", path, r);
+  return { features, featureDtype: features.dtype === "uint8" ? "uint8" : "float32", numSamples: n, featureShape };
+}
+
+/**
+ * Samples [N, ...] as one tensor, copied once: U8 kept as uint8 (images), any other accepted type
+ * float32 (integers exactly, floats refused unless finite; errors name the sample). `what` names
+ * the array in errors.
+ */
+export function samplesFromArray(a: StoredArray, what: string, path: SpecPath, r = reader(a, what, path)): Tensor {
   if (a.dtype === "U8") {
     const bytes = allocate("uint8", a.bytes.length) as Uint8Array;
     bytes.set(a.bytes);
-    return { features: new Tensor(bytes, a.shape, "uint8"), featureDtype: "uint8", numSamples: n, featureShape };
+    return new Tensor(bytes, a.shape, "uint8");
   }
-  const perSample = a.bytes.length / r.bytes / n;
-  const values = toFloat32(a, r, (i) => `sample ${Math.floor(i / perSample)}`, path);
-  return { features: new Tensor(values, a.shape, "float32"), featureDtype: "float32", numSamples: n, featureShape };
+  const perSample = a.bytes.length / r.bytes / (a.shape[0] ?? 1);
+  return new Tensor(toFloat32(a, r, (i) => `sample ${Math.floor(i / perSample)}`, path), a.shape, "float32");
 }
 
 /**

@@ -107,6 +107,7 @@ export {
 } from "./dataset.js";
 export { readJsonDataset, type JsonDatasetBody } from "./dataset_json.js";
 export { datasetFromSafetensors, datasetFromNpz } from "./dataset_files.js";
+export { predictInputsFromSafetensors } from "./predict_inputs.js";
 export { isZip, MAX_NPZ_ARRAY_BYTES } from "./npz.js";
 export { WeightsJson, readJsonWeights } from "./weights.js";
 export { JsonSyntaxError, MAX_JSON_DEPTH } from "./json_cursor.js";

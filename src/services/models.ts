@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { setImmediate as nextTurn } from "node:timers/promises";
-import { noGrad } from "../autograd/index.js";
+import { noGrad, softmax } from "../autograd/index.js";
 import { buildModel, ModelSpec, resolveModel, SpecError, weightsGenerator, type BuiltModel, type ResolvedModel } from "../schema/index.js";
 import type { ModelRecord, ModelSummaryRecord, Store } from "../store/index.js";
 import { formatShape, Generator, isFloating, numel, safetensors, sameShape, Tensor, type FloatStorage, type NestedValue } from "../tensor/index.js";
@@ -12,9 +12,20 @@ import { storedModelSpec, type StoredSummary } from "./stored_model.js";
 export interface PredictResult {
   /** float32 [samples, ...output_shape]. */
   outputs: Tensor;
-  /** argmax over the last dimension, when the model outputs several scores per sample. */
+  /** For class scores (see `classScores`): argmax over the last dimension. */
   predictions?: number[];
+  /** For class scores: softmax of the outputs over the last dimension, float32 [samples, k]. */
+  probabilities?: Tensor;
 }
+
+/** The most samples one prediction takes, whatever its body. */
+export const MAX_PREDICT_SAMPLES = 10_000;
+
+/**
+ * Whether a model's output sample is class scores, [k] with k > 1: its predictions then get an
+ * argmax and probabilities.
+ */
+export const classScores = (outputShape: readonly number[]): boolean => outputShape.length === 1 && outputShape[0]! > 1;
 
 export interface ModelLimits {
   /** The most parameters a new model may have. */
@@ -41,12 +52,15 @@ export function activationValues(model: Pick<ModelShape, "inputShape" | "layers"
  */
 export function checkPredictionSize(model: ModelShape, samples: number, limits: ModelLimits): void {
   const outputsPerSample = numel(model.outputShape);
-  const outputs = samples * outputsPerSample;
-  if (outputs > limits.maxResponseValues) {
-    const most = Math.floor(limits.maxResponseValues / outputsPerSample);
+  // class scores come with as many probabilities
+  const valuesPerSample = classScores(model.outputShape) ? 2 * outputsPerSample : outputsPerSample;
+  const values = samples * valuesPerSample;
+  if (values > limits.maxResponseValues) {
+    const most = Math.floor(limits.maxResponseValues / valuesPerSample);
     const advice = most > 0 ? `send at most ${most} per request` : "this model's output is too large to predict over this API";
+    const each = valuesPerSample === outputsPerSample ? `${outputsPerSample} outputs` : `${outputsPerSample} outputs and ${outputsPerSample} probabilities`;
     throw new SpecError(
-      `${samples} samples of ${outputsPerSample} outputs each are ${outputs} numbers, above this service's limit of ` +
+      `${samples} samples of ${each} each are ${values} numbers, above this service's limit of ` +
         `${limits.maxResponseValues} numbers per response; ${advice}`,
       ["inputs"],
     );
@@ -178,8 +192,12 @@ export class ModelService {
     return updated;
   }
 
-  /** Runs the tenant's model in eval mode on `inputs` (samples of the model's input_shape), within the limits. */
-  async predict(id: string, tenantId: string, inputs: readonly NestedValue[]): Promise<PredictResult> {
+  /**
+   * Runs the tenant's model in eval mode on `inputs`, within the limits: samples of the model's
+   * input_shape (numbers, as JSON gives them), or a batch [B, ...input_shape] already a tensor
+   * (uint8 for a model starting with ConvertImageDtype, float32 otherwise).
+   */
+  async predict(id: string, tenantId: string, inputs: readonly NestedValue[] | Tensor): Promise<PredictResult> {
     // the cached module serves as long as the stored version is the one it was built from: one
     // indexed read of an integer per request, right even when another process writes the weights
     const version = await this.store.getModelVersion(id);
@@ -196,15 +214,15 @@ export class ModelService {
     // input_shape may be far larger than any request body)
     // the stored spec resolved again: arithmetic over at most MAX_LAYERS layers
     const shape = built ?? resolveModel(storedModelSpec(await this.summary(id, tenantId)));
-    inputs.forEach((sample, i) => checkShape(sample, shape.inputShape, i));
-    checkPredictionSize(shape, inputs.length, this.limits);
+    if (inputs instanceof Tensor) checkBatch(inputs, shape);
+    else inputs.forEach((sample, i) => checkShape(sample, shape.inputShape, i));
+    const samples = inputs instanceof Tensor ? inputs.shape[0]! : inputs.length;
+    checkPredictionSize(shape, samples, this.limits);
     built ??= await this.build(id, tenantId);
-    const x = toBatch(inputs, built);
+    const x = inputs instanceof Tensor ? inputs : toBatch(inputs, built);
     const output = noGrad(() => built.module.forward(x));
-    const result: PredictResult = { outputs: output };
-    const classes = output.shape[output.ndim - 1]!;
-    if (output.ndim === 2 && classes > 1) result.predictions = output.argmax(1).tolist() as number[];
-    return result;
+    if (!classScores(built.outputShape)) return { outputs: output };
+    return { outputs: output, predictions: output.argmax(1).tolist() as number[], probabilities: softmax(output, 1) };
   }
 
   /** The tenant's model as a module in eval mode, with its stored weights, cached by version. */
@@ -289,6 +307,41 @@ const putPixel =
     }
     return `${JSON.stringify(v)} is not a pixel: this model starts with ConvertImageDtype and takes integers 0 to 255 (uint8)`;
   };
+
+/**
+ * Checks a batch tensor against the model: shape [B, ...input_shape] with 1 ≤ B ≤ MAX_PREDICT_SAMPLES
+ * (SpecError at inputs.shape, naming the dimension), and its dtype: uint8 images for a model that
+ * starts with ConvertImageDtype (as JSON inputs are integers 0 to 255 there), float32 for any other.
+ */
+function checkBatch(batch: Tensor, model: ModelShape): void {
+  const expected = `[B, ${model.inputShape.join(", ")}] (B samples of the model's input_shape ${formatShape(model.inputShape)})`;
+  const given = `inputs has shape ${formatShape(batch.shape)}`;
+  if (batch.ndim !== model.inputShape.length + 1) {
+    throw new SpecError(`${given}, ${batch.ndim} dimensions, but the model takes ${expected}`, ["inputs", "shape"]);
+  }
+  const samples = batch.shape[0]!;
+  if (samples < 1 || samples > MAX_PREDICT_SAMPLES) {
+    throw new SpecError(`${given}: dimension 0 is ${samples} samples, but a prediction takes 1 to ${MAX_PREDICT_SAMPLES}`, ["inputs", "shape", 0]);
+  }
+  const d = model.inputShape.findIndex((size, i) => batch.shape[i + 1] !== size);
+  if (d >= 0) {
+    throw new SpecError(`${given}: dimension ${d + 1} is ${batch.shape[d + 1]}, but the model takes ${expected}`, ["inputs", "shape", d + 1]);
+  }
+  if (takesPixels(model) && batch.dtype !== "uint8") {
+    throw new SpecError(
+      "this model starts with ConvertImageDtype and takes images of bytes: send inputs as U8 (integers 0 to 255, as its JSON inputs are), not floats",
+      ["inputs", "dtype"],
+    );
+  }
+  if (!takesPixels(model) && batch.dtype === "uint8") {
+    // as jobs refuse a uint8 dataset for such a model (checkFeatureDtype): PyTorch's layers refuse bytes
+    throw new SpecError(
+      `inputs are U8 (images) but the model starts with ${model.layers[0]!.type}: add {"type": "ConvertImageDtype"} as its first layer to ` +
+        "turn them into float32 in [0, 1], as torchvision's ConvertImageDtype does, or send floats",
+      ["inputs", "dtype"],
+    );
+  }
+}
 
 /** The shape of `value` read along its first elements: `[[1, 2], [3]]` → [2, 2]. */
 function firstShape(value: NestedValue): number[] {

@@ -29,12 +29,13 @@ async function createModel(spec: object): Promise<{ id: string; num_params: numb
 describe("predictions", () => {
   let wide: { id: string };
   beforeAll(async () => {
-    // 2M parameters, within KILN_MAX_PARAMS: one output of a million numbers per sample
-    wide = await createModel({ input_shape: [1], layers: [{ type: "Linear", out_features: 1_000_000 }], seed: 1 });
+    // 2M parameters, within KILN_MAX_PARAMS: one output of a million numbers per sample (of shape
+    // [1, 1M]: not class scores, which would come with as many probabilities)
+    wide = await createModel({ input_shape: [1, 1], layers: [{ type: "Linear", out_features: 1_000_000 }], seed: 1 });
   });
 
   it("answers 200 samples × 1M outputs with 422 naming inputs and the most samples that fit, at once", async () => {
-    const { result: res, maxMs } = await eventLoopDelayDuring(() => post(`/v1/models/${wide.id}/predict`, { inputs: Array.from({ length: 200 }, () => [0.5]) }));
+    const { result: res, maxMs } = await eventLoopDelayDuring(() => post(`/v1/models/${wide.id}/predict`, { inputs: Array.from({ length: 200 }, () => [[0.5]]) }));
     expect(res.statusCode, res.body).toBe(422);
     const error = errorOf(res);
     expect(error.code).toBe("unprocessable");
@@ -46,10 +47,12 @@ describe("predictions", () => {
   });
 
   it("streams an answer of a million numbers, each the model's output", async () => {
-    const { result: res, maxMs } = await eventLoopDelayDuring(() => post(`/v1/models/${wide.id}/predict`, { inputs: [[0.5]] }));
+    const { result: res, maxMs } = await eventLoopDelayDuring(() => post(`/v1/models/${wide.id}/predict`, { inputs: [[[0.5]]] }));
     expect(res.statusCode).toBe(200);
     expect(res.headers["content-type"]).toBe("application/json; charset=utf-8");
-    const { outputs } = res.json() as { outputs: number[][]; predictions: number[] };
+    const body = res.json() as { outputs: number[][][]; predictions?: number[] };
+    expect(body.predictions).toBeUndefined();
+    const outputs = body.outputs.map((o) => o[0]!);
     expect(outputs[0]!.length).toBe(1_000_000);
     const weights = await t.app.inject({ method: "GET", url: `/v1/models/${wide.id}/weights`, headers: { accept: "application/octet-stream" } });
     const { "layers.0.weight": w, "layers.0.bias": b } = safetensors.parse(weights.rawPayload).tensors;
@@ -61,8 +64,8 @@ describe("predictions", () => {
 
   it("answers a prediction past the work limit with 422 naming the most samples that fit", async () => {
     // 10M parameters: 100 samples are ~1e9 multiply-adds, seconds of the API thread once
-    const big = await createModel({ input_shape: [1000], layers: [{ type: "Linear", out_features: 9990 }] });
-    const sample = new Array(1000).fill(0.25);
+    const big = await createModel({ input_shape: [1, 1000], layers: [{ type: "Linear", out_features: 9990 }] });
+    const sample = [new Array(1000).fill(0.25)];
     const res = await post(`/v1/models/${big.id}/predict`, { inputs: Array.from({ length: 100 }, () => sample) });
     expect(res.statusCode, res.body).toBe(422);
     expect(errorOf(res).message).toBe(
@@ -72,6 +75,19 @@ describe("predictions", () => {
     const ok = await post(`/v1/models/${big.id}/predict`, { inputs: Array.from({ length: 19 }, () => sample) });
     expect(ok.statusCode, ok.body.slice(0, 200)).toBe(200);
     expect((ok.json() as { outputs: number[][] }).outputs.length).toBe(19);
+  });
+
+  it("counts a classifier's probabilities with its outputs", async () => {
+    const classifier = await createModel({ input_shape: [1], layers: [{ type: "Linear", out_features: 100_000 }] });
+    const res = await post(`/v1/models/${classifier.id}/predict`, { inputs: Array.from({ length: 6 }, () => [0.5]) });
+    expect(res.statusCode, res.body).toBe(422);
+    expect(errorOf(res).message).toBe(
+      "6 samples of 100000 outputs and 100000 probabilities each are 1200000 numbers, above this service's limit of 1000000 numbers per response; send at most 5 per request",
+    );
+    const ok = await post(`/v1/models/${classifier.id}/predict`, { inputs: Array.from({ length: 5 }, () => [0.5]) });
+    expect(ok.statusCode).toBe(200);
+    const body = ok.json() as { outputs: number[][]; probabilities: number[][] };
+    expect(body.probabilities.map((p) => p.length)).toEqual([100_000, 100_000, 100_000, 100_000, 100_000]);
   });
 });
 

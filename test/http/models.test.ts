@@ -111,11 +111,13 @@ describe("POST /v1/models", () => {
         [1, -1, 0.5],
       ],
     ];
-    const a = (await inject("POST", `/v1/models/${model.id}/predict`, { inputs })).json() as { outputs: number[][]; predictions: number[] };
+    const a = (await inject("POST", `/v1/models/${model.id}/predict`, { inputs })).json() as { outputs: number[][]; probabilities: number[][]; predictions: number[] };
     const b = (await inject("POST", `/v1/models/${model.id}/predict`, { inputs })).json() as { outputs: number[][] };
     expect(a.outputs).toEqual(b.outputs);
     expect(a.outputs[0]).toHaveLength(2);
     expect(Math.exp(a.outputs[0]![0]!) + Math.exp(a.outputs[0]![1]!)).toBeCloseTo(1, 5);
+    // softmax of log-probabilities: the probabilities themselves
+    a.probabilities[0]!.forEach((p, i) => expect(p).toBeCloseTo(Math.exp(a.outputs[0]![i]!), 6));
     expect(a.predictions).toHaveLength(1);
   });
 });
@@ -265,10 +267,17 @@ describe("POST /v1/models/:id/predict", () => {
     const { id } = await createModel();
     const res = await inject("POST", `/v1/models/${id}/predict`, { inputs: [mlp.X.data] });
     expect(res.statusCode, res.body).toBe(200);
-    const body = res.json() as { outputs: number[][]; predictions: number[] };
+    const body = res.json() as { outputs: number[][]; probabilities: number[][]; predictions: number[] };
     expect(body.outputs).toHaveLength(1);
     expect(body.outputs[0]).toHaveLength(3);
     body.outputs[0]!.forEach((v, i) => expect(Math.abs(v - (mlp.logits.data[i] as number))).toBeLessThan(1e-5));
+    // softmax of the logits, in float32
+    const exps = (mlp.logits.data as number[]).map(Math.exp);
+    const sum = exps.reduce((s, e) => s + e, 0);
+    body.probabilities[0]!.forEach((p, i) => {
+      expect(p).toBe(Math.fround(p));
+      expect(Math.abs(p - exps[i]! / sum)).toBeLessThan(1e-5);
+    });
     const logits = mlp.logits.data as number[];
     expect(body.predictions).toEqual([logits.indexOf(Math.max(...logits))]);
     expect(body.predictions).toEqual([1]);
@@ -312,13 +321,15 @@ describe("POST /v1/models/:id/predict", () => {
     expect(read.json()).toEqual(rounded.json());
   });
 
-  it("leaves out predictions for a model with one output", async () => {
+  it("leaves out predictions and probabilities for a model with one output", async () => {
     const { id } = await createModel({ input_shape: [2], layers: [{ type: "Linear", out_features: 1 }], seed: 1 });
     const res = await inject("POST", `/v1/models/${id}/predict`, { inputs: [[1, 2], [3, 4]] });
     expect(res.statusCode, res.body).toBe(200);
-    const body = res.json() as { outputs: number[][]; predictions?: number[] };
+    const body = res.json() as { outputs: number[][]; probabilities?: number[][]; predictions?: number[] };
     expect(body.outputs).toHaveLength(2);
     expect(body.outputs[0]).toHaveLength(1);
     expect(body.predictions).toBeUndefined();
+    expect(body.probabilities).toBeUndefined();
+    expect(Object.keys(body)).toEqual(["outputs"]);
   });
 });

@@ -1,5 +1,5 @@
 import { modelView, ModelView } from "../../../services/index.js";
-import { ModelSpec } from "../../../schema/index.js";
+import { ModelSpec, predictInputsFromSafetensors } from "../../../schema/index.js";
 import { unprocessable } from "../../errors.js";
 import { defineRoute, type RouteDef } from "../../route.js";
 import { IdParams, pageOf, PageQuery, pageView, quotaForbidden } from "../common.js";
@@ -137,23 +137,39 @@ const predict = defineRoute({
   method: "POST",
   url: "/v1/models/:id/predict",
   operationId: "predict",
-  summary: "Run the model on a batch of inputs (eval mode, no gradients)",
+  summary: "Run the model on a batch of inputs (eval mode, no gradients), as JSON or a safetensors file",
+  description:
+    "The batch is JSON `{\"inputs\": [...]}` (nested arrays [B, ...input_shape]) or, with `Content-Type: application/octet-stream`, " +
+    "a safetensors file holding one tensor, `inputs`, of shape [B, ...input_shape] (1 ≤ B ≤ 10,000). Its dtypes are datasets': U8 " +
+    "stays uint8; I8, I16, I32, I64, U16, U32, U64, F16, BF16 and F64 become float32 exactly (integers past 2^24 refused), and " +
+    "NaN or infinities are refused. A model starting with ConvertImageDtype takes images of bytes only: U8 (JSON: integers 0 to " +
+    "255), never floats, though torchvision's ConvertImageDtype would pass floats through, so that JSON and safetensors inputs " +
+    "mean the same; any other model takes floats, and U8 inputs get a 422 saying to add ConvertImageDtype. For class scores " +
+    "(output_shape [k], k > 1) the answer adds `probabilities`, softmax(outputs) over the last dimension, and `predictions`; " +
+    "the limit on numbers per response counts outputs and probabilities.",
   tags,
   budget: "predict",
   params: IdParams,
   body: PredictRequest,
+  bodyContentTypes: ["application/json", OCTET],
   readJson: readPredictBody,
   // read on the API thread (fast, and what keeps predictions quick): bounded to ~40 ms of it
   bodyLimit: (limits) => limits.maxPredictBodyBytes,
   responses: {
-    200: { description: "Outputs, and argmax predictions for classifiers", schema: PredictResponse },
+    200: { description: "Outputs, and for classifiers their softmax probabilities and argmax predictions", schema: PredictResponse },
     404: { description: "No such resource" },
     413: { description: "A body over the prediction body limit (KILN_MAX_PREDICT_BODY_BYTES): send fewer samples per request" },
-    422: { description: "Samples that do not fit the model, or more outputs or work than one request may take (the message says how many samples fit)" },
+    422: {
+      description:
+        "Samples that do not fit the model, a safetensors body that is not one tensor `inputs` of a fitting shape and dtype, or " +
+        "more outputs or work than one request may take (the message says how many samples fit; the details name the field)",
+    },
   },
   handler: async ({ params, body, ctx, principal }, reply) => {
-    const { outputs, predictions } = await ctx.models.predict(params.id, principal.tenantId, body.inputs);
+    const inputs = Buffer.isBuffer(body) ? predictInputsFromSafetensors(body) : body.inputs;
+    const { outputs, probabilities, predictions } = await ctx.models.predict(params.id, principal.tenantId, inputs);
     const parts: JsonPart[] = ['{"outputs":', { values: outputs.data as Float32Array, shape: outputs.shape }];
+    if (probabilities) parts.push(',"probabilities":', { values: probabilities.data as Float32Array, shape: probabilities.shape });
     if (predictions) parts.push(`,"predictions":${JSON.stringify(predictions)}`);
     parts.push("}");
     return reply.type(JSON_TYPE).send(jsonBody(parts));

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { LayerSpec, WeightsJson } from "../../../schema/index.js";
+import { MAX_PREDICT_SAMPLES } from "../../../services/index.js";
 
 /** One sample: an array of numbers, of such arrays, or of arrays of such arrays. */
 type SampleValues = number[] | number[][] | number[][][];
@@ -49,13 +50,27 @@ const Sample = z
 
 export const PredictRequest = z
   .object({
-    inputs: z.array(Sample).min(1).max(10_000).describe("Samples of the model's input_shape, at most 10,000."),
+    inputs: z
+      .array(Sample)
+      .min(1)
+      .max(MAX_PREDICT_SAMPLES)
+      .describe(
+        "Samples of the model's input_shape, at most 10,000. For a model starting with ConvertImageDtype, integers 0 to 255 (fed as uint8).",
+      ),
   })
   .strict();
 
 export const PredictResponse = z.object({
   outputs: z.array(z.unknown()).describe("The model's outputs, one per sample, in eval mode."),
-  predictions: z.array(z.number().int()).optional().describe("argmax of each output, when the model outputs several scores per sample."),
+  probabilities: z
+    .array(z.array(z.number()))
+    .optional()
+    .describe(
+      "softmax of each output over its last dimension, in float32 as torch.softmax computes it, when the model outputs several " +
+        "scores per sample (output_shape [k], k > 1). Always softmax(outputs): for a model ending in LogSoftmax these are its " +
+        "probabilities; a model ending in Softmax already outputs probabilities, which these re-normalise, so read `outputs` there.",
+    ),
+  predictions: z.array(z.number().int()).optional().describe("argmax of each output, when the model outputs several scores per sample (output_shape [k], k > 1)."),
 });
 
 export { LayerSpec, WeightsJson };

@@ -36,6 +36,16 @@ export interface ModelLimits {
   maxPredictWork: number;
 }
 
+/**
+ * The probabilities of class scores [N, k]: the outputs themselves when the model ends in a
+ * Softmax over them (softmax again would flatten them), else their softmax in float32 as
+ * torch.softmax computes it (for a LogSoftmax model, its probabilities).
+ */
+function probabilitiesOf(output: Tensor, spec: ModelSpec): Tensor {
+  const last = spec.layers.at(-1);
+  return last?.type === "Softmax" && (last.dim === -1 || last.dim === 1) ? output : softmax(output, 1);
+}
+
 /** What a model's size checks need: its input, its layers' outputs and a forward pass's multiply-adds. */
 export type ModelShape = Pick<ResolvedModel, "inputShape" | "outputShape" | "layers" | "forwardWork">;
 
@@ -222,7 +232,7 @@ export class ModelService {
     const x = inputs instanceof Tensor ? inputs : toBatch(inputs, built);
     const output = noGrad(() => built.module.forward(x));
     if (!classScores(built.outputShape)) return { outputs: output };
-    return { outputs: output, predictions: output.argmax(1).tolist() as number[], probabilities: softmax(output, 1) };
+    return { outputs: output, predictions: output.argmax(1).tolist() as number[], probabilities: probabilitiesOf(output, built.resolvedSpec) };
   }
 
   /** The tenant's model as a module in eval mode, with its stored weights, cached by version. */

@@ -321,6 +321,12 @@ describe("POST /v1/models/:id/predict", () => {
     expect(read.json()).toEqual(rounded.json());
   });
 
+  it("answers a model ending in Softmax with its outputs as the probabilities (not a softmax of them)", async () => {
+    const { id } = await createModel({ input_shape: [2], layers: [{ type: "Linear", out_features: 3 }, { type: "Softmax" }], seed: 1 });
+    const body = (await inject("POST", `/v1/models/${id}/predict`, { inputs: [[1, 2], [-3, 4]] })).json() as { outputs: number[][]; probabilities: number[][] };
+    expect(body.probabilities).toEqual(body.outputs);
+  });
+
   it("leaves out predictions and probabilities for a model with one output", async () => {
     const { id } = await createModel({ input_shape: [2], layers: [{ type: "Linear", out_features: 1 }], seed: 1 });
     const res = await inject("POST", `/v1/models/${id}/predict`, { inputs: [[1, 2], [3, 4]] });

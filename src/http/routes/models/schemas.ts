@@ -66,9 +66,9 @@ export const PredictResponse = z.object({
     .array(z.array(z.number()))
     .optional()
     .describe(
-      "softmax of each output over its last dimension, in float32 as torch.softmax computes it, when the model outputs several " +
-        "scores per sample (output_shape [k], k > 1). Always softmax(outputs): for a model ending in LogSoftmax these are its " +
-        "probabilities; a model ending in Softmax already outputs probabilities, which these re-normalise, so read `outputs` there.",
+      "Each sample's class probabilities, when the model outputs several scores per sample (output_shape [k], k > 1): " +
+        "softmax of its outputs over the last dimension, in float32 as torch.softmax computes it (for a model ending in " +
+        "LogSoftmax, its probabilities), or the outputs themselves when the model ends in a Softmax over them.",
     ),
   predictions: z.array(z.number().int()).optional().describe("argmax of each output, when the model outputs several scores per sample (output_shape [k], k > 1)."),
 });

@@ -201,6 +201,7 @@ export class JobManager {
     }
     checkTrainingSteps(spec, totalSteps);
     this.checkStepSize(model, spec.batch_size);
+    checkBatchNormBatches(model, trainSamples, spec.batch_size, spec.drop_last ?? false);
     const ahead = (await this.options.quotas?.admitJob(tenantId)) ?? 0;
     if ((await store.countJobs(["queued"])) >= this.options.maxQueuedJobs) throw new QueueFullError(this.options.maxQueuedJobs);
 
@@ -583,6 +584,27 @@ function sameSpec(a: Json, b: TrainingSpec): boolean {
         ? v.map(canon)
         : v;
   return JSON.stringify(canon(a)) === JSON.stringify(canon(b));
+}
+
+/**
+ * Refuses a job whose smallest batch gives a BatchNorm layer one value per channel: PyTorch fails
+ * such a step ("Expected more than 1 value per channel when training"), here found at submit
+ * rather than at the end of an epoch.
+ */
+function checkBatchNormBatches(model: ModelSummaryRecord, trainSamples: number, batchSize: number, dropLast: boolean): void {
+  const remainder = trainSamples % batchSize;
+  const smallest = Math.min(batchSize, trainSamples, remainder === 0 || dropLast ? batchSize : remainder);
+  for (const layer of storedModelSummary(model).layers) {
+    if (layer.type !== "BatchNorm1d" && layer.type !== "BatchNorm2d") continue;
+    const perChannel = smallest * layer.output_shape.slice(1).reduce((a, b) => a * b, 1);
+    if (perChannel > 1) continue;
+    const why = smallest === batchSize ? `batch_size ${batchSize}` : `the last batch (${trainSamples} samples in batches of ${batchSize} leave ${remainder})`;
+    throw new SpecError(
+      `${why} gives layers[${layer.index}] (${layer.type}) one value per channel, which it cannot normalise in training; ` +
+        `${smallest === batchSize ? "use a larger batch_size" : "set drop_last, or change batch_size"}`,
+      [smallest === batchSize ? "batch_size" : "drop_last"],
+    );
+  }
 }
 
 /** The model's per-sample input and output shapes from its stored spec and summary. */

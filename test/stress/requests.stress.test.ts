@@ -47,21 +47,22 @@ afterAll(async () => {
 describe("bounded answers (case 1)", () => {
   let wide: string;
   beforeAll(async () => {
-    const spec = { input_shape: [1], layers: [{ type: "Linear", out_features: 1_000_000 }] };
+    // outputs of shape [1, 1M]: not class scores, which would come with as many probabilities
+    const spec = { input_shape: [1, 1], layers: [{ type: "Linear", out_features: 1_000_000 }] };
     wide = await createModel(spec);
     // steady state: the process's first answer of a million numbers compiles the code that builds
     // it (a 74 ms stall once, ~25 ms after); a twin model takes that, and `wide` stays uncached
     const twin = await createModel(spec);
-    expect((await request("POST", `/v1/models/${twin}/predict`, { inputs: [[0.5]] })).status).toBe(200);
+    expect((await request("POST", `/v1/models/${twin}/predict`, { inputs: [[[0.5]]] })).status).toBe(200);
   });
 
   it("a prediction of 200 samples × 1M outputs", async () => {
-    const res = await responsiveWhile("predict 200 × 1M", () => request("POST", `/v1/models/${wide}/predict`, { inputs: Array.from({ length: 200 }, () => [0.5]) }));
+    const res = await responsiveWhile("predict 200 × 1M", () => request("POST", `/v1/models/${wide}/predict`, { inputs: Array.from({ length: 200 }, () => [[0.5]]) }));
     expect(res.status).toBe(422);
   });
 
   it("a prediction of 1 sample × 1M outputs (streamed)", async () => {
-    const res = await responsiveWhile("predict 1 × 1M", () => request("POST", `/v1/models/${wide}/predict`, { inputs: [[0.5]] }));
+    const res = await responsiveWhile("predict 1 × 1M", () => request("POST", `/v1/models/${wide}/predict`, { inputs: [[[0.5]]] }));
     expect(res.status).toBe(200);
     expect(res.bytes).toBeGreaterThan(1_000_000);
   });

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { MessageChannel } from "node:worker_threads";
 import { batchCount } from "../data/index.js";
-import { checkCompatibility, checkFeatureDtype, checkTrainingSpec, checkTrainingSteps, SpecError, type TrainingSpec } from "../schema/index.js";
+import { checkCompatibility, checkFeatureDtype, checkTrainingSpec, checkTrainingSteps, SpecError, type LayerInfo, type TrainingSpec } from "../schema/index.js";
 import type { Json, JobEvent, JobRecord, JobStatus, ModelSummaryRecord, NewEvent, Store } from "../store/index.js";
 import { checkpointHistory } from "./checkpoint.js";
 import { CheckpointGate } from "./checkpoint_gate.js";
@@ -200,8 +200,8 @@ export class JobManager {
       );
     }
     checkTrainingSteps(spec, totalSteps);
-    this.checkStepSize(model, spec.batch_size);
-    checkBatchNormBatches(model, trainSamples, spec.batch_size, spec.drop_last ?? false);
+    this.checkStepSize(modelShape, spec.batch_size);
+    checkBatchNormBatches(modelShape.layers, trainSamples, spec.batch_size, spec.drop_last ?? false);
     const ahead = (await this.options.quotas?.admitJob(tenantId)) ?? 0;
     if ((await store.countJobs(["queued"])) >= this.options.maxQueuedJobs) throw new QueueFullError(this.options.maxQueuedJobs);
 
@@ -241,10 +241,10 @@ export class JobManager {
   }
 
   /** Refuses a batch whose forward pass alone would hold more values than a step may. */
-  private checkStepSize(model: ModelSummaryRecord, batchSize: number): void {
+  private checkStepSize(model: ModelShapes, batchSize: number): void {
     const max = this.options.maxStepValues;
     if (max === undefined) return;
-    const perSample = activationValues({ inputShape: storedModelSpec(model).input_shape, layers: storedModelSummary(model).layers });
+    const perSample = activationValues(model);
     if (batchSize * perSample <= max) return;
     const most = Math.floor(max / perSample);
     throw new SpecError(
@@ -591,10 +591,10 @@ function sameSpec(a: Json, b: TrainingSpec): boolean {
  * such a step ("Expected more than 1 value per channel when training"), here found at submit
  * rather than at the end of an epoch.
  */
-function checkBatchNormBatches(model: ModelSummaryRecord, trainSamples: number, batchSize: number, dropLast: boolean): void {
+function checkBatchNormBatches(layers: readonly LayerInfo[], trainSamples: number, batchSize: number, dropLast: boolean): void {
   const remainder = trainSamples % batchSize;
   const smallest = Math.min(batchSize, trainSamples, remainder === 0 || dropLast ? batchSize : remainder);
-  for (const layer of storedModelSummary(model).layers) {
+  for (const layer of layers) {
     if (layer.type !== "BatchNorm1d" && layer.type !== "BatchNorm2d") continue;
     const perChannel = smallest * layer.output_shape.slice(1).reduce((a, b) => a * b, 1);
     if (perChannel > 1) continue;
@@ -607,8 +607,15 @@ function checkBatchNormBatches(model: ModelSummaryRecord, trainSamples: number, 
   }
 }
 
-/** The model's per-sample input and output shapes from its stored spec and summary. */
-function modelShapes(model: ModelSummaryRecord): { inputShape: number[]; outputShape: number[]; firstLayer: string } {
+/** What submit's checks read of a model, its stored spec and summary parsed once. */
+interface ModelShapes {
+  inputShape: number[];
+  outputShape: number[];
+  firstLayer: string;
+  layers: LayerInfo[];
+}
+
+function modelShapes(model: ModelSummaryRecord): ModelShapes {
   const { layers } = storedModelSummary(model);
-  return { inputShape: storedModelSpec(model).input_shape, outputShape: layers[layers.length - 1]!.output_shape, firstLayer: layers[0]!.type };
+  return { inputShape: storedModelSpec(model).input_shape, outputShape: layers[layers.length - 1]!.output_shape, firstLayer: layers[0]!.type, layers };
 }

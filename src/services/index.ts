@@ -1,7 +1,7 @@
 export { JobManager, type JobManagerOptions } from "./manager.js";
 export { createTrainingPool, type TrainingPool } from "./pool.js";
 export { createIngestPool, type IngestPool, type IngestPoolOptions } from "./ingest_pool.js";
-export type { DatasetUpload, WeightsUpload } from "./ingest.js";
+export type { DatasetUpload, OnnxExport, WeightsUpload } from "./ingest.js";
 export { InProcessQueue, type JobHandler, type JobQueue, type QueueOwner } from "./queue.js";
 export { BullMQQueue, type BullMQQueueOptions } from "./bullmq_queue.js";
 export { RedisEventSignal, type EventSignal } from "./event_signal.js";

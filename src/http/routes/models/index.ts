@@ -88,7 +88,7 @@ const getWeights = defineRoute({
   },
   handler: async ({ params, ctx, principal, raw }, reply) => {
     const source = await ctx.models.weightsSource(params.id, principal.tenantId);
-    return sendWeights(reply, raw.headers.accept, source, ctx.config.limits.maxResponseValues);
+    return sendWeights(reply, raw.headers.accept, source, ctx);
   },
 });
 

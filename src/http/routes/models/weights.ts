@@ -4,9 +4,10 @@
  * route that serves weights (a model's, a job's).
  */
 import type { FastifyReply } from "fastify";
-import { exportOnnx, resolveModel } from "../../../schema/index.js";
+import { resolveModel } from "../../../schema/index.js";
 import type { WeightsSource } from "../../../services/index.js";
 import { safetensors } from "../../../tensor/index.js";
+import type { AppContext } from "../../context.js";
 import { unprocessable } from "../../errors.js";
 import { jsonBody, type JsonPart } from "../../json_writer.js";
 
@@ -21,18 +22,27 @@ const buffer = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.by
 const attachment = (reply: FastifyReply, type: string, filename: string) =>
   reply.type(type).header("content-disposition", `attachment; filename="${filename}"`);
 
-/** Sends `source`'s weights as `accept` asks; JSON within `maxResponseValues` numbers (422 past it, before reading). */
-export async function sendWeights(reply: FastifyReply, accept: string | undefined, source: WeightsSource, maxResponseValues: number): Promise<FastifyReply> {
+/**
+ * Sends `source`'s weights as `accept` asks: ONNX written on a parse thread, JSON within the limit
+ * on numbers per response (422 past it, before the weights are read).
+ */
+export async function sendWeights(
+  reply: FastifyReply,
+  accept: string | undefined,
+  source: WeightsSource,
+  ctx: Pick<AppContext, "config" | "ingest">,
+): Promise<FastifyReply> {
   if (accept?.includes(ONNX)) {
-    const onnx = exportOnnx(source.spec, safetensors.parse(await source.weights()).tensors, source.name);
+    const onnx = await ctx.ingest.onnx({ spec: source.spec, weights: await source.weights(), name: source.name });
     return attachment(reply, ONNX, `${source.name}.onnx`).send(buffer(onnx));
   }
   if (accept?.includes(OCTET)) return attachment(reply, OCTET, `${source.name}.safetensors`).send(buffer(await source.weights()));
   // bounded before anything is built: JSON costs ~20 bytes and ~0.1 µs of the API thread a number
   const { numParams, numBufferValues } = resolveModel(source.spec);
   const values = numParams + numBufferValues;
-  if (values > maxResponseValues) {
-    const message = `the model's ${values} weights are more than this service's limit of ${maxResponseValues} numbers per JSON response; download them as safetensors`;
+  const limit = ctx.config.limits.maxResponseValues;
+  if (values > limit) {
+    const message = `the model's ${values} weights are more than this service's limit of ${limit} numbers per JSON response; download them as safetensors`;
     throw unprocessable(message, [{ path: "headers.accept", message: `send Accept: ${OCTET} for a safetensors file` }]);
   }
   const tensors = Object.entries(safetensors.parse(await source.weights()).tensors);

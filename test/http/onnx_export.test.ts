@@ -59,12 +59,13 @@ const CASES: Case[] = [
   },
   {
     name: 'Conv1d ("same" with dilation, groups, stride, "valid"), BatchNorm1d on [C, L], MaxPool1d (padding, ceil_mode, dilation)',
-    input_shape: [2, 10],
+    input_shape: [2, 9],
     layers: [
       { type: "Conv1d", out_channels: 4, kernel_size: 4, padding: "same", dilation: 2 },
       { type: "BatchNorm1d" },
-      { type: "MaxPool1d", kernel_size: 3, stride: 2, padding: 1, ceil_mode: true },
-      { type: "Conv1d", out_channels: 6, kernel_size: [2], groups: 2, stride: 2, padding: "valid", bias: false },
+      // ceil_mode's last window would start in the padding: PyTorch drops it (9 → 5, not 6)
+      { type: "MaxPool1d", kernel_size: 2, stride: 2, padding: 1, ceil_mode: true },
+      { type: "Conv1d", out_channels: 6, kernel_size: [1], groups: 2, stride: 2, padding: "valid", bias: false },
       { type: "BatchNorm1d", track_running_stats: false },
       { type: "MaxPool1d", kernel_size: 2, dilation: 2, stride: 1 },
       { type: "Flatten" },

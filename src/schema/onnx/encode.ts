@@ -10,13 +10,13 @@ export const DataType = { FLOAT: 1, UINT8: 2, INT64: 7 } as const;
 export type DataType = (typeof DataType)[keyof typeof DataType];
 
 /** AttributeProto.AttributeType values this exporter writes. */
-export const AttributeType = { FLOAT: 1, INT: 2, FLOATS: 6, INTS: 7 } as const;
+export const AttributeType = { FLOAT: 1, INT: 2, INTS: 7 } as const;
 
 export interface TensorProto {
   name: string;
   dims: number[];
   data_type: DataType;
-  /** The values, little-endian, as the type's C layout. */
+  /** The values as a typed array holds them: little-endian on every platform Node runs on, as ONNX wants. */
   raw_data: Uint8Array;
 }
 
@@ -24,7 +24,6 @@ export interface TensorProto {
 export type AttributeValue =
   | { type: typeof AttributeType.FLOAT; f: number }
   | { type: typeof AttributeType.INT; i: number }
-  | { type: typeof AttributeType.FLOATS; floats: number[] }
   | { type: typeof AttributeType.INTS; ints: number[] };
 
 export type AttributeProto = { name: string } & AttributeValue;
@@ -32,7 +31,7 @@ export type AttributeProto = { name: string } & AttributeValue;
 export interface NodeProto {
   name: string;
   op_type: string;
-  /** Value names; "" for an optional input left out. */
+  /** Value names, in the op's order (a trailing optional input left out, as Gemm's C). */
   input: string[];
   output: string[];
   attribute: AttributeProto[];

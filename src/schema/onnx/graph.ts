@@ -54,7 +54,7 @@ export class GraphBuilder {
   }
 
   /**
-   * Adds a node `op` named `scope/op` over `inputs` ("" for an optional input left out); returns
+   * Adds a node `op` named `scope/op` over `inputs`; returns
    * its output's name, `scope/op_output_0` (the names PyTorch's exporter gives).
    */
   node(scope: string, op: string, inputs: readonly string[], attributes: Readonly<Record<string, AttributeValue>> = {}): string {

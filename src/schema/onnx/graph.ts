@@ -54,8 +54,8 @@ export class GraphBuilder {
   }
 
   /**
-   * Adds a node `op` named `scope/op` over `inputs`; returns
-   * its output's name, `scope/op_output_0` (the names PyTorch's exporter gives).
+   * Adds a node `op` named `scope/op` over `inputs`; returns its output's name, `scope/op_output_0`
+   * (the names PyTorch's exporter gives).
    */
   node(scope: string, op: string, inputs: readonly string[], attributes: Readonly<Record<string, AttributeValue>> = {}): string {
     const name = this.unique(`${scope}/${op}`);

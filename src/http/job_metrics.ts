@@ -7,13 +7,14 @@
  * each, and a job's series lives as long as the job. A step-time histogram could not say which job
  * is slow without a `job_id` label, and with one it would keep a dozen bucket series per job
  * ever run. Nothing here reads the store at a scrape: the gauges read this process's memory and,
- * with a shared queue, Redis (two commands).
+ * with a shared queue, Redis (a few commands, none of which reads the jobs one by one).
  */
 import { Counter, Histogram } from "prom-client";
-import { TRAINING_FAILURE_CODES, type JobManager } from "../services/index.js";
+import { THROUGHPUT_WINDOW_MS, TRAINING_FAILURE_CODES, type JobManager } from "../services/index.js";
 import type { JobRecord } from "../store/index.js";
 import type { Metrics } from "./metrics.js";
 
+const WINDOW_S = THROUGHPUT_WINDOW_MS / 1000;
 /** Training jobs take seconds to days. */
 const DURATION_BUCKETS = [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200, 21_600, 86_400];
 
@@ -49,13 +50,13 @@ export function jobEndMetrics(metrics: Metrics): (job: JobRecord) => void {
 export function registerJobGauges(metrics: Metrics, jobs: JobManager): void {
   metrics.registerGauge(
     "kiln_job_samples_per_second",
-    "Training samples per second of step time, over the last 10 s, of each job this process trains now",
+    `Training samples per second of step time, over the last ${WINDOW_S} s, of each job this process trains now`,
     () => Object.fromEntries(jobs.throughput().map((t) => [t.jobId, t.samplesPerSecond])),
     "job_id",
   );
   metrics.registerGauge(
     "kiln_job_step_seconds",
-    "Mean time of one optimizer step (batch, forward, backward, step), over the last 10 s, of each job this process trains now",
+    `Mean time of one optimizer step (batch, forward, backward, step), over the last ${WINDOW_S} s, of each job this process trains now`,
     () => Object.fromEntries(jobs.throughput().map((t) => [t.jobId, t.stepSeconds])),
     "job_id",
   );

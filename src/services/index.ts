@@ -18,4 +18,4 @@ export { createKey, listKeys, revokeKey, type NewKeyRequest } from "./keys.js";
 export { createTenant } from "./tenants.js";
 export { runTraining } from "./runner.js";
 export { TRAINING_FAILURE_CODES, type TrainingTask, type TrainingOutcome, type TrainingMessage, type EpochMetrics } from "./task.js";
-export type { JobThroughput } from "./throughput.js";
+export { THROUGHPUT_WINDOW_MS, type JobThroughput } from "./throughput.js";

@@ -11,6 +11,9 @@ type ParseArgsOptionsConfig = NonNullable<ParseArgsConfig["options"]>;
 /** `--json`, which every HTTP command takes: print the API's JSON instead of text. */
 export const JSON_OPTION = { json: { type: "boolean" } } as const satisfies ParseArgsOptionsConfig;
 
+/** The arguments of a command on one resource: its ID and `--json`. */
+export const IdArgs = z.object({ id: z.string().min(1), json: z.boolean().default(false) });
+
 /**
  * Parses `args` with `options` (long names, as the schema's keys), the positional arguments named
  * by `positionals` (all required, in order: `["id"]` puts the first under `id`), and checks the

@@ -7,10 +7,17 @@
  *     kiln train --model model.json --data train.csv --epochs 5 --batch-size 64   (npx tsx src/cli/main.ts … from sources)
  */
 import { CliError, EXIT, UsageError, type CliIo, type Command } from "./command.js";
+import { datasetCommands } from "./datasets.js";
+import { jobCommands } from "./jobs.js";
+import { jobsCancel } from "./jobs_cancel.js";
+import { jobsFollow } from "./jobs_follow.js";
 import { keysCreate } from "./keys_create.js";
+import { modelCommands } from "./models.js";
+import { predict } from "./predict.js";
 import { train } from "./train.js";
+import { weightsGet } from "./weights_get.js";
 
-const COMMANDS: readonly Command[] = [train, keysCreate];
+const COMMANDS: readonly Command[] = [train, ...modelCommands, ...datasetCommands, ...jobCommands, jobsFollow, jobsCancel, weightsGet, predict, keysCreate];
 
 const usage = (): string =>
   `usage:\n${COMMANDS.map((c) => `  ${c.usage}\n`).join("")}\n` +

@@ -81,9 +81,11 @@ export class ProgressView {
     ];
     const head = `epoch ${this.epoch}/${this.epochs} `;
     const tail = ` ${String(Math.floor(fraction * 100)).padStart(3)}% ${parts.join("  ")}`;
-    const width = Math.max(10, Math.min(30, columns - head.length - tail.length - 2));
+    // the figures come first: on a narrow terminal the bar shrinks, then goes
+    const width = Math.min(30, columns - 1 - head.length - tail.length - 2);
     const filled = Math.round(fraction * width);
-    return `${head}[${"#".repeat(filled)}${"-".repeat(width - filled)}]${tail}`.slice(0, Math.max(columns - 1, 0));
+    const bar = width >= 5 ? `[${"#".repeat(filled)}${"-".repeat(width - filled)}]` : "";
+    return `${head}${bar}${tail}`.slice(0, Math.max(columns - 1, 0));
   }
 
   private draw(): void {

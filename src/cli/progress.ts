@@ -127,7 +127,9 @@ export function formatMetrics(metrics: EpochMetrics): string {
     .join(", ");
 }
 
-const formatNumber = (value: number): string => (value !== 0 && Math.abs(value) < 1e-3 ? value.toExponential(2) : value.toFixed(4));
+/** Four decimals, or three digits and an exponent for the very small and large (an lr of 1e-5, a diverging loss). */
+const formatNumber = (value: number): string =>
+  value !== 0 && (Math.abs(value) < 1e-3 || Math.abs(value) >= 1e5) ? value.toExponential(2) : value.toFixed(4);
 
 /** `0:07`, `12:34`, `1:02:03`. */
 export function formatDuration(seconds: number): string {

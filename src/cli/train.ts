@@ -54,7 +54,9 @@ type JobRequest = Omit<TrainingSpecInput, "loss"> & { loss: string };
 async function run(argv: string[], io: CliIo): Promise<number> {
   const args = parseCommand(argv, OPTIONS, Args);
   const client = ApiClient.fromEnv(io.env);
-  const say = (line: string): void => (args.json ? undefined : io.stdout(`${line}\n`));
+  const say = (line: string): void => {
+    if (!args.json) io.stdout(`${line}\n`);
+  };
 
   const model = await resolveModel(client, args.model);
   if (model.uploaded) say(`model ${model.id}: ${model.uploaded.file}, ${model.uploaded.view.num_params} parameters`);
@@ -62,8 +64,10 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   for (const [role, arg] of [["dataset", args.data], ["validation dataset", args.val]] as const) {
     if (arg === undefined) continue;
     const dataset = await resolveDataset(client, arg, args["label-column"]);
-    const view = dataset.uploaded?.view;
-    if (view) say(`${role} ${dataset.id}: ${dataset.uploaded!.file}, ${view.num_samples} samples of [${view.feature_shape.join(", ")}]`);
+    if (dataset.uploaded) {
+      const { file, view } = dataset.uploaded;
+      say(`${role} ${dataset.id}: ${file}, ${view.num_samples} samples of [${view.feature_shape.join(", ")}]`);
+    }
     datasets.push(dataset.id);
   }
 

@@ -8,7 +8,6 @@ import { ConfigError, loadConfig, type Config } from "../http/config.js";
 import { text } from "../schema/text.js";
 import { createKey } from "../services/keys.js";
 import { createTenant, TENANT_NAME } from "../services/tenants.js";
-import { openStore } from "../store/open.js";
 import { KEY_ROLES } from "../store/types.js";
 import { parseCommand } from "./args.js";
 import { EXIT, type CliIo, type Command } from "./command.js";
@@ -39,6 +38,8 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   const args = parseCommand(argv, OPTIONS, Args);
   const config = readConfig(io);
   if (config === null) return EXIT.usage;
+  // loaded here, not above: the store's drivers (SQLite, Postgres) would slow every other command's start by ~0.5 s
+  const { openStore } = await import("../store/open.js");
   const store = await openStore(config);
   try {
     const { tenant, created } = await createTenant(store, args.tenant);

@@ -2,12 +2,12 @@
  * A job's event stream (GET /v1/jobs/{id}/events, text/event-stream) read with fetch, so that the
  * key goes in a header: the events in order, typed by the service's own types, to the last `done`.
  * A stream that ends early (the server restarted, or dropped a client that fell behind) is resumed
- * with Last-Event-ID.
+ * with Last-Event-ID, for up to 30 s without an event.
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import type { EpochMetrics, JobView, TrainingMessage } from "../services/index.js";
 import { CliError } from "./command.js";
-import { ConnectionError, type ApiClient } from "./client.js";
+import { ApiError, ConnectionError, type ApiClient } from "./client.js";
 
 type ProgressData = Omit<Extract<TrainingMessage, { kind: "progress" }>, "kind">;
 
@@ -17,35 +17,43 @@ export type JobEvent =
   | { id: number; event: "status"; data: { status: JobView["status"] } }
   | { id: number; event: "done"; data: JobView };
 
-/** Streams that may end, or connections that may fail, in a row without an event before giving up. */
-const RESUMES = 3;
+/** How long a lost stream is tried again without an event (a server restarting takes seconds), and the pauses between tries. */
+const RESUME_WITHIN_MS = 30_000;
+const PAUSES_MS = [250, 500, 1000, 2000];
 
 /** The job's events from the first (replayed) to its `done`; stops when `signal` aborts (rejecting with its reason). */
 export async function* jobEvents(client: ApiClient, jobId: string, signal: AbortSignal): AsyncGenerator<JobEvent> {
   let last = 0;
-  for (let failures = 0; ; failures++) {
-    if (failures > RESUMES) throw new CliError(`the event stream of job ${jobId} kept ending before the job did; \`kiln jobs follow ${jobId}\` resumes it`);
-    if (failures > 0) await sleep(500 * failures, undefined, { signal });
+  /** Since when the stream is lost, and how often it was tried again since. */
+  let lost: { since: number; tries: number } | null = null;
+  for (;;) {
+    if (lost !== null) {
+      if (Date.now() - lost.since > RESUME_WITHIN_MS) {
+        throw new CliError(`lost the event stream of job ${jobId} for ${RESUME_WITHIN_MS / 1000} s; \`kiln jobs follow ${jobId}\` resumes it`);
+      }
+      await sleep(PAUSES_MS[Math.min(lost.tries++, PAUSES_MS.length - 1)], undefined, { signal });
+    }
     try {
       const res = await client.send("GET", `/v1/jobs/${encodeURIComponent(jobId)}/events`, {
         accept: "text/event-stream",
         headers: last > 0 ? { "last-event-id": String(last) } : {},
         signal,
       });
-      if (res.body === null) continue;
-      for await (const block of blocks(res.body)) {
+      for await (const block of blocks(res.body!)) {
         const event = parseBlock(block);
         if (event === null) continue;
         last = event.id;
-        failures = 0;
+        lost = null;
         yield event;
         if (event.event === "done") return;
       }
     } catch (error) {
-      // a connection lost mid-stream (fetch's "terminated") is resumed; a server never reached is reported at once
-      const lost = error instanceof TypeError || (error instanceof ConnectionError && last > 0);
-      if (signal.aborted || !lost) throw error;
+      // a connection lost mid-stream (fetch's "terminated") is tried again, and so is a server that went
+      // away once it had answered (restarting: refused, or 503 while it stops); one never reached is reported
+      const resumable = error instanceof TypeError || (last > 0 && (error instanceof ConnectionError || (error instanceof ApiError && error.status === 503)));
+      if (signal.aborted || !resumable) throw error;
     }
+    lost ??= { since: Date.now(), tries: 0 };
   }
 }
 

@@ -9,8 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "../../src/tensor/safetensors.js";
 import type { DatasetView, JobView, ModelView } from "../../src/services/index.js";
 import { Api } from "../http/support/api.js";
-import { freePort, killServers, startServer, type ServerProcess } from "../http/support/server_process.js";
-import { dataset, MODEL } from "../http/support/training.js";
+import { freePort, killServers, ServerProcess, startServer } from "../http/support/server_process.js";
+import { dataset, jobSpec, MODEL } from "../http/support/training.js";
 import { kiln, spawnKiln, type Run } from "./support/kiln.js";
 
 const SLOW = 180_000;
@@ -132,6 +132,30 @@ describe("kiln train", () => {
       expect(lines(await kiln(["jobs", "cancel", id], env))).toEqual([expect.stringMatching(new RegExp(`^job ${id} (cancelled|running, cancel requested)`))]);
       const followed = lines(await kiln(["jobs", "follow", id], env), 1);
       expect(followed.at(-1)).toMatch(new RegExp(`^job ${id} cancelled \\(\\d+ epochs, \\d+ steps\\)$`));
+    },
+    SLOW,
+  );
+});
+
+describe("kiln jobs follow", () => {
+  it(
+    "goes on across a restart of the server, from the event after the last it printed",
+    async () => {
+      const model = await api.create<ModelView>("/v1/models", MODEL);
+      const data = await api.create<DatasetView>("/v1/datasets", dataset(40));
+      const job = await api.create<JobView>("/v1/jobs", jobSpec(model.id, data.id, 10_000, 4), 202);
+      const following = spawnKiln(["jobs", "follow", job.id], env);
+      await following.printed(/^epoch 2\/10000: /m);
+      const stopped = await server.stop();
+      expect(stopped.code).toBe(0);
+      server = ServerProcess.spawn({ dataDir: file("data"), port: server.port, env: { KILN_AUTH: "keys" } });
+      await server.waitReady();
+      // the job resumed on the new server: the follower sees its end there
+      await api.create(`/v1/jobs/${job.id}/cancel`, undefined, 202);
+      const out = lines(await following.done, 1);
+      expect(out.at(-1)).toMatch(new RegExp(`^job ${job.id} cancelled \\(\\d+ epochs, \\d+ steps\\)$`));
+      const epochs = out.filter((l) => /^epoch \d+\//.test(l)).map((l) => Number(/^epoch (\d+)/.exec(l)![1]));
+      expect(epochs).toEqual(epochs.map((_, i) => i + 1));
     },
     SLOW,
   );

@@ -9,7 +9,8 @@ import type { EpochMetrics, JobView, TrainingMessage } from "../services/index.j
 import { CliError } from "./command.js";
 import { ApiError, ConnectionError, type ApiClient } from "./client.js";
 
-type ProgressData = Omit<Extract<TrainingMessage, { kind: "progress" }>, "kind">;
+/** A progress event carries the step, where it is, and its loss (the step's size and time stay in the process, for its metrics). */
+type ProgressData = Pick<Extract<TrainingMessage, { kind: "progress" }>, "step" | "epoch" | "batch" | "loss">;
 
 export type JobEvent =
   | { id: number; event: "progress"; data: ProgressData }

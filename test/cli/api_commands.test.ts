@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { InferenceSession } from "onnxruntime-node";
 import { parse } from "../../src/tensor/safetensors.js";
 import type { DatasetView, JobView, ModelView } from "../../src/services/index.js";
 import { Api } from "../http/support/api.js";
@@ -212,7 +213,7 @@ describe("resources", () => {
 
 describe("weights and predictions", () => {
   it(
-    "writes the weights as a safetensors file equal to the API's, and as its JSON",
+    "writes the weights as a safetensors file equal to the API's, as its JSON, and as its ONNX model",
     async () => {
       const model = await api.create<ModelView>("/v1/models", MODEL);
       const weights = (await api.request<{ tensors: Record<string, { shape: number[]; dtype: string; data: number[] }> }>("GET", `/v1/models/${model.id}/weights`)).body;
@@ -229,6 +230,15 @@ describe("weights and predictions", () => {
       const json = JSON.parse((await kiln(["weights", "get", model.id, "-o", file("w.json"), "--json"], env)).stdout) as Record<string, unknown>;
       expect(json).toMatchObject({ model_id: model.id, file: file("w.json"), format: "JSON" });
       expect(JSON.parse(readFileSync(file("w.json"), "utf8"))).toEqual(weights);
+
+      await kiln(["weights", "get", model.id, "-o", file("w.onnx")], env);
+      const onnx = await fetch(`${api.baseUrl}/v1/models/${model.id}/weights`, { headers: { authorization: `Bearer ${api.key}`, accept: "application/onnx" } });
+      expect(onnx.status).toBe(200);
+      const onnxFile = readFileSync(file("w.onnx"));
+      expect(onnxFile.equals(Buffer.from(await onnx.arrayBuffer()))).toBe(true);
+      const session = await InferenceSession.create(onnxFile, { executionProviders: ["cpu"] });
+      expect([session.inputNames, session.outputNames]).toEqual([["inputs"], ["outputs"]]);
+      await session.release();
 
       const wrong = await kiln(["weights", "get", model.id, "-o", file("w.pt")], env);
       expect(wrong.code).toBe(2);

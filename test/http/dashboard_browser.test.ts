@@ -94,7 +94,7 @@ describe.skipIf(!chromiumAvailable())("the dashboard in Chromium", () => {
     await page.close();
   }, TEST_TIMEOUT);
 
-  it("shows the datasets: shapes, dtypes and size", async () => {
+  it("shows the datasets: shapes, dtypes, size and the first samples", async () => {
     const page = await open(`${base}/#/datasets`);
     await expect.poll(() => page.locator("#datasets tbody tr").allInnerTexts(), WAIT).toEqual([expect.stringMatching(/formula-256\s+256\s+\[5\] float32\s+\[\] int64\s+4\s+7\.0 KiB/)]);
     await shoot(page, "datasets");
@@ -103,6 +103,10 @@ describe.skipIf(!chromiumAvailable())("the dashboard in Chromium", () => {
     await expect.poll(() => page.locator("#num-samples").textContent(), WAIT).toBe("256");
     expect(await page.locator("#features").textContent()).toBe("[5] float32");
     expect(await page.locator("#labels").textContent()).toBe("[] int64");
+    const { rows } = await api.get<{ rows: { features: number[]; label: number }[] }>(`/v1/datasets/${datasetId}/rows?limit=10`);
+    await expect.poll(() => page.locator("#rows tbody tr").evaluateAll((trs) => trs.map((tr) => [...tr.children].slice(1).map((td) => td.textContent))), WAIT).toEqual(
+      rows.map((r) => [`[${r.features.map((x) => String(Number(x.toPrecision(6)))).join(", ")}]`, String(r.label)]),
+    );
     await shoot(page, "dataset");
     await page.close();
   }, TEST_TIMEOUT);
@@ -110,6 +114,7 @@ describe.skipIf(!chromiumAvailable())("the dashboard in Chromium", () => {
   it("starts a job from the form and follows it live: the chart grows while it runs, and ends at the API's loss and 100 %", async () => {
     const page = await open(`${base}/#/jobs/new?model=${modelId}&dataset=${datasetId}`);
     await page.locator("#new-job").waitFor(WAIT);
+    await page.locator("#validation").selectOption(datasetId);
     await page.locator("#loss").selectOption("cross_entropy");
     await page.locator("#lr").fill("0.01");
     await page.locator("#epochs").fill("40");

@@ -20,7 +20,7 @@ export class LossChart {
         width: Math.max(container.clientWidth, 300),
         height: HEIGHT,
         scales: { x: { time: false }, acc: { range: [0, 1] } },
-        axes: [{ label: "step" }, { label: "loss" }, { side: 1, scale: "acc", label: "accuracy", grid: { show: false } }],
+        axes: [{ label: "step" }, { scale: "loss", label: "loss" }, { side: 1, scale: "acc", label: "accuracy", grid: { show: false } }],
         series: [
           { label: "step" },
           { label: "step loss", stroke: "#8a9bb5", width: 1, scale: "loss" },

@@ -1,9 +1,38 @@
-/** Datasets: the list, and one dataset's shapes, dtypes, size and first rows. */
+/** Datasets: the list, and one dataset's shapes, dtypes, size and first samples. */
 import { api, listAll } from "../api.js";
-import { bytes, count, date, h, link, shape, table } from "../dom.js";
+import { bytes, count, date, errorBox, figure, h, link, shape, table } from "../dom.js";
 
 const DTYPE_BYTES = { float32: 4, uint8: 1, int64: 8 };
 const numel = (dims) => dims.reduce((p, q) => p * q, 1);
+/** Samples shown: a look at the data, not a download. */
+const SHOWN = 10;
+
+/** A sample's features or label, compact: numbers to six digits, rows of nested arrays in brackets. */
+const values = (v) => (Array.isArray(v) ? `[${v.map(values).join(", ")}]` : typeof v === "number" ? figure(v) : String(v));
+/** At most 200 characters of it: an image's features are thousands of numbers. */
+const clipped = (text) => (text.length > 200 ? `${text.slice(0, 200)}…` : text);
+
+/** The first samples' heading and table, or why there are none to show (a sample larger than a response may be). */
+async function samples(path, numSamples, signal) {
+  let rows;
+  try {
+    ({ rows } = await api(`${path}/rows?limit=${SHOWN}`, { signal }));
+  } catch (error) {
+    return [errorBox(error)];
+  }
+  return [
+    h("h2", {}, rows.length < numSamples ? `The first ${rows.length} samples` : "Samples"),
+    table(
+      [
+        ["#", (_r, i) => i, "num"],
+        ["Features", (r) => h("code", {}, clipped(values(r.features)))],
+        ["Label", (r) => clipped(values(r.label)), "num"],
+      ],
+      rows,
+      { id: "rows" },
+    ),
+  ];
+}
 
 /** The bytes its tensors take. */
 const sizeOf = (d) => d.num_samples * (numel(d.feature_shape) * DTYPE_BYTES[d.feature_dtype] + numel(d.label_shape) * DTYPE_BYTES[d.label_dtype]);
@@ -31,7 +60,8 @@ export async function datasetList(view, { signal }) {
 }
 
 export async function datasetPage(view, { signal, params: [id] }) {
-  const dataset = await api(`/v1/datasets/${encodeURIComponent(id)}`, { signal });
+  const path = `/v1/datasets/${encodeURIComponent(id)}`;
+  const dataset = await api(path, { signal });
   view.replaceChildren(
     h("h1", {}, "Dataset ", dataset.name ?? dataset.id),
     h(
@@ -46,5 +76,6 @@ export async function datasetPage(view, { signal, params: [id] }) {
       h("dt", {}, "Created"), h("dd", {}, date(dataset.created_at)),
     ),
     h("p", {}, link(`#/jobs/new?dataset=${dataset.id}`, "Train on it")),
+    ...(await samples(path, dataset.num_samples, signal)),
   );
 }

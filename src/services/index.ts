@@ -1,11 +1,11 @@
 export { JobManager, type JobManagerOptions } from "./manager.js";
 export { createTrainingPool, type TrainingPool } from "./pool.js";
 export { createIngestPool, type IngestPool, type IngestPoolOptions } from "./ingest_pool.js";
-export type { DatasetUpload, WeightsUpload } from "./ingest.js";
-export { InProcessQueue, type JobHandler, type JobQueue, type QueueOwner } from "./queue.js";
+export type { DatasetUpload, OnnxExport, WeightsUpload } from "./ingest.js";
+export { InProcessQueue, type JobHandler, type JobQueue, type QueueDepth, type QueueOwner } from "./queue.js";
 export { BullMQQueue, type BullMQQueueOptions } from "./bullmq_queue.js";
 export { RedisEventSignal, type EventSignal } from "./event_signal.js";
-export { ModelService, MAX_PREDICT_SAMPLES, type PredictResult } from "./models.js";
+export { ModelService, MAX_PREDICT_SAMPLES, type PredictResult, type WeightsSource } from "./models.js";
 export { createDataset, getDatasetRows, getDatasetSummary } from "./datasets.js";
 export { DatasetView, JobStatus, JobView, LayerView, ModelView, datasetView, jobView, modelView, type EventListener } from "./views.js";
 export { JobEventFeed, EVENT_PAGE, type JobEventSource } from "./event_feed.js";
@@ -17,4 +17,5 @@ export { Authenticator, OPEN_PRINCIPAL, type AuthMode, type OperatorPrincipal, t
 export { createKey, listKeys, revokeKey, type NewKeyRequest } from "./keys.js";
 export { createTenant } from "./tenants.js";
 export { runTraining } from "./runner.js";
-export type { TrainingTask, TrainingOutcome, TrainingMessage, EpochMetrics } from "./task.js";
+export { TRAINING_FAILURE_CODES, type TrainingTask, type TrainingOutcome, type TrainingMessage, type EpochMetrics } from "./task.js";
+export { THROUGHPUT_WINDOW_MS, type JobThroughput } from "./throughput.js";

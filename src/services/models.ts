@@ -9,6 +9,15 @@ import { owned } from "./ownership.js";
 import type { TenantQuotas } from "./quotas.js";
 import { storedModelSpec, type StoredSummary } from "./stored_model.js";
 
+/** What a weights download serves: weights (a safetensors file, read only when sent) of a model of `spec`. */
+export interface WeightsSource {
+  /** The file's name without its extension (the model's id). */
+  name: string;
+  /** The model's spec as stored (resolved). */
+  spec: ModelSpec;
+  weights: () => Promise<Uint8Array>;
+}
+
 export interface PredictResult {
   /** float32 [samples, ...output_shape]. */
   outputs: Tensor;
@@ -178,18 +187,10 @@ export class ModelService {
     return owned(await this.store.getModelSummary(id), tenantId, "model", id);
   }
 
-  /**
-   * How many numbers the model's state dict holds, from its spec (no weights read): its parameters
-   * and its buffers' values (BatchNorm's running statistics).
-   */
-  async stateDictValues(id: string, tenantId: string): Promise<number> {
-    const { numParams, numBufferValues } = resolveModel(storedModelSpec(await this.summary(id, tenantId)));
-    return numParams + numBufferValues;
-  }
-
-  /** The model's weights by state-dict key. */
-  async weights(id: string, tenantId: string): Promise<Record<string, Tensor>> {
-    return safetensors.parse((await this.get(id, tenantId)).weights).tensors;
+  /** The tenant's model as a weights download: its spec read now, its weights when sent. */
+  async weightsSource(id: string, tenantId: string): Promise<WeightsSource> {
+    const summary = await this.summary(id, tenantId);
+    return { name: summary.id, spec: storedModelSpec(summary), weights: async () => (await this.get(id, tenantId)).weights };
   }
 
   /**

@@ -1,9 +1,9 @@
 import { modelView, ModelView } from "../../../services/index.js";
 import { ModelSpec, predictInputsFromSafetensors } from "../../../schema/index.js";
-import { unprocessable } from "../../errors.js";
 import { defineRoute, type RouteDef } from "../../route.js";
 import { IdParams, pageOf, PageQuery, pageView, quotaForbidden } from "../common.js";
 import { jsonBody, type JsonPart } from "../../json_writer.js";
+import { JSON_TYPE, OCTET, sendWeights, WEIGHTS_FILE_TYPES } from "./weights.js";
 import { readPredictBody } from "./predict_body.js";
 import { PredictRequest, PredictResponse, WeightsJson } from "./schemas.js";
 
@@ -65,51 +65,30 @@ const deleteModel = defineRoute({
   },
 });
 
-const OCTET = "application/octet-stream";
-const JSON_TYPE = "application/json; charset=utf-8";
-
 const getWeights = defineRoute({
   method: "GET",
   url: "/v1/models/:id/weights",
   operationId: "getModelWeights",
-  summary: "Download the weights as JSON, or as a safetensors file with `Accept: application/octet-stream`",
+  summary:
+    "Download the weights as JSON, as a safetensors file with `Accept: application/octet-stream`, or the whole model as ONNX with " +
+    "`Accept: application/onnx`",
   description:
     "Parameters and buffers by PyTorch's state-dict keys, each with its dtype (float32; int64 for BatchNorm's " +
     "num_batches_tracked). The safetensors file (F32 and I64, `__metadata__.format = \"pt\"`) loads into the seed's " +
-    "NeuralNetwork with `safetensors.torch.load_file` and `load_state_dict`.",
+    "NeuralNetwork with `safetensors.torch.load_file` and `load_state_dict`. The ONNX model (IR version 8, opset 17) computes " +
+    "what `/predict` computes (eval mode) for a batch of any size: input `inputs` [batch, ...input_shape] (uint8 for a model " +
+    "starting with ConvertImageDtype, float32 otherwise), output `outputs`; its initializers are named by the state-dict keys " +
+    "(num_batches_tracked, used in training only, left out).",
   tags,
   params: IdParams,
   responses: {
-    200: { description: "The weights by state-dict key", schema: WeightsJson },
+    200: { description: "The weights by state-dict key, or the file asked for", schema: WeightsJson, fileTypes: WEIGHTS_FILE_TYPES },
     404: { description: "No such resource" },
     422: { description: "More weights than one JSON response may hold (the service's limit on numbers per response): ask for safetensors" },
   },
   handler: async ({ params, ctx, principal, raw }, reply) => {
-    const { tenantId } = principal;
-    if (raw.headers.accept?.includes(OCTET)) {
-      const model = await ctx.models.get(params.id, tenantId);
-      return reply
-        .type(OCTET)
-        .header("content-disposition", `attachment; filename="${model.id}.safetensors"`)
-        .send(Buffer.from(model.weights.buffer, model.weights.byteOffset, model.weights.byteLength));
-    }
-    // bounded before anything is built: JSON costs ~20 bytes and ~0.1 µs of the API thread a number
-    const values = await ctx.models.stateDictValues(params.id, tenantId);
-    const limit = ctx.config.limits.maxResponseValues;
-    if (values > limit) {
-      const message = `the model's ${values} weights are more than this service's limit of ${limit} numbers per JSON response; download them as safetensors`;
-      throw unprocessable(message, [{ path: "headers.accept", message: `send Accept: ${OCTET} for a safetensors file` }]);
-    }
-    const tensors = Object.entries(await ctx.models.weights(params.id, tenantId));
-    const parts: JsonPart[] = ['{"tensors":{'];
-    tensors.forEach(([key, t], i) => {
-      parts.push(`${i > 0 ? "," : ""}${JSON.stringify(key)}:{"shape":${JSON.stringify(t.shape)},"dtype":"${t.dtype}","data":`);
-      // int64 tensors are buffers of a value or so (num_batches_tracked): their digits, exactly
-      parts.push(t.dtype === "int64" ? `[${(t.data as BigInt64Array).join(",")}]` : { values: t.data as Float32Array, shape: [t.numel()] });
-      parts.push("}");
-    });
-    parts.push("}}");
-    return reply.type(JSON_TYPE).send(jsonBody(parts));
+    const source = await ctx.models.weightsSource(params.id, principal.tenantId);
+    return sendWeights(reply, raw.headers.accept, source, ctx);
   },
 });
 

@@ -161,6 +161,7 @@ export class ModelService {
       weights: drawn.weights,
       generatorState: drawn.generatorState,
       version: 1,
+      currentVersion: null,
       createdAt: at,
       updatedAt: at,
     };
@@ -179,24 +180,12 @@ export class ModelService {
   }
 
   /**
-   * How many numbers the model's state dict holds, from its spec (no weights read): its parameters
-   * and its buffers' values (BatchNorm's running statistics).
-   */
-  async stateDictValues(id: string, tenantId: string): Promise<number> {
-    const { numParams, numBufferValues } = resolveModel(storedModelSpec(await this.summary(id, tenantId)));
-    return numParams + numBufferValues;
-  }
-
-  /** The model's weights by state-dict key. */
-  async weights(id: string, tenantId: string): Promise<Record<string, Tensor>> {
-    return safetensors.parse((await this.get(id, tenantId)).weights).tensors;
-  }
-
-  /**
    * Stores `weights` (a safetensors file made by `replacementWeights` from this record's weights) as
-   * the model's, unless its weights changed meanwhile.
+   * the model's, and as its newest version, unless its weights changed meanwhile; the version is
+   * checked against the tenant's bytes quota first.
    */
   async replaceWeights(model: ModelRecord, weights: Uint8Array): Promise<ModelRecord> {
+    await this.quotas?.admitVersion(model.tenantId, weights.byteLength);
     const updated = await this.store.updateModelWeights(model.id, weights, model.generatorState, model.version);
     if (!updated) throw new NotFoundError("model", model.id);
     return updated;

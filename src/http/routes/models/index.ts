@@ -1,11 +1,11 @@
-import { modelView, ModelView } from "../../../services/index.js";
+import { listVersions, modelView, ModelView, restoreVersion, storedModelSpec, versionView } from "../../../services/index.js";
 import { ModelSpec, predictInputsFromSafetensors } from "../../../schema/index.js";
-import { unprocessable } from "../../errors.js";
 import { defineRoute, type RouteDef } from "../../route.js";
 import { IdParams, pageOf, PageQuery, pageView, quotaForbidden } from "../common.js";
 import { jsonBody, type JsonPart } from "../../json_writer.js";
+import { sendWeights, WEIGHTS_RESPONSES } from "../../weights_download.js";
 import { readPredictBody } from "./predict_body.js";
-import { PredictRequest, PredictResponse, WeightsJson } from "./schemas.js";
+import { PredictRequest, PredictResponse, VersionPage, VersionParams, WeightsJson } from "./schemas.js";
 
 const tags = ["models"];
 
@@ -73,43 +73,15 @@ const getWeights = defineRoute({
   url: "/v1/models/:id/weights",
   operationId: "getModelWeights",
   summary: "Download the weights as JSON, or as a safetensors file with `Accept: application/octet-stream`",
-  description:
-    "Parameters and buffers by PyTorch's state-dict keys, each with its dtype (float32; int64 for BatchNorm's " +
-    "num_batches_tracked). The safetensors file (F32 and I64, `__metadata__.format = \"pt\"`) loads into the seed's " +
-    "NeuralNetwork with `safetensors.torch.load_file` and `load_state_dict`.",
+  description: "The weights the model holds now (its current version, GET /v1/models/{id}/versions).",
   tags,
   params: IdParams,
-  responses: {
-    200: { description: "The weights by state-dict key", schema: WeightsJson },
-    404: { description: "No such resource" },
-    422: { description: "More weights than one JSON response may hold (the service's limit on numbers per response): ask for safetensors" },
-  },
+  responses: WEIGHTS_RESPONSES,
   handler: async ({ params, ctx, principal, raw }, reply) => {
     const { tenantId } = principal;
-    if (raw.headers.accept?.includes(OCTET)) {
-      const model = await ctx.models.get(params.id, tenantId);
-      return reply
-        .type(OCTET)
-        .header("content-disposition", `attachment; filename="${model.id}.safetensors"`)
-        .send(Buffer.from(model.weights.buffer, model.weights.byteOffset, model.weights.byteLength));
-    }
-    // bounded before anything is built: JSON costs ~20 bytes and ~0.1 µs of the API thread a number
-    const values = await ctx.models.stateDictValues(params.id, tenantId);
-    const limit = ctx.config.limits.maxResponseValues;
-    if (values > limit) {
-      const message = `the model's ${values} weights are more than this service's limit of ${limit} numbers per JSON response; download them as safetensors`;
-      throw unprocessable(message, [{ path: "headers.accept", message: `send Accept: ${OCTET} for a safetensors file` }]);
-    }
-    const tensors = Object.entries(await ctx.models.weights(params.id, tenantId));
-    const parts: JsonPart[] = ['{"tensors":{'];
-    tensors.forEach(([key, t], i) => {
-      parts.push(`${i > 0 ? "," : ""}${JSON.stringify(key)}:{"shape":${JSON.stringify(t.shape)},"dtype":"${t.dtype}","data":`);
-      // int64 tensors are buffers of a value or so (num_batches_tracked): their digits, exactly
-      parts.push(t.dtype === "int64" ? `[${(t.data as BigInt64Array).join(",")}]` : { values: t.data as Float32Array, shape: [t.numel()] });
-      parts.push("}");
-    });
-    parts.push("}}");
-    return reply.type(JSON_TYPE).send(jsonBody(parts));
+    const model = await ctx.models.summary(params.id, tenantId);
+    const download = { name: model.id, spec: storedModelSpec(model), safetensors: async () => (await ctx.models.get(params.id, tenantId)).weights };
+    return sendWeights(raw, reply, download, ctx.config.limits.maxResponseValues);
   },
 });
 
@@ -118,19 +90,58 @@ const putWeights = defineRoute({
   url: "/v1/models/:id/weights",
   operationId: "putModelWeights",
   summary: "Replace the weights, from JSON or a safetensors file; every key, shape and dtype must match",
+  description: "The weights are kept as the model's newest version (made by no job), which counts against the tenant's bytes quota.",
   tags,
   params: IdParams,
   body: WeightsJson,
   bodyContentTypes: ["application/json", OCTET],
   // parsed and checked on a parse worker: a 10M-parameter model is 10M numbers
   rawBody: true,
-  responses: { 200: { description: "The model with its new version", schema: ModelView }, 404: { description: "No such resource" }, 422: { description: "Valid JSON that does not fit (the details name the field)" } },
+  responses: {
+    200: { description: "The model, holding the weights as its newest version", schema: ModelView },
+    403: quotaForbidden("bytes"),
+    404: { description: "No such resource" },
+    422: { description: "Valid JSON that does not fit (the details name the field)" },
+  },
   handler: async ({ params, body, contentType, ctx, principal }) => {
     const model = await ctx.models.get(params.id, principal.tenantId);
     const format = contentType === OCTET ? "safetensors" : "json";
     const weights = await ctx.ingest.weights({ format, body, current: model.weights });
     return modelView(await ctx.models.replaceWeights(model, weights));
   },
+});
+
+const listModelVersions = defineRoute({
+  method: "GET",
+  url: "/v1/models/:id/versions",
+  operationId: "listModelVersions",
+  summary: "List the model's versions of its weights, oldest first",
+  description:
+    "Each succeeded job keeps the weights it made as the model's newest version, and so does each PUT of its weights; " +
+    "`after` is a version number. A model holds the newest unless one was restored (`current`).",
+  tags,
+  params: IdParams,
+  query: PageQuery,
+  responses: { 200: { description: "A page of versions", schema: VersionPage }, 404: { description: "No such resource" } },
+  handler: async ({ params, query, ctx, principal }) => {
+    const { model, page } = await listVersions(ctx.store, params.id, principal.tenantId, query);
+    return { ...pageView(page, (v) => versionView(v, model.currentVersion)), current_version: model.currentVersion };
+  },
+});
+
+const restoreModelVersion = defineRoute({
+  method: "POST",
+  url: "/v1/models/:id/versions/:version/restore",
+  operationId: "restoreModelVersion",
+  summary: "Make a version's weights the model's current weights",
+  description:
+    "The model then holds that version's weights and the generator state it had when they were made (a job without a seed " +
+    "continues from there); no version is added. A job already queued or running trains from the weights it started with, " +
+    "and its success makes a newer version, current.",
+  tags,
+  params: VersionParams,
+  responses: { 200: { description: "The model, holding the version", schema: ModelView }, 404: { description: "No such model or version" } },
+  handler: async ({ params, ctx, principal }) => modelView(await restoreVersion(ctx.store, params.id, params.version, principal.tenantId)),
 });
 
 const predict = defineRoute({
@@ -176,4 +187,14 @@ const predict = defineRoute({
   },
 });
 
-export const modelRoutes: RouteDef[] = [createModel, listModels, getModel, deleteModel, getWeights, putWeights, predict];
+export const modelRoutes: RouteDef[] = [
+  createModel,
+  listModels,
+  getModel,
+  deleteModel,
+  getWeights,
+  putWeights,
+  listModelVersions,
+  restoreModelVersion,
+  predict,
+];

@@ -97,6 +97,38 @@ describe.skipIf(!available)("PostgresStore", () => {
       expect((await store.beginAttempt("job_old"))!.attempt).toBe(1);
     });
 
+    it("migrates a version-7 schema: a model whose weights changed gets them as its version 1, current", async () => {
+      const untouched = sampleModel();
+      const trained = sampleModel({ version: 3 });
+      await admin(`CREATE SCHEMA ${stores.schema}; SET search_path = ${stores.schema}; ${MIGRATIONS.slice(0, 7).join(";")};
+        CREATE TABLE schema_version (version integer NOT NULL); INSERT INTO schema_version VALUES (7);`);
+      const client = new pg.Client({ connectionString: TEST_DATABASE_URL, options: `-c search_path=${stores.schema}` });
+      await client.connect();
+      try {
+        for (const m of [untouched, trained]) {
+          await client.query(
+            `INSERT INTO models (id, tenant_id, name, spec, summary, version, created_at, updated_at, generator_state, weights)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+            [m.id, m.tenantId, m.name, JSON.stringify(m.spec), JSON.stringify(m.summary), m.version, m.createdAt, m.updatedAt, m.generatorState, m.weights],
+          );
+        }
+      } finally {
+        await client.end();
+      }
+
+      const store = await stores.open();
+      expect(await store.getModel(untouched.id)).toStrictEqual(untouched);
+      expect(await store.getModel(trained.id)).toStrictEqual({ ...trained, currentVersion: 1 });
+      expect((await store.listVersions(untouched.id)).items).toEqual([]);
+      expect((await store.listVersions(trained.id)).items).toEqual([
+        { modelId: trained.id, tenantId: trained.tenantId, version: 1, jobId: null, metrics: null, bytes: trained.weights.byteLength, createdAt: trained.updatedAt },
+      ]);
+      const kept = (await store.getVersion(trained.id, 1))!;
+      expectBytes(kept.weights, trained.weights);
+      expectBytes(kept.generatorState, trained.generatorState);
+      expect((await store.tenantUsage(trained.tenantId)).bytes).toBe(untouched.weights.byteLength + 2 * trained.weights.byteLength);
+    });
+
     it("migrates a version-2 schema: its models, datasets and jobs belong to the default tenant", async () => {
       const model = sampleModel();
       const dataset = sampleDataset();

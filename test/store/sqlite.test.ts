@@ -217,6 +217,38 @@ describe("SqliteStore specifics", () => {
     expect(columns("datasets").slice(-2)).toEqual(["labels", "features"]);
   });
 
+  it("migrates a version-8 database: a model whose weights changed gets them as its version 1, current; seqs kept", async () => {
+    mkdirSync(dirname(path), { recursive: true });
+    const old = new Database(path);
+    for (const migration of MIGRATIONS.slice(0, 8)) old.exec(migration);
+    old.pragma("user_version = 8");
+    const untouched = sampleModel();
+    const trained = sampleModel({ version: 3 });
+    const insertModel = old.prepare(`INSERT INTO models (id, tenant_id, name, spec, summary, version, created_at, updated_at, generator_state, weights)
+                                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    for (const m of [untouched, trained]) {
+      insertModel.run(m.id, m.tenantId, m.name, JSON.stringify(m.spec), JSON.stringify(m.summary), m.version, m.createdAt, m.updatedAt, m.generatorState, m.weights);
+    }
+    old.close();
+
+    const store = open();
+    expect(await store.getModel(untouched.id)).toStrictEqual(untouched);
+    expect(await store.getModel(trained.id)).toStrictEqual({ ...trained, currentVersion: 1 });
+    expect((await store.listVersions(untouched.id)).items).toEqual([]);
+    expect((await store.listVersions(trained.id)).items).toEqual([
+      { modelId: trained.id, tenantId: trained.tenantId, version: 1, jobId: null, metrics: null, bytes: trained.weights.byteLength, createdAt: trained.updatedAt },
+    ]);
+    const kept = (await store.getVersion(trained.id, 1))!;
+    expectBytes(kept.weights, trained.weights);
+    expectBytes(kept.generatorState, trained.generatorState);
+    const added = sampleModel();
+    await store.createModel(added);
+    const db = connection(store);
+    expect(db.prepare("SELECT seq FROM models WHERE id = ?").get(added.id)).toEqual({ seq: 3 });
+    // the blobs stay the last columns, so reading the others never walks their pages
+    expect((db.pragma("table_info(models)") as { name: string }[]).map((c) => c.name).slice(-2)).toEqual(["generator_state", "weights"]);
+  });
+
   it("returns plain Uint8Arrays, not Buffers", async () => {
     const store = open();
     const model = sampleModel();

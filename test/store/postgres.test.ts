@@ -351,6 +351,9 @@ describe.skipIf(!available)("PostgresStore", () => {
       const updated = (await reopened.getModel(model.id))!;
       expect(updated.version).toBe(model.version + 1);
       expectBytes(updated.weights, bytes(4096, 7));
+      // the job's version was written in the same transaction
+      expect(updated.currentVersion).toBe(1);
+      expectBytes((await reopened.getVersionOfJob(finished.id))!.weights, bytes(4096, 7));
       const checkpoint = (await reopened.getCheckpoint(running.id))!;
       expect(checkpoint.seq).toBe(3);
       expectBytes(checkpoint.state, bytes(2048, 11));

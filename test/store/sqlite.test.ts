@@ -358,6 +358,9 @@ describe("SqliteStore specifics", () => {
       expect(updated.version).toBe(model.version + 1);
       expectBytes(updated.weights, bytes(4096, 7));
       expectBytes(updated.generatorState, bytes(5056, 13));
+      // the job's version was written in the same transaction
+      expect(updated.currentVersion).toBe(1);
+      expectBytes((await s.getVersionOfJob(finished.id))!.weights, bytes(4096, 7));
       expect((await s.getJob(running.id))!.status).toBe("running");
       const checkpoint = (await s.getCheckpoint(running.id))!;
       expect(checkpoint.seq).toBe(3);

@@ -7,7 +7,7 @@
 import { describe, expect, it } from "vitest";
 import { StoreCursorError } from "../../src/store/common.js";
 import type { Store } from "../../src/store/store.js";
-import type { JobRecord } from "../../src/store/types.js";
+import type { JobRecord, ModelRecord } from "../../src/store/types.js";
 import { expectBytes, expectConflict, randomBlob, sampleJob, sampleModel, sampleWeights, statusEvent, storeJob, timestamp } from "./contract.js";
 
 const succeeded = (loss: number): Pick<JobRecord, "status" | "metrics" | "error" | "finishedAt"> => ({
@@ -16,6 +16,22 @@ const succeeded = (loss: number): Pick<JobRecord, "status" | "metrics" | "error"
   error: null,
   finishedAt: timestamp(),
 });
+
+/**
+ * What the migration to versions (SQLite 8 -> 9, Postgres 7 -> 8) makes of a model stored before
+ * it whose weights never changed (none) and of one whose weights did (them as its version 1, current).
+ */
+export async function expectMigratedVersions(store: Store, untouched: ModelRecord, trained: ModelRecord): Promise<void> {
+  expect(await store.getModel(untouched.id)).toStrictEqual(untouched);
+  expect(await store.getModel(trained.id)).toStrictEqual({ ...trained, currentVersion: 1 });
+  expect((await store.listVersions(untouched.id)).items).toEqual([]);
+  expect((await store.listVersions(trained.id)).items).toEqual([
+    { modelId: trained.id, tenantId: trained.tenantId, version: 1, jobId: null, metrics: null, bytes: trained.weights.byteLength, createdAt: trained.updatedAt },
+  ]);
+  const kept = (await store.getVersion(trained.id, 1))!;
+  expectBytes(kept.weights, trained.weights);
+  expectBytes(kept.generatorState, trained.generatorState);
+}
 
 export function versionContract(current: () => Store): void {
   /** Runs a queued job of `modelId` to success with new weights; returns the job and what it wrote. */

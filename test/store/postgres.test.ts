@@ -26,6 +26,7 @@ import {
   timestamp,
 } from "./contract.js";
 import { sampleApiKey, sampleTenant } from "./contract_tenants.js";
+import { expectMigratedVersions } from "./contract_versions.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const STORE_MODULE = new URL("../../src/store/postgres.ts", import.meta.url).href;
@@ -117,15 +118,7 @@ describe.skipIf(!available)("PostgresStore", () => {
       }
 
       const store = await stores.open();
-      expect(await store.getModel(untouched.id)).toStrictEqual(untouched);
-      expect(await store.getModel(trained.id)).toStrictEqual({ ...trained, currentVersion: 1 });
-      expect((await store.listVersions(untouched.id)).items).toEqual([]);
-      expect((await store.listVersions(trained.id)).items).toEqual([
-        { modelId: trained.id, tenantId: trained.tenantId, version: 1, jobId: null, metrics: null, bytes: trained.weights.byteLength, createdAt: trained.updatedAt },
-      ]);
-      const kept = (await store.getVersion(trained.id, 1))!;
-      expectBytes(kept.weights, trained.weights);
-      expectBytes(kept.generatorState, trained.generatorState);
+      await expectMigratedVersions(store, untouched, trained);
       expect((await store.tenantUsage(trained.tenantId)).bytes).toBe(untouched.weights.byteLength + 2 * trained.weights.byteLength);
     });
 

@@ -22,6 +22,7 @@ import {
   storeContract,
   timestamp,
 } from "./contract.js";
+import { expectMigratedVersions } from "./contract_versions.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const STORE_MODULE = new URL("../../src/store/sqlite.ts", import.meta.url).href;
@@ -232,15 +233,7 @@ describe("SqliteStore specifics", () => {
     old.close();
 
     const store = open();
-    expect(await store.getModel(untouched.id)).toStrictEqual(untouched);
-    expect(await store.getModel(trained.id)).toStrictEqual({ ...trained, currentVersion: 1 });
-    expect((await store.listVersions(untouched.id)).items).toEqual([]);
-    expect((await store.listVersions(trained.id)).items).toEqual([
-      { modelId: trained.id, tenantId: trained.tenantId, version: 1, jobId: null, metrics: null, bytes: trained.weights.byteLength, createdAt: trained.updatedAt },
-    ]);
-    const kept = (await store.getVersion(trained.id, 1))!;
-    expectBytes(kept.weights, trained.weights);
-    expectBytes(kept.generatorState, trained.generatorState);
+    await expectMigratedVersions(store, untouched, trained);
     const added = sampleModel();
     await store.createModel(added);
     const db = connection(store);

@@ -10,8 +10,8 @@ import type { ProgressRun, TrainingMessage, TrainingUpdate, WorkerMessage } from
  */
 export class UpdateBatcher {
   private updates: TrainingUpdate[] = [];
-  /** The run being extended: its first step, and the losses so far. */
-  private run: { epoch: number; step: number; batch: number; losses: number[] } | null = null;
+  /** The run being extended: its first step, and its steps' losses, batch sizes and times so far. */
+  private run: { epoch: number; step: number; batch: number; losses: number[]; samples: number[]; seconds: number[] } | null = null;
   private lastPost = performance.now();
   private sentFirstStep = false;
 
@@ -26,9 +26,12 @@ export class UpdateBatcher {
       const n = run ? run.losses.length : 0;
       if (run && message.epoch === run.epoch && message.step === run.step + n && message.batch === run.batch + n) {
         run.losses.push(message.loss);
+        run.samples.push(message.samples);
+        run.seconds.push(message.seconds);
       } else {
         this.closeRun();
-        this.run = { epoch: message.epoch, step: message.step, batch: message.batch, losses: [message.loss] };
+        const { epoch, step, batch, loss, samples, seconds } = message;
+        this.run = { epoch, step, batch, losses: [loss], samples: [samples], seconds: [seconds] };
       }
       if (!this.sentFirstStep) {
         this.sentFirstStep = true;
@@ -53,8 +56,16 @@ export class UpdateBatcher {
 
   private closeRun(): void {
     if (!this.run) return;
-    const { epoch, step, batch, losses } = this.run;
-    const run: ProgressRun = { kind: "progress_run", epoch, step, batch, losses: Float64Array.from(losses) };
+    const { epoch, step, batch, losses, samples, seconds } = this.run;
+    const run: ProgressRun = {
+      kind: "progress_run",
+      epoch,
+      step,
+      batch,
+      losses: Float64Array.from(losses),
+      samples: Uint32Array.from(samples),
+      seconds: Float64Array.from(seconds),
+    };
     this.updates.push(run);
     this.run = null;
   }

@@ -36,8 +36,12 @@ export interface AppContext extends Services {
   readiness: ReadinessCheck[];
 }
 
-/** A readiness check: resolves when ready, throws (with a reason) when not. */
-export type ReadinessCheck = () => Promise<void>;
+/**
+ * A readiness check: resolves when ready, throws (with a reason) when not, and resolves with a
+ * `degraded` reason when the process serves requests but something it relies on is missing (an
+ * API-only process that sees no trainer: jobs are accepted and wait).
+ */
+export type ReadinessCheck = () => Promise<void | { degraded: string }>;
 
 declare module "fastify" {
   interface FastifyInstance {

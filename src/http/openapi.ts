@@ -245,6 +245,9 @@ function responses(components: Components, route: RouteDef, errorSchema: JsonSch
     } else if (response.contentType) {
       entry.content = { [contentType]: { schema: { type: "string" } } };
     }
+    for (const type of response.fileTypes ?? []) {
+      entry.content = { ...(entry.content as object | undefined), [type]: { schema: { type: "string", format: "binary" } } };
+    }
     out[String(status)] = entry;
   }
   return out;

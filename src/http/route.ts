@@ -22,6 +22,8 @@ export interface ResponseDef {
   schema?: z.ZodType;
   /** Defaults to application/json. */
   contentType?: string;
+  /** Other media types the same status answers with, as the request's Accept asks: files (binary bodies). */
+  fileTypes?: readonly string[];
   /** Response headers worth documenting (e.g. Location, Retry-After). */
   headers?: Record<string, { description: string; schema?: z.ZodType }>;
 }

@@ -16,6 +16,7 @@ import { buildApp, type AppDeps } from "./app.js";
 import { AuthModeError, resolveAuthMode, type ResolvedAuthMode } from "./auth_mode.js";
 import { ConfigError, loadConfig, type Config } from "./config.js";
 import { createMetrics } from "./metrics.js";
+import { jobReadiness } from "./readiness.js";
 import { startServices } from "./services.js";
 
 /**
@@ -146,9 +147,7 @@ export async function main(): Promise<void> {
   onShutdown(() => jobs.shutdown());
   onShutdown(() => retention.stop());
   onShutdown(() => ingest.destroy());
-  // /readyz checks the store and the queue (the check's name is the function's)
-  const readiness = [async function queue(): Promise<void> { await jobs.pingQueue(); }];
-  const deps: AppDeps = { store, config, metrics, models, jobs, ingest, quotas, readiness, loggerInstance: log, authMode };
+  const deps: AppDeps = { store, config, metrics, models, jobs, ingest, quotas, readiness: jobReadiness(jobs), loggerInstance: log, authMode };
 
   const app = await buildApp(deps);
   handleSignals(app, store);

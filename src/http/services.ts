@@ -1,6 +1,7 @@
 import { BullMQQueue, EventRetention, RedisEventSignal, createIngestPool, createTrainingPool, JobManager, ModelService, TenantQuotas, type IngestPool, type JobManagerOptions } from "../services/index.js";
 import type { Store } from "../store/index.js";
 import type { Config } from "./config.js";
+import { jobEndMetrics, registerJobGauges } from "./job_metrics.js";
 import type { Metrics } from "./metrics.js";
 
 /**
@@ -25,7 +26,7 @@ export interface StartedServices {
 /**
  * The services behind the routes, started: a training pool of `config.workers` threads and the
  * job manager over it (which picks up jobs a previous process left queued or running), plus the
- * jobs' gauges on /metrics, event retention, and the threads that parse request bodies and draw new
+ * jobs' series on /metrics, event retention, and the threads that parse request bodies and draw new
  * models. Stop with `jobs.shutdown()`, `retention.stop()` and `ingest.destroy()`, before closing the
  * store.
  */
@@ -67,13 +68,11 @@ export async function startServices(
     maxJobSteps: config.limits.maxJobSteps,
     maxStepValues: config.limits.maxStepValues,
     checkpointIntervalMs: config.checkpointIntervalMs,
+    ...(metrics ? { onJobEnded: jobEndMetrics(metrics) } : {}),
     ...options,
   });
   await jobs.start();
-  metrics?.registerGauge("kiln_jobs_active", "Jobs queued (in the shared queue, when there is one) or running in this process", async () => {
-    const { queued, running } = await jobs.stats();
-    return { queued, running };
-  });
+  if (metrics) registerJobGauges(metrics, jobs);
   const retention = new EventRetention(store, { days: config.eventRetentionDays, keepLastEvents: config.eventRetentionEvents, ...(options.log ? { log: options.log } : {}) });
   retention.start();
   const { maxParams, maxResponseValues, maxPredictWork } = config.limits;

@@ -112,3 +112,4 @@ export { isZip, MAX_NPZ_ARRAY_BYTES } from "./npz.js";
 export { WeightsJson, readJsonWeights } from "./weights.js";
 export { JsonSyntaxError, MAX_JSON_DEPTH } from "./json_cursor.js";
 export { text } from "./text.js";
+export { exportOnnx, decodeModel, ONNX_BATCH, ONNX_INPUT, ONNX_IR_VERSION, ONNX_OPSET, ONNX_OUTPUT, type ModelProto } from "./onnx/index.js";

@@ -2,7 +2,7 @@ import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
-import { DEFER_MS, type JobHandler, type JobQueue, type QueueOwner } from "./queue.js";
+import { DEFER_MS, type JobHandler, type JobQueue, type QueueDepth, type QueueOwner } from "./queue.js";
 import type { FromConsumer, QueueConsumerOptions, Release, ToConsumer } from "./queue_consumer.js";
 
 export interface BullMQQueueOptions {
@@ -133,6 +133,19 @@ export class BullMQQueue implements JobQueue {
   /** `waiting`: ids waiting in the shared queue; `active`: handlers running in this process. */
   async counts(): Promise<{ waiting: number; active: number }> {
     return { waiting: await this.queue.count(), active: this.running.size };
+  }
+
+  async depth(): Promise<QueueDepth> {
+    const counts = await this.queue.getJobCounts("wait", "prioritized", "delayed", "active");
+    return { waiting: (counts.wait ?? 0) + (counts.prioritized ?? 0), deferred: counts.delayed ?? 0, active: counts.active ?? 0 };
+  }
+
+  /**
+   * The BullMQ workers Redis lists as connected to this queue (CLIENT LIST, by the client name
+   * BullMQ gives them): one per training process, since each runs one consumer.
+   */
+  consumers(): Promise<number> {
+    return this.queue.getWorkersCount();
   }
 
   async ping(): Promise<void> {

@@ -1,11 +1,11 @@
 export { JobManager, type JobManagerOptions } from "./manager.js";
 export { createTrainingPool, type TrainingPool } from "./pool.js";
 export { createIngestPool, type IngestPool, type IngestPoolOptions } from "./ingest_pool.js";
-export type { DatasetUpload, WeightsUpload } from "./ingest.js";
-export { InProcessQueue, type JobHandler, type JobQueue, type QueueOwner } from "./queue.js";
+export type { DatasetUpload, OnnxExport, WeightsUpload } from "./ingest.js";
+export { InProcessQueue, type JobHandler, type JobQueue, type QueueDepth, type QueueOwner } from "./queue.js";
 export { BullMQQueue, type BullMQQueueOptions } from "./bullmq_queue.js";
 export { RedisEventSignal, type EventSignal } from "./event_signal.js";
-export { ModelService, MAX_PREDICT_SAMPLES, type PredictResult } from "./models.js";
+export { ModelService, MAX_PREDICT_SAMPLES, type PredictResult, type WeightsSource } from "./models.js";
 export { createDataset, getDatasetSummary } from "./datasets.js";
 export { DatasetView, JobStatus, JobView, LayerView, ModelView, VersionView, datasetView, jobView, modelView, versionView, type EventListener } from "./views.js";
 export { jobVersion, listVersions, restoreVersion } from "./versions.js";
@@ -14,9 +14,9 @@ export { EventRetention, type EventRetentionOptions } from "./event_retention.js
 export { NotFoundError, QueueFullError, ConflictError, BodyTooHeavyError, ParsersBusyError, UnauthorizedError, QuotaExceededError, QUOTA_NAMES, type QuotaName } from "./errors.js";
 export { TenantQuotas, type QuotaLimits, type QuotaOverrides } from "./quotas.js";
 export { owned } from "./ownership.js";
-export { storedModelSpec } from "./stored_model.js";
 export { Authenticator, OPEN_PRINCIPAL, type AuthMode, type OperatorPrincipal, type Principal, type TenantPrincipal } from "./auth.js";
 export { createKey, listKeys, revokeKey, type NewKeyRequest } from "./keys.js";
 export { createTenant } from "./tenants.js";
 export { runTraining } from "./runner.js";
-export type { TrainingTask, TrainingOutcome, TrainingMessage, EpochMetrics } from "./task.js";
+export { TRAINING_FAILURE_CODES, type TrainingTask, type TrainingOutcome, type TrainingMessage, type EpochMetrics } from "./task.js";
+export { THROUGHPUT_WINDOW_MS, type JobThroughput } from "./throughput.js";

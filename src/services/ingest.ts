@@ -1,6 +1,6 @@
 /**
  * What a parse worker does (workers/ingest.ts): a request body's bytes become a dataset's tensors
- * or a model's next weights file, in shared memory, so that the API thread takes them over without
+ * or a model's next weights file, and a model's weights its ONNX file, in shared memory, so that the API thread takes them over without
  * copying. The errors a body can cause come back as data (`IngestFailure`) for the API thread to
  * throw again as what they were (a thrown error loses its class between threads); any other error
  * is a bug, and goes as it is.
@@ -10,6 +10,7 @@ import {
   datasetFromCsv,
   datasetFromNpz,
   datasetFromSafetensors,
+  exportOnnx,
   isZip,
   JsonSyntaxError,
   readJsonDataset,
@@ -17,6 +18,7 @@ import {
   SpecError,
   type DatasetTensors,
   type JsonDatasetBody,
+  type ModelSpec,
   type SpecPath,
 } from "../schema/index.js";
 import { safetensors, type SharedTensor } from "../tensor/index.js";
@@ -38,6 +40,13 @@ export interface WeightsUpload {
   current: Uint8Array;
 }
 
+/** A model to write as ONNX (`exportOnnx`): its spec as stored, its weights file (safetensors) and the graph's name. */
+export interface OnnxExport {
+  spec: ModelSpec;
+  weights: Uint8Array;
+  name: string;
+}
+
 /** A dataset's tensors as they cross between threads, and the name a JSON body gave it. */
 export interface SharedDataset extends Omit<DatasetTensors, "features" | "labels"> {
   features: SharedTensor;
@@ -53,15 +62,16 @@ export type IngestFailure =
 
 export type Ingested<T> = { ok: true; value: T } | { ok: false; failure: IngestFailure };
 
-/** A parse worker's task: a dataset upload, or a weights upload. */
+/** A parse worker's task: a dataset upload, a weights upload, a new model's draw or an ONNX export. */
 export type IngestTask =
   | { kind: "dataset"; upload: DatasetUpload }
   | { kind: "weights"; upload: WeightsUpload }
-  | { kind: "model"; draw: ModelDraw };
+  | { kind: "model"; draw: ModelDraw }
+  | { kind: "onnx"; model: OnnxExport };
 
 /**
  * Runs a task (in a parse worker): a dataset task gives a SharedDataset, a weights task the file,
- * a model task the new model's weights and what is stored with them.
+ * a model task the new model's weights and what is stored with them, an ONNX task the .onnx file.
  */
 export function ingest(task: IngestTask): Ingested<SharedDataset | Uint8Array | DrawnModel> {
   switch (task.kind) {
@@ -74,6 +84,11 @@ export function ingest(task: IngestTask): Ingested<SharedDataset | Uint8Array | 
         const drawn = drawModel(task.draw);
         return { ...drawn, weights: shared(drawn.weights) };
       });
+    case "onnx": {
+      const { spec, weights, name } = task.model;
+      // ~0.5 s for 10M parameters (protobufjs copies the bytes as it nests messages): never on the API thread
+      return attempt(() => shared(exportOnnx(spec, safetensors.parse(weights).tensors, name)));
+    }
   }
 }
 

@@ -2,12 +2,12 @@ import { Piscina } from "piscina";
 import type { DatasetTensors } from "../schema/index.js";
 import { Tensor } from "../tensor/index.js";
 import { BodyTooHeavyError, ParsersBusyError } from "./errors.js";
-import { errorOf, type DatasetUpload, type IngestTask, type Ingested, type SharedDataset, type WeightsUpload } from "./ingest.js";
+import { errorOf, type DatasetUpload, type IngestTask, type Ingested, type OnnxExport, type SharedDataset, type WeightsUpload } from "./ingest.js";
 import type { DrawnModel, ModelDraw } from "./models.js";
 
 /**
- * The worker threads that parse request bodies (datasets and weights) and draw new models' weights,
- * apart from the training pool so that a busy trainer never holds up an upload. The API thread only
+ * The worker threads that parse request bodies (datasets and weights), draw new models' weights and
+ * write models as ONNX, apart from the training pool so that a busy trainer never holds up an upload. The API thread only
  * hands the work over and takes the result back: no user-sized work runs on it.
  */
 export interface IngestPool {
@@ -25,6 +25,8 @@ export interface IngestPool {
    * to the worker, as for `dataset`.
    */
   weights(upload: WeightsUpload): Promise<Uint8Array>;
+  /** A model's .onnx file (`exportOnnx`); its weights move to the worker, as a body does. */
+  onnx(model: OnnxExport): Promise<Uint8Array>;
   destroy(): Promise<void>;
 }
 
@@ -97,6 +99,10 @@ export function createIngestPool(threads: number, options: IngestPoolOptions = {
       const body = handOver(upload.body, transfer);
       const task: IngestTask = { kind: "weights", upload: { ...upload, body, current: handOver(upload.current, transfer) } };
       return run<Uint8Array>(task, transfer);
+    },
+    onnx(model) {
+      const transfer: ArrayBuffer[] = [];
+      return run<Uint8Array>({ kind: "onnx", model: { ...model, weights: handOver(model.weights, transfer) } }, transfer);
     },
     destroy: () => pool.destroy(),
   };

@@ -11,7 +11,7 @@ import { ConflictError, NotFoundError, QueueFullError } from "./errors.js";
 import { activationValues } from "./models.js";
 import { owned } from "./ownership.js";
 import type { TrainingPool } from "./pool.js";
-import { InProcessQueue, type JobQueue } from "./queue.js";
+import { InProcessQueue, type JobQueue, type QueueDepth } from "./queue.js";
 import type { TenantQuotas } from "./quotas.js";
 import {
   CONTROL,
@@ -24,6 +24,7 @@ import {
 import type { EventSignal } from "./event_signal.js";
 import { EventTail } from "./event_tail.js";
 import { isSuperseded, JobEventWriter } from "./event_writer.js";
+import { ThroughputWindow, type JobThroughput } from "./throughput.js";
 import { jobMetrics, jobProgress, jobSpec, versionMetrics, type JobMetrics, type JobProgress } from "./stored_job.js";
 import { storedModelSpec, storedModelSummary } from "./stored_model.js";
 import { jobView, type EventListener } from "./views.js";
@@ -61,6 +62,8 @@ export interface JobManagerOptions {
   /** Minimum time between periodic checkpoints of a running job. */
   checkpointIntervalMs?: number;
   log?: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
+  /** Told of every job this process ends (succeeded, failed or cancelled), as stored: for metrics. */
+  onJobEnded?: (job: JobRecord) => void;
 }
 
 interface RunningJob {
@@ -77,6 +80,7 @@ interface RunningJob {
   progress: JobProgress;
   lastLoss: number | null;
   epochs: EpochMetrics[];
+  throughput: ThroughputWindow;
 }
 
 const now = (): string => new Date().toISOString();
@@ -303,6 +307,26 @@ export class JobManager {
     return { queued: waiting, running: active };
   }
 
+  /** The queue's jobs by state; with a shared queue, the whole queue's (one round trip to Redis). */
+  queueDepth(): Promise<QueueDepth> {
+    return this.queue.depth();
+  }
+
+  /** The processes training from the queue (with a shared queue, every one connected to it; else this one). */
+  trainers(): Promise<number> {
+    return this.queue.consumers();
+  }
+
+  /** The throughput of each job this process trains, once it has taken a step. */
+  throughput(): JobThroughput[] {
+    const rates: JobThroughput[] = [];
+    for (const [jobId, run] of this.running) {
+      const r = run.abandoned ? null : run.throughput.rates();
+      if (r) rates.push({ jobId, ...r });
+    }
+    return rates;
+  }
+
   /** Resolves when the queue answers (Redis, for a shared one): a readiness check. */
   pingQueue(): Promise<void> {
     return this.queue.ping();
@@ -372,6 +396,7 @@ export class JobManager {
       progress: { epoch: 0, epochs: 0, step: 0, total_steps: 0 },
       lastLoss: null,
       epochs: [],
+      throughput: new ThroughputWindow(),
     };
     // the queue handed the id here again after losing its lock: the newer run supersedes the older
     const previous = this.running.get(id);
@@ -496,6 +521,7 @@ export class JobManager {
         run.events.add(Array.from(losses, (loss, i): NewEvent => ({ type: "progress", data: { step: step + i, epoch, batch: batch + i, loss } })));
         run.progress = { ...run.progress, epoch, step: step + losses.length - 1 };
         run.lastLoss = losses[losses.length - 1]!;
+        run.throughput.add(update.samples, update.seconds);
         break;
       }
       case "epoch":
@@ -555,6 +581,7 @@ export class JobManager {
     const events = (ended: JobRecord): NewEvent[] => [...pending, statusEvent(patch.status), { type: "done", data: jobView(ended) }];
     const ended = await store.finishJob(id, { ...patch, ...progress }, events, modelUpdate, run?.events.attempt);
     if (!ended) throw new NotFoundError("job", id);
+    this.options.onJobEnded?.(ended);
     this.options.eventSignal?.notify(id);
     this.publish(id, await store.listEvents(id, run?.events.lastSeq ?? 0));
     this.options.log?.info({ jobId: id, status: patch.status }, "job finished");

@@ -9,6 +9,15 @@ import { owned } from "./ownership.js";
 import type { TenantQuotas } from "./quotas.js";
 import { storedModelSpec, type StoredSummary } from "./stored_model.js";
 
+/** What a weights download serves: weights (a safetensors file, read only when sent) of a model of `spec`. */
+export interface WeightsSource {
+  /** The file's name without its extension (the model's id). */
+  name: string;
+  /** The model's spec as stored (resolved). */
+  spec: ModelSpec;
+  weights: () => Promise<Uint8Array>;
+}
+
 export interface PredictResult {
   /** float32 [samples, ...output_shape]. */
   outputs: Tensor;
@@ -177,6 +186,12 @@ export class ModelService {
   /** The model without its weights: a model of 10M parameters is 40 MB that a view does not need. */
   async summary(id: string, tenantId: string): Promise<ModelSummaryRecord> {
     return owned(await this.store.getModelSummary(id), tenantId, "model", id);
+  }
+
+  /** The tenant's model as a weights download: its spec read now, its weights when sent. */
+  async weightsSource(id: string, tenantId: string): Promise<WeightsSource> {
+    const summary = await this.summary(id, tenantId);
+    return { name: summary.id, spec: storedModelSpec(summary), weights: async () => (await this.get(id, tenantId)).weights };
   }
 
   /**

@@ -35,6 +35,13 @@ const NO_OWNER: QueueOwner = { tenantId: "", ahead: 0 };
  */
 export const DEFER_MS = 2000;
 
+/** A queue's ids by state (see JobQueue.depth). */
+export interface QueueDepth {
+  waiting: number;
+  deferred: number;
+  active: number;
+}
+
 export interface JobQueue {
   /**
    * Adds a job id. Ids are served by their owner's `ahead`, then FIFO (see QueueOwner), so that one
@@ -53,6 +60,13 @@ export interface JobQueue {
    * process. Asynchronous because a shared queue has to ask its server.
    */
   counts(): Promise<{ waiting: number; active: number }>;
+  /**
+   * The whole queue's ids by state: `waiting` to be handed out, `deferred` (held back for their
+   * tenant's quota), `active` (handed out, to any consumer). One round trip for a shared queue.
+   */
+  depth(): Promise<QueueDepth>;
+  /** How many consumers (processes training from the queue) are connected to it now, this one included. */
+  consumers(): Promise<number>;
   /** Resolves when the queue can take ids now (its server answers); for readiness checks. */
   ping(): Promise<void>;
   /**
@@ -110,6 +124,15 @@ export class InProcessQueue implements JobQueue {
 
   async counts(): Promise<{ waiting: number; active: number }> {
     return { waiting: this.waiting.length, active: this.active.size };
+  }
+
+  async depth(): Promise<QueueDepth> {
+    const deferred = this.waiting.filter((w) => this.held.has(w.tenantId)).length;
+    return { waiting: this.waiting.length - deferred, deferred, active: this.active.size };
+  }
+
+  async consumers(): Promise<number> {
+    return this.handler !== null && !this.closed ? 1 : 0;
   }
 
   async ping(): Promise<void> {}

@@ -212,6 +212,7 @@ function trainEpoch(loop: EpochLoop, epoch: number, resume: TrainingCheckpoint |
       loop.checkpoint(epoch, it.epochStartState, sums);
       return { status: "suspended", steps: state.step };
     }
+    const stepStart = performance.now();
     const next = it.next();
     if (next.done) break;
     const [xb, yb] = next.value;
@@ -234,7 +235,8 @@ function trainEpoch(loop: EpochLoop, epoch: number, resume: TrainingCheckpoint |
       sums.correct += countCorrect(output, y, loop.classIndices);
       sums.seen += loop.classIndices ? y.shape[0]! : y.numel();
     }
-    loop.emit({ kind: "progress", step: state.step, epoch: epoch + 1, batch: sums.batches, loss: value });
+    const seconds = (performance.now() - stepStart) / 1000;
+    loop.emit({ kind: "progress", step: state.step, epoch: epoch + 1, batch: sums.batches, loss: value, samples: xb.shape[0]!, seconds });
     sums.batches++;
     if (loop.checkpointDue()) loop.checkpoint(epoch, it.epochStartState, sums);
   }

@@ -70,19 +70,28 @@ export type EpochMetrics = {
   val_accuracy?: number;
 };
 
-/** A message from the training loop (`runTraining`'s `emit`), in order: one `progress` per step. */
+/**
+ * A message from the training loop (`runTraining`'s `emit`), in order: one `progress` per step,
+ * with the step's batch size (`samples`) and wall time (`seconds`: drawing the batch, forward,
+ * backward and the optimizer step).
+ */
 export type TrainingMessage =
-  | { kind: "progress"; step: number; epoch: number; batch: number; loss: number }
+  | { kind: "progress"; step: number; epoch: number; batch: number; loss: number; samples: number; seconds: number }
   | { kind: "epoch"; metrics: EpochMetrics }
   | { kind: "checkpoint"; state: Uint8Array; step: number; epoch: number };
 
-/** Consecutive steps of one epoch: step `step + i` trained batch `batch + i` to loss `losses[i]`. */
+/**
+ * Consecutive steps of one epoch: step `step + i` trained batch `batch + i` (of `samples[i]`
+ * samples, in `seconds[i]`) to loss `losses[i]`.
+ */
 export interface ProgressRun {
   kind: "progress_run";
   epoch: number;
   step: number;
   batch: number;
   losses: Float64Array;
+  samples: Uint32Array;
+  seconds: Float64Array;
 }
 
 /** A training message as the worker posts it: steps packed into runs, the others as they are. */
@@ -93,6 +102,10 @@ export type TrainingUpdate = ProgressRun | Exclude<TrainingMessage, { kind: "pro
  * last one (the task's result may arrive before the last batch).
  */
 export type WorkerMessage = { kind: "updates"; updates: TrainingUpdate[] } | { kind: "end" };
+
+/** The error codes of a failed job: its loss became NaN or infinite, or its run could not go on. */
+export const TRAINING_FAILURE_CODES = ["non_finite_loss", "training_error"] as const;
+export type TrainingFailureCode = (typeof TRAINING_FAILURE_CODES)[number];
 
 /** How a run ended; weights and generator state come back only on success. */
 export type TrainingOutcome =
@@ -107,7 +120,7 @@ export type TrainingOutcome =
   | { status: "cancelled"; steps: number; epochs: EpochMetrics[] }
   | { status: "suspended"; steps: number }
   | { status: "abandoned"; steps: number }
-  | { status: "failed"; code: "non_finite_loss" | "training_error"; message: string; step: number; epochs: EpochMetrics[] };
+  | { status: "failed"; code: TrainingFailureCode; message: string; step: number; epochs: EpochMetrics[] };
 
 type Succeeded = Extract<TrainingOutcome, { status: "succeeded" }>;
 

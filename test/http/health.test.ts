@@ -4,6 +4,7 @@ import { buildTestApp, errorOf, type TestApp } from "./helper.js";
 
 let t: TestApp;
 let dependencyUp = true;
+let trainerConnected = true;
 const metrics = createMetrics();
 let queued = 3;
 metrics.registerGauge("kiln_jobs_queued", "Jobs waiting", () => queued);
@@ -15,6 +16,9 @@ beforeAll(async () => {
     readiness: [
       async function workers() {
         if (!dependencyUp) throw new Error("no worker answers");
+      },
+      async function trainers() {
+        if (!trainerConnected) return { degraded: "no trainer is connected" };
       },
     ],
   });
@@ -50,6 +54,21 @@ describe("GET /readyz", () => {
         },
       });
     } finally {
+      dependencyUp = true;
+    }
+  });
+
+  it("answers 200 degraded naming the check when one reports something missing", async () => {
+    trainerConnected = false;
+    try {
+      const res = await t.app.inject({ method: "GET", url: "/readyz" });
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toEqual({ status: "degraded", details: [{ path: "trainers", message: "no trainer is connected" }] });
+      // a failure still wins: not ready
+      dependencyUp = false;
+      expect((await t.app.inject({ method: "GET", url: "/readyz" })).statusCode).toBe(503);
+    } finally {
+      trainerConnected = true;
       dependencyUp = true;
     }
   });

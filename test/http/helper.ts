@@ -13,6 +13,7 @@ import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { buildApp, type AppDeps } from "../../src/http/app.js";
 import { Config } from "../../src/http/config.js";
+import { createMetrics } from "../../src/http/metrics.js";
 import { startServices, type StartedServices } from "../../src/http/services.js";
 import { PostgresStore } from "../../src/store/postgres.js";
 import { SqliteStore } from "../../src/store/sqlite.js";
@@ -53,8 +54,10 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
   const rateLimits = { read: 0, write: 0, train: 0, predict: 0, authFailures: 0 };
   const config = Config.parse({ logLevel: "silent", dataDir, workers: 1, rateLimits, ...shared, ...overrides });
   const store = shared ? await PostgresStore.open({ url: shared.databaseUrl, schema: shared.databaseSchema }) : SqliteStore.open({ path: join(dataDir, "kiln.db") });
-  const services = await startServices(store, config);
-  const app = await buildApp({ store, config, ...services, ...deps });
+  // the jobs' series on the app's /metrics, as server.ts has them
+  const metrics = deps.metrics ?? createMetrics();
+  const services = await startServices(store, config, metrics);
+  const app = await buildApp({ store, config, ...services, ...deps, metrics });
   let closed = false;
   return {
     app,

@@ -204,7 +204,7 @@ describe.skipIf(!servicesUp)("API and trainer processes sharing Postgres and Red
       expect(ready.body.error.details.map((d) => d.path)).toEqual(["queue"]);
       const metrics = await fetch(`${api.baseUrl}/metrics`);
       expect(metrics.status).toBe(200);
-      expect(await metrics.text()).toContain("kiln_jobs_active"); // its help line, without values
+      expect(await metrics.text()).toContain("# HELP kiln_queue_jobs"); // its help line, without values
       const asked = Date.now();
       const posted = await front.create<{ id: string; status: string }>("/v1/jobs", jobSpec(model, data, 3, 8), 202);
       expect(Date.now() - asked).toBeLessThan(3000); // at once, not after Redis's reconnection attempts

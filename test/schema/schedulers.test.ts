@@ -1,12 +1,9 @@
 import { describe, expect, it } from "vitest";
 import * as optim from "../../src/optim/index.js";
-import { Generator } from "../../src/tensor/index.js";
 import {
-  buildModel,
   checkTrainingSteps,
   makeOptimizer,
   makeScheduler,
-  parseModelSpec,
   parseOptimizerSpec,
   parseTrainingSpec,
   SCHEDULER_TYPES,
@@ -17,21 +14,14 @@ import {
   type TrainingSpecInput,
 } from "../../src/schema/index.js";
 import { specError } from "../helpers/spec_error.js";
+import { BASE_TRAINING_SPEC, linearParameters } from "../helpers/training_spec.js";
 
 const { lrScheduler } = optim;
 
-const base = {
-  model_id: "m1",
-  dataset_id: "d1",
-  loss: "cross_entropy",
-  optimizer: { type: "SGD", lr: 0.5 },
-  epochs: 3,
-  batch_size: 2,
-} satisfies TrainingSpecInput;
+const base = BASE_TRAINING_SPEC;
 
 function optimizer(spec: OptimizerSpecInput = { type: "SGD", lr: 0.5 }) {
-  const model = buildModel(parseModelSpec({ input_shape: [4], layers: [{ type: "Linear", out_features: 2 }] }), { generator: new Generator() });
-  return makeOptimizer(parseOptimizerSpec(spec), model.module.parameters());
+  return makeOptimizer(parseOptimizerSpec(spec), linearParameters());
 }
 
 function build(spec: SchedulerSpecInput, opt = optimizer(), totalSteps = 12) {

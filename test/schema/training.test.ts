@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import * as nn from "../../src/nn/index.js";
 import * as optim from "../../src/optim/index.js";
-import { Generator, manualSeed, rand, randn, tensor, Tensor } from "../../src/tensor/index.js";
+import { manualSeed, rand, randn, tensor, Tensor } from "../../src/tensor/index.js";
 import {
   buildModel,
   parseModelSpec,
@@ -16,9 +16,9 @@ import {
   parseTrainingSpec,
   prepareTarget,
   TrainingSpec,
-  type TrainingSpecInput,
 } from "../../src/schema/index.js";
 import { specError } from "../helpers/spec_error.js";
+import { BASE_TRAINING_SPEC, linearParameters } from "../helpers/training_spec.js";
 
 /** A tensor's elements as numbers. */
 function values(t: { data: ArrayLike<number> | BigInt64Array }): number[] {
@@ -27,18 +27,8 @@ function values(t: { data: ArrayLike<number> | BigInt64Array }): number[] {
 
 const F = nn.functional;
 
-const base = {
-  model_id: "m1",
-  dataset_id: "d1",
-  loss: "cross_entropy",
-  optimizer: { type: "SGD", lr: 0.5 },
-  epochs: 3,
-  batch_size: 2,
-} satisfies TrainingSpecInput;
-
-function params(): nn.Parameter[] {
-  return buildModel(parseModelSpec({ input_shape: [4], layers: [{ type: "Linear", out_features: 2 }] }), { generator: new Generator() }).module.parameters();
-}
+const base = BASE_TRAINING_SPEC;
+const params = linearParameters;
 
 describe("TrainingSpec", () => {
   it("applies the defaults", () => {

@@ -27,6 +27,27 @@ export function queueContract(name: string, make: () => Promise<{ queue: JobQueu
       await cleanup();
     });
 
+    it("counts its consumer while it consumes, and its ids by state", async () => {
+      const { queue, cleanup } = await make();
+      expect(await queue.consumers()).toBe(0);
+      await queue.enqueue("a");
+      await queue.enqueue("b");
+      expect(await queue.depth()).toEqual({ waiting: 2, deferred: 0, active: 0 });
+      const release = new Map<string, () => void>();
+      queue.consume((id) => new Promise<void>((r) => release.set(id, r)), 1);
+      await waitUntil(async () => (await queue.consumers()) === 1, "the consumer is connected");
+      await waitUntil(() => release.has("a"), "a runs");
+      expect(await queue.depth()).toEqual({ waiting: 1, deferred: 0, active: 1 });
+      release.get("a")!();
+      await waitUntil(() => release.has("b"), "b runs");
+      release.get("b")!();
+      await waitUntil(async () => (await queue.depth()).active === 0, "b settled");
+      expect(await queue.depth()).toEqual({ waiting: 0, deferred: 0, active: 0 });
+      await queue.close();
+      await waitUntil(async () => (await queue.consumers().catch(() => 0)) === 0, "the consumer is gone");
+      await cleanup();
+    });
+
     it("hands out ids in FIFO order, at most `concurrency` at once", async () => {
       const { queue, cleanup } = await make();
       const started: string[] = [];

@@ -34,7 +34,9 @@ function trainingMessages(): TrainingMessage[] {
 /** The per-step messages a batch of updates stands for. */
 function unpack(updates: TrainingUpdate[]): TrainingMessage[] {
   return updates.flatMap((u): TrainingMessage[] =>
-    u.kind === "progress_run" ? Array.from(u.losses, (loss, i) => ({ kind: "progress", step: u.step + i, epoch: u.epoch, batch: u.batch + i, loss })) : [u],
+    u.kind === "progress_run"
+      ? Array.from(u.losses, (loss, i) => ({ kind: "progress", step: u.step + i, epoch: u.epoch, batch: u.batch + i, loss, samples: u.samples[i]!, seconds: u.seconds[i]! }))
+      : [u],
   );
 }
 
@@ -75,11 +77,11 @@ describe("UpdateBatcher", () => {
 
   it("starts a new run where steps do not follow on", () => {
     const steps: TrainingMessage[] = [
-      { kind: "progress", step: 1, epoch: 1, batch: 0, loss: 0.5 },
-      { kind: "progress", step: 2, epoch: 1, batch: 1, loss: 0.25 },
-      { kind: "progress", step: 4, epoch: 1, batch: 3, loss: 0.125 },
-      { kind: "progress", step: 5, epoch: 2, batch: 0, loss: 0.0625 },
-      { kind: "progress", step: 6, epoch: 2, batch: 0, loss: 0.03125 },
+      { kind: "progress", step: 1, epoch: 1, batch: 0, loss: 0.5, samples: 2, seconds: 0.001 },
+      { kind: "progress", step: 2, epoch: 1, batch: 1, loss: 0.25, samples: 2, seconds: 0.001 },
+      { kind: "progress", step: 4, epoch: 1, batch: 3, loss: 0.125, samples: 2, seconds: 0.001 },
+      { kind: "progress", step: 5, epoch: 2, batch: 0, loss: 0.0625, samples: 2, seconds: 0.001 },
+      { kind: "progress", step: 6, epoch: 2, batch: 0, loss: 0.03125, samples: 2, seconds: 0.001 },
     ];
     const posted = batch(steps, Number.POSITIVE_INFINITY).flat();
     expect(posted.map((u) => u.kind === "progress_run" && u.losses.length)).toEqual([1, 1, 1, 1, 1]);

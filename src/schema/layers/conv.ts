@@ -2,6 +2,7 @@
 import { z } from "zod";
 import * as nn from "../../nn/index.js";
 import { SpecError } from "../errors.js";
+import { attr, type LayerGraph } from "../onnx/graph.js";
 import { int, layerSchema, type InferredLayer, type LayerType } from "./layer_type.js";
 import { channelsOf, requireRank } from "./shapes.js";
 import { checkWindowFits, convolvedSizes, pair, perDim, single } from "./windows.js";
@@ -95,14 +96,43 @@ const convOptions = (layer: Conv1dSpec | Conv2dSpec, generator: nn.ConvModuleOpt
   generator,
 });
 
+/**
+ * ONNX's Conv for both convolutions; "same" as explicit pads, PyTorch's: the dilated kernel's extra
+ * size split with the odd one at the end.
+ */
+function convOnnx(layer: Conv1dSpec | Conv2dSpec, _input: readonly number[], graph: LayerGraph): string {
+  const dims = layer.type === "Conv1d" ? 1 : 2;
+  const kernel = perDim(layer.kernel_size, dims);
+  const dilation = perDim(layer.dilation, dims);
+  let begin: number[];
+  let end: number[];
+  if (layer.padding === "same") {
+    const total = kernel.map((k, i) => dilation[i]! * (k - 1));
+    begin = total.map((t) => Math.floor(t / 2));
+    end = total.map((t, i) => t - begin[i]!);
+  } else {
+    begin = end = perDim(layer.padding === "valid" ? 0 : layer.padding, dims);
+  }
+  const inputs = [graph.input, graph.weight("weight"), ...(layer.bias ? [graph.weight("bias")] : [])];
+  return graph.node("Conv", inputs, {
+    kernel_shape: attr.ints(kernel),
+    strides: attr.ints(perDim(layer.stride, dims)),
+    pads: attr.ints([...begin, ...end]),
+    dilations: attr.ints(dilation),
+    group: attr.int(layer.groups),
+  });
+}
+
 export const Conv1dLayer: LayerType<typeof Conv1dSpec> = {
   schema: Conv1dSpec,
   infer: inferConv,
   build: (layer, _input, { generator }) => new nn.Conv1d(layer.in_channels!, layer.out_channels, layer.kernel_size, convOptions(layer, generator)),
+  onnx: convOnnx,
 };
 
 export const Conv2dLayer: LayerType<typeof Conv2dSpec> = {
   schema: Conv2dSpec,
   infer: inferConv,
   build: (layer, _input, { generator }) => new nn.Conv2d(layer.in_channels!, layer.out_channels, layer.kernel_size, convOptions(layer, generator)),
+  onnx: convOnnx,
 };

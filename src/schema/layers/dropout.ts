@@ -1,7 +1,7 @@
 /** Layers of torch/nn/modules/dropout.py: Dropout and Dropout2d. */
 import { z } from "zod";
 import * as nn from "../../nn/index.js";
-import { layerSchema, unchangedShape, type LayerType } from "./layer_type.js";
+import { identityOnnx, layerSchema, unchangedShape, type LayerType } from "./layer_type.js";
 import { requireRank } from "./shapes.js";
 
 export const DropoutSpec = layerSchema(
@@ -17,6 +17,7 @@ export const DropoutLayer: LayerType<typeof DropoutSpec> = {
   schema: DropoutSpec,
   infer: unchangedShape,
   build: (layer, _input, { dropoutGenerator }) => new nn.Dropout(layer.p, { generator: dropoutGenerator }),
+  onnx: identityOnnx,
 };
 
 export const Dropout2dSpec = layerSchema(
@@ -37,4 +38,5 @@ export const Dropout2dLayer: LayerType<typeof Dropout2dSpec> = {
   },
   // nn.Dropout2d is a Dropout: NeuralNetwork.setDropoutGenerator reaches it too
   build: (layer, _input, { dropoutGenerator }) => new nn.Dropout2d(layer.p, { generator: dropoutGenerator }),
+  onnx: identityOnnx,
 };

@@ -5,7 +5,9 @@
 import { z } from "zod";
 import * as nn from "../../nn/index.js";
 import { SpecError } from "../errors.js";
-import { layerSchema, unchangedShape, type LayerType } from "./layer_type.js";
+import { DataType } from "../onnx/encode.js";
+import { attr } from "../onnx/graph.js";
+import { identityOnnx, layerSchema, unchangedShape, type LayerType } from "./layer_type.js";
 import { shapeString } from "./shapes.js";
 
 export const ConvertImageDtypeSpec = layerSchema(
@@ -20,6 +22,11 @@ export const ConvertImageDtypeLayer: LayerType<typeof ConvertImageDtypeSpec> = {
   schema: ConvertImageDtypeSpec,
   infer: unchangedShape,
   build: () => new nn.ConvertImageDtype("float32"),
+  onnx(layer, input, graph) {
+    if (graph.inputType === "float32") return identityOnnx(layer, input, graph);
+    const floats = graph.node("Cast", [graph.input], { to: attr.int(DataType.FLOAT) });
+    return graph.node("Div", [floats, graph.floats("max_value", [], [255])]);
+  },
 };
 
 const perChannel = (what: string) =>
@@ -69,4 +76,9 @@ export const NormalizeLayer: LayerType<typeof NormalizeSpec> = {
     return unchangedShape(layer, input);
   },
   build: (layer) => new nn.Normalize(layer.mean, layer.std),
+  onnx(layer, _input, graph) {
+    // viewed [C, 1, 1] as torchvision does, so the channels are dim -3
+    const perChannel = (name: string, values: number[]) => graph.floats(name, [values.length, 1, 1], values);
+    return graph.node("Div", [graph.node("Sub", [graph.input, perChannel("mean", layer.mean)]), perChannel("std", layer.std)]);
+  },
 };

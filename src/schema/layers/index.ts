@@ -10,6 +10,7 @@
  */
 import { z } from "zod";
 import type { Module } from "../../nn/index.js";
+import type { LayerGraph } from "../onnx/graph.js";
 import { GELULayer, LeakyReLULayer, LogSoftmaxLayer, ReLULayer, SigmoidLayer, SoftmaxLayer, TanhLayer } from "./activation.js";
 import { Conv1dLayer, Conv2dLayer } from "./conv.js";
 import { Dropout2dLayer, DropoutLayer } from "./dropout.js";
@@ -98,4 +99,9 @@ export function inferLayer(layer: LayerSpec, input: readonly number[], index: nu
 /** The module of a layer `inferLayer` resolved, for the same input shape. */
 export function buildLayer(layer: LayerSpec, input: readonly number[], context: BuildContext): Module {
   return KIND_OF_TYPE.get(layer.type)!.build(layer, input, context);
+}
+
+/** The ONNX nodes of a layer `inferLayer` resolved, over `graph.input` (see LayerType.onnx); returns its output's name. */
+export function layerOnnx(layer: LayerSpec, input: readonly number[], graph: LayerGraph): string {
+  return KIND_OF_TYPE.get(layer.type)!.onnx(layer, input, graph);
 }

@@ -1,10 +1,12 @@
 /**
- * What one layer type of a model spec is: its Zod schema, its shape inference and the module it
- * builds, kept together so that a new layer type is one definition (plus its nn module).
+ * What one layer type of a model spec is: its Zod schema, its shape inference, the module it
+ * builds and its ONNX nodes, kept together so that a new layer type is one definition (plus its nn
+ * module).
  */
 import { z } from "zod";
 import type { Module } from "../../nn/index.js";
 import type { Generator } from "../../tensor/index.js";
+import type { LayerGraph } from "../onnx/graph.js";
 
 /** What shape inference makes of one layer. */
 export interface InferredLayer<L> {
@@ -35,7 +37,7 @@ export interface BuildContext {
   dropoutGenerator: Generator;
 }
 
-/** One layer type: its schema (a member of the LayerSpec union), its shape inference and its builder. */
+/** One layer type: its schema (a member of the LayerSpec union), its shape inference, its builder and its ONNX export. */
 export interface LayerType<S extends z.ZodType> {
   schema: S;
   /**
@@ -45,6 +47,12 @@ export interface LayerType<S extends z.ZodType> {
   infer(layer: z.output<S>, input: readonly number[], index: number): InferredLayer<z.output<S>>;
   /** The layer's module, for the spec `infer` resolved and the same input shape. */
   build(layer: z.output<S>, input: readonly number[], context: BuildContext): Module;
+  /**
+   * The module in eval mode as ONNX nodes (opset 17) over `graph.input`, batches of samples of
+   * shape `input`, for the spec `infer` resolved; returns the name of the output value. Emits at
+   * least one node, even for a layer that changes nothing (Identity), so every layer has its output.
+   */
+  onnx(layer: z.output<S>, input: readonly number[], graph: LayerGraph): string;
 }
 
 /** A layer's schema: PyTorch's class name as the literal `type`, its arguments in snake_case. */
@@ -56,6 +64,9 @@ export function layerSchema<T extends string, S extends z.ZodRawShape>(type: T, 
 }
 
 export const int = () => z.number().int();
+
+/** `onnx` of a layer that returns its input in eval mode (Identity, the dropouts). */
+export const identityOnnx = (_layer: unknown, _input: readonly number[], graph: LayerGraph): string => graph.node("Identity", [graph.input]);
 
 /** `infer` of a layer without weights whose output has its input's shape. */
 export function unchangedShape<L>(layer: L, input: readonly number[]): InferredLayer<L> {

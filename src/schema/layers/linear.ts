@@ -2,7 +2,8 @@
 import { z } from "zod";
 import * as nn from "../../nn/index.js";
 import { SpecError } from "../errors.js";
-import { int, layerSchema, unchangedShape, type LayerType } from "./layer_type.js";
+import { attr } from "../onnx/graph.js";
+import { identityOnnx, int, layerSchema, unchangedShape, type LayerType } from "./layer_type.js";
 
 export const LinearSpec = layerSchema("Linear", "torch.nn.Linear: y = x·Wᵀ + b over the last dimension of its input.", {
   out_features: int().min(1).describe("Size of each output sample's last dimension (torch.nn.Linear's out_features)."),
@@ -30,6 +31,14 @@ export const LinearLayer: LayerType<typeof LinearSpec> = {
     return { spec, output: [...input.slice(0, -1), layer.out_features], params };
   },
   build: (layer, _input, { generator }) => new nn.Linear(layer.in_features!, layer.out_features, { bias: layer.bias, generator }),
+  onnx(layer, input, graph) {
+    const weight = graph.weight("weight");
+    const bias = layer.bias ? [graph.weight("bias")] : [];
+    // Gemm takes matrices only: samples of more than one dimension go through MatMul
+    if (input.length === 1) return graph.node("Gemm", [graph.input, weight, ...bias], { transB: attr.int(1) });
+    const product = graph.node("MatMul", [graph.input, graph.node("Transpose", [weight], { perm: attr.ints([1, 0]) })]);
+    return layer.bias ? graph.node("Add", [product, ...bias]) : product;
+  },
 };
 
 export const IdentitySpec = layerSchema("Identity", "torch.nn.Identity: returns its input.", {});
@@ -39,4 +48,5 @@ export const IdentityLayer: LayerType<typeof IdentitySpec> = {
   schema: IdentitySpec,
   infer: unchangedShape,
   build: () => new nn.Identity(),
+  onnx: identityOnnx,
 };

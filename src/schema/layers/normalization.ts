@@ -1,6 +1,7 @@
 /** Normalization layers: LayerNorm (torch/nn/modules/normalization.py), BatchNorm1d and BatchNorm2d (batchnorm.py). */
 import { z } from "zod";
 import * as nn from "../../nn/index.js";
+import { attr, type LayerGraph } from "../onnx/graph.js";
 import { int, layerSchema, type InferredLayer, type LayerType } from "./layer_type.js";
 import { channelsOf, requireRank } from "./shapes.js";
 
@@ -21,7 +22,17 @@ export const LayerNormLayer: LayerType<typeof LayerNormSpec> = {
   schema: LayerNormSpec,
   infer: (layer, input) => ({ spec: layer, output: [...input], params: layer.elementwise_affine ? 2 * input[input.length - 1]! : 0 }),
   build: (layer, input) => new nn.LayerNorm(input[input.length - 1]!, { eps: layer.eps, elementwiseAffine: layer.elementwise_affine }),
+  onnx(layer, input, graph) {
+    const [scale, bias] = affineOnnx(layer.elementwise_affine, input[input.length - 1]!, graph);
+    return graph.node("LayerNormalization", [graph.input, scale, bias], { axis: attr.int(-1), epsilon: attr.float(layer.eps) });
+  },
 };
+
+/** A normalization's scale and shift: its weight and bias, or ones and zeros when it learns none. */
+function affineOnnx(affine: boolean, size: number, graph: LayerGraph): [string, string] {
+  if (affine) return [graph.weight("weight"), graph.weight("bias")];
+  return [graph.floats("ones", [size], new Array<number>(size).fill(1)), graph.floats("zeros", [size], new Array<number>(size).fill(0))];
+}
 
 const BATCH_NORM_ARGS = {
   eps: z.number().gt(0).default(1e-5).describe("Added to the variance for numerical stability; > 0 (default 1e-5)."),
@@ -88,14 +99,36 @@ const batchNormOptions = (layer: BatchNorm1dSpec | BatchNorm2dSpec): nn.BatchNor
   trackRunningStats: layer.track_running_stats,
 });
 
+/**
+ * The batch norms in eval mode: BatchNormalization with the running statistics, or without them
+ * (track_running_stats false) with the batch's own, its mean and biased variance over every dim
+ * but the channels', as the module computes them.
+ */
+function batchNormOnnx(layer: BatchNorm1dSpec | BatchNorm2dSpec, input: readonly number[], graph: LayerGraph): string {
+  const [scale, bias] = affineOnnx(layer.affine, input[0]!, graph);
+  let statistics: string[];
+  if (layer.track_running_stats) {
+    statistics = [graph.weight("running_mean"), graph.weight("running_var")];
+  } else {
+    const axes = attr.ints([0, ...input.slice(1).map((_, i) => i + 2)]);
+    const keptMean = graph.node("ReduceMean", [graph.input], { axes, keepdims: attr.int(1) });
+    const centred = graph.node("Sub", [graph.input, keptMean]);
+    const mean = graph.node("ReduceMean", [graph.input], { axes, keepdims: attr.int(0) });
+    statistics = [mean, graph.node("ReduceMean", [graph.node("Mul", [centred, centred])], { axes, keepdims: attr.int(0) })];
+  }
+  return graph.node("BatchNormalization", [graph.input, scale, bias, ...statistics], { epsilon: attr.float(layer.eps) });
+}
+
 export const BatchNorm1dLayer: LayerType<typeof BatchNorm1dSpec> = {
   schema: BatchNorm1dSpec,
   infer: inferBatchNorm,
   build: (layer) => new nn.BatchNorm1d(layer.num_features!, batchNormOptions(layer)),
+  onnx: batchNormOnnx,
 };
 
 export const BatchNorm2dLayer: LayerType<typeof BatchNorm2dSpec> = {
   schema: BatchNorm2dSpec,
   infer: inferBatchNorm,
   build: (layer) => new nn.BatchNorm2d(layer.num_features!, batchNormOptions(layer)),
+  onnx: batchNormOnnx,
 };

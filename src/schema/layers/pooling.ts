@@ -1,9 +1,10 @@
 /** Layers of torch/nn/modules/pooling.py: MaxPool1d, MaxPool2d, AvgPool2d and AdaptiveAvgPool2d. */
 import { z } from "zod";
 import * as nn from "../../nn/index.js";
+import { attr, type LayerGraph } from "../onnx/graph.js";
 import { int, layerSchema, type InferredLayer, type LayerType } from "./layer_type.js";
 import { requireRank } from "./shapes.js";
-import { pair, perDim, pooledSizes } from "./windows.js";
+import { pair, perDim, pooledSizes, type Window } from "./windows.js";
 
 const KERNEL = "Size of the window to pool over: an int for every spatial dimension, or one per dimension.";
 const STRIDE = "Step of the window: an int or one per spatial dimension; default null, the kernel_size (PyTorch's None).";
@@ -24,12 +25,30 @@ export const MaxPool1dLayer: LayerType<typeof MaxPool1dSpec> = {
   schema: MaxPool1dSpec,
   infer(layer, input, index) {
     requireRank("MaxPool1d", { 2: "[C, L]" }, input, index);
-    const window = { kernel: [layer.kernel_size], stride: [layer.stride ?? layer.kernel_size], padding: [layer.padding], dilation: [layer.dilation] };
-    return pooled(layer, input, pooledSizes(layer, window, input.slice(1), index), window.kernel);
+    return pooled(layer, input, pooledSizes(layer, maxPool1dWindow(layer), input.slice(1), index), [layer.kernel_size]);
   },
   build: (layer) =>
     new nn.MaxPool1d(layer.kernel_size, { stride: layer.stride, padding: layer.padding, dilation: layer.dilation, ceilMode: layer.ceil_mode }),
+  onnx: (layer, _input, graph) => maxPoolOnnx(layer, maxPool1dWindow(layer), graph),
 };
+
+const maxPool1dWindow = (layer: MaxPool1dSpec): Window => ({
+  kernel: [layer.kernel_size],
+  stride: [layer.stride ?? layer.kernel_size],
+  padding: [layer.padding],
+  dilation: [layer.dilation],
+});
+
+/** ONNX's MaxPool, which takes PyTorch's arguments as they are. */
+function maxPoolOnnx(layer: { ceil_mode: boolean }, { kernel, stride, padding, dilation }: Window, graph: LayerGraph): string {
+  return graph.node("MaxPool", [graph.input], {
+    kernel_shape: attr.ints(kernel),
+    strides: attr.ints(stride),
+    pads: attr.ints([...padding, ...padding]),
+    dilations: attr.ints(dilation),
+    ceil_mode: attr.int(layer.ceil_mode ? 1 : 0),
+  });
+}
 
 export const MaxPool2dSpec = layerSchema("MaxPool2d", "torch.nn.MaxPool2d: the maximum of each window over samples [C, H, W].", {
   kernel_size: pair(1).describe(KERNEL),
@@ -44,17 +63,20 @@ export const MaxPool2dLayer: LayerType<typeof MaxPool2dSpec> = {
   schema: MaxPool2dSpec,
   infer(layer, input, index) {
     requireRank("MaxPool2d", { 3: "[C, H, W]" }, input, index);
-    const window = {
-      kernel: perDim(layer.kernel_size, 2),
-      stride: perDim(layer.stride ?? layer.kernel_size, 2),
-      padding: perDim(layer.padding, 2),
-      dilation: perDim(layer.dilation, 2),
-    };
+    const window = maxPool2dWindow(layer);
     return pooled(layer, input, pooledSizes(layer, window, input.slice(1), index), window.kernel);
   },
   build: (layer) =>
     new nn.MaxPool2d(layer.kernel_size, { stride: layer.stride, padding: layer.padding, dilation: layer.dilation, ceilMode: layer.ceil_mode }),
+  onnx: (layer, _input, graph) => maxPoolOnnx(layer, maxPool2dWindow(layer), graph),
 };
+
+const maxPool2dWindow = (layer: MaxPool2dSpec): Window => ({
+  kernel: perDim(layer.kernel_size, 2),
+  stride: perDim(layer.stride ?? layer.kernel_size, 2),
+  padding: perDim(layer.padding, 2),
+  dilation: perDim(layer.dilation, 2),
+});
 
 export const AvgPool2dSpec = layerSchema("AvgPool2d", "torch.nn.AvgPool2d: the mean of each window over samples [C, H, W].", {
   kernel_size: pair(1).describe(KERNEL),
@@ -74,12 +96,7 @@ export const AvgPool2dLayer: LayerType<typeof AvgPool2dSpec> = {
   schema: AvgPool2dSpec,
   infer(layer, input, index) {
     requireRank("AvgPool2d", { 3: "[C, H, W]" }, input, index);
-    const window = {
-      kernel: perDim(layer.kernel_size, 2),
-      stride: perDim(layer.stride ?? layer.kernel_size, 2),
-      padding: perDim(layer.padding, 2),
-      dilation: [1, 1],
-    };
+    const window = avgPool2dWindow(layer);
     return pooled(layer, input, pooledSizes(layer, window, input.slice(1), index), window.kernel);
   },
   build: (layer) =>
@@ -90,7 +107,44 @@ export const AvgPool2dLayer: LayerType<typeof AvgPool2dSpec> = {
       countIncludePad: layer.count_include_pad,
       divisorOverride: layer.divisor_override,
     }),
+  onnx(layer, input, graph) {
+    const window = avgPool2dWindow(layer);
+    if (layer.divisor_override !== null) return windowSumOnnx(window, input, pooledSizes(layer, window, input.slice(1), 0), graph, layer.divisor_override);
+    return graph.node("AveragePool", [graph.input], {
+      kernel_shape: attr.ints(window.kernel),
+      strides: attr.ints(window.stride),
+      pads: attr.ints([...window.padding, ...window.padding]),
+      ceil_mode: attr.int(layer.ceil_mode ? 1 : 0),
+      count_include_pad: attr.int(layer.count_include_pad ? 1 : 0),
+    });
+  },
 };
+
+const avgPool2dWindow = (layer: AvgPool2dSpec): Window => ({
+  kernel: perDim(layer.kernel_size, 2),
+  stride: perDim(layer.stride ?? layer.kernel_size, 2),
+  padding: perDim(layer.padding, 2),
+  dilation: [1, 1],
+});
+
+/**
+ * Each window's sum over samples [C, ...spatial] divided by `divisor` (AvgPool2d's divisor_override,
+ * which ONNX's AveragePool lacks): a per-channel convolution with a kernel of ones over the input
+ * padded with zeros, at the end as far as the `output` sizes (ceil_mode's) need.
+ */
+function windowSumOnnx({ kernel, stride, padding }: Window, input: readonly number[], output: readonly number[], graph: LayerGraph, divisor: number): string {
+  const channels = input[0]!;
+  const end = output.map((o, i) => Math.max(padding[i]!, (o - 1) * stride[i]! + kernel[i]! - input[i + 1]! - padding[i]!));
+  const volume = kernel.reduce((a, b) => a * b, 1);
+  const ones = graph.floats("ones", [channels, 1, ...kernel], new Array<number>(channels * volume).fill(1));
+  const sums = graph.node("Conv", [graph.input, ones], {
+    kernel_shape: attr.ints(kernel),
+    strides: attr.ints(stride),
+    pads: attr.ints([...padding, ...end]),
+    group: attr.int(channels),
+  });
+  return graph.node("Div", [sums, graph.floats("divisor", [], [divisor])]);
+}
 
 const outputSide = int().min(1);
 
@@ -115,7 +169,34 @@ export const AdaptiveAvgPool2dLayer: LayerType<typeof AdaptiveAvgPool2dSpec> = {
     return pooled(layer, input, output, output.map((o, i) => Math.ceil(input[i + 1]! / o)));
   },
   build: (layer) => new nn.AdaptiveAvgPool2d(layer.output_size),
+  onnx(layer, input, graph) {
+    const output = AdaptiveAvgPool2dLayer.infer(layer, input, 0).output;
+    const [rows, columns] = [averaging(input[1]!, output[1]!), averaging(input[2]!, output[2]!)];
+    // a window's mean is the mean of its rows' means: rows · x · columnsᵀ
+    const pooledRows = graph.node("MatMul", [graph.floats("rows", [output[1]!, input[1]!], rows), graph.input]);
+    const columnsT = transposed(columns, output[2]!, input[2]!);
+    return graph.node("MatMul", [pooledRows, graph.floats("columns", [input[2]!, output[2]!], columnsT)]);
+  },
 };
+
+/**
+ * The [output, input] matrix of adaptive average pooling along one dim: row i averages PyTorch's
+ * window floor(i·n/out) .. ceil((i+1)·n/out).
+ */
+function averaging(n: number, out: number): number[] {
+  const m = new Array<number>(out * n).fill(0);
+  for (let i = 0; i < out; i++) {
+    const start = Math.floor((i * n) / out);
+    const end = Math.ceil(((i + 1) * n) / out);
+    for (let j = start; j < end; j++) m[i * n + j] = 1 / (end - start);
+  }
+  return m;
+}
+
+/** A row-major [rows, columns] matrix transposed. */
+function transposed(m: readonly number[], rows: number, columns: number): number[] {
+  return Array.from({ length: rows * columns }, (_, k) => m[(k % rows) * columns + Math.floor(k / rows)]!);
+}
 
 /** A pooling's inferred layer: the channels kept, the spatial sizes pooled, no weights, a window read per output. */
 function pooled<L>(layer: L, input: readonly number[], sizes: number[], window: readonly number[]): InferredLayer<L> {

@@ -1,12 +1,12 @@
 import type { FastifyBaseLogger } from "fastify";
-import { JobEventFeed, jobVersion, jobView, JobView, owned, storedModelSpec } from "../../../services/index.js";
+import { JobEventFeed, jobVersion, jobView, JobView, owned } from "../../../services/index.js";
 import { TrainingSpec } from "../../../schema/index.js";
 import type { JobRecord } from "../../../store/index.js";
 import type { AppContext } from "../../context.js";
 import { validationError } from "../../errors.js";
 import { defineRoute, type RouteDef } from "../../route.js";
 import { lastEventId, startSse, type SseStream } from "../../sse.js";
-import { sendWeights, WEIGHTS_RESPONSES } from "../../weights_download.js";
+import { sendWeights, WEIGHTS_RESPONSES } from "../models/weights.js";
 import { IdParams, pageOf, pageView, quotaForbidden } from "../common.js";
 import { EventsQuery, JobHeaders, JobListQuery } from "./schemas.js";
 
@@ -87,7 +87,7 @@ const getJobWeights = defineRoute({
   method: "GET",
   url: "/v1/jobs/:id/weights",
   operationId: "getJobWeights",
-  summary: "Download the weights a succeeded job made, as GET /v1/models/{id}/weights does",
+  summary: "Download the weights a succeeded job made: JSON, safetensors or ONNX, as GET /v1/models/{id}/weights",
   description:
     "The model's version the job made (GET /v1/models/{id}/versions), whichever version the model holds now; " +
     "they go with the model when it is deleted.",
@@ -100,9 +100,9 @@ const getJobWeights = defineRoute({
   },
   handler: async ({ params, ctx, principal, raw }, reply) => {
     const version = await jobVersion(ctx.store, params.id, principal.tenantId);
-    const model = await ctx.models.summary(version.modelId, principal.tenantId);
-    const download = { name: params.id, spec: storedModelSpec(model), safetensors: async () => version.weights };
-    return sendWeights(raw, reply, download, ctx.config.limits.maxResponseValues);
+    // the model's spec, the job's weights
+    const source = { ...(await ctx.models.weightsSource(version.modelId, principal.tenantId)), name: params.id, weights: async () => version.weights };
+    return sendWeights(reply, raw.headers.accept, source, ctx);
   },
 });
 

@@ -1,9 +1,9 @@
-import { listVersions, modelView, ModelView, restoreVersion, storedModelSpec, versionView } from "../../../services/index.js";
+import { listVersions, modelView, ModelView, restoreVersion, versionView } from "../../../services/index.js";
 import { ModelSpec, predictInputsFromSafetensors } from "../../../schema/index.js";
 import { defineRoute, type RouteDef } from "../../route.js";
 import { IdParams, pageOf, PageQuery, pageView, quotaForbidden } from "../common.js";
 import { jsonBody, type JsonPart } from "../../json_writer.js";
-import { sendWeights, WEIGHTS_RESPONSES } from "../../weights_download.js";
+import { JSON_TYPE, OCTET, sendWeights, WEIGHTS_RESPONSES } from "./weights.js";
 import { readPredictBody } from "./predict_body.js";
 import { PredictRequest, PredictResponse, VersionPage, VersionParams, WeightsJson } from "./schemas.js";
 
@@ -65,23 +65,27 @@ const deleteModel = defineRoute({
   },
 });
 
-const OCTET = "application/octet-stream";
-const JSON_TYPE = "application/json; charset=utf-8";
-
 const getWeights = defineRoute({
   method: "GET",
   url: "/v1/models/:id/weights",
   operationId: "getModelWeights",
-  summary: "Download the weights as JSON, or as a safetensors file with `Accept: application/octet-stream`",
-  description: "The weights the model holds now (its current version, GET /v1/models/{id}/versions).",
+  summary:
+    "Download the weights as JSON, as a safetensors file with `Accept: application/octet-stream`, or the whole model as ONNX with " +
+    "`Accept: application/onnx`",
+  description:
+    "Parameters and buffers by PyTorch's state-dict keys, each with its dtype (float32; int64 for BatchNorm's " +
+    "num_batches_tracked). The safetensors file (F32 and I64, `__metadata__.format = \"pt\"`) loads into the seed's " +
+    "NeuralNetwork with `safetensors.torch.load_file` and `load_state_dict`. The ONNX model (IR version 8, opset 17) computes " +
+    "what `/predict` computes (eval mode) for a batch of any size: input `inputs` [batch, ...input_shape] (uint8 for a model " +
+    "starting with ConvertImageDtype, float32 otherwise), output `outputs`; its initializers are named by the state-dict keys " +
+    "(num_batches_tracked, used in training only, left out). These are the weights the model holds now: its current version " +
+    "(GET /v1/models/{id}/versions).",
   tags,
   params: IdParams,
   responses: WEIGHTS_RESPONSES,
   handler: async ({ params, ctx, principal, raw }, reply) => {
-    const { tenantId } = principal;
-    const model = await ctx.models.summary(params.id, tenantId);
-    const download = { name: model.id, spec: storedModelSpec(model), safetensors: async () => (await ctx.models.get(params.id, tenantId)).weights };
-    return sendWeights(raw, reply, download, ctx.config.limits.maxResponseValues);
+    const source = await ctx.models.weightsSource(params.id, principal.tenantId);
+    return sendWeights(reply, raw.headers.accept, source, ctx);
   },
 });
 

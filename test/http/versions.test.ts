@@ -99,6 +99,8 @@ describe("versions of a model's weights", () => {
     const first = JSON.parse((await download(a, `/v1/jobs/${jobs[0]}/weights`, "application/json")).bytes.toString());
     expect(Object.keys(first.tensors)).toEqual(Object.keys(json.tensors));
     expect(first.tensors["layers.0.weight"].data).not.toEqual(json.tensors["layers.0.weight"].data);
+    const onnx = await download(a, `/v1/jobs/${jobs[0]}/weights`, "application/onnx");
+    expect(onnx).toMatchObject({ status: 200, type: "application/onnx", disposition: `attachment; filename="${jobs[0]}.onnx"` });
   });
 
   it("restores version 1: the model's weights become its weights, and the views say it is current", async () => {

@@ -3,15 +3,14 @@
  * its first key (and so starts in keys mode) with no operator key and no open port. Whoever can
  * open the store can do anything anyway.
  */
-import { parseArgs } from "node:util";
 import { z } from "zod";
 import { ConfigError, loadConfig, type Config } from "../http/config.js";
 import { text } from "../schema/text.js";
 import { createKey } from "../services/keys.js";
 import { createTenant, TENANT_NAME } from "../services/tenants.js";
-import { openStore } from "../store/open.js";
 import { KEY_ROLES } from "../store/types.js";
-import { EXIT, UsageError, type CliIo, type Command } from "./command.js";
+import { parseCommand } from "./args.js";
+import { EXIT, type CliIo, type Command } from "./command.js";
 
 const Args = z.strictObject({
   tenant: z.string({ error: "is required" }).regex(TENANT_NAME.pattern, TENANT_NAME.message),
@@ -22,25 +21,7 @@ const Args = z.strictObject({
     .refine((at) => Date.parse(at) > Date.now(), "is not in the future")
     .optional(),
 });
-type Args = z.output<typeof Args>;
-
-function parse(args: string[]): Args {
-  let values: Record<string, unknown>;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: { tenant: { type: "string" }, role: { type: "string" }, name: { type: "string" }, "expires-at": { type: "string" } },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    // parseArgs's own errors (unknown option, missing value) are written for users
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
-  const result = Args.safeParse(values);
-  if (!result.success) throw new UsageError(result.error.issues.map((i) => `--${i.path.join(".")}: ${i.message}`).join("\n"));
-  return result.data;
-}
+const OPTIONS = { tenant: { type: "string" }, role: { type: "string" }, name: { type: "string" }, "expires-at": { type: "string" } } as const;
 
 /** The server's configuration, or null (said on stderr) when the environment holds a bad value. */
 function readConfig(io: CliIo): Config | null {
@@ -54,9 +35,11 @@ function readConfig(io: CliIo): Config | null {
 }
 
 async function run(argv: string[], io: CliIo): Promise<number> {
-  const args = parse(argv);
+  const args = parseCommand(argv, OPTIONS, Args);
   const config = readConfig(io);
   if (config === null) return EXIT.usage;
+  // loaded here, not above: the store's drivers (SQLite, Postgres) would slow every other command's start by ~0.5 s
+  const { openStore } = await import("../store/open.js");
   const store = await openStore(config);
   try {
     const { tenant, created } = await createTenant(store, args.tenant);

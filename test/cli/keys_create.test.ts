@@ -1,29 +1,14 @@
 /** `kiln keys create` as operators run it (a child process, from sources), then the server on the same store. */
-import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { killServers, ROOT, startServer } from "../http/support/server_process.js";
+import { killServers, startServer } from "../http/support/server_process.js";
+import { kiln as run } from "./support/kiln.js";
 
-const CLI = join(ROOT, "src", "cli", "main.ts");
+const kiln = (args: string[], dataDir: string) => run(args, { KILN_DATA_DIR: dataDir });
+
 const KEY = /^kiln_[A-Za-z0-9]{12}_[A-Za-z0-9]{32}$/;
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function kiln(args: string[], dataDir: string): Promise<Run> {
-  const env = { PATH: process.env.PATH ?? "", ...(process.env.TMPDIR ? { TMPDIR: process.env.TMPDIR } : {}), KILN_DATA_DIR: dataDir };
-  const child = spawn(process.execPath, ["--import", "tsx", CLI, ...args], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve) => child.once("close", (code) => resolve({ code, stdout, stderr })));
-}
 
 describe("kiln keys create", () => {
   let dataDir: string;

@@ -13,6 +13,7 @@ import { capConnections, clientErrorHandler, serverTimeouts } from "./connection
 import { installContentTypeParsers } from "./content_types.js";
 import { installCors } from "./cors.js";
 import type { AppContext, ReadinessCheck, Services } from "./context.js";
+import { dashboard } from "./dashboard.js";
 import { frameworkErrorHandler, installErrorHandlers, unavailable } from "./errors.js";
 import { createMetrics, type Metrics } from "./metrics.js";
 import { buildOpenApiDocument } from "./openapi.js";
@@ -127,6 +128,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   // the page's own CSP in place of the API's; no validator badge, which would send the spec's URL to swagger.io
   await app.register(swaggerUi, { routePrefix: "/docs", staticCSP: DOCS_CSP, uiConfig: { validatorUrl: null } });
+
+  await app.register(dashboard);
 
   registerRoutes(app, routes, ctx, await installRateLimits(app, config));
   return app;

@@ -1,7 +1,8 @@
 /**
  * Security headers on every response: no sniffing, no framing, no referrer, and a CSP that allows
- * nothing, since the API answers JSON, bytes and event streams, never pages. Swagger UI (/docs) is
- * the one HTML, and gets DOCS_CSP instead (app.ts passes it to @fastify/swagger-ui).
+ * nothing, since the API answers JSON, bytes and event streams, never pages. The two pages get
+ * policies of their own: Swagger UI (/docs) DOCS_CSP (app.ts passes it to @fastify/swagger-ui), the
+ * dashboard (/ and /ui/) DASHBOARD_CSP (dashboard.ts).
  *
  * Set by hand, from one object built at start-up: @fastify/helmet builds helmet's middleware
  * again for every request (~2 µs each), for the same fixed headers.
@@ -26,6 +27,21 @@ export const DOCS_CSP = [
   "script-src 'self'",
   "script-src-attr 'none'",
   "style-src 'self' 'unsafe-inline'",
+].join("; ");
+
+/**
+ * What the dashboard needs, and no more: its own modules and stylesheets (no inline script or
+ * style; uPlot styles through the CSSOM, which style-src does not govern) and fetch to the API.
+ */
+export const DASHBOARD_CSP = [
+  "default-src 'none'",
+  "base-uri 'none'",
+  "connect-src 'self'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+  "img-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
 ].join("; ");
 
 /** No Strict-Transport-Security: Kiln speaks plain HTTP, and HTTPS (with HSTS) is its proxy's to add. */

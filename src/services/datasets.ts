@@ -1,6 +1,9 @@
 import { randomUUID } from "node:crypto";
 import type { DatasetTensors } from "../schema/index.js";
 import type { DatasetRecord, DatasetSummaryRecord, Store } from "../store/index.js";
+import { bytesPerElement, numel } from "../tensor/index.js";
+import { datasetTensors, type DatasetTensorPair } from "./dataset_tensors.js";
+import { NotFoundError } from "./errors.js";
 import { owned } from "./ownership.js";
 import type { TenantQuotas } from "./quotas.js";
 
@@ -40,4 +43,20 @@ export async function createDataset(
 /** The tenant's dataset, without its tensors (NotFoundError for another tenant's, as for a missing one). */
 export async function getDatasetSummary(store: Store, id: string, tenantId: string): Promise<DatasetSummaryRecord> {
   return owned(await store.getDatasetSummary(id), tenantId, "dataset", id);
+}
+
+/**
+ * Samples `offset` to `offset + limit` of a dataset (fewer past its end; `dataset` from
+ * getDatasetSummary, which checked the tenant), read from the store without the rest of it.
+ */
+export async function getDatasetRows(store: Store, dataset: DatasetSummaryRecord, offset: number, limit: number): Promise<DatasetTensorPair> {
+  const count = Math.max(0, Math.min(limit, dataset.numSamples - offset));
+  const featureBytes = numel(dataset.featureShape) * bytesPerElement(dataset.featureDtype);
+  const labelBytes = numel(dataset.labelShape) * bytesPerElement(dataset.labelDtype);
+  const bytes = await store.getDatasetBytes(dataset.id, {
+    features: { start: offset * featureBytes, length: count * featureBytes },
+    labels: { start: offset * labelBytes, length: count * labelBytes },
+  });
+  if (bytes === null) throw new NotFoundError("dataset", dataset.id); // deleted since its summary was read
+  return datasetTensors({ ...dataset, numSamples: count, ...bytes });
 }

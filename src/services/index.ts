@@ -6,7 +6,7 @@ export { InProcessQueue, type JobHandler, type JobQueue, type QueueDepth, type Q
 export { BullMQQueue, type BullMQQueueOptions } from "./bullmq_queue.js";
 export { RedisEventSignal, type EventSignal } from "./event_signal.js";
 export { ModelService, MAX_PREDICT_SAMPLES, type PredictResult, type WeightsSource } from "./models.js";
-export { createDataset, getDatasetSummary } from "./datasets.js";
+export { createDataset, getDatasetRows, getDatasetSummary } from "./datasets.js";
 export { DatasetView, JobStatus, JobView, LayerView, ModelView, VersionView, datasetView, jobView, modelView, versionView, type EventListener } from "./views.js";
 export { jobVersion, listVersions, restoreVersion } from "./versions.js";
 export { JobEventFeed, EVENT_PAGE, type JobEventSource } from "./event_feed.js";

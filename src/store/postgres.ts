@@ -33,6 +33,7 @@ import { eventsAfter, lastSeqOfPage, packEvents, truncateRow, type EventRow } fr
 import { checkSchemaName, migrate } from "./postgres_schema.js";
 import { retentionStep, type EventRetentionPolicy, type PruneBudget, type PruneResult, type RetentionJob } from "./retention.js";
 import {
+  bytes,
   checkpointFromRow,
   datasetFromRow,
   datasetSummaryFromRow,
@@ -61,6 +62,7 @@ import {
 import { StoreConflictError, type Store } from "./store.js";
 import type {
   ApiKeyRecord,
+  ByteRange,
   CheckpointRecord,
   DatasetRecord,
   DatasetSummaryRecord,
@@ -428,6 +430,14 @@ export class PostgresStore implements Store {
     const sql = `SELECT ${SELECT_LIST.datasetSummary} FROM datasets WHERE id = $1`;
     const row = await one<DatasetSummaryRow>(this.pool, sql, [id]);
     return row ? datasetSummaryFromRow(row) : null;
+  }
+
+  async getDatasetBytes(id: string, ranges: { features: ByteRange; labels: ByteRange }): Promise<{ features: Uint8Array; labels: Uint8Array } | null> {
+    const { features: f, labels: l } = ranges;
+    // substring counts from 1; an uncompressed TOASTed value is read slice by slice
+    const sql = `SELECT substring(features FROM $2::int FOR $3::int) AS features, substring(labels FROM $4::int FOR $5::int) AS labels FROM datasets WHERE id = $1`;
+    const row = await one<{ features: Buffer; labels: Buffer }>(this.pool, sql, [id, f.start + 1, f.length, l.start + 1, l.length]);
+    return row ? { features: bytes(row.features), labels: bytes(row.labels) } : null;
   }
 
   listDatasets(options: ListOptions = {}): Promise<Page<DatasetSummaryRecord>> {

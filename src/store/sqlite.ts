@@ -34,6 +34,7 @@ import {
 import { eventsAfter, lastSeqOfPage, packEvents, truncateRow, type EventRow } from "./event_rows.js";
 import { retentionStep, type EventRetentionPolicy, type ProgressDeletion, type PruneBudget, type PruneResult, type RetentionJob } from "./retention.js";
 import {
+  bytes,
   checkpointFromRow,
   datasetFromRow,
   datasetSummaryFromRow,
@@ -64,6 +65,7 @@ import { migrate } from "./sqlite_schema.js";
 import { StoreConflictError, type Store } from "./store.js";
 import type {
   ApiKeyRecord,
+  ByteRange,
   CheckpointRecord,
   DatasetRecord,
   DatasetSummaryRecord,
@@ -349,6 +351,13 @@ export class SqliteStore implements Store {
   async getDatasetSummary(id: string): Promise<DatasetSummaryRecord | null> {
     const row = this.s.getDatasetSummary.get(id);
     return row ? datasetSummaryFromRow(row) : null;
+  }
+
+  async getDatasetBytes(id: string, ranges: { features: ByteRange; labels: ByteRange }): Promise<{ features: Uint8Array; labels: Uint8Array } | null> {
+    const { features: f, labels: l } = ranges;
+    // substr counts from 1; SQLite reads the blob in its page cache, and only the slice comes out
+    const row = this.s.getDatasetBytes.get({ id, fs: f.start + 1, fl: f.length, ls: l.start + 1, ll: l.length });
+    return row ? { features: bytes(row.features), labels: bytes(row.labels) } : null;
   }
 
   async listDatasets(options: ListOptions = {}): Promise<Page<DatasetSummaryRecord>> {
@@ -680,6 +689,9 @@ function prepareStatements(db: Database.Database) {
     getDataset: db.prepare<[string], DatasetRow>(`SELECT ${SELECT_LIST.dataset} FROM datasets WHERE id = ?`),
     getDatasetSummary: db.prepare<[string], DatasetSummaryRow>(
       `SELECT ${SELECT_LIST.datasetSummary} FROM datasets WHERE id = ?`,
+    ),
+    getDatasetBytes: db.prepare<[{ id: string; fs: number; fl: number; ls: number; ll: number }], { features: Buffer; labels: Buffer }>(
+      `SELECT substr(features, @fs, @fl) AS features, substr(labels, @ls, @ll) AS labels FROM datasets WHERE id = @id`,
     ),
     listDatasets: listing<DatasetSummaryRow>(db, "datasets", SELECT_LIST.datasetSummary),
     datasetInUse: db.prepare<[{ id: string }], { one: number }>(

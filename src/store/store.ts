@@ -1,4 +1,5 @@
 import type {
+  ByteRange,
   CheckpointRecord,
   DatasetRecord,
   DatasetSummaryRecord,
@@ -122,6 +123,11 @@ export interface Store {
   createDataset(dataset: DatasetRecord): Promise<void>;
   getDataset(id: string): Promise<DatasetRecord | null>;
   getDatasetSummary(id: string): Promise<DatasetSummaryRecord | null>;
+  /**
+   * Slices of a dataset's feature and label bytes (clipped at their ends), without the rest: a
+   * few samples of a large dataset. Null for an unknown id.
+   */
+  getDatasetBytes(id: string, ranges: { features: ByteRange; labels: ByteRange }): Promise<{ features: Uint8Array; labels: Uint8Array } | null>;
   listDatasets(options?: ListOptions): Promise<Page<DatasetSummaryRecord>>;
   /** Deletes a dataset; StoreConflictError("dataset_in_use") while a queued or running job uses it. */
   deleteDataset(id: string): Promise<boolean>;

@@ -79,6 +79,12 @@ export interface DatasetRecord {
 
 export type DatasetSummaryRecord = Omit<DatasetRecord, "features" | "labels">;
 
+/** Bytes `[start, start + length)` of a blob. */
+export interface ByteRange {
+  start: number;
+  length: number;
+}
+
 /** Every status a job can be in; the API's enums are built from this list. */
 export const JOB_STATUSES = ["queued", "running", "succeeded", "failed", "cancelled"] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];

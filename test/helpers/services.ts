@@ -1,16 +1,19 @@
 /**
  * The Postgres and Redis that tests of the scale-out mode run against: real servers, at
- * KILN_TEST_DATABASE_URL and KILN_TEST_REDIS_URL (default: this machine's standard local ports).
+ * KILN_TEST_DATABASE_URL and KILN_TEST_REDIS_URL (default: this machine's standard local ports);
+ * and the Chromium that the dashboard's browser test drives (KILN_TEST_CHROMIUM, default Debian's).
  * On a machine without them those tests are skipped, saying why; with KILN_TEST_SERVICES=required
- * (what `.ci/run` sets, after starting both) a missing server fails the run instead.
+ * (what `.ci/run` sets, after starting or installing them) a missing one fails the run instead.
  */
 import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
 import { connect } from "node:net";
 import { Redis } from "ioredis";
 import pg from "pg";
 
 export const TEST_DATABASE_URL = process.env.KILN_TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 export const TEST_REDIS_URL = process.env.KILN_TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
+export const TEST_CHROMIUM = process.env.KILN_TEST_CHROMIUM ?? "/usr/bin/chromium";
 
 const REQUIRED = process.env.KILN_TEST_SERVICES === "required";
 
@@ -29,20 +32,22 @@ function reachable(url: string, defaultPort: number): Promise<boolean> {
   });
 }
 
-/**
- * True when the service answers; false (the caller skips its tests) when it does not and the run
- * does not require it; throws when it is required.
- */
-async function available(name: string, url: string, defaultPort: number): Promise<boolean> {
-  if (await reachable(url, defaultPort)) return true;
-  const message = `${name} is not reachable at ${url}`;
+/** False (the caller skips its tests) when the run does not require the service; throws when it does. */
+function missing(name: string, message: string): false {
   if (REQUIRED) throw new Error(`${message}, and KILN_TEST_SERVICES=required`);
   process.stderr.write(`skipping ${name} tests: ${message} (set KILN_TEST_SERVICES=required to fail instead)\n`);
   return false;
 }
 
+/** True when the service answers; otherwise see `missing`. */
+async function available(name: string, url: string, defaultPort: number): Promise<boolean> {
+  return (await reachable(url, defaultPort)) || missing(name, `${name} is not reachable at ${url}`);
+}
+
 export const postgresAvailable = (): Promise<boolean> => available("Postgres", TEST_DATABASE_URL, 5432);
 export const redisAvailable = (): Promise<boolean> => available("Redis", TEST_REDIS_URL, 6379);
+/** True when Chromium is installed (`.ci/run` installs Debian's); otherwise see `missing`. */
+export const chromiumAvailable = (): boolean => existsSync(TEST_CHROMIUM) || missing("browser", `Chromium is not installed at ${TEST_CHROMIUM}`);
 
 /**
  * A Postgres schema and a queue name of one test's own, so that its tables and its Redis keys

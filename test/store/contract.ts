@@ -413,9 +413,21 @@ export function storeContract(
         expect(await store.getDatasetSummary(dataset.id)).toStrictEqual(summary);
       });
 
+      it("reads slices of the blobs, clipped at their ends", async () => {
+        const dataset = sampleDataset();
+        await store.createDataset(dataset);
+        const rows = await store.getDatasetBytes(dataset.id, { features: { start: 16, length: 32 }, labels: { start: 8, length: 16 } });
+        expectBytes(rows!.features, dataset.features.subarray(16, 48));
+        expectBytes(rows!.labels, dataset.labels.subarray(8, 24));
+        const past = await store.getDatasetBytes(dataset.id, { features: { start: 80, length: 32 }, labels: { start: 48, length: 16 } });
+        expectBytes(past!.features, dataset.features.subarray(80));
+        expectBytes(past!.labels, new Uint8Array(0));
+      });
+
       it("returns null for an unknown id", async () => {
         expect(await store.getDataset("ds_missing")).toBeNull();
         expect(await store.getDatasetSummary("ds_missing")).toBeNull();
+        expect(await store.getDatasetBytes("ds_missing", { features: { start: 0, length: 1 }, labels: { start: 0, length: 1 } })).toBeNull();
       });
 
       it("lists summaries in creation order", async () => {

@@ -1,8 +1,10 @@
-import { createDataset, datasetView, DatasetView, getDatasetSummary, type DatasetUpload } from "../../../services/index.js";
+import { createDataset, datasetView, DatasetView, getDatasetRows, getDatasetSummary, type DatasetUpload } from "../../../services/index.js";
+import { numel } from "../../../tensor/index.js";
 import { JsonDataset } from "../../../schema/index.js";
+import { unprocessable } from "../../errors.js";
 import { defineRoute, type ContentType, type RouteDef } from "../../route.js";
 import { IdParams, pageOf, PageQuery, pageView, quotaForbidden } from "../common.js";
-import { CreateDatasetQuery } from "./schemas.js";
+import { CreateDatasetQuery, DatasetRows, DatasetRowsQuery } from "./schemas.js";
 
 const tags = ["datasets"];
 
@@ -66,6 +68,37 @@ const getDataset = defineRoute({
   handler: async ({ params, ctx, principal }) => datasetView(await getDatasetSummary(ctx.store, params.id, principal.tenantId)),
 });
 
+const getRows = defineRoute({
+  method: "GET",
+  url: "/v1/datasets/:id/rows",
+  operationId: "getDatasetRows",
+  summary: "A few samples of a dataset, from `offset`: their features and labels",
+  tags,
+  params: IdParams,
+  query: DatasetRowsQuery,
+  responses: {
+    200: { description: "The samples (none past the dataset's end)", schema: DatasetRows },
+    404: { description: "No such resource" },
+    422: { description: "`limit` samples of this dataset hold more numbers than a response may (the details name query.limit)" },
+  },
+  handler: async ({ params, query, ctx, principal }) => {
+    const dataset = await getDatasetSummary(ctx.store, params.id, principal.tenantId);
+    // bounded before anything is read: an image's features are thousands of numbers
+    const perSample = numel(dataset.featureShape) + numel(dataset.labelShape);
+    const most = ctx.config.limits.maxResponseValues;
+    if (query.limit * perSample > most) {
+      const fit = Math.floor(most / perSample);
+      throw unprocessable(`${query.limit} samples of ${perSample} numbers each are more than this service's limit of ${most} numbers per response`, [
+        { path: "query.limit", message: fit > 0 ? `at most ${fit} samples of this dataset` : "no sample of this dataset fits in a response" },
+      ]);
+    }
+    const { features, labels } = await getDatasetRows(ctx.store, dataset, query.offset, query.limit);
+    const featureRows = features.tolist() as unknown[];
+    const labelRows = labels.tolist() as unknown[];
+    return { offset: query.offset, num_samples: dataset.numSamples, rows: featureRows.map((f, i) => ({ features: f, label: labelRows[i] })) };
+  },
+});
+
 const deleteDataset = defineRoute({
   method: "DELETE",
   url: "/v1/datasets/:id",
@@ -81,4 +114,4 @@ const deleteDataset = defineRoute({
   },
 });
 
-export const datasetRoutes: RouteDef[] = [createDatasetRoute, listDatasets, getDataset, deleteDataset];
+export const datasetRoutes: RouteDef[] = [createDatasetRoute, listDatasets, getDataset, getRows, deleteDataset];

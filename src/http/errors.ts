@@ -26,6 +26,7 @@ export const ERRORS = {
   idempotency_conflict: { status: 409, message: "The idempotency key was used with a different request" },
   version_conflict: { status: 409, message: "The resource changed meanwhile" },
   job_not_active: { status: 409, message: "The job is no longer queued or running" },
+  job_not_succeeded: { status: 409, message: "The job has not succeeded: it has no weights" },
   payload_too_large: { status: 413, message: "The request body is too large" },
   unsupported_media_type: { status: 415, message: "Unsupported content type" },
   unprocessable: { status: 422, message: "The request cannot be processed" },

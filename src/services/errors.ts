@@ -2,11 +2,12 @@
 export class NotFoundError extends Error {
   override name = "NotFoundError";
   constructor(
-    readonly resource: "model" | "dataset" | "job" | "tenant" | "key",
+    readonly resource: "model" | "dataset" | "job" | "tenant" | "key" | "version" | "weights",
     readonly id: string,
     readonly field?: string,
+    message = `${resource} ${id} not found`,
   ) {
-    super(`${resource} ${id} not found`);
+    super(message);
   }
 }
 
@@ -37,7 +38,7 @@ export class ConflictError extends Error {
   override name = "ConflictError";
   constructor(
     message: string,
-    readonly code: "job_not_active" | "idempotency_conflict",
+    readonly code: "job_not_active" | "idempotency_conflict" | "job_not_succeeded",
   ) {
     super(message);
   }

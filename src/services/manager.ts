@@ -3,7 +3,7 @@ import { setImmediate as nextTurn } from "node:timers/promises";
 import { MessageChannel } from "node:worker_threads";
 import { batchCount } from "../data/index.js";
 import { checkCompatibility, checkFeatureDtype, checkTrainingSpec, checkTrainingSteps, SpecError, type LayerInfo, type TrainingSpec } from "../schema/index.js";
-import type { Json, JobEvent, JobRecord, JobStatus, ModelSummaryRecord, NewEvent, Store } from "../store/index.js";
+import type { Json, JobEvent, JobRecord, JobStatus, ModelSummaryRecord, ModelUpdate, NewEvent, Store } from "../store/index.js";
 import { checkpointHistory } from "./checkpoint.js";
 import { CheckpointGate } from "./checkpoint_gate.js";
 import { validationSampleCount } from "./dataset_tensors.js";
@@ -25,7 +25,7 @@ import type { EventSignal } from "./event_signal.js";
 import { EventTail } from "./event_tail.js";
 import { isSuperseded, JobEventWriter } from "./event_writer.js";
 import { ThroughputWindow, type JobThroughput } from "./throughput.js";
-import { jobMetrics, jobProgress, jobSpec, type JobMetrics, type JobProgress } from "./stored_job.js";
+import { jobMetrics, jobProgress, jobSpec, versionMetrics, type JobMetrics, type JobProgress } from "./stored_job.js";
 import { storedModelSpec, storedModelSummary } from "./stored_model.js";
 import { jobView, type EventListener } from "./views.js";
 
@@ -546,14 +546,16 @@ export class JobManager {
         return;
       case "abandoned":
         return; // only an abandoned run is told to abandon, and it concludes nothing
-      case "succeeded":
+      case "succeeded": {
+        const metrics: JobMetrics = { ...this.metrics(run), stopped_early: outcome.stoppedEarly };
         await this.finish(
           id,
           run,
-          { status: "succeeded", metrics: { ...this.metrics(run), stopped_early: outcome.stoppedEarly }, error: null, finishedAt },
-          { modelId: job.modelId, weights: outcome.weights, generatorState: outcome.generatorState },
+          { status: "succeeded", metrics, error: null, finishedAt },
+          { modelId: job.modelId, weights: outcome.weights, generatorState: outcome.generatorState, metrics: versionMetrics(metrics) },
         );
         return;
+      }
       case "cancelled":
         await this.finish(id, run, { status: "cancelled", metrics: this.metrics(run), error: null, finishedAt });
         return;
@@ -568,7 +570,7 @@ export class JobManager {
     id: string,
     run: RunningJob | null,
     patch: Pick<JobRecord, "status" | "metrics" | "error" | "finishedAt">,
-    modelUpdate?: { modelId: string; weights: Uint8Array; generatorState: Uint8Array },
+    modelUpdate?: ModelUpdate,
   ): Promise<JobRecord> {
     const { store } = this.options;
     // after every write queued for this job, so the done event is the last one

@@ -170,6 +170,7 @@ export class ModelService {
       weights: drawn.weights,
       generatorState: drawn.generatorState,
       version: 1,
+      currentVersion: null,
       createdAt: at,
       updatedAt: at,
     };
@@ -195,9 +196,11 @@ export class ModelService {
 
   /**
    * Stores `weights` (a safetensors file made by `replacementWeights` from this record's weights) as
-   * the model's, unless its weights changed meanwhile.
+   * the model's, and as its newest version, unless its weights changed meanwhile; the version is
+   * checked against the tenant's bytes quota first.
    */
   async replaceWeights(model: ModelRecord, weights: Uint8Array): Promise<ModelRecord> {
+    await this.quotas?.admitVersion(model.tenantId, weights.byteLength);
     const updated = await this.store.updateModelWeights(model.id, weights, model.generatorState, model.version);
     if (!updated) throw new NotFoundError("model", model.id);
     return updated;

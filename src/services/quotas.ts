@@ -58,6 +58,12 @@ export class TenantQuotas {
     admitBytes(use, limits, bytes, "dataset");
   }
 
+  /** Admits one more kept version of a model's weights, `bytes` long (an upload's), or throws QuotaExceededError. */
+  async admitVersion(tenantId: string, bytes: number): Promise<void> {
+    const [use, limits] = await Promise.all([this.usage(tenantId), this.limits(tenantId)]);
+    admitBytes(use, limits, bytes, "version of the weights");
+  }
+
   /**
    * Admits one more queued job, or throws QuotaExceededError; returns how many of the tenant's jobs
    * are queued or running already (its place for fair scheduling).
@@ -72,7 +78,7 @@ export class TenantQuotas {
   }
 }
 
-function admitBytes(use: TenantUsage, limits: QuotaLimits, bytes: number, what: "model" | "dataset"): void {
+function admitBytes(use: TenantUsage, limits: QuotaLimits, bytes: number, what: "model" | "dataset" | "version of the weights"): void {
   if (use.bytes + bytes > limits.bytes) {
     throw new QuotaExceededError("bytes", limits.bytes, use.bytes, `this ${what} needs ${bytes} more bytes; delete models or datasets to make room`);
   }

@@ -31,3 +31,19 @@ export function jobProgress(job: Pick<JobRecord, "progress">): JobProgress {
 export function jobMetrics(job: Pick<JobRecord, "metrics">): JobMetrics {
   return job.metrics as JobMetrics;
 }
+
+/**
+ * What a model's version keeps of the job that made it: its final metrics without the per-epoch
+ * history (a job of 10,000 epochs would make every page of versions megabytes), but the last epoch's.
+ */
+export type VersionMetrics = {
+  loss: number | null;
+  /** Epochs trained. */
+  epochs: number;
+  last_epoch: EpochMetrics | null;
+  stopped_early: boolean;
+};
+
+export function versionMetrics(metrics: JobMetrics): VersionMetrics {
+  return { loss: metrics.loss, epochs: metrics.epochs.length, last_epoch: metrics.epochs.at(-1) ?? null, stopped_early: metrics.stopped_early ?? false };
+}

@@ -3,8 +3,8 @@
  * which its TypeScript type, the routes' OpenAPI responses and the `*View` functions below all come.
  */
 import { z } from "zod";
-import { JOB_STATUSES, type DatasetSummaryRecord, type JobEvent, type JobRecord, type Json, type ModelSummaryRecord } from "../store/index.js";
-import { jobMetrics, jobProgress, jobSpec } from "./stored_job.js";
+import { JOB_STATUSES, type DatasetSummaryRecord, type JobEvent, type JobRecord, type Json, type ModelSummaryRecord, type ModelVersionRecord } from "../store/index.js";
+import { jobMetrics, jobProgress, jobSpec, type VersionMetrics } from "./stored_job.js";
 import { storedModelSpec, storedModelSummary } from "./stored_model.js";
 
 const Shape = z.array(z.number().int());
@@ -26,6 +26,14 @@ export const ModelView = z.object({
   summary: z.string().describe("PyTorch's repr of the seed's NeuralNetwork holding these layers in `self.layers`."),
   seed: z.number().int().nullable().describe("The seed the initial weights were drawn with, if one was given."),
   version: z.number().int().describe("Bumped each time the weights change."),
+  current_version: z
+    .number()
+    .int()
+    .nullable()
+    .describe(
+      "The version (GET /v1/models/{id}/versions) whose weights the model holds: the newest, unless one was restored; " +
+        "null while it holds the weights it was created with.",
+    ),
   created_at: z.string(),
   updated_at: z.string(),
 });
@@ -49,6 +57,7 @@ export function modelView(record: ModelSummaryRecord): ModelView {
     summary: summary.repr,
     seed: spec.seed ?? null,
     version: record.version,
+    current_version: record.currentVersion,
     created_at: record.createdAt,
     updated_at: record.updatedAt,
   };
@@ -98,6 +107,39 @@ const EpochMetrics = z.object({
   val_loss: z.number().optional(),
   val_accuracy: z.number().optional(),
 });
+
+/** A kept version of a model's weights. */
+export const VersionView = z.object({
+  version: z.number().int().describe("1, 2, … per model, in the order the versions were made."),
+  job_id: z
+    .string()
+    .nullable()
+    .describe("The job whose success made it (GET /v1/jobs/{id}/weights gives its weights); null for weights uploaded with PUT, or held when Kiln began to keep versions."),
+  metrics: z
+    .object({
+      loss: z.number().nullable().describe("The job's last step's loss."),
+      epochs: z.number().int().describe("Epochs trained."),
+      last_epoch: EpochMetrics.nullable().describe("The last epoch's metrics."),
+      stopped_early: z.boolean(),
+    })
+    .nullable()
+    .describe("The job's final metrics; null when no job made it."),
+  bytes: z.number().int().describe("The size of its weights (safetensors), which it counts against the tenant's bytes quota."),
+  current: z.boolean().describe("Whether the model holds these weights now."),
+  created_at: z.string(),
+});
+export type VersionView = z.infer<typeof VersionView>;
+
+export function versionView(version: ModelVersionRecord, currentVersion: number | null): VersionView {
+  return {
+    version: version.version,
+    job_id: version.jobId,
+    metrics: version.metrics as VersionMetrics | null,
+    bytes: version.bytes,
+    current: version.version === currentVersion,
+    created_at: version.createdAt,
+  };
+}
 
 /** A job; also the payload of its final `done` event. */
 export const JobView = z.object({

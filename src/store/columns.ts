@@ -13,6 +13,7 @@ import type {
   JobRow,
   ModelRow,
   ModelSummaryRow,
+  ModelVersionRow,
   TenantRow,
 } from "./rows.js";
 
@@ -33,10 +34,13 @@ export const MODEL_SUMMARY_COLUMNS = allFieldsOf<ModelSummaryRow>()([
   "spec",
   "summary",
   "version",
+  "currentVersion",
   "createdAt",
   "updatedAt",
 ]);
 export const MODEL_COLUMNS = allFieldsOf<ModelRow>()([...MODEL_SUMMARY_COLUMNS, "weights", "generatorState"]);
+/** A version's columns but its blobs; `bytes` is not a column (each store selects its weights' length). */
+export const VERSION_SUMMARY_COLUMNS = ["modelId", "tenantId", "version", "jobId", "metrics", "createdAt"] as const satisfies readonly (keyof ModelVersionRow)[];
 export const DATASET_SUMMARY_COLUMNS = allFieldsOf<DatasetSummaryRow>()([
   "id",
   "tenantId",
@@ -130,5 +134,18 @@ export const SELECT_LIST = {
   event: selectList(EVENT_COLUMNS),
   checkpoint: selectList(CHECKPOINT_COLUMNS),
   tenant: selectList(TENANT_COLUMNS),
+  version: selectList(VERSION_SUMMARY_COLUMNS),
   apiKey: selectList(API_KEY_COLUMNS),
 } as const;
+
+/**
+ * Restores a kept version (Store.restoreVersion) and returns the model's summary: the version's
+ * blobs are copied inside the database, never read into the process. `p` names the parameters.
+ */
+export function restoreVersionSql(p: Record<"modelId" | "version" | "updatedAt", string>): string {
+  const kept = (column: string) => `(SELECT ${column} FROM model_versions WHERE model_id = ${p.modelId} AND version = ${p.version})`;
+  return `UPDATE models SET weights = ${kept("weights")}, generator_state = ${kept("generator_state")},
+      version = version + 1, current_version = ${p.version}, updated_at = ${p.updatedAt}
+    WHERE id = ${p.modelId} AND EXISTS ${kept("1")}
+    RETURNING ${SELECT_LIST.modelSummary}`;
+}

@@ -4,7 +4,8 @@
  * become records and back: rows.ts).
  */
 import { StoreConflictError } from "./store.js";
-import { TERMINAL_STATUSES, type JobRecord, type JobStatus, type Page } from "./types.js";
+import { versionFromRow, type ModelVersionRow } from "./rows.js";
+import { TERMINAL_STATUSES, type JobRecord, type JobStatus, type Json, type ModelVersionRecord, type Page } from "./types.js";
 
 /** A listing's `after` names no item that ever existed (a RangeError: the caller's argument). */
 export class StoreCursorError extends RangeError {
@@ -64,4 +65,28 @@ export function applyPatch(job: JobRecord, patch: JobPatch, updatedAt: string): 
   if (patch.finishedAt !== undefined) next.finishedAt = patch.finishedAt;
   if (patch.cancelRequested !== undefined) next.cancelRequested = patch.cancelRequested;
   return next;
+}
+
+/** What made a version: a job (its id, and what is kept of its metrics) or an upload (UPLOAD). */
+export interface VersionOrigin {
+  jobId: string | null;
+  metrics: Json;
+}
+export const UPLOAD: VersionOrigin = { jobId: null, metrics: null };
+
+/**
+ * The version number a listing of versions continues after: 0 without `after`; StoreCursorError
+ * for text that is no version number (the caller then checks that the model has that version).
+ */
+export function versionAfter(after: string | undefined): number {
+  if (after === undefined) return 0;
+  if (!/^[1-9][0-9]{0,14}$/.test(after)) throw new StoreCursorError(after);
+  return Number(after);
+}
+
+/** A page of versions from `limit + 1` rows in order (see `page`); the cursor is the last version's number. */
+export function versionPage(rows: ModelVersionRow[], limit: number): Page<ModelVersionRecord> {
+  const more = rows.length > limit;
+  const items = (more ? rows.slice(0, limit) : rows).map(versionFromRow);
+  return { items, nextCursor: more ? String(items[items.length - 1]!.version) : null };
 }

@@ -8,6 +8,7 @@ import {
   JOB_COLUMNS,
   JOB_MUTABLE_COLUMNS,
   MODEL_COLUMNS,
+  restoreVersionSql,
   SELECT_LIST,
   setList,
   TENANT_COLUMNS,
@@ -22,7 +23,11 @@ import {
   now,
   page,
   StoreCursorError,
+  UPLOAD,
+  versionAfter,
+  versionPage,
   type JobPatch,
+  type VersionOrigin,
 } from "./common.js";
 import { eventsAfter, lastSeqOfPage, packEvents, truncateRow, type EventRow } from "./event_rows.js";
 import { checkSchemaName, migrate } from "./postgres_schema.js";
@@ -40,6 +45,8 @@ import {
   modelSummaryFromRow,
   modelToRow,
   quotaOverrides,
+  toJson,
+  versionWeightsFromRow,
   type ApiKeyRow,
   type CheckpointRow,
   type DatasetRow,
@@ -47,6 +54,8 @@ import {
   type JobRow,
   type ModelRow,
   type ModelSummaryRow,
+  type ModelVersionRow,
+  type ModelVersionWeightsRow,
   type QuotaRow,
   type TenantRow,
 } from "./rows.js";
@@ -64,6 +73,8 @@ import type {
   ListOptions,
   ModelRecord,
   ModelSummaryRecord,
+  ModelVersionRecord,
+  ModelVersionWeights,
   NewEvent,
   Page,
   QuotaOverrides,
@@ -168,25 +179,41 @@ async function writeJob(db: Db, job: JobRecord): Promise<void> {
   if (isTerminal(job.status)) await db.query(`DELETE FROM checkpoints WHERE job_id = $1`, [job.id]);
 }
 
-/** Replaces a model's weights and bumps its version; the new version, or undefined if absent. */
+/**
+ * Replaces a model's weights, keeps them as its newest version (made by `origin.jobId`, null: an
+ * upload) and bumps its `version`; the new `version`, or undefined if the model is absent. The
+ * model's row lock numbers concurrent versions one after the other.
+ */
 async function setWeights(
   db: Db,
   id: string,
   weights: Uint8Array,
   generatorState: Uint8Array,
+  origin: VersionOrigin,
   expectedVersion?: number,
 ): Promise<number | undefined> {
-  const row = await one<{ version: number }>(db, `SELECT version FROM models WHERE id = $1 FOR UPDATE`, [id]);
+  const row = await one<{ version: number; tenantId: string }>(db, `SELECT version, tenant_id AS "tenantId" FROM models WHERE id = $1 FOR UPDATE`, [id]);
   if (!row) return undefined;
   if (expectedVersion !== undefined && row.version !== expectedVersion) {
     throw new StoreConflictError(`model ${id} is at version ${row.version}, not ${expectedVersion}`, "version_conflict");
   }
+  const at = now();
+  const { last } = (await one<{ last: number }>(db, `SELECT COALESCE(MAX(version), 0) AS last FROM model_versions WHERE model_id = $1`, [id]))!;
   await db.query(
-    `UPDATE models SET weights = $2, generator_state = $3, version = $4, updated_at = $5 WHERE id = $1`,
-    [id, weights, generatorState, row.version + 1, now()],
+    `INSERT INTO model_versions (model_id, version, tenant_id, job_id, metrics, created_at, generator_state, weights)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+    [id, last + 1, row.tenantId, origin.jobId, toJson(origin.metrics), at, generatorState, weights],
+  );
+  await db.query(
+    `UPDATE models SET weights = $2, generator_state = $3, version = $4, current_version = $5, updated_at = $6 WHERE id = $1`,
+    [id, weights, generatorState, row.version + 1, last + 1, at],
   );
   return row.version + 1;
 }
+
+/** A version's columns, its weights' length and (with `blobs`) its blobs. */
+const versionColumns = (blobs: boolean): string =>
+  `${SELECT_LIST.version}, octet_length(weights) AS bytes${blobs ? `, generator_state AS "generatorState", weights` : ""}`;
 
 /** Remembers a deleted model's or dataset's seq and tenant, so a cursor naming it still continues in place. */
 async function rememberDeleted(db: Db, kind: "model" | "dataset", id: string, row: { seq: number; tenantId: string }): Promise<void> {
@@ -354,9 +381,38 @@ export class PostgresStore implements Store {
     expectedVersion?: number,
   ): Promise<ModelRecord | null> {
     return this.transaction(async (db) => {
-      if ((await setWeights(db, id, weights, generatorState, expectedVersion)) === undefined) return null;
+      if ((await setWeights(db, id, weights, generatorState, UPLOAD, expectedVersion)) === undefined) return null;
       return modelFromRow((await one<ModelRow>(db, `SELECT ${SELECT_LIST.model} FROM models WHERE id = $1`, [id]))!);
     });
+  }
+
+  // ---- Versions ----
+
+  async listVersions(modelId: string, options: Omit<ListOptions, "tenantId"> = {}): Promise<Page<ModelVersionRecord>> {
+    const limit = clampLimit(options.limit);
+    const after = versionAfter(options.after);
+    if (after > 0 && !(await one(this.pool, `SELECT 1 FROM model_versions WHERE model_id = $1 AND version = $2`, [modelId, after]))) {
+      throw new StoreCursorError(options.after!);
+    }
+    const sql = `SELECT ${versionColumns(false)} FROM model_versions WHERE model_id = $1 AND version > $2 ORDER BY version LIMIT $3`;
+    return versionPage(await rows<ModelVersionRow>(this.pool, sql, [modelId, after, limit + 1]), limit);
+  }
+
+  async getVersion(modelId: string, version: number): Promise<ModelVersionWeights | null> {
+    const sql = `SELECT ${versionColumns(true)} FROM model_versions WHERE model_id = $1 AND version = $2`;
+    const row = await one<ModelVersionWeightsRow>(this.pool, sql, [modelId, version]);
+    return row ? versionWeightsFromRow(row) : null;
+  }
+
+  async getVersionOfJob(jobId: string): Promise<ModelVersionWeights | null> {
+    const row = await one<ModelVersionWeightsRow>(this.pool, `SELECT ${versionColumns(true)} FROM model_versions WHERE job_id = $1`, [jobId]);
+    return row ? versionWeightsFromRow(row) : null;
+  }
+
+  async restoreVersion(modelId: string, version: number): Promise<ModelSummaryRecord | null> {
+    const sql = restoreVersionSql({ modelId: "$1", version: "$2::bigint", updatedAt: "$3" });
+    const row = await one<ModelSummaryRow>(this.pool, sql, [modelId, version, now()]);
+    return row ? modelSummaryFromRow(row) : null;
   }
 
   // ---- Datasets ----
@@ -465,6 +521,7 @@ export class PostgresStore implements Store {
         (SELECT COUNT(*) FROM models WHERE tenant_id = $1) AS models,
         (SELECT COUNT(*) FROM datasets WHERE tenant_id = $1) AS datasets,
         (SELECT COALESCE(SUM(octet_length(weights)), 0) FROM models WHERE tenant_id = $1)
+          + (SELECT COALESCE(SUM(octet_length(weights)), 0) FROM model_versions WHERE tenant_id = $1)
           + (SELECT COALESCE(SUM(octet_length(features) + octet_length(labels)), 0) FROM datasets WHERE tenant_id = $1) AS bytes,
         (SELECT COUNT(*) FROM jobs WHERE tenant_id = $1 AND ${ACTIVE} AND status = 'queued') AS "queuedJobs",
         (SELECT COUNT(*) FROM jobs WHERE tenant_id = $1 AND ${ACTIVE} AND status = 'running') AS "runningJobs"`;
@@ -535,7 +592,7 @@ export class PostgresStore implements Store {
       if (modelUpdate) {
         const { modelId, weights, generatorState } = modelUpdate;
         // throwing rolls back the job's patch and events too
-        if ((await setWeights(db, modelId, weights, generatorState)) === undefined) {
+        if ((await setWeights(db, modelId, weights, generatorState, { jobId: id, metrics: modelUpdate.metrics ?? null })) === undefined) {
           throw new Error(`model ${modelId} not found`);
         }
       }

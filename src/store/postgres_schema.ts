@@ -164,6 +164,27 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE datasets ADD COLUMN feature_dtype text NOT NULL DEFAULT 'float32'
     CHECK (feature_dtype IN ('float32', 'uint8'));
   `,
+  // 7 -> 8: as SQLite's 8 -> 9 (read its notes), versions of models' weights; a model whose weights
+  // changed since it was created gets them as its version 1.
+  `
+  ALTER TABLE models ADD COLUMN current_version bigint;
+  CREATE TABLE model_versions (
+    model_id        text   NOT NULL REFERENCES models (id) ON DELETE CASCADE,
+    version         bigint NOT NULL,  -- 1, 2, ... per model
+    tenant_id       text   NOT NULL,  -- the model's
+    job_id          text,             -- no FK: jobs are history
+    metrics         text   NOT NULL,  -- JSON
+    created_at      text   NOT NULL,
+    generator_state bytea  NOT NULL,
+    weights         bytea  NOT NULL,
+    PRIMARY KEY (model_id, version)
+  );
+  CREATE INDEX model_versions_job ON model_versions (job_id) WHERE job_id IS NOT NULL;
+  CREATE INDEX model_versions_tenant ON model_versions (tenant_id);
+  INSERT INTO model_versions (model_id, version, tenant_id, job_id, metrics, created_at, generator_state, weights)
+    SELECT id, 1, tenant_id, NULL, 'null', updated_at, generator_state, weights FROM models WHERE version > 1;
+  UPDATE models SET current_version = 1 WHERE version > 1;
+  `,
 ];
 
 /** The schema version this code writes and expects. */

@@ -14,6 +14,8 @@ import type {
   Json,
   ModelRecord,
   ModelSummaryRecord,
+  ModelVersionRecord,
+  ModelVersionWeights,
   QuotaOverrides,
   TenantRecord,
 } from "./types.js";
@@ -25,10 +27,25 @@ export interface ModelSummaryRow {
   spec: string;
   summary: string;
   version: number;
+  currentVersion: number | null;
   createdAt: string;
   updatedAt: string;
 }
 export interface ModelRow extends ModelSummaryRow {
+  weights: Buffer;
+  generatorState: Buffer;
+}
+/** A row of `model_versions` as the stores read it, `bytes` being its weights' length. */
+export interface ModelVersionRow {
+  modelId: string;
+  tenantId: string;
+  version: number;
+  jobId: string | null;
+  metrics: string;
+  createdAt: string;
+  bytes: number;
+}
+export interface ModelVersionWeightsRow extends ModelVersionRow {
   weights: Buffer;
   generatorState: Buffer;
 }
@@ -88,6 +105,8 @@ export interface CheckpointRow {
 
 /** A row as the stores write it: a record's blobs are any Uint8Array, not only Buffers. */
 export type Written<R> = { [K in keyof R]: R[K] extends Buffer ? Uint8Array : R[K] };
+/** A new version's row (its `bytes` is its weights' length, not a column). */
+export type NewVersionRow = Omit<Written<ModelVersionWeightsRow>, "bytes">;
 
 export const toJson = (value: Json): string => JSON.stringify(value);
 export const fromJson = <T = Json>(text: string): T => JSON.parse(text) as T;
@@ -112,6 +131,7 @@ export function modelSummaryFromRow(row: ModelSummaryRow): ModelSummaryRecord {
     spec: fromJson(row.spec),
     summary: fromJson(row.summary),
     version: row.version,
+    currentVersion: row.currentVersion,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };
@@ -119,6 +139,23 @@ export function modelSummaryFromRow(row: ModelSummaryRow): ModelSummaryRecord {
 
 export function modelFromRow(row: ModelRow): ModelRecord {
   return { ...modelSummaryFromRow(row), weights: bytes(row.weights), generatorState: bytes(row.generatorState) };
+}
+
+export function versionFromRow(row: ModelVersionRow): ModelVersionRecord {
+  return {
+    modelId: row.modelId,
+    tenantId: row.tenantId,
+    version: row.version,
+    jobId: row.jobId,
+    metrics: fromJson(row.metrics),
+    // Postgres's octet_length is an integer, SQLite's length too
+    bytes: Number(row.bytes),
+    createdAt: row.createdAt,
+  };
+}
+
+export function versionWeightsFromRow(row: ModelVersionWeightsRow): ModelVersionWeights {
+  return { ...versionFromRow(row), weights: bytes(row.weights), generatorState: bytes(row.generatorState) };
 }
 
 export function datasetSummaryFromRow(row: DatasetSummaryRow): DatasetSummaryRecord {
@@ -170,6 +207,7 @@ export function modelToRow(model: ModelRecord): Written<ModelRow> {
     spec: toJson(model.spec),
     summary: toJson(model.summary),
     version: model.version,
+    currentVersion: model.currentVersion,
     createdAt: model.createdAt,
     updatedAt: model.updatedAt,
     weights: model.weights,

@@ -10,6 +10,7 @@ import {
   JOB_COLUMNS,
   JOB_MUTABLE_COLUMNS,
   MODEL_COLUMNS,
+  restoreVersionSql,
   SELECT_LIST,
   setList,
   TENANT_COLUMNS,
@@ -24,7 +25,11 @@ import {
   now,
   page,
   StoreCursorError,
+  UPLOAD,
+  versionAfter,
+  versionPage,
   type JobPatch,
+  type VersionOrigin,
 } from "./common.js";
 import { eventsAfter, lastSeqOfPage, packEvents, truncateRow, type EventRow } from "./event_rows.js";
 import { retentionStep, type EventRetentionPolicy, type ProgressDeletion, type PruneBudget, type PruneResult, type RetentionJob } from "./retention.js";
@@ -41,6 +46,8 @@ import {
   modelSummaryFromRow,
   modelToRow,
   quotaOverrides,
+  toJson,
+  versionWeightsFromRow,
   type ApiKeyRow,
   type CheckpointRow,
   type DatasetRow,
@@ -48,6 +55,9 @@ import {
   type JobRow,
   type ModelRow,
   type ModelSummaryRow,
+  type ModelVersionRow,
+  type ModelVersionWeightsRow,
+  type NewVersionRow,
   type QuotaRow,
   type TenantRow,
 } from "./rows.js";
@@ -66,6 +76,8 @@ import type {
   ListOptions,
   ModelRecord,
   ModelSummaryRecord,
+  ModelVersionRecord,
+  ModelVersionWeights,
   NewEvent,
   Page,
   QuotaOverrides,
@@ -121,20 +133,27 @@ function writeJob(s: Statements, job: JobRecord): void {
   if (isTerminal(job.status)) s.deleteCheckpoint.run(job.id);
 }
 
-/** Replaces a model's weights and bumps its version; the new version, or undefined if absent. */
+/**
+ * Replaces a model's weights, keeps them as its newest version (made by `origin.jobId`, null: an
+ * upload) and bumps its `version`; the new `version`, or undefined if the model is absent.
+ */
 function setWeights(
   s: Statements,
   id: string,
   weights: Uint8Array,
   generatorState: Uint8Array,
+  origin: VersionOrigin,
   expectedVersion?: number,
 ): number | undefined {
-  const row = s.modelVersion.get(id);
+  const row = s.modelForWeights.get(id);
   if (!row) return undefined;
   if (expectedVersion !== undefined && row.version !== expectedVersion) {
     throw new StoreConflictError(`model ${id} is at version ${row.version}, not ${expectedVersion}`, "version_conflict");
   }
-  s.updateWeights.run({ id, weights, generatorState, version: row.version + 1, updatedAt: now() });
+  const at = now();
+  const kept = s.lastVersion.get(id)!.last + 1;
+  s.insertVersion.run({ modelId: id, version: kept, tenantId: row.tenantId, jobId: origin.jobId, metrics: toJson(origin.metrics), createdAt: at, generatorState, weights });
+  s.updateWeights.run({ id, weights, generatorState, version: row.version + 1, currentVersion: kept, updatedAt: at });
   return row.version + 1;
 }
 
@@ -286,9 +305,36 @@ export class SqliteStore implements Store {
   ): Promise<ModelRecord | null> {
     const { s } = this;
     return this.transaction(() => {
-      if (setWeights(s, id, weights, generatorState, expectedVersion) === undefined) return null;
+      if (setWeights(s, id, weights, generatorState, UPLOAD, expectedVersion) === undefined) return null;
       return modelFromRow(s.getModel.get(id)!);
     });
+  }
+
+  // ---- Versions ----
+
+  async listVersions(modelId: string, options: Omit<ListOptions, "tenantId"> = {}): Promise<Page<ModelVersionRecord>> {
+    const { s } = this;
+    return this.snapshot(() => {
+      const limit = clampLimit(options.limit);
+      const after = versionAfter(options.after);
+      if (after > 0 && !s.versionExists.get(modelId, after)) throw new StoreCursorError(options.after!);
+      return versionPage(s.listVersions.all(modelId, after, limit + 1), limit);
+    });
+  }
+
+  async getVersion(modelId: string, version: number): Promise<ModelVersionWeights | null> {
+    const row = this.s.getVersion.get(modelId, version);
+    return row ? versionWeightsFromRow(row) : null;
+  }
+
+  async getVersionOfJob(jobId: string): Promise<ModelVersionWeights | null> {
+    const row = this.s.getVersionOfJob.get(jobId);
+    return row ? versionWeightsFromRow(row) : null;
+  }
+
+  async restoreVersion(modelId: string, version: number): Promise<ModelSummaryRecord | null> {
+    const row = this.s.restoreVersion.get({ modelId, version, updatedAt: now() });
+    return row ? modelSummaryFromRow(row) : null;
   }
 
   // ---- Datasets ----
@@ -433,7 +479,8 @@ export class SqliteStore implements Store {
       if (modelUpdate) {
         const { modelId, weights, generatorState } = modelUpdate;
         // throwing rolls back the job's patch and events too
-        if (setWeights(s, modelId, weights, generatorState) === undefined) throw new Error(`model ${modelId} not found`);
+        const origin = { jobId: id, metrics: modelUpdate.metrics ?? null };
+        if (setWeights(s, modelId, weights, generatorState, origin) === undefined) throw new Error(`model ${modelId} not found`);
       }
       return job;
     });
@@ -602,17 +649,40 @@ function prepareStatements(db: Database.Database) {
     getModel: db.prepare<[string], ModelRow>(`SELECT ${SELECT_LIST.model} FROM models WHERE id = ?`),
     getModelSummary: db.prepare<[string], ModelSummaryRow>(`SELECT ${SELECT_LIST.modelSummary} FROM models WHERE id = ?`),
     modelVersion: db.prepare<[string], { version: number }>(`SELECT version FROM models WHERE id = ?`),
+    modelForWeights: db.prepare<[string], { version: number; tenantId: string }>(`SELECT version, tenant_id AS tenantId FROM models WHERE id = ?`),
     listModels: listing<ModelSummaryRow>(db, "models", SELECT_LIST.modelSummary),
     modelInUse: db.prepare<[string], { one: number }>(
       `SELECT 1 AS one FROM jobs WHERE model_id = ? AND ${ACTIVE} LIMIT 1`,
     ),
     deleteModel: db.prepare<[string]>(`DELETE FROM models WHERE id = ?`),
     updateWeights: db.prepare<
-      [{ id: string; weights: Uint8Array; generatorState: Uint8Array; version: number; updatedAt: string }]
+      [{ id: string; weights: Uint8Array; generatorState: Uint8Array; version: number; currentVersion: number; updatedAt: string }]
     >(
       `UPDATE models SET weights = @weights, generator_state = @generatorState, version = @version,
-         updated_at = @updatedAt
+         current_version = @currentVersion, updated_at = @updatedAt
        WHERE id = @id`,
+    ),
+
+    lastVersion: db.prepare<[string], { last: number }>(`SELECT COALESCE(MAX(version), 0) AS last FROM model_versions WHERE model_id = ?`),
+    insertVersion: db.prepare<[NewVersionRow]>(
+      `INSERT INTO model_versions (model_id, version, tenant_id, job_id, metrics, created_at, generator_state, weights)
+       VALUES (@modelId, @version, @tenantId, @jobId, @metrics, @createdAt, @generatorState, @weights)`,
+    ),
+    versionExists: db.prepare<[string, number], { one: number }>(`SELECT 1 AS one FROM model_versions WHERE model_id = ? AND version = ?`),
+    listVersions: db.prepare<[string, number, number], ModelVersionRow>(
+      `SELECT ${SELECT_LIST.version}, length(weights) AS bytes FROM model_versions
+       WHERE model_id = ? AND version > ? ORDER BY version LIMIT ?`,
+    ),
+    getVersion: db.prepare<[string, number], ModelVersionWeightsRow>(
+      `SELECT ${SELECT_LIST.version}, length(weights) AS bytes, generator_state AS generatorState, weights
+       FROM model_versions WHERE model_id = ? AND version = ?`,
+    ),
+    getVersionOfJob: db.prepare<[string], ModelVersionWeightsRow>(
+      `SELECT ${SELECT_LIST.version}, length(weights) AS bytes, generator_state AS generatorState, weights
+       FROM model_versions WHERE job_id = ?`,
+    ),
+    restoreVersion: db.prepare<[{ modelId: string; version: number; updatedAt: string }], ModelSummaryRow>(
+      restoreVersionSql({ modelId: "@modelId", version: "@version", updatedAt: "@updatedAt" }),
     ),
 
     insertDataset: db.prepare<unknown[]>(insertInto("datasets", DATASET_COLUMNS, param)),
@@ -665,6 +735,7 @@ function prepareStatements(db: Database.Database) {
          (SELECT COUNT(*) FROM models WHERE tenant_id = @tenantId) AS models,
          (SELECT COUNT(*) FROM datasets WHERE tenant_id = @tenantId) AS datasets,
          (SELECT COALESCE(SUM(length(weights)), 0) FROM models WHERE tenant_id = @tenantId)
+           + (SELECT COALESCE(SUM(length(weights)), 0) FROM model_versions WHERE tenant_id = @tenantId)
            + (SELECT COALESCE(SUM(length(features) + length(labels)), 0) FROM datasets WHERE tenant_id = @tenantId) AS bytes,
          (SELECT COUNT(*) FROM jobs WHERE tenant_id = @tenantId AND ${ACTIVE} AND status = 'queued') AS queuedJobs,
          (SELECT COUNT(*) FROM jobs WHERE tenant_id = @tenantId AND ${ACTIVE} AND status = 'running') AS runningJobs`,

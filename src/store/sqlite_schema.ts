@@ -245,6 +245,54 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE datasets_v8 RENAME TO datasets;
   CREATE INDEX datasets_tenant_seq ON datasets (tenant_id, seq);
   `,
+  // 8 -> 9: versions of models' weights (issue 17): each succeeded job's and each upload's, and
+  // which of them a model holds (current_version; NULL: the weights it was created with). A model
+  // whose weights changed since it was created (version > 1: trained or uploaded) gets them as its
+  // version 1, made by no job, so that the weights its users have are kept when the next job
+  // trains; one that never changed gets none, as a model created now. models is rebuilt, as in
+  // 3 -> 4, so that current_version comes before the blobs; seqs, the AUTOINCREMENT counter and the
+  // tenant index are kept. Versions go with their model (ON DELETE CASCADE).
+  `
+  CREATE TABLE models_v9 (
+    seq             INTEGER PRIMARY KEY AUTOINCREMENT,
+    id              TEXT    NOT NULL UNIQUE,
+    tenant_id       TEXT    NOT NULL DEFAULT 'ten_default',
+    name            TEXT,
+    spec            TEXT    NOT NULL,  -- JSON
+    summary         TEXT    NOT NULL,  -- JSON
+    version         INTEGER NOT NULL,
+    current_version INTEGER,
+    created_at      TEXT    NOT NULL,
+    updated_at      TEXT    NOT NULL,
+    generator_state BLOB    NOT NULL,
+    weights         BLOB    NOT NULL
+  ) STRICT;
+  INSERT INTO models_v9 (seq, id, tenant_id, name, spec, summary, version, current_version, created_at, updated_at, generator_state, weights)
+    SELECT seq, id, tenant_id, name, spec, summary, version, CASE WHEN version > 1 THEN 1 END, created_at, updated_at, generator_state, weights
+    FROM models;
+  DELETE FROM sqlite_sequence WHERE name = 'models_v9';
+  INSERT INTO sqlite_sequence (name, seq) SELECT 'models_v9', seq FROM sqlite_sequence WHERE name = 'models';
+  DROP TABLE models;
+  ALTER TABLE models_v9 RENAME TO models;
+  CREATE INDEX models_tenant_seq ON models (tenant_id, seq);
+
+  CREATE TABLE model_versions (
+    model_id        TEXT    NOT NULL REFERENCES models (id) ON DELETE CASCADE,
+    version         INTEGER NOT NULL,  -- 1, 2, ... per model
+    tenant_id       TEXT    NOT NULL,  -- the model's
+    job_id          TEXT,              -- no FK: jobs are history, as in jobs -> models
+    metrics         TEXT    NOT NULL,  -- JSON
+    created_at      TEXT    NOT NULL,
+    generator_state BLOB    NOT NULL,
+    weights         BLOB    NOT NULL,
+    PRIMARY KEY (model_id, version)
+  ) STRICT;
+  -- a job's weights (GET /v1/jobs/{id}/weights) and a tenant's bytes (its quota)
+  CREATE INDEX model_versions_job ON model_versions (job_id) WHERE job_id IS NOT NULL;
+  CREATE INDEX model_versions_tenant ON model_versions (tenant_id);
+  INSERT INTO model_versions (model_id, version, tenant_id, job_id, metrics, created_at, generator_state, weights)
+    SELECT id, 1, tenant_id, NULL, 'null', updated_at, generator_state, weights FROM models WHERE version > 1;
+  `,
 ];
 
 /** The schema version this code writes and expects. */

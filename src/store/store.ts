@@ -3,6 +3,7 @@ import type {
   CheckpointRecord,
   DatasetRecord,
   DatasetSummaryRecord,
+  Json,
   JobAttempt,
   JobEvent,
   JobRecord,
@@ -11,6 +12,8 @@ import type {
   ListOptions,
   ModelRecord,
   ModelSummaryRecord,
+  ModelVersionRecord,
+  ModelVersionWeights,
   NewEvent,
   Page,
   QuotaOverrides,
@@ -31,6 +34,16 @@ export class StoreConflictError extends Error {
   ) {
     super(message);
   }
+}
+
+/** What a succeeded job writes to its model (Store.finishJob). */
+export interface ModelUpdate {
+  modelId: string;
+  /** The trained weights, as a safetensors file. */
+  weights: Uint8Array;
+  generatorState: Uint8Array;
+  /** What the new version keeps of the job's final metrics (ModelVersionRecord.metrics); null if left out. */
+  metrics?: Json;
 }
 
 /**
@@ -57,7 +70,8 @@ export class StoreConflictError extends Error {
  * - appendEvents and saveCheckpoint throw a plain Error for an unknown job; truncateEvents,
  *   listEvents and getCheckpoint treat it as having no events or checkpoint.
  * - finishJob requires a terminal status; its modelUpdate must name an existing model (else it
- *   throws and nothing is written). The model update is applied whenever it is given.
+ *   throws and nothing is written). The model update is applied whenever it is given: the weights
+ *   become the model's newest version, made by the job, and its current weights.
  *
  * Rules for listings: `limit` defaults to PAGE_LIMITS.default and is clamped to [1, PAGE_LIMITS.max];
  * an `after` naming a deleted model or dataset still continues at its place; an `after` that never
@@ -77,13 +91,34 @@ export interface Store {
   /** The model's weights version, or null if there is no such model: what a cache of it checks. */
   getModelVersion(id: string): Promise<number | null>;
   listModels(options?: ListOptions): Promise<Page<ModelSummaryRecord>>;
-  /** Deletes a model; StoreConflictError("model_in_use") while a queued or running job uses it. Returns false if absent. */
+  /**
+   * Deletes a model and its versions; StoreConflictError("model_in_use") while a queued or running
+   * job uses it. Returns false if absent.
+   */
   deleteModel(id: string): Promise<boolean>;
   /**
-   * Replaces a model's weights and generator state and bumps its version. With `expectedVersion`,
-   * fails with StoreConflictError("version_conflict") if the model changed meanwhile.
+   * Replaces a model's weights and generator state, keeps them as its newest version (made by no
+   * job) and bumps its `version`. With `expectedVersion`, fails with
+   * StoreConflictError("version_conflict") if the model changed meanwhile.
    */
   updateModelWeights(id: string, weights: Uint8Array, generatorState: Uint8Array, expectedVersion?: number): Promise<ModelRecord | null>;
+
+  /**
+   * The model's versions, oldest first, without their weights; `after` is a version number (as
+   * text), and one the model never had throws StoreCursorError. Empty for an unknown model.
+   * `tenantId` is not used: the caller checks the model's.
+   */
+  listVersions(modelId: string, options?: Omit<ListOptions, "tenantId">): Promise<Page<ModelVersionRecord>>;
+  /** One version of a model with its weights; null if the model or the version does not exist. */
+  getVersion(modelId: string, version: number): Promise<ModelVersionWeights | null>;
+  /** The version a job made when it succeeded, with its weights; null if none is kept (or no such job). */
+  getVersionOfJob(jobId: string): Promise<ModelVersionWeights | null>;
+  /**
+   * Makes a kept version's weights and generator state the model's current ones (currentVersion
+   * set to it, `version` bumped), copying them inside the store. Null, writing nothing, if the
+   * model or the version does not exist.
+   */
+  restoreVersion(modelId: string, version: number): Promise<ModelSummaryRecord | null>;
 
   createDataset(dataset: DatasetRecord): Promise<void>;
   getDataset(id: string): Promise<DatasetRecord | null>;
@@ -138,7 +173,8 @@ export interface Store {
   ): Promise<JobRecord | null>;
   /**
    * Ends a job: its final patch and events, plus, on success, the model's new weights and generator
-   * state — all in one transaction, so a crash never leaves a succeeded job with old weights.
+   * state, kept as the model's newest version (made by this job, with `metrics`) — all in one
+   * transaction, so a crash never leaves a succeeded job with old weights or without its version.
    * `events` may be a function of the ended job (for a last event that carries it). Also drops the
    * job's checkpoint. Null for an unknown job; a superseded `attempt` writes no weights either.
    */
@@ -146,7 +182,7 @@ export interface Store {
     id: string,
     patch: Pick<JobRecord, "status" | "metrics" | "error" | "finishedAt"> & Partial<Pick<JobRecord, "progress">>,
     events: NewEvent[] | ((ended: JobRecord) => NewEvent[]),
-    modelUpdate?: { modelId: string; weights: Uint8Array; generatorState: Uint8Array },
+    modelUpdate?: ModelUpdate,
     attempt?: number,
   ): Promise<JobRecord | null>;
 

@@ -17,13 +17,43 @@ export interface ModelRecord {
   weights: Uint8Array;
   /** The model's random-number generator state (PyTorch's 5056-byte layout). */
   generatorState: Uint8Array;
-  /** Bumped each time the weights change. */
+  /** Bumped each time the weights change (what a cache of them checks; not a ModelVersionRecord's number). */
   version: number;
+  /**
+   * The ModelVersionRecord whose weights the model holds: the newest unless one was restored
+   * (Store.restoreVersion); null while it holds the weights it was created with.
+   */
+  currentVersion: number | null;
   createdAt: string;
   updatedAt: string;
 }
 
 export type ModelSummaryRecord = Omit<ModelRecord, "weights" | "generatorState">;
+
+/**
+ * Weights a model held, kept: each succeeded job's (Store.finishJob) and each upload's
+ * (Store.updateModelWeights), numbered 1, 2, … per model. They go with their model.
+ */
+export interface ModelVersionRecord {
+  modelId: string;
+  /** The model's tenant. */
+  tenantId: string;
+  /** 1, 2, … per model, in the order they were made; never reused. */
+  version: number;
+  /** The job whose success made it; null for weights uploaded, or held when versions began to be kept. */
+  jobId: string | null;
+  /** What the service kept of the job's final metrics (opaque JSON); null when no job made it. */
+  metrics: Json;
+  /** Bytes of its weights: what it counts against its tenant's bytes. */
+  bytes: number;
+  createdAt: string;
+}
+
+/** A version with its weights (safetensors) and the model's generator state as the weights were made. */
+export interface ModelVersionWeights extends ModelVersionRecord {
+  weights: Uint8Array;
+  generatorState: Uint8Array;
+}
 
 export interface DatasetRecord {
   id: string;
@@ -125,7 +155,7 @@ export interface Page<T> {
 export interface TenantUsage {
   models: number;
   datasets: number;
-  /** Bytes of its models' weights and its datasets' features and labels. */
+  /** Bytes of its models' weights, their kept versions' and its datasets' features and labels. */
   bytes: number;
   queuedJobs: number;
   runningJobs: number;

@@ -82,6 +82,8 @@ async function snapshotOf(a: Tenant): Promise<Record<string, string>> {
     safetensors: await get(`/v1/models/${a.model}/weights`, { accept: "application/octet-stream" }),
     dataset: await get(`/v1/datasets/${a.dataset}`),
     job: await get(`/v1/jobs/${a.job}`),
+    versions: await get(`/v1/models/${a.model}/versions`),
+    jobWeights: await get(`/v1/jobs/${a.job}/weights`, { accept: "application/octet-stream" }),
     events: await get(`/v1/jobs/${a.job}/events`),
     storedWeights: Buffer.from(model.weights).toString("base64"),
     storedGenerator: Buffer.from(model.generatorState).toString("base64"),
@@ -185,7 +187,8 @@ describe("tenants", () => {
       if (op.hasBody) expect(bodies[op.operationId], `add a sample body for ${op.operationId}`).toBeDefined();
       const body = op.hasBody ? bodies[op.operationId] : undefined;
       const send = (path: string, sent: unknown = body): Promise<Answer> => call(b.key, op.method, path, sent === undefined ? {} : { body: sent });
-      const fill = (id: string): string => op.pathParams.reduce((path, name) => path.replace(`{${name}}`, id), op.path);
+      // ids in every id parameter; a model's version number is one A's model has
+      const fill = (id: string): string => op.pathParams.reduce((path, name) => path.replace(`{${name}}`, name === "version" ? "1" : id), op.path);
 
       for (const id of idsOfA) {
         if (op.pathParams.length > 0) {

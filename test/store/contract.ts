@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { EventRetentionPolicy, PruneBudget } from "../../src/store/retention.js";
 import { StoreConflictError, type Store } from "../../src/store/store.js";
 import { sampleApiKey, sampleTenant, tenantContract } from "./contract_tenants.js";
+import { versionContract } from "./contract_versions.js";
 import { DEFAULT_TENANT, type DatasetRecord, type Json, type JobEvent, type JobRecord, type JobStatus, type ModelRecord } from "../../src/store/types.js";
 
 export interface StoreFixture {
@@ -106,6 +107,7 @@ export function sampleModel(overrides: Partial<ModelRecord> = {}): ModelRecord {
     weights: sampleWeights(),
     generatorState: randomBlob(5056),
     version: 1,
+    currentVersion: null,
     createdAt: at,
     updatedAt: at,
     ...overrides,
@@ -1296,6 +1298,7 @@ export function storeContract(
     });
 
     tenantContract(() => store);
+    versionContract(() => store);
 
     describe("persistence", () => {
       it("keeps everything across closing and reopening", async (ctx) => {

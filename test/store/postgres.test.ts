@@ -26,6 +26,7 @@ import {
   timestamp,
 } from "./contract.js";
 import { sampleApiKey, sampleTenant } from "./contract_tenants.js";
+import { expectMigratedVersions } from "./contract_versions.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const STORE_MODULE = new URL("../../src/store/postgres.ts", import.meta.url).href;
@@ -95,6 +96,30 @@ describe.skipIf(!available)("PostgresStore", () => {
         VALUES ('job_old', 'mdl_old', 'ds_old', '{}', 'running', '{}', '{}', false, '${at}', '${at}');`);
       const store = await stores.open();
       expect((await store.beginAttempt("job_old"))!.attempt).toBe(1);
+    });
+
+    it("migrates a version-7 schema: a model whose weights changed gets them as its version 1, current", async () => {
+      const untouched = sampleModel();
+      const trained = sampleModel({ version: 3 });
+      await admin(`CREATE SCHEMA ${stores.schema}; SET search_path = ${stores.schema}; ${MIGRATIONS.slice(0, 7).join(";")};
+        CREATE TABLE schema_version (version integer NOT NULL); INSERT INTO schema_version VALUES (7);`);
+      const client = new pg.Client({ connectionString: TEST_DATABASE_URL, options: `-c search_path=${stores.schema}` });
+      await client.connect();
+      try {
+        for (const m of [untouched, trained]) {
+          await client.query(
+            `INSERT INTO models (id, tenant_id, name, spec, summary, version, created_at, updated_at, generator_state, weights)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+            [m.id, m.tenantId, m.name, JSON.stringify(m.spec), JSON.stringify(m.summary), m.version, m.createdAt, m.updatedAt, m.generatorState, m.weights],
+          );
+        }
+      } finally {
+        await client.end();
+      }
+
+      const store = await stores.open();
+      await expectMigratedVersions(store, untouched, trained);
+      expect((await store.tenantUsage(trained.tenantId)).bytes).toBe(untouched.weights.byteLength + 2 * trained.weights.byteLength);
     });
 
     it("migrates a version-2 schema: its models, datasets and jobs belong to the default tenant", async () => {
@@ -319,6 +344,9 @@ describe.skipIf(!available)("PostgresStore", () => {
       const updated = (await reopened.getModel(model.id))!;
       expect(updated.version).toBe(model.version + 1);
       expectBytes(updated.weights, bytes(4096, 7));
+      // the job's version was written in the same transaction
+      expect(updated.currentVersion).toBe(1);
+      expectBytes((await reopened.getVersionOfJob(finished.id))!.weights, bytes(4096, 7));
       const checkpoint = (await reopened.getCheckpoint(running.id))!;
       expect(checkpoint.seq).toBe(3);
       expectBytes(checkpoint.state, bytes(2048, 11));

@@ -22,6 +22,7 @@ import {
   storeContract,
   timestamp,
 } from "./contract.js";
+import { expectMigratedVersions } from "./contract_versions.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const STORE_MODULE = new URL("../../src/store/sqlite.ts", import.meta.url).href;
@@ -217,6 +218,30 @@ describe("SqliteStore specifics", () => {
     expect(columns("datasets").slice(-2)).toEqual(["labels", "features"]);
   });
 
+  it("migrates a version-8 database: a model whose weights changed gets them as its version 1, current; seqs kept", async () => {
+    mkdirSync(dirname(path), { recursive: true });
+    const old = new Database(path);
+    for (const migration of MIGRATIONS.slice(0, 8)) old.exec(migration);
+    old.pragma("user_version = 8");
+    const untouched = sampleModel();
+    const trained = sampleModel({ version: 3 });
+    const insertModel = old.prepare(`INSERT INTO models (id, tenant_id, name, spec, summary, version, created_at, updated_at, generator_state, weights)
+                                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    for (const m of [untouched, trained]) {
+      insertModel.run(m.id, m.tenantId, m.name, JSON.stringify(m.spec), JSON.stringify(m.summary), m.version, m.createdAt, m.updatedAt, m.generatorState, m.weights);
+    }
+    old.close();
+
+    const store = open();
+    await expectMigratedVersions(store, untouched, trained);
+    const added = sampleModel();
+    await store.createModel(added);
+    const db = connection(store);
+    expect(db.prepare("SELECT seq FROM models WHERE id = ?").get(added.id)).toEqual({ seq: 3 });
+    // the blobs stay the last columns, so reading the others never walks their pages
+    expect((db.pragma("table_info(models)") as { name: string }[]).map((c) => c.name).slice(-2)).toEqual(["generator_state", "weights"]);
+  });
+
   it("returns plain Uint8Arrays, not Buffers", async () => {
     const store = open();
     const model = sampleModel();
@@ -326,6 +351,9 @@ describe("SqliteStore specifics", () => {
       expect(updated.version).toBe(model.version + 1);
       expectBytes(updated.weights, bytes(4096, 7));
       expectBytes(updated.generatorState, bytes(5056, 13));
+      // the job's version was written in the same transaction
+      expect(updated.currentVersion).toBe(1);
+      expectBytes((await s.getVersionOfJob(finished.id))!.weights, bytes(4096, 7));
       expect((await s.getJob(running.id))!.status).toBe("running");
       const checkpoint = (await s.getCheckpoint(running.id))!;
       expect(checkpoint.seq).toBe(3);

@@ -1,11 +1,12 @@
 import type { FastifyBaseLogger } from "fastify";
-import { JobEventFeed, jobView, JobView, owned } from "../../../services/index.js";
+import { JobEventFeed, jobVersion, jobView, JobView, owned } from "../../../services/index.js";
 import { TrainingSpec } from "../../../schema/index.js";
 import type { JobRecord } from "../../../store/index.js";
 import type { AppContext } from "../../context.js";
 import { validationError } from "../../errors.js";
 import { defineRoute, type RouteDef } from "../../route.js";
 import { lastEventId, startSse, type SseStream } from "../../sse.js";
+import { sendWeights, WEIGHTS_RESPONSES } from "../models/weights.js";
 import { IdParams, pageOf, pageView, quotaForbidden } from "../common.js";
 import { EventsQuery, JobHeaders, JobListQuery } from "./schemas.js";
 
@@ -82,6 +83,29 @@ const cancelJob = defineRoute({
   handler: async ({ params, ctx, principal }) => jobView(await ctx.jobs.cancel(params.id, principal.tenantId)),
 });
 
+const getJobWeights = defineRoute({
+  method: "GET",
+  url: "/v1/jobs/:id/weights",
+  operationId: "getJobWeights",
+  summary: "Download the weights a succeeded job made: JSON, safetensors or ONNX, as GET /v1/models/{id}/weights",
+  description:
+    "The model's version the job made (GET /v1/models/{id}/versions), whichever version the model holds now; " +
+    "they go with the model when it is deleted.",
+  tags,
+  params: IdParams,
+  responses: {
+    ...WEIGHTS_RESPONSES,
+    404: { description: "No such job, or its weights are no longer kept (its model was deleted)" },
+    409: { description: "The job has not succeeded (job_not_succeeded): it is queued or running, or it failed or was cancelled" },
+  },
+  handler: async ({ params, ctx, principal, raw }, reply) => {
+    const version = await jobVersion(ctx.store, params.id, principal.tenantId);
+    // the model's spec, the job's weights
+    const source = { ...(await ctx.models.weightsSource(version.modelId, principal.tenantId)), name: params.id, weights: async () => version.weights };
+    return sendWeights(reply, raw.headers.accept, source, ctx);
+  },
+});
+
 const jobEvents = defineRoute({
   method: "GET",
   url: "/v1/jobs/:id/events",
@@ -147,4 +171,4 @@ async function sendPage(feed: JobEventFeed, stream: SseStream): Promise<boolean>
   return page !== null && stream.writeEvents(page.map((e) => ({ id: e.seq, event: e.type, data: e.data })));
 }
 
-export const jobRoutes: RouteDef[] = [createJob, listJobs, getJob, cancelJob, jobEvents];
+export const jobRoutes: RouteDef[] = [createJob, listJobs, getJob, cancelJob, getJobWeights, jobEvents];

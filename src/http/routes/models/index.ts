@@ -1,11 +1,11 @@
-import { modelView, ModelView } from "../../../services/index.js";
+import { listVersions, modelView, ModelView, restoreVersion, versionView } from "../../../services/index.js";
 import { ModelSpec, predictInputsFromSafetensors } from "../../../schema/index.js";
 import { defineRoute, type RouteDef } from "../../route.js";
 import { IdParams, pageOf, PageQuery, pageView, quotaForbidden } from "../common.js";
 import { jsonBody, type JsonPart } from "../../json_writer.js";
-import { JSON_TYPE, OCTET, sendWeights, WEIGHTS_FILE_TYPES } from "./weights.js";
+import { JSON_TYPE, OCTET, sendWeights, WEIGHTS_RESPONSES } from "./weights.js";
 import { readPredictBody } from "./predict_body.js";
-import { PredictRequest, PredictResponse, WeightsJson } from "./schemas.js";
+import { PredictRequest, PredictResponse, VersionPage, VersionParams, WeightsJson } from "./schemas.js";
 
 const tags = ["models"];
 
@@ -78,14 +78,11 @@ const getWeights = defineRoute({
     "NeuralNetwork with `safetensors.torch.load_file` and `load_state_dict`. The ONNX model (IR version 8, opset 17) computes " +
     "what `/predict` computes (eval mode) for a batch of any size: input `inputs` [batch, ...input_shape] (uint8 for a model " +
     "starting with ConvertImageDtype, float32 otherwise), output `outputs`; its initializers are named by the state-dict keys " +
-    "(num_batches_tracked, used in training only, left out).",
+    "(num_batches_tracked, used in training only, left out). These are the weights the model holds now: its current version " +
+    "(GET /v1/models/{id}/versions).",
   tags,
   params: IdParams,
-  responses: {
-    200: { description: "The weights by state-dict key, or the file asked for", schema: WeightsJson, fileTypes: WEIGHTS_FILE_TYPES },
-    404: { description: "No such resource" },
-    422: { description: "More weights than one JSON response may hold (the service's limit on numbers per response): ask for safetensors" },
-  },
+  responses: WEIGHTS_RESPONSES,
   handler: async ({ params, ctx, principal, raw }, reply) => {
     const source = await ctx.models.weightsSource(params.id, principal.tenantId);
     return sendWeights(reply, raw.headers.accept, source, ctx);
@@ -97,19 +94,58 @@ const putWeights = defineRoute({
   url: "/v1/models/:id/weights",
   operationId: "putModelWeights",
   summary: "Replace the weights, from JSON or a safetensors file; every key, shape and dtype must match",
+  description: "The weights are kept as the model's newest version (made by no job), which counts against the tenant's bytes quota.",
   tags,
   params: IdParams,
   body: WeightsJson,
   bodyContentTypes: ["application/json", OCTET],
   // parsed and checked on a parse worker: a 10M-parameter model is 10M numbers
   rawBody: true,
-  responses: { 200: { description: "The model with its new version", schema: ModelView }, 404: { description: "No such resource" }, 422: { description: "Valid JSON that does not fit (the details name the field)" } },
+  responses: {
+    200: { description: "The model, holding the weights as its newest version", schema: ModelView },
+    403: quotaForbidden("bytes"),
+    404: { description: "No such resource" },
+    422: { description: "Valid JSON that does not fit (the details name the field)" },
+  },
   handler: async ({ params, body, contentType, ctx, principal }) => {
     const model = await ctx.models.get(params.id, principal.tenantId);
     const format = contentType === OCTET ? "safetensors" : "json";
     const weights = await ctx.ingest.weights({ format, body, current: model.weights });
     return modelView(await ctx.models.replaceWeights(model, weights));
   },
+});
+
+const listModelVersions = defineRoute({
+  method: "GET",
+  url: "/v1/models/:id/versions",
+  operationId: "listModelVersions",
+  summary: "List the model's versions of its weights, oldest first",
+  description:
+    "Each succeeded job keeps the weights it made as the model's newest version, and so does each PUT of its weights; " +
+    "`after` is a version number. A model holds the newest unless one was restored (`current`).",
+  tags,
+  params: IdParams,
+  query: PageQuery,
+  responses: { 200: { description: "A page of versions", schema: VersionPage }, 404: { description: "No such resource" } },
+  handler: async ({ params, query, ctx, principal }) => {
+    const { model, page } = await listVersions(ctx.store, params.id, principal.tenantId, query);
+    return { ...pageView(page, (v) => versionView(v, model.currentVersion)), current_version: model.currentVersion };
+  },
+});
+
+const restoreModelVersion = defineRoute({
+  method: "POST",
+  url: "/v1/models/:id/versions/:version/restore",
+  operationId: "restoreModelVersion",
+  summary: "Make a version's weights the model's current weights",
+  description:
+    "The model then holds that version's weights and the generator state it had when they were made (a job without a seed " +
+    "continues from there); no version is added. A job already queued or running trains from the weights it started with, " +
+    "and its success makes a newer version, current.",
+  tags,
+  params: VersionParams,
+  responses: { 200: { description: "The model, holding the version", schema: ModelView }, 404: { description: "No such model or version" } },
+  handler: async ({ params, ctx, principal }) => modelView(await restoreVersion(ctx.store, params.id, params.version, principal.tenantId)),
 });
 
 const predict = defineRoute({
@@ -155,4 +191,14 @@ const predict = defineRoute({
   },
 });
 
-export const modelRoutes: RouteDef[] = [createModel, listModels, getModel, deleteModel, getWeights, putWeights, predict];
+export const modelRoutes: RouteDef[] = [
+  createModel,
+  listModels,
+  getModel,
+  deleteModel,
+  getWeights,
+  putWeights,
+  listModelVersions,
+  restoreModelVersion,
+  predict,
+];

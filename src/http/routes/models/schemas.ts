@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { LayerSpec, WeightsJson } from "../../../schema/index.js";
-import { MAX_PREDICT_SAMPLES } from "../../../services/index.js";
+import { MAX_PREDICT_SAMPLES, VersionView } from "../../../services/index.js";
+import { IdParams, pageOf } from "../common.js";
 
 /** One sample: an array of numbers, of such arrays, or of arrays of such arrays. */
 type SampleValues = number[] | number[][] | number[][][];
@@ -74,3 +75,11 @@ export const PredictResponse = z.object({
 });
 
 export { LayerSpec, WeightsJson };
+
+/** A model's version in the path. */
+export const VersionParams = IdParams.extend({ version: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER).describe("The version's number.") });
+
+/** A page of a model's versions, and which one it holds. */
+export const VersionPage = pageOf(VersionView).extend({
+  current_version: z.number().int().nullable().describe("The version the model holds; null while it holds the weights it was created with."),
+});

@@ -10,12 +10,21 @@ import { safetensors } from "../../../tensor/index.js";
 import type { AppContext } from "../../context.js";
 import { unprocessable } from "../../errors.js";
 import { jsonBody, type JsonPart } from "../../json_writer.js";
+import type { ResponseDef } from "../../route.js";
+import { WeightsJson } from "./schemas.js";
 
 export const OCTET = "application/octet-stream";
 export const ONNX = "application/onnx";
 export const JSON_TYPE = "application/json; charset=utf-8";
 /** The files a weights route answers with besides JSON, for its OpenAPI response. */
 export const WEIGHTS_FILE_TYPES = [OCTET, ONNX] as const;
+
+/** The 200, 404 and 422 of every route that serves weights. */
+export const WEIGHTS_RESPONSES: Record<200 | 404 | 422, ResponseDef> = {
+  200: { description: "The weights by state-dict key, or the file asked for", schema: WeightsJson, fileTypes: WEIGHTS_FILE_TYPES },
+  404: { description: "No such resource" },
+  422: { description: "More weights than one JSON response may hold (the service's limit on numbers per response): ask for safetensors" },
+};
 
 const buffer = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 

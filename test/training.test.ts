@@ -1,6 +1,8 @@
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { data, F, manualSeed, nn, optim, type Tensor } from "../src/index.js";
+import { setGemmBackend, type GemmBackend } from "../src/tensor/kernels/gemm.js";
 import { expectClose, fromRef, loadFixture, type RefTensor } from "./helpers/fixtures.js";
+import { FLOAT32_GEMM_BACKENDS } from "./helpers/gemm_backends.js";
 
 /** The reference scripts' NeuralNetwork: any layer list held as `self.layers`. */
 class NeuralNetwork extends nn.Module {
@@ -79,7 +81,14 @@ function makeOptimizer(params: nn.Parameter[], o: Run["config"]["optimizer"]) {
   }
 }
 
-describe("whole training runs match PyTorch step by step", () => {
+describe.each(FLOAT32_GEMM_BACKENDS)("whole training runs match PyTorch step by step (%s product kernel)", (backend) => {
+  let previous: GemmBackend;
+  beforeAll(() => {
+    previous = setGemmBackend(backend);
+  });
+  afterAll(() => {
+    setGemmBackend(previous);
+  });
   const runs = loadFixture<{ runs: Run[] }>("trajectories.json").runs;
   for (const run of runs) {
     it(run.config.name, () => {

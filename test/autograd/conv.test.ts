@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { conv1d, conv2d, grad, type ConvOptions, type ConvPadding } from "../../src/autograd/index.js";
-import { gemmBackend, setGemmBackend, wasmKernel, type GemmBackend } from "../../src/tensor/kernels/gemm.js";
+import { gemmBackend, setGemmBackend, type GemmBackend } from "../../src/tensor/kernels/gemm.js";
 import { Tensor, type FloatStorage } from "../../src/tensor/index.js";
 import { expectClose, fromRef, loadFixture, type RefTensor } from "../helpers/fixtures.js";
+import { FLOAT32_GEMM_BACKENDS } from "../helpers/gemm_backends.js";
 import { gradcheck, sample } from "../helpers/gradcheck.js";
 
 interface ConvCase {
@@ -35,11 +36,10 @@ const TOL = {
   float32: { rtol: 1e-5, atol: 1e-6 },
 };
 
-/** float32 runs on both product kernels: the WebAssembly SIMD one and the plain TypeScript one. */
+/** float32 runs on every product kernel that works here: TypeScript, WebAssembly SIMD, native. */
 const RUNS: { dtype: "float32" | "float64"; backend: GemmBackend }[] = [
   { dtype: "float64", backend: "ts" },
-  { dtype: "float32", backend: "ts" },
-  ...(wasmKernel() ? [{ dtype: "float32" as const, backend: "wasm" as const }] : []),
+  ...FLOAT32_GEMM_BACKENDS.map((backend) => ({ dtype: "float32" as const, backend })),
 ];
 
 const initialBackend = gemmBackend();

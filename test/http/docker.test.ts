@@ -96,10 +96,19 @@ describe("docker/Dockerfile", () => {
     expect(runs).toMatch(/npm ci --omit=dev/);
   });
 
-  it("runs from a clean stage holding only production dependencies and dist/", () => {
+  it("compiles the native kernels in npm ci's install step, with the image's Node headers", () => {
+    const toolchain = stages.find((s) => s.name === "toolchain")!;
+    const copies = all(toolchain, "COPY").join("\n");
+    expect(copies).toContain("binding.gyp");
+    expect(copies).toContain("src/tensor/kernels/native");
+    expect(all(toolchain, "ENV").join("\n")).toContain("npm_config_nodedir=/usr/local");
+  });
+
+  it("runs from a clean stage holding only production dependencies, the native addon and dist/", () => {
     expect(runtime.from).toBe("node:22-bookworm-slim");
     const copies = all(runtime, "COPY");
-    expect(copies.filter((c) => c.startsWith("--from="))).toHaveLength(2);
+    expect(copies.filter((c) => c.startsWith("--from="))).toHaveLength(3);
+    expect(copies).toContain("--from=deps /app/build/Release/kiln_native.node ./build/Release/kiln_native.node");
     const depsStage = stages.find((s) => copies.some((c) => c.startsWith(`--from=${s.name} /app/node_modules`)))!;
     expect(all(depsStage, "RUN").join("\n")).toMatch(/npm ci --omit=dev/);
     expect(all(runtime, "RUN").join("\n")).not.toMatch(/npm (ci|install)|apt-get/);

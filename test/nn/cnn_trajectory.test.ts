@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { data, F, Generator, manualSeed, nn, noGrad, optim, type Tensor } from "../../src/index.js";
 import { expectClose, fromRef, loadFixture, type RefTensor } from "../helpers/fixtures.js";
+import { FLOAT32_GEMM_BACKENDS, withGemmBackend } from "../helpers/gemm_backends.js";
 
 interface LibraryRun {
   model_seed: number;
@@ -31,8 +32,8 @@ class NeuralNetwork extends nn.Module {
   }
 }
 
-describe("a CNN trained as in PyTorch (Adam, StepLR, a seeded DataLoader)", () => {
-  it("matches every step's loss, the lr schedule, the final weights and buffers, and eval outputs", () => {
+describe.each(FLOAT32_GEMM_BACKENDS)("a CNN trained as in PyTorch (Adam, StepLR, a seeded DataLoader) on the %s product kernel", (backend) => {
+  it("matches every step's loss, the lr schedule, the final weights and buffers, and eval outputs", () => withGemmBackend(backend, () => {
     const X = fromRef(fixture.X);
     const y = fromRef(fixture.y);
     manualSeed(run.model_seed);
@@ -79,5 +80,5 @@ describe("a CNN trained as in PyTorch (Adam, StepLR, a seeded DataLoader)", () =
     }
     model.eval();
     expectClose(noGrad(() => model.forward(X)), run.eval_outputs, 1e-4, 1e-6);
-  });
+  }));
 });

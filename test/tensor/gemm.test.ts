@@ -1,8 +1,10 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { gemm, gemmBackend, gemmTs, setGemmBackend, WASM_GEMM_MIN_WORK } from "../../src/tensor/kernels/gemm.js";
+import { gemm, gemmBackend, gemmTs, nativeKernel, setGemmBackend, WASM_GEMM_MIN_WORK } from "../../src/tensor/kernels/gemm.js";
+import { loadNativeKernels } from "../../src/tensor/kernels/native/native_kernels.js";
 import { WasmGemm } from "../../src/tensor/kernels/wasm/gemm_wasm.js";
 import { DEFAULT_SHAPE, gemmModuleBytes } from "../../src/tensor/kernels/wasm/gemm_module.js";
 import { relaxedSimdAvailable } from "../../src/tensor/kernels/wasm/relaxed.js";
+import { FLOAT32_GEMM_BACKENDS } from "../helpers/gemm_backends.js";
 
 type Gemm = typeof gemmTs;
 
@@ -180,7 +182,7 @@ describe("gemm kernels against a float64 reference", () => {
     for (const t of cases([...SMALL, ...LARGE, ...EMPTY])) check(gemmTs, t);
   });
 
-  for (const backend of ["wasm", "ts"] as const) {
+  for (const backend of FLOAT32_GEMM_BACKENDS) {
     it(`gemm() with the ${backend} backend`, () => {
       const previous = setGemmBackend(backend);
       try {
@@ -193,7 +195,7 @@ describe("gemm kernels against a float64 reference", () => {
   }
 
   it("k = 0 zeroes C, or leaves it when accumulating; m or n = 0 touch nothing", () => {
-    for (const backend of ["wasm", "ts"] as const) {
+    for (const backend of FLOAT32_GEMM_BACKENDS) {
       const previous = setGemmBackend(backend);
       try {
         const c = Float32Array.from([9, 1, 2, 3, 4, 5, 6, 9]);
@@ -232,7 +234,7 @@ describe("gemm kernels against a float64 reference", () => {
   });
 
   it("fuses the epilogue: k = 0 gives relu(C + bias); ReLU keeps NaN; TypeScript matches linear's old bias fill", () => {
-    for (const backend of ["wasm", "ts"] as const) {
+    for (const backend of FLOAT32_GEMM_BACKENDS) {
       const previous = setGemmBackend(backend);
       try {
         const c = Float32Array.from([-1, 2, -3, 4]);
@@ -295,14 +297,87 @@ describe("gemm kernels against a float64 reference", () => {
   });
 });
 
+// edges of the native kernel's 6×16 tiles, 256-step k-blocks and 144-row m-blocks, and its
+// unpacked path for fewer than 6 rows (64-column blocks, then 8 at a time)
+const NATIVE_EDGES: (readonly [number, number, number])[] = [
+  [6, 16, 1],
+  [5, 15, 7],
+  [7, 17, 16],
+  [1, 97, 17],
+  [5, 129, 33],
+  [15, 5, 257],
+  [97, 33, 6],
+  [150, 17, 300],
+  [16, 97, 15],
+];
+
+describe("the native kernel", () => {
+  const load = loadNativeKernels();
+
+  it("loads wherever the build and the CPU allow it (CI requires it)", () => {
+    if (process.env.KILN_TEST_NATIVE === "required") expect(load.kernels === null ? load.reason : "loaded").toBe("loaded");
+    expect(nativeKernel() !== null).toBe(load.kernels !== null);
+  });
+
+  const kernels = load.kernels;
+  const direct = (threads: number): Gemm => (m, n, k, a, ao, ta, b, bo, tb, c, co, acc, epilogue) => {
+    const bias = (epilogue?.bias ?? null) as Float32Array | null;
+    kernels!.sgemm(m, n, k, a as Float32Array, ao, ta, b as Float32Array, bo, tb, c as Float32Array, co, acc, bias, epilogue?.biasOffset ?? 0,
+      epilogue?.relu ?? false, threads);
+  };
+
+  it.skipIf(kernels === null)("on every shape, transpose, accumulate flag and epilogue (no size threshold)", () => {
+    let worst = 0;
+    for (const t of cases([...SMALL, ...LARGE, ...NATIVE_EDGES])) worst = Math.max(worst, check(direct(1), t, 4));
+    expect(worst).toBeGreaterThan(0);
+  });
+
+  it.skipIf(kernels === null)("splits a large product between two threads with the same bits", () => {
+    // 2²² multiply-adds and more are split; each thread takes whole 16-column panels
+    for (const [m, n, k] of [[128, 256, 128], [5, 1000, 1000], [300, 50, 400]] as const) {
+      const next = filler(6);
+      const a = shared32(m * k + 7, next);
+      const b = shared32(k * n + 7, next);
+      const bias = shared32(n, next);
+      for (const t of cases([[m, n, k]]).filter((_, i) => i % 7 === 0)) {
+        const one = new Float32Array(new SharedArrayBuffer(4 * (t.cOffset + m * n)));
+        const two = new Float32Array(new SharedArrayBuffer(one.byteLength));
+        for (const [c, threads] of [[one, 1], [two, 2]] as const) {
+          c.fill(0.5);
+          kernels!.sgemm(m, n, k, a, t.aOffset, t.transA, b, t.bOffset, t.transB, c, t.cOffset, t.accumulate, t.bias ? bias : null, 0, t.relu, threads);
+        }
+        expect(two, JSON.stringify(t)).toEqual(one);
+      }
+    }
+  });
+
+  it.skipIf(kernels === null)("refuses arrays too short for their matrices, other array types and empty products", () => {
+    const x = new Float32Array(12);
+    const y = new Float32Array(16);
+    // m×4·4×4: A and C need 4m floats, B 16
+    const run = (a: unknown, c: unknown, m = 3, bias: unknown = null, aOffset = 0) => () =>
+      kernels!.sgemm(m, 4, 4, a as Float32Array, aOffset, false, y, 0, false, c as Float32Array, 0, false, bias as Float32Array, 0, false, 1);
+    expect(run(x, x)).not.toThrow();
+    expect(run(x, x, 4)).toThrow(TypeError);
+    expect(run(x, x, 3, null, 1)).toThrow(TypeError);
+    expect(run(new Float64Array(12), x)).toThrow(TypeError);
+    expect(run(x, [0, 0])).toThrow(TypeError);
+    expect(run(x, x, 3, new Float32Array(3))).toThrow(TypeError);
+    expect(run(x, x, 0)).toThrow(RangeError);
+  });
+});
+
 describe("choosing the backend", () => {
   afterEach(() => {
     vi.unstubAllEnvs();
     vi.resetModules();
   });
 
-  it("defaults to wasm, and KILN_GEMM=ts forces the TypeScript kernel", async () => {
+  it("defaults to native where it loads (else wasm); KILN_GEMM=wasm or ts forces the others", async () => {
     vi.stubEnv("KILN_GEMM", "");
+    vi.resetModules();
+    expect((await import("../../src/tensor/kernels/gemm.js")).gemmBackend()).toBe(nativeKernel() ? "native" : "wasm");
+    vi.stubEnv("KILN_GEMM", "wasm");
     vi.resetModules();
     expect((await import("../../src/tensor/kernels/gemm.js")).gemmBackend()).toBe("wasm");
     vi.stubEnv("KILN_GEMM", "ts");

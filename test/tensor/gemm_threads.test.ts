@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
-import { gemm, wasmKernel } from "../../src/tensor/kernels/gemm.js";
+import { gemm, setGemmBackend, wasmKernel } from "../../src/tensor/kernels/gemm.js";
 import { GEMM_SPLIT_MIN_WORK, WasmGemm } from "../../src/tensor/kernels/wasm/gemm_wasm.js";
 import { getNumThreads, MAX_THREADS, setNumThreads } from "../../src/tensor/threads.js";
 
@@ -133,6 +133,7 @@ describe("gemm() with setNumThreads", () => {
     const b = shared32(k * n, 2);
     const results: Float32Array[] = [];
     const previous = getNumThreads();
+    const previousBackend = setGemmBackend("wasm");
     try {
       for (const threads of [1, 2]) {
         setNumThreads(threads);
@@ -144,6 +145,7 @@ describe("gemm() with setNumThreads", () => {
       }
     } finally {
       setNumThreads(previous);
+      setGemmBackend(previousBackend);
     }
     expect(results[1]).toEqual(results[0]);
   });
@@ -202,7 +204,8 @@ describe("threads in other threads and processes", () => {
 
   it("the helper never keeps a process alive", async () => {
     const script = `const { matmul, randn, setNumThreads } = await import(${JSON.stringify(SRC + "index.ts")});
-      const { wasmKernel } = await import(${JSON.stringify(SRC + "tensor/kernels/gemm.ts")});
+      const { setGemmBackend, wasmKernel } = await import(${JSON.stringify(SRC + "tensor/kernels/gemm.ts")});
+      setGemmBackend("wasm");
       setNumThreads(2);
       const a = randn([256, 256]);
       matmul(a, a);

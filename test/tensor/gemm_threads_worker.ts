@@ -5,8 +5,9 @@
  */
 import { parentPort } from "node:worker_threads";
 import { setNumThreads } from "../../src/index.js";
-import { gemm, wasmKernel } from "../../src/tensor/kernels/gemm.js";
+import { gemm, setGemmBackend, wasmKernel } from "../../src/tensor/kernels/gemm.js";
 
+setGemmBackend("wasm");
 const kernel = wasmKernel()!;
 const started = await kernel.startHelper();
 const n = 256; // n³ ≥ GEMM_SPLIT_MIN_WORK

@@ -115,6 +115,8 @@ export class WasmGemm {
     private readonly arenaBytes = PACKED_B_ARENA_BYTES,
     private readonly splitMinWork = GEMM_SPLIT_MIN_WORK,
   ) {
+    // a fused module needs relaxed SIMD, which the probe turns on in Node 20
+    if (shape.fma && !relaxedSimdAvailable()) throw new RangeError("fused WebAssembly kernels need relaxed SIMD, unavailable here");
     this.mr = shape.mr;
     this.nr = 4 * shape.nv;
     this.fma = shape.fma;

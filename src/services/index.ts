@@ -8,6 +8,7 @@ export { RedisEventSignal, type EventSignal } from "./event_signal.js";
 export { ModelService, MAX_PREDICT_SAMPLES, type PredictResult, type WeightsSource } from "./models.js";
 export { createDataset, getDatasetSummary } from "./datasets.js";
 export { DatasetView, JobStatus, JobView, LayerView, ModelView, datasetView, jobView, modelView, type EventListener } from "./views.js";
+export { JobEventView, jobEventData } from "./event_views.js";
 export { JobEventFeed, EVENT_PAGE, type JobEventSource } from "./event_feed.js";
 export { EventRetention, type EventRetentionOptions } from "./event_retention.js";
 export { NotFoundError, QueueFullError, ConflictError, BodyTooHeavyError, ParsersBusyError, UnauthorizedError, QuotaExceededError, QUOTA_NAMES, type QuotaName } from "./errors.js";

@@ -28,7 +28,7 @@ export const ModelView = z.object({
   version: z.number().int().describe("Bumped each time the weights change."),
   created_at: z.string(),
   updated_at: z.string(),
-});
+}).meta({ id: "Model" });
 export type ModelView = z.infer<typeof ModelView>;
 
 export function modelView(record: ModelSummaryRecord): ModelView {
@@ -66,7 +66,7 @@ export const DatasetView = z.object({
   label_dtype: z.enum(["int64", "float32"]).describe("int64 for class indices, float32 for regression targets."),
   num_classes: z.number().int().nullable().describe("For int64 labels, the largest label + 1."),
   created_at: z.string(),
-});
+}).meta({ id: "Dataset" });
 export type DatasetView = z.infer<typeof DatasetView>;
 
 export function datasetView(d: DatasetSummaryRecord): DatasetView {
@@ -85,7 +85,8 @@ export function datasetView(d: DatasetSummaryRecord): DatasetView {
 
 export const JobStatus = z.enum(JOB_STATUSES);
 
-const EpochMetrics = z.object({
+/** One finished epoch's figures: an item of a job's `metrics.epochs`. */
+export const EpochMetrics = z.object({
   epoch: z.number().int(),
   lr: z
     .number()
@@ -97,7 +98,7 @@ const EpochMetrics = z.object({
   train_accuracy: z.number().optional(),
   val_loss: z.number().optional(),
   val_accuracy: z.number().optional(),
-});
+}).meta({ id: "EpochMetrics" });
 
 /** A job; also the payload of its final `done` event. */
 export const JobView = z.object({
@@ -123,7 +124,7 @@ export const JobView = z.object({
   started_at: z.string().nullable(),
   finished_at: z.string().nullable(),
   updated_at: z.string(),
-});
+}).meta({ id: "Job" });
 export type JobView = z.infer<typeof JobView>;
 
 /**

@@ -29,7 +29,7 @@ import createClient from "openapi-fetch";
 import type { components, paths } from "./kiln-api.js";
 
 export type Job = paths["/v1/jobs/{id}"]["get"]["responses"][200]["content"]["application/json"];
-export type ApiError = components["schemas"]["Error"];
+export type ApiError = components["schemas"]["ApiError"];
 
 export interface StreamedEvent {
   id: number;

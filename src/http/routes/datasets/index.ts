@@ -2,7 +2,7 @@ import { createDataset, datasetView, DatasetView, getDatasetSummary, type Datase
 import { JsonDataset } from "../../../schema/index.js";
 import { defineRoute, type ContentType, type RouteDef } from "../../route.js";
 import { IdParams, pageOf, PageQuery, pageView, quotaForbidden } from "../common.js";
-import { CreateDatasetQuery } from "./schemas.js";
+import { CreateDatasetQuery, datasetExamples } from "./schemas.js";
 
 const tags = ["datasets"];
 
@@ -24,6 +24,7 @@ const createDatasetRoute = defineRoute({
   tags,
   query: CreateDatasetQuery,
   body: JsonDataset,
+  examples: datasetExamples,
   bodyContentTypes: ["application/json", "text/csv", "application/octet-stream", "application/x-npz"],
   // parsed on a parse worker: a body of up to the body limit is user-sized work
   rawBody: true,

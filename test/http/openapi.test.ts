@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { OPENAPI_FILE, renderOpenApi } from "../../openapi/generate.js";
+import { CLIENT_TYPES_FILE, OPENAPI_FILE, renderClientTypes, renderOpenApi } from "../../openapi/generate.js";
 import { allRoutes } from "../../src/http/routes/index.js";
 import { buildTestApp, type TestApp } from "./helper.js";
 
@@ -14,6 +14,11 @@ describe("openapi/openapi.json", () => {
   it("is up to date with the routes (run `npm run openapi` after changing an API schema)", () => {
     const onDisk = readFileSync(OPENAPI_FILE, "utf8");
     expect(onDisk, "openapi/openapi.json is stale: run `npm run openapi`").toBe(renderOpenApi());
+  });
+
+  it("has its openapi-typescript types beside it, up to date (openapi/kiln-api.d.ts)", async () => {
+    const onDisk = readFileSync(CLIENT_TYPES_FILE, "utf8");
+    expect(onDisk, "openapi/kiln-api.d.ts is stale: run `npm run openapi`").toBe(await renderClientTypes(readFileSync(OPENAPI_FILE, "utf8")));
   });
 
   it("is what the app serves at /openapi.json and /docs/json", async () => {

@@ -8,6 +8,16 @@ import { startServer, type ServerProcess } from "./http/support/server_process.j
 
 const ROOT = join(import.meta.dirname, "..");
 
+/** The book's six lines of A.7, which the toy training prints in-process and through HTTP alike. */
+const LOSS_LINES = [
+  "Epoch: 001/003 | Batch 000/002 | Train Loss: 0.75",
+  "Epoch: 001/003 | Batch 001/002 | Train Loss: 0.65",
+  "Epoch: 002/003 | Batch 000/002 | Train Loss: 0.44",
+  "Epoch: 002/003 | Batch 001/002 | Train Loss: 0.13",
+  "Epoch: 003/003 | Batch 000/002 | Train Loss: 0.03",
+  "Epoch: 003/003 | Batch 001/002 | Train Loss: 0.00",
+];
+
 describe("examples/appendix-a.ts", () => {
   it("prints what the book prints", () => {
     const out = execFileSync(process.execPath, ["--import", "tsx", "examples/appendix-a.ts"], { cwd: ROOT, encoding: "utf8" });
@@ -20,12 +30,7 @@ describe("examples/appendix-a.ts", () => {
       "torch.Size([30, 50])",
       "tensor([[-0.1262,  0.1080, -0.1792]], grad_fn=<AddmmBackward0>)",
       "tensor([[0.3113, 0.3934, 0.2952]])",
-      "Epoch: 001/003 | Batch 000/002 | Train Loss: 0.75",
-      "Epoch: 001/003 | Batch 001/002 | Train Loss: 0.65",
-      "Epoch: 002/003 | Batch 000/002 | Train Loss: 0.44",
-      "Epoch: 002/003 | Batch 001/002 | Train Loss: 0.13",
-      "Epoch: 003/003 | Batch 000/002 | Train Loss: 0.03",
-      "Epoch: 003/003 | Batch 001/002 | Train Loss: 0.00",
+      ...LOSS_LINES,
       "tensor([True, True, True, True, True])",
       "tensor([0, 1])",
     ]) {
@@ -37,16 +42,6 @@ describe("examples/appendix-a.ts", () => {
 const PYTHON = "/usr/bin/python3";
 const hasTorchAndRequests = spawnSync(PYTHON, ["-c", "import torch, requests"]).status === 0;
 const run = promisify(execFile);
-
-/** The book's six lines of A.7: the job replays the seed's training. */
-const LOSS_LINES = [
-  "Epoch: 001/003 | Batch 000/002 | Train Loss: 0.75",
-  "Epoch: 001/003 | Batch 001/002 | Train Loss: 0.65",
-  "Epoch: 002/003 | Batch 000/002 | Train Loss: 0.44",
-  "Epoch: 002/003 | Batch 001/002 | Train Loss: 0.13",
-  "Epoch: 003/003 | Batch 000/002 | Train Loss: 0.03",
-  "Epoch: 003/003 | Batch 001/002 | Train Loss: 0.00",
-];
 
 describe("the walkthrough through HTTP, against a server process", () => {
   let server: ServerProcess;

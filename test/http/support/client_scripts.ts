@@ -6,6 +6,8 @@
  * model's generator, as the seed's script does) and read the job's events, told apart by their
  * `type` alone: no casts, and `IsAny` fails to compile should a payload be `any`.
  */
+import { jobExamples } from "../../../src/http/routes/jobs/schemas.js";
+import { modelExamples } from "../../../src/http/routes/models/schemas.js";
 
 /** What both scripts export, as the test sees it. */
 export interface ToyRun {
@@ -24,29 +26,9 @@ export interface ToyClientModule {
   trainToy(baseUrl: string, apiKey: string, toy: { features: number[][]; labels: number[] }): Promise<ToyRun>;
 }
 
-const TOY_MODEL = `{
-  name: "toy",
-  input_shape: [2],
-  layers: [
-    { type: "Linear", out_features: 30 },
-    { type: "ReLU" },
-    { type: "Linear", out_features: 20 },
-    { type: "ReLU" },
-    { type: "Linear", out_features: 2 },
-  ],
-  seed: 123,
-}`;
-
-const TOY_JOB = `{
-  model_id: model.id,
-  dataset_id: dataset.id,
-  loss: "cross_entropy",
-  optimizer: { type: "SGD", lr: 0.5 },
-  epochs: 3,
-  batch_size: 2,
-  shuffle: true,
-  drop_last: true,
-}`;
+/** The API's own examples of the toy model and job (the job's ids those the script just created). */
+const TOY_MODEL = JSON.stringify(modelExamples.toy.value);
+const TOY_JOB = `{ ...${JSON.stringify(jobExamples.toy.value)}, model_id: model.id, dataset_id: dataset.id }`;
 
 /** Sorts one event into the run, by its type: each branch sees that event's own fields. */
 const TALLY = `

@@ -283,8 +283,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Download the weights as JSON, or as a safetensors file with `Accept: application/octet-stream`
-         * @description Parameters and buffers by PyTorch's state-dict keys, each with its dtype (float32; int64 for BatchNorm's num_batches_tracked). The safetensors file (F32 and I64, `__metadata__.format = "pt"`) loads into the seed's NeuralNetwork with `safetensors.torch.load_file` and `load_state_dict`.
+         * Download the weights as JSON, as a safetensors file with `Accept: application/octet-stream`, or the whole model as ONNX with `Accept: application/onnx`
+         * @description Parameters and buffers by PyTorch's state-dict keys, each with its dtype (float32; int64 for BatchNorm's num_batches_tracked). The safetensors file (F32 and I64, `__metadata__.format = "pt"`) loads into the seed's NeuralNetwork with `safetensors.torch.load_file` and `load_state_dict`. The ONNX model (IR version 8, opset 17) computes what `/predict` computes (eval mode) for a batch of any size: input `inputs` [batch, ...input_shape] (uint8 for a model starting with ConvertImageDtype, float32 otherwise), output `outputs`; its initializers are named by the state-dict keys (num_batches_tracked, used in training only, left out).
          */
         get: operations["getModelWeights"];
         /** Replace the weights, from JSON or a safetensors file; every key, shape and dtype must match */
@@ -3278,7 +3278,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The weights by state-dict key */
+            /** @description The weights by state-dict key, or the file asked for */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3310,6 +3310,8 @@ export interface operations {
                             };
                         };
                     };
+                    "application/octet-stream": string;
+                    "application/onnx": string;
                 };
             };
             /** @description The request is invalid (validation_error, malformed_json) */

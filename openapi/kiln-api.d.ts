@@ -23,7 +23,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Prometheus metrics (text exposition format) */
+        /**
+         * Prometheus metrics (text exposition format)
+         * @description The process's own (CPU, memory, event loop, `http_request_duration_seconds`), and training's: `kiln_job_samples_per_second` and `kiln_job_step_seconds` (per `job_id`, for the jobs this process trains now), `kiln_job_duration_seconds` (by final `status`) and `kiln_jobs_failed_total` (by error `code`) for the jobs this process ended, `kiln_jobs_running` in this process, and, for the whole queue (the same from every process when it is shared), `kiln_queue_jobs` (by `state`) and `kiln_trainers_connected`. Each HELP line says whether a series is this process's (sum them across processes) or the queue's. A scrape reads no stored record.
+         */
         get: operations["getMetrics"];
         put?: never;
         post?: never;
@@ -57,7 +60,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: the store and every other dependency answer */
+        /**
+         * Readiness: the store and every other dependency answer
+         * @description `ok` when the store, the job queue and every other dependency answer. `degraded` (still 200, so that load balancers keep sending this process requests: it serves every route) when a dependency answers but something is missing: an API-only process (`KILN_WORKERS=0`) that sees no trainer connected to the shared queue accepts jobs, which wait until one connects; `details` say which. 503 when a dependency does not answer.
+         */
         get: operations["getReadiness"];
         put?: never;
         post?: never;
@@ -593,6 +599,15 @@ export interface components {
         };
         /** @description A whole number of requests or seconds */
         RateLimitCount: number;
+        ReadinessStatus: {
+            /** @enum {string} */
+            status: "ok" | "degraded";
+            /** @description When degraded: which checks, and why */
+            details?: {
+                path: string;
+                message: string;
+            }[];
+        };
         /** @description The job's status changed. */
         StatusEvent: {
             /**
@@ -809,13 +824,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Ready */
+            /** @description Ready (`ok`), or serving with something missing (`degraded`, naming it in `details`) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HealthStatus"];
+                    "application/json": components["schemas"]["ReadinessStatus"];
                 };
             };
             /** @description Internal server error (internal) */

@@ -18,7 +18,11 @@ export async function followJob(client: ApiClient, job: JobView, io: CliIo, json
   try {
     for await (const event of jobEvents(client, job.id, controller.signal)) {
       view?.event(event);
-      if (event.event === "done") final = event.data;
+      if (event.event === "done") {
+        // the job as GET /v1/jobs/{id} shows it (--json prints it): without the event's type
+        const { type: _type, ...ended } = event.data;
+        final = ended;
+      }
     }
   } catch (error) {
     if (!controller.signal.aborted) throw error;

@@ -5,18 +5,12 @@
  * with Last-Event-ID, for up to 30 s without an event.
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import type { EpochMetrics, JobView, TrainingMessage } from "../services/index.js";
+import type { JobEventView } from "../services/index.js";
 import { CliError } from "./command.js";
 import { ApiError, ConnectionError, type ApiClient } from "./client.js";
 
-/** A progress event carries the step, where it is, and its loss (the step's size and time stay in the process, for its metrics). */
-type ProgressData = Pick<Extract<TrainingMessage, { kind: "progress" }>, "step" | "epoch" | "batch" | "loss">;
-
-export type JobEvent =
-  | { id: number; event: "progress"; data: ProgressData }
-  | { id: number; event: "epoch"; data: EpochMetrics }
-  | { id: number; event: "status"; data: { status: JobView["status"] } }
-  | { id: number; event: "done"; data: JobView };
+/** An event as the stream frames it: its id, its name and its data (whose `type` is that name). */
+export type JobEvent = { [T in JobEventView["type"]]: { id: number; event: T; data: Extract<JobEventView, { type: T }> } }[JobEventView["type"]];
 
 /** How long a lost stream is tried again without an event (a server restarting takes seconds), and the pauses between tries. */
 const RESUME_WITHIN_MS = 30_000;
@@ -82,6 +76,6 @@ function parseBlock(block: string): JobEvent | null {
   }
   const event = fields.get("event");
   if (event === undefined) return null;
-  // the service writes its events' data as JSON of the types above (src/services/manager.ts, views.ts)
+  // the service writes its events' data as JSON of JobEventView (src/services/event_views.ts)
   return { id: Number(fields.get("id")), event, data: JSON.parse(fields.get("data") ?? "null") } as JobEvent;
 }

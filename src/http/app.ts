@@ -21,7 +21,7 @@ import { installRateLimits } from "./rate_limit.js";
 import { registerRoutes, type RouteDef } from "./route.js";
 import { DOCS_CSP, installSecurityHeaders } from "./security_headers.js";
 import { healthRoutes } from "./routes/health.js";
-import { allRoutes, apiInfo } from "./routes/index.js";
+import { allRoutes, apiInfo, apiServers } from "./routes/index.js";
 import { closeStreams, openStreamCount } from "./sse.js";
 
 export type { AppContext, ReadinessCheck, Services } from "./context.js";
@@ -68,7 +68,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { routes: extraRoutes = allRoutes, readiness = [], logger, loggerInstance, metrics = createMetrics(), authMode, ...services } = deps;
   const { config, store } = services;
   const routes = [...new Set([...healthRoutes, ...extraRoutes])];
-  const openapi = buildOpenApiDocument(routes, apiInfo);
+  const openapi = buildOpenApiDocument(routes, apiInfo, apiServers);
   const { mode } = authMode ?? (await resolveAuthMode(config, store));
   const auth = new Authenticator(store, { mode, adminKey: config.adminKey, onError: (err) => app.log.error({ err }, "could not record API key uses") });
   const { authFailures: maxAuthFailures, windowMs } = config.rateLimits;

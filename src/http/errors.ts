@@ -55,7 +55,7 @@ export const ErrorResponse = z
       details: z.array(ErrorDetail).optional(),
     }),
   })
-  .meta({ id: "Error", description: "Every 4xx and 5xx response has this body." });
+  .meta({ id: "ApiError", description: "Every 4xx and 5xx response has this body." });
 export type ErrorResponse = z.output<typeof ErrorResponse>;
 
 export interface ApiErrorOptions {

@@ -16,11 +16,18 @@ export interface OpenApiInfo {
   description?: string;
 }
 
+/** Where the API is served (OpenAPI's `servers`). */
+export interface OpenApiServer {
+  url: string;
+  description: string;
+}
+
 type JsonSchema = Record<string, unknown>;
 
 export interface OpenApiDocument {
   openapi: "3.1.0";
   info: OpenApiInfo;
+  servers: OpenApiServer[];
   tags: { name: string }[];
   paths: Record<string, Record<string, unknown>>;
   components: { schemas: Record<string, JsonSchema>; securitySchemes: Record<string, JsonSchema> };
@@ -43,6 +50,47 @@ const METHOD_ORDER: HttpMethod[] = ["GET", "PUT", "POST", "DELETE", "PATCH"];
 /** `/v1/models/:id` → `/v1/models/{id}`. */
 export const openApiPath = (url: string): string => url.replace(/:([A-Za-z0-9_]+)(\([^)]*\))?/g, "{$1}");
 
+/** `node` with every schema reference (`$ref`, and a discriminator's `mapping` values) passed through `f`. */
+function mapRefs(node: unknown, f: (ref: string) => string): unknown {
+  if (Array.isArray(node)) return node.map((item) => mapRefs(item, f));
+  if (node === null || typeof node !== "object") return node;
+  const out: JsonSchema = {};
+  for (const [key, value] of Object.entries(node)) {
+    if (key === "$ref" && typeof value === "string") out.$ref = f(value);
+    else if (key === "discriminator") out.discriminator = mapDiscriminator(value as Discriminator, f);
+    else out[key] = mapRefs(value, f);
+  }
+  return out;
+}
+
+interface Discriminator {
+  propertyName: string;
+  mapping: Record<string, string>;
+}
+
+const mapDiscriminator = ({ propertyName, mapping }: Discriminator, f: (ref: string) => string): Discriminator => ({
+  propertyName,
+  mapping: Object.fromEntries(Object.entries(mapping).map(([value, ref]) => [value, f(ref)])),
+});
+
+/**
+ * Gives a discriminated union of named schemas (the job events) OpenAPI's `discriminator`, each
+ * value mapped to its schema, which generators narrow on. Unions of unnamed schemas (the layers)
+ * are left as JSON Schema's plain `oneOf`: a mapping needs names to point at.
+ */
+function addDiscriminator({ zodSchema, jsonSchema }: { zodSchema: z.core.$ZodType; jsonSchema: JsonSchema }): void {
+  if (!(zodSchema instanceof z.ZodDiscriminatedUnion)) return;
+  const propertyName = zodSchema.def.discriminator;
+  const mapping: Record<string, string> = {};
+  for (const option of zodSchema.options) {
+    const id = z.globalRegistry.get(option)?.id;
+    const tag = option instanceof z.ZodObject ? option.shape[propertyName] : undefined;
+    if (id === undefined || !(tag instanceof z.ZodLiteral)) return;
+    for (const value of tag.values) mapping[String(value)] = `#/$defs/${id}`;
+  }
+  jsonSchema.discriminator = { propertyName, mapping } satisfies Discriminator;
+}
+
 /** Collects named schemas into components and turns Zod schemas into JSON Schemas that refer to them. */
 class Components {
   /** name → io → JSON Schema */
@@ -51,7 +99,7 @@ class Components {
 
   /** The JSON Schema of `schema` (refs to components as placeholders until `finish`). */
   convert(schema: z.ZodType, io: Io): JsonSchema {
-    const json = z.toJSONSchema(schema, { io, target: "draft-2020-12", unrepresentable: "any" }) as JsonSchema;
+    const json = z.toJSONSchema(schema, { io, target: "draft-2020-12", unrepresentable: "any", override: addDiscriminator }) as JsonSchema;
     delete json.$schema;
     const defs = (json.$defs ?? {}) as Record<string, JsonSchema>;
     delete json.$defs;
@@ -60,20 +108,8 @@ class Components {
     for (const name of Object.keys(defs)) {
       renames.set(name, name.startsWith("__schema") ? `Schema${++this.anonymous}` : name);
     }
-    const rewrite = (node: unknown): unknown => {
-      if (Array.isArray(node)) return node.map(rewrite);
-      if (node === null || typeof node !== "object") return node;
-      const out: JsonSchema = {};
-      for (const [key, value] of Object.entries(node)) {
-        if (key === "$ref" && typeof value === "string" && value.startsWith("#/$defs/")) {
-          const name = renames.get(value.slice("#/$defs/".length))!;
-          out.$ref = `${PLACEHOLDER}${io}\u0000${name}`;
-        } else {
-          out[key] = rewrite(value);
-        }
-      }
-      return out;
-    };
+    const rewrite = (node: unknown): unknown =>
+      mapRefs(node, (ref) => (ref.startsWith("#/$defs/") ? `${PLACEHOLDER}${io}\u0000${renames.get(ref.slice("#/$defs/".length))!}` : ref));
     for (const [name, def] of Object.entries(defs)) this.add(renames.get(name)!, io, rewrite(def) as JsonSchema);
     return rewrite(json) as JsonSchema;
   }
@@ -107,20 +143,12 @@ class Components {
 
   /** Replaces the placeholders in `doc` and returns the components, sorted by name. */
   finish<T>(doc: T): { doc: T; schemas: Record<string, JsonSchema> } {
-    const fix = (node: unknown): unknown => {
-      if (Array.isArray(node)) return node.map(fix);
-      if (node === null || typeof node !== "object") return node;
-      const out: JsonSchema = {};
-      for (const [key, value] of Object.entries(node)) {
-        if (key === "$ref" && typeof value === "string" && value.startsWith(PLACEHOLDER)) {
-          const [io, name] = value.slice(PLACEHOLDER.length).split("\u0000") as [Io, string];
-          out.$ref = REF_PREFIX + this.nameOf(name, io);
-        } else {
-          out[key] = fix(value);
-        }
-      }
-      return out;
-    };
+    const fix = (node: unknown): unknown =>
+      mapRefs(node, (ref) => {
+        if (!ref.startsWith(PLACEHOLDER)) return ref;
+        const [io, name] = ref.slice(PLACEHOLDER.length).split("\u0000") as [Io, string];
+        return REF_PREFIX + this.nameOf(name, io);
+      });
     const schemas: Record<string, JsonSchema> = {};
     for (const name of [...this.defs.keys()].sort()) {
       for (const io of ["output", "input"] as const) {
@@ -170,7 +198,10 @@ function requestBody(components: Components, route: RouteDef): unknown {
   const content: Record<string, unknown> = {};
   for (const type of bodyContentTypes(route)) {
     if (type === "application/json") {
-      content[type] = { schema: route.body ? components.convert(route.body, "input") : {} };
+      content[type] = {
+        schema: route.body ? components.convert(route.body, "input") : {},
+        ...(route.examples ? { examples: route.examples } : {}),
+      };
     } else {
       content[type] = { schema: RAW_BODY_SCHEMAS[type] };
     }
@@ -257,7 +288,7 @@ function responses(components: Components, route: RouteDef, errorSchema: JsonSch
  * The OpenAPI 3.1 document of `routes`: deterministic (paths sorted, methods in a fixed order,
  * components sorted by name), so a generated file only changes when the API does.
  */
-export function buildOpenApiDocument(routes: readonly RouteDef[], info: OpenApiInfo): OpenApiDocument {
+export function buildOpenApiDocument(routes: readonly RouteDef[], info: OpenApiInfo, servers: OpenApiServer[] = []): OpenApiDocument {
   const components = new Components();
   const errorSchema = components.convert(ErrorResponse, "output");
   const operationIds = new Set<string>();
@@ -293,6 +324,7 @@ export function buildOpenApiDocument(routes: readonly RouteDef[], info: OpenApiI
   return {
     openapi: "3.1.0",
     info,
+    servers,
     tags: [...tags].sort().map((name) => ({ name })),
     paths: doc.paths,
     components: { schemas, securitySchemes: SECURITY_SCHEMES },

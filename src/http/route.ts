@@ -18,7 +18,7 @@ export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
 export interface ResponseDef {
   description: string;
-  /** The body's schema (output side); error statuses without one get the shared Error schema. */
+  /** The body's schema (output side); error statuses without one get the shared ApiError schema. */
   schema?: z.ZodType;
   /** Defaults to application/json. */
   contentType?: string;
@@ -29,6 +29,12 @@ export interface ResponseDef {
 }
 
 type Out<S, Fallback> = S extends z.ZodType ? z.output<S> : Fallback;
+
+/** A request body worth showing (OpenAPI's `examples`): a real request, which `body` accepts (a test checks each). */
+export interface BodyExample<B> {
+  summary: string;
+  value: B extends z.ZodType ? z.input<B> : never;
+}
 
 /** What a request body is, given the route's schema, accepted content types and `rawBody`. */
 export type BodyOf<B, CT extends readonly ContentType[], Raw extends boolean = false> = Raw extends true
@@ -89,6 +95,8 @@ export interface RouteSpec<
   headers?: H;
   /** The schema of a JSON body (input side). */
   body?: B;
+  /** Examples of a JSON body, by name: every route with a `body` has at least one. */
+  examples?: Record<string, BodyExample<B>>;
   /** The body's accepted media types (415 for others); defaults to JSON. */
   bodyContentTypes?: CT;
   /**

@@ -9,6 +9,7 @@ export { ModelService, MAX_PREDICT_SAMPLES, type PredictResult, type WeightsSour
 export { createDataset, getDatasetRows, getDatasetSummary } from "./datasets.js";
 export { DatasetView, JobStatus, JobView, LayerView, ModelView, VersionView, datasetView, jobView, modelView, versionView, type EventListener } from "./views.js";
 export { jobVersion, listVersions, restoreVersion } from "./versions.js";
+export { JobEventView, jobEventData } from "./event_views.js";
 export { JobEventFeed, EVENT_PAGE, type JobEventSource } from "./event_feed.js";
 export { EventRetention, type EventRetentionOptions } from "./event_retention.js";
 export { NotFoundError, QueueFullError, ConflictError, BodyTooHeavyError, ParsersBusyError, UnauthorizedError, QuotaExceededError, QUOTA_NAMES, type QuotaName } from "./errors.js";

@@ -36,7 +36,7 @@ export const ModelView = z.object({
     ),
   created_at: z.string(),
   updated_at: z.string(),
-});
+}).meta({ id: "Model" });
 export type ModelView = z.infer<typeof ModelView>;
 
 export function modelView(record: ModelSummaryRecord): ModelView {
@@ -75,7 +75,7 @@ export const DatasetView = z.object({
   label_dtype: z.enum(["int64", "float32"]).describe("int64 for class indices, float32 for regression targets."),
   num_classes: z.number().int().nullable().describe("For int64 labels, the largest label + 1."),
   created_at: z.string(),
-});
+}).meta({ id: "Dataset" });
 export type DatasetView = z.infer<typeof DatasetView>;
 
 export function datasetView(d: DatasetSummaryRecord): DatasetView {
@@ -94,7 +94,8 @@ export function datasetView(d: DatasetSummaryRecord): DatasetView {
 
 export const JobStatus = z.enum(JOB_STATUSES);
 
-const EpochMetrics = z.object({
+/** One finished epoch's figures: an item of a job's `metrics.epochs`. */
+export const EpochMetrics = z.object({
   epoch: z.number().int(),
   lr: z
     .number()
@@ -106,7 +107,7 @@ const EpochMetrics = z.object({
   train_accuracy: z.number().optional(),
   val_loss: z.number().optional(),
   val_accuracy: z.number().optional(),
-});
+}).meta({ id: "EpochMetrics" });
 
 /** A kept version of a model's weights. */
 export const VersionView = z.object({
@@ -165,7 +166,7 @@ export const JobView = z.object({
   started_at: z.string().nullable(),
   finished_at: z.string().nullable(),
   updated_at: z.string(),
-});
+}).meta({ id: "Job" });
 export type JobView = z.infer<typeof JobView>;
 
 /**

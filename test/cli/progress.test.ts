@@ -21,9 +21,9 @@ const JOB: JobView = {
   updated_at: "2026-01-01T00:00:00.000Z",
 };
 
-const progress = (id: number, step: number, loss: number): JobEvent => ({ id, event: "progress", data: { step, epoch: step <= 50 ? 1 : 2, batch: (step - 1) % 50, loss } });
-const epoch = (id: number, n: number): JobEvent => ({ id, event: "epoch", data: { epoch: n, lr: 0.001, train_loss: 0.5 / n, train_accuracy: 0.9 } });
-const status = (id: number, s: JobView["status"]): JobEvent => ({ id, event: "status", data: { status: s } });
+const progress = (id: number, step: number, loss: number): JobEvent => ({ id, event: "progress", data: { type: "progress", step, epoch: step <= 50 ? 1 : 2, batch: (step - 1) % 50, loss } });
+const epoch = (id: number, n: number): JobEvent => ({ id, event: "epoch", data: { type: "epoch", epoch: n, lr: 0.001, train_loss: 0.5 / n, train_accuracy: 0.9 } });
+const status = (id: number, s: JobView["status"]): JobEvent => ({ id, event: "status", data: { type: "status", status: s } });
 
 /** A view writing into `out`, on a clock the test moves. */
 function harness(tty: { columns: number } | null) {
@@ -43,7 +43,7 @@ describe("ProgressView", () => {
     }
     view.event(epoch(52, 1));
     view.event(status(53, "succeeded"));
-    view.event({ id: 54, event: "done", data: { ...JOB, status: "succeeded" } });
+    view.event({ id: 54, event: "done", data: { type: "done", ...JOB, status: "succeeded" } });
     expect(output()).toBe("status: running\nepoch 1/2: train_loss 0.5000, train_accuracy 0.9000, lr 0.0010\nstatus: succeeded\n");
   });
 
@@ -74,7 +74,7 @@ describe("ProgressView", () => {
     // an epoch's line goes above the bar, which is drawn again under it; done clears it
     view.event(epoch(28, 1));
     expect(output().slice(before)).toMatch(/^\r\x1b\[2Kepoch 1\/2: train_loss 0\.5000, train_accuracy 0\.9000, lr 0\.0010\n\r\x1b\[2Kepoch 1\/2 \[/);
-    view.event({ id: 29, event: "done", data: { ...JOB, status: "succeeded" } });
+    view.event({ id: 29, event: "done", data: { type: "done", ...JOB, status: "succeeded" } });
     expect(output().endsWith("\r\x1b[2K")).toBe(true);
   });
 

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadFixture, type RefTensor } from "../helpers/fixtures.js";
 import { buildTestApp, errorOf, type TestApp } from "./helper.js";
 import { rows, seedLayers } from "../helpers/seed.js";
+import { JobEventView } from "../../src/services/index.js";
 
 interface SseEvent {
   id: number;
@@ -99,6 +100,11 @@ describe("the seed's toy training over HTTP", () => {
     expect(events.map((e) => e.id)).toEqual(events.map((_, i) => i + 1));
     expect(events.filter((e) => e.event === "status").map((e) => e.data.status)).toEqual(["queued", "running", "succeeded"]);
     expect(events.filter((e) => e.event === "epoch").map((e) => e.data.epoch)).toEqual([1, 2, 3]);
+    // each data line is what the OpenAPI document says (JobEvent: strict objects), its type the event's name
+    for (const e of events) {
+      expect(JobEventView.safeParse(e.data).error, JSON.stringify(e)).toBeUndefined();
+      expect(e.data.type).toBe(e.event);
+    }
     const done = events.at(-1)!;
     expect(done.event).toBe("done");
     expect(done.data).toMatchObject({ id: job.id, status: "succeeded" });

@@ -215,15 +215,15 @@ describe("buildOpenApiDocument", () => {
     expect(doc.components.schemas.TestLayerInput.required).toEqual(["type", "out_features"]);
     expect(doc.components.schemas.TestLayer.required).toEqual(["type", "out_features", "bias"]);
     expect(doc.components.schemas.TestModel.properties.layers.items).toEqual({ $ref: "#/components/schemas/TestLayer" });
-    expect(Object.keys(doc.components.schemas)).toEqual(["Error", "RateLimitCount", "TestLayer", "TestLayerInput", "TestModel"]);
+    expect(Object.keys(doc.components.schemas)).toEqual(["ApiError", "RateLimitCount", "TestLayer", "TestLayerInput", "TestModel"]);
   });
 
-  it("gives error responses the shared Error schema and adds the standard ones (401, 403 and 429 on routes that need a key)", () => {
+  it("gives error responses the shared ApiError schema and adds the standard ones (401, 403 and 429 on routes that need a key)", () => {
     const op = doc.paths["/v1/test-models/{group}"]!.post;
     expect(Object.keys(op.responses)).toEqual(["201", "400", "401", "403", "409", "413", "415", "429", "500"]);
     expect(op.security).toEqual([{ bearerAuth: [] }]);
     for (const status of ["400", "401", "403", "409", "413", "415", "429", "500"]) {
-      expect(op.responses[status].content["application/json"].schema).toEqual({ $ref: "#/components/schemas/Error" });
+      expect(op.responses[status].content["application/json"].schema).toEqual({ $ref: "#/components/schemas/ApiError" });
     }
     expect(op.responses["429"].description).toMatch(/^The key spent its write budget .*KILN_RATE_LIMIT_WRITE/);
     expect(Object.keys(op.responses["429"].headers)).toEqual(["Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"]);

@@ -4,7 +4,7 @@ import { JsonDataset } from "../../../schema/index.js";
 import { unprocessable } from "../../errors.js";
 import { defineRoute, type ContentType, type RouteDef } from "../../route.js";
 import { IdParams, pageOf, PageQuery, pageView, quotaForbidden } from "../common.js";
-import { CreateDatasetQuery, DatasetRows, DatasetRowsQuery } from "./schemas.js";
+import { CreateDatasetQuery, DatasetRows, DatasetRowsQuery, datasetExamples } from "./schemas.js";
 
 const tags = ["datasets"];
 
@@ -26,6 +26,7 @@ const createDatasetRoute = defineRoute({
   tags,
   query: CreateDatasetQuery,
   body: JsonDataset,
+  examples: datasetExamples,
   bodyContentTypes: ["application/json", "text/csv", "application/octet-stream", "application/x-npz"],
   // parsed on a parse worker: a body of up to the body limit is user-sized work
   rawBody: true,

@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from "fastify";
-import { JobEventFeed, jobVersion, jobView, JobView, owned } from "../../../services/index.js";
+import { JobEventFeed, jobEventData, JobEventView, jobVersion, jobView, JobView, owned } from "../../../services/index.js";
 import { TrainingSpec } from "../../../schema/index.js";
 import type { JobRecord } from "../../../store/index.js";
 import type { AppContext } from "../../context.js";
@@ -8,7 +8,7 @@ import { defineRoute, type RouteDef } from "../../route.js";
 import { lastEventId, startSse, type SseStream } from "../../sse.js";
 import { sendWeights, WEIGHTS_RESPONSES } from "../models/weights.js";
 import { IdParams, pageOf, pageView, quotaForbidden } from "../common.js";
-import { EventsQuery, JobHeaders, JobListQuery } from "./schemas.js";
+import { EventsQuery, jobExamples, JobHeaders, JobListQuery } from "./schemas.js";
 
 const tags = ["jobs"];
 
@@ -25,6 +25,7 @@ const createJob = defineRoute({
   budget: "train",
   headers: JobHeaders,
   body: TrainingSpec,
+  examples: jobExamples,
   responses: {
     202: { description: "The job, queued (or, for a retried Idempotency-Key, as it is now)", schema: JobView },
     403: quotaForbidden("queued_jobs"),
@@ -114,7 +115,8 @@ const jobEvents = defineRoute({
   description:
     "`progress` for every optimizer step (`step`, `epoch`, `batch`, `loss`), `epoch` with each epoch's metrics " +
     "(an item of the job's `metrics.epochs`: `lr`, `train_loss`, ...), `status` on every change, and a last `done` " +
-    "with the final job, after which the stream ends. Event ids count from 1; send `Last-Event-ID` (or " +
+    "with the final job, after which the stream ends. Each event's data is a JSON object whose `type` is the event's " +
+    "name (ProgressEvent, EpochEvent, StatusEvent, DoneEvent). Event ids count from 1; send `Last-Event-ID` (or " +
     "`?last_event_id=`) to resume after one. Ids skip the `progress` events that retention deleted. The replay goes " +
     "at the client's pace; a client that takes nothing for 30 s, or lets 1 MiB wait for it, is disconnected (it " +
     "resumes with `Last-Event-ID`).",
@@ -122,7 +124,11 @@ const jobEvents = defineRoute({
   params: IdParams,
   query: EventsQuery,
   responses: {
-    200: { description: "The event stream", contentType: "text/event-stream" },
+    200: {
+      description: "The event stream: each event's `data:` line holds one JobEvent, whose `type` is the event's name",
+      contentType: "text/event-stream",
+      schema: JobEventView,
+    },
     404: { description: "No such resource" },
     403: quotaForbidden("event_streams"),
     503: { description: "Too many event streams are open in this process (too_many_streams); retry after Retry-After seconds" },
@@ -168,7 +174,7 @@ async function sendEvents(feed: JobEventFeed, stream: SseStream, log: FastifyBas
  */
 async function sendPage(feed: JobEventFeed, stream: SseStream): Promise<boolean> {
   const page = await feed.next();
-  return page !== null && stream.writeEvents(page.map((e) => ({ id: e.seq, event: e.type, data: e.data })));
+  return page !== null && stream.writeEvents(page.map((e) => ({ id: e.seq, event: e.type, data: jobEventData(e) })));
 }
 
 export const jobRoutes: RouteDef[] = [createJob, listJobs, getJob, cancelJob, getJobWeights, jobEvents];

@@ -6,7 +6,7 @@ import { createKey, listKeys, revokeKey, type Principal } from "../../../service
 import { forbidden, unprocessable, validationError } from "../../errors.js";
 import { defineRoute, type RouteDef } from "../../route.js";
 import { IdParams, pageOf, pageView } from "../common.js";
-import { CreatedKeyView, CreateKeyRequest, KeyListQuery, keyView, KeyView } from "./schemas.js";
+import { CreatedKeyView, CreateKeyRequest, keyExamples, KeyListQuery, keyView, KeyView } from "./schemas.js";
 
 const tags = ["keys"];
 
@@ -31,6 +31,7 @@ const createKeyRoute = defineRoute({
   tags,
   access: "keys",
   body: CreateKeyRequest,
+  examples: keyExamples,
   responses: {
     201: { description: "The key's record, and the key itself (shown this once)", schema: CreatedKeyView },
     404: { description: "The operator named a tenant that does not exist" },

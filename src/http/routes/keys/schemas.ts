@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { text } from "../../../schema/index.js";
 import { KEY_ROLES, type ApiKeyRecord } from "../../../store/index.js";
+import type { BodyExample } from "../../route.js";
 import { PageQuery } from "../common.js";
 
 const TenantId = text(100).describe("The tenant: only the operator key names one (an admin key acts in its own tenant).");
@@ -47,3 +48,11 @@ export const keyView = (record: ApiKeyRecord): KeyView => ({
   revoked_at: record.revokedAt,
   last_used_at: record.lastUsedAt,
 });
+
+export const keyExamples: Record<string, BodyExample<typeof CreateKeyRequest>> = {
+  member: { summary: "A key for a training script, in the caller's tenant", value: { role: "member", name: "training script" } },
+  operator: {
+    summary: "With the operator key: a tenant's first admin key, for a month",
+    value: { role: "admin", name: "acme admin", tenant_id: "ten_0123456789abcdef", expires_at: "2030-01-31T00:00:00Z" },
+  },
+};

@@ -5,7 +5,7 @@ import { IdParams, pageOf, PageQuery, pageView, quotaForbidden } from "../common
 import { jsonBody, type JsonPart } from "../../json_writer.js";
 import { JSON_TYPE, OCTET, sendWeights, WEIGHTS_RESPONSES } from "./weights.js";
 import { readPredictBody } from "./predict_body.js";
-import { PredictRequest, PredictResponse, VersionPage, VersionParams, WeightsJson } from "./schemas.js";
+import { modelExamples, predictExamples, PredictRequest, PredictResponse, VersionPage, VersionParams, WeightsJson, weightsExamples } from "./schemas.js";
 
 const tags = ["models"];
 
@@ -17,6 +17,7 @@ const createModel = defineRoute({
   description: "With `seed`, the initial weights are PyTorch's after `torch.manual_seed(seed)`.",
   tags,
   body: ModelSpec,
+  examples: modelExamples,
   responses: { 201: { description: "The model", schema: ModelView }, 403: quotaForbidden("models", "bytes"), 422: { description: "Valid JSON that does not fit (the details name the field)" } },
   handler: async ({ body, ctx, principal }, reply) => {
     const model = modelView(await ctx.models.create(body, principal.tenantId));
@@ -98,6 +99,7 @@ const putWeights = defineRoute({
   tags,
   params: IdParams,
   body: WeightsJson,
+  examples: weightsExamples,
   bodyContentTypes: ["application/json", OCTET],
   // parsed and checked on a parse worker: a 10M-parameter model is 10M numbers
   rawBody: true,
@@ -166,6 +168,7 @@ const predict = defineRoute({
   budget: "predict",
   params: IdParams,
   body: PredictRequest,
+  examples: predictExamples,
   bodyContentTypes: ["application/json", OCTET],
   readJson: readPredictBody,
   // read on the API thread (fast, and what keeps predictions quick): bounded to ~40 ms of it

@@ -1,6 +1,7 @@
 import { z } from "zod";
-import { LayerSpec, WeightsJson } from "../../../schema/index.js";
+import { LayerSpec, ModelSpec, WeightsJson } from "../../../schema/index.js";
 import { MAX_PREDICT_SAMPLES, VersionView } from "../../../services/index.js";
+import type { BodyExample } from "../../route.js";
 import { IdParams, pageOf } from "../common.js";
 
 /** One sample: an array of numbers, of such arrays, or of arrays of such arrays. */
@@ -83,3 +84,53 @@ export const VersionParams = IdParams.extend({ version: z.coerce.number().int().
 export const VersionPage = pageOf(VersionView).extend({
   current_version: z.number().int().nullable().describe("The version the model holds; null while it holds the weights it was created with."),
 });
+
+/** The seed's toy classifier, `NeuralNetwork(2, 2)` of Appendix A, its weights drawn as after `torch.manual_seed(123)`. */
+export const modelExamples: Record<string, BodyExample<typeof ModelSpec>> = {
+  toy: {
+    summary: "The seed's NeuralNetwork(2, 2), seeded as torch.manual_seed(123)",
+    value: {
+      name: "NeuralNetwork(2, 2)",
+      input_shape: [2],
+      seed: 123,
+      layers: [
+        { type: "Linear", out_features: 30 },
+        { type: "ReLU" },
+        { type: "Linear", out_features: 20 },
+        { type: "ReLU" },
+        { type: "Linear", out_features: 2 },
+      ],
+    },
+  },
+  cnn: {
+    summary: "A small convolutional network for 28×28 grey images (Fashion-MNIST) stored as bytes",
+    value: {
+      name: "cnn",
+      input_shape: [1, 28, 28],
+      layers: [
+        { type: "ConvertImageDtype" },
+        { type: "Conv2d", out_channels: 8, kernel_size: 3, padding: 1 },
+        { type: "ReLU" },
+        { type: "MaxPool2d", kernel_size: 2 },
+        { type: "Flatten" },
+        { type: "Linear", out_features: 10 },
+      ],
+    },
+  },
+};
+
+export const weightsExamples: Record<string, BodyExample<typeof WeightsJson>> = {
+  linear: {
+    summary: "The weights of a model whose one layer is Linear(2, 2)",
+    value: {
+      tensors: {
+        "layers.0.weight": { shape: [2, 2], dtype: "float32", data: [0.5, -0.25, 0.125, 1] },
+        "layers.0.bias": { shape: [2], dtype: "float32", data: [0, 0.1] },
+      },
+    },
+  },
+};
+
+export const predictExamples: Record<string, BodyExample<typeof PredictRequest>> = {
+  toy: { summary: "Two samples for the toy classifier (input_shape [2])", value: { inputs: [[-0.8, 2.8], [2.6, -1.6]] } },
+};

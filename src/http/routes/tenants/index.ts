@@ -2,7 +2,7 @@
 import { createTenant, NotFoundError } from "../../../services/index.js";
 import { defineRoute, type RouteDef } from "../../route.js";
 import { IdParams, pageOf, PageQuery, pageView } from "../common.js";
-import { CreateTenantRequest, TenantQuotasPatch, tenantQuotasView, TenantQuotasView, tenantView, TenantView } from "./schemas.js";
+import { CreateTenantRequest, quotasExamples, tenantExamples, TenantQuotasPatch, tenantQuotasView, TenantQuotasView, tenantView, TenantView } from "./schemas.js";
 
 const tags = ["tenants"];
 
@@ -14,6 +14,7 @@ const createTenantRoute = defineRoute({
   tags,
   access: "operator",
   body: CreateTenantRequest,
+  examples: tenantExamples,
   responses: {
     200: { description: "The tenant of this name, which existed already", schema: TenantView },
     201: { description: "The tenant, created", schema: TenantView },
@@ -65,6 +66,7 @@ const updateTenantQuotas = defineRoute({
   access: "operator",
   params: IdParams,
   body: TenantQuotasPatch,
+  examples: quotasExamples,
   responses: { 200: { description: "The tenant's limits, changed", schema: TenantQuotasView }, 404: { description: "No such resource" } },
   handler: async ({ params, body, ctx }) => {
     const changes = Object.fromEntries(Object.entries(body).filter(([, value]) => value !== undefined));

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { QUOTA_NAMES, type QuotaLimits, type QuotaOverrides } from "../../../services/index.js";
 import { TENANT_NAME } from "../../../services/tenants.js";
 import type { TenantRecord } from "../../../store/index.js";
+import type { BodyExample } from "../../route.js";
 
 export const CreateTenantRequest = z
   .strictObject({
@@ -54,3 +55,14 @@ export const tenantQuotasView = (tenantId: string, defaults: QuotaLimits, overri
   limits: { ...defaults, ...overrides },
   overrides,
 });
+
+export const tenantExamples: Record<string, BodyExample<typeof CreateTenantRequest>> = {
+  acme: { summary: "A tenant named acme", value: { name: "acme" } },
+};
+
+export const quotasExamples: Record<string, BodyExample<typeof TenantQuotasPatch>> = {
+  bigger: {
+    summary: "Room for 5,000 models and 20 jobs training at once; queued jobs back to the service's default",
+    value: { models: 5000, running_jobs: 20, queued_jobs: null },
+  },
+};

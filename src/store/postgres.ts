@@ -500,7 +500,7 @@ export class PostgresStore implements Store {
       const sql = `SELECT seq, tenant_id AS "tenantId", ${ACTIVE} AS active FROM jobs WHERE id = $1 FOR UPDATE`;
       const row = await one<{ seq: number; tenantId: string; active: boolean }>(db, sql, [id]);
       if (!row) return false;
-      if (row.active) throw new StoreConflictError(`job ${id} is queued or running`, "job_active");
+      if (row.active) throw new StoreConflictError(`job ${id} is queued or running: cancel it first`, "job_active");
       await db.query(`DELETE FROM jobs WHERE id = $1`, [id]); // its events and checkpoint cascade
       await rememberDeleted(db, "job", id, row);
       return true;

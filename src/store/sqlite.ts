@@ -404,7 +404,7 @@ export class SqliteStore implements Store {
     return this.transaction(() => {
       const row = s.cursorOf.job.get(id);
       if (!row) return false;
-      if (s.jobActive.get(id)) throw new StoreConflictError(`job ${id} is queued or running`, "job_active");
+      if (s.jobActive.get(id)) throw new StoreConflictError(`job ${id} is queued or running: cancel it first`, "job_active");
       s.deleteJob.run(id); // its events and checkpoint cascade
       rememberDeleted(s, "job", id, row);
       return true;

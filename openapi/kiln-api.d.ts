@@ -158,7 +158,11 @@ export interface paths {
         get: operations["getJob"];
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Delete an ended job with its events and checkpoint (cancel a queued or running one first)
+         * @description The model version the job made stays with its model (its `job_id` still names the job); GET /v1/jobs/{id}/weights then answers 404. The job's Idempotency-Key is freed: a POST retried with it creates a new job.
+         */
+        delete: operations["deleteJob"];
         options?: never;
         head?: never;
         patch?: never;
@@ -443,7 +447,7 @@ export interface components {
         ApiError: {
             error: {
                 /** @enum {string} */
-                code: "validation_error" | "malformed_json" | "bad_request" | "unauthorized" | "forbidden" | "quota_exceeded" | "not_found" | "request_timeout" | "model_in_use" | "dataset_in_use" | "idempotency_conflict" | "version_conflict" | "job_not_active" | "job_not_succeeded" | "payload_too_large" | "unsupported_media_type" | "unprocessable" | "queue_full" | "rate_limited" | "headers_too_large" | "internal" | "unavailable" | "too_many_connections" | "too_many_streams";
+                code: "validation_error" | "malformed_json" | "bad_request" | "unauthorized" | "forbidden" | "quota_exceeded" | "not_found" | "request_timeout" | "model_in_use" | "dataset_in_use" | "job_active" | "idempotency_conflict" | "version_conflict" | "job_not_active" | "job_not_succeeded" | "payload_too_large" | "unsupported_media_type" | "unprocessable" | "queue_full" | "rate_limited" | "headers_too_large" | "internal" | "unavailable" | "too_many_connections" | "too_many_streams";
                 message: string;
                 details?: {
                     path: string;
@@ -2048,6 +2052,98 @@ export interface operations {
                 };
             };
             /** @description The key spent its read budget for this window (rate_limited; KILN_RATE_LIMIT_READ requests per KILN_RATE_LIMIT_WINDOW_MS): retry after Retry-After seconds. Every response of a limited route carries the RateLimit-* headers. */
+            429: {
+                headers: {
+                    /** @description Seconds until the window ends */
+                    "Retry-After"?: components["schemas"]["RateLimitCount"];
+                    /** @description Requests of this budget per window */
+                    "RateLimit-Limit"?: components["schemas"]["RateLimitCount"];
+                    /** @description Requests of this budget left in this window (0 here) */
+                    "RateLimit-Remaining"?: components["schemas"]["RateLimitCount"];
+                    /** @description Seconds until the window ends */
+                    "RateLimit-Reset"?: components["schemas"]["RateLimitCount"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Internal server error (internal) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    deleteJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The resource's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is invalid (validation_error, malformed_json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No API key, or one that is not valid, revoked or expired (unauthorized); the response has WWW-Authenticate: Bearer */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description The key's role may not do this (forbidden) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description The job is queued or running (job_active): cancel it first */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description The key spent its write budget for this window (rate_limited; KILN_RATE_LIMIT_WRITE requests per KILN_RATE_LIMIT_WINDOW_MS): retry after Retry-After seconds. Every response of a limited route carries the RateLimit-* headers. */
             429: {
                 headers: {
                     /** @description Seconds until the window ends */

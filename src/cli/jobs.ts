@@ -1,9 +1,9 @@
-/** `kiln jobs ls|show` (`follow` and `cancel` have files of their own; the API deletes no jobs). */
+/** `kiln jobs ls|show|rm` (`follow` and `cancel` have files of their own). */
 import type { JobView } from "../services/index.js";
 import { JOB_STATUSES } from "../store/types.js";
 import type { Command } from "./command.js";
 import { formatMetrics } from "./progress.js";
-import { lsCommand, showCommand, type Resource } from "./resources.js";
+import { lsCommand, rmCommand, showCommand, type Resource } from "./resources.js";
 
 const progress = (j: JobView): string => `epoch ${j.progress.epoch}/${j.progress.epochs}, step ${j.progress.step}/${j.progress.total_steps}`;
 
@@ -29,4 +29,8 @@ const jobs: Resource<JobView> = {
     j.metrics.epochs.map((e) => `epoch ${e.epoch}: ${formatMetrics(e)}\n`).join(""),
 };
 
-export const jobCommands: Command[] = [lsCommand(jobs), showCommand(jobs)];
+const rmHelp =
+  "Deletes the job with its events and checkpoint; the model version it made stays. The API refuses while the job is " +
+  "queued or running: kiln jobs cancel it first.";
+
+export const jobCommands: Command[] = [lsCommand(jobs), showCommand(jobs), rmCommand(jobs, rmHelp)];

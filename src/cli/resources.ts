@@ -1,7 +1,6 @@
 /**
- * `kiln models|datasets|jobs ls|show` and `kiln models|datasets rm`: the same commands for each
- * resource, over its GET /v1/{plural}, GET /v1/{plural}/{id} and DELETE /v1/{plural}/{id} (jobs
- * have no DELETE).
+ * `kiln models|datasets|jobs ls|show|rm`: the same commands for each resource, over its
+ * GET /v1/{plural}, GET /v1/{plural}/{id} and DELETE /v1/{plural}/{id}.
  */
 import { z } from "zod";
 import type { pageOf } from "../http/routes/common.js";
@@ -71,11 +70,12 @@ export function showCommand<V>(r: Resource<V>): Command {
   };
 }
 
-export function rmCommand<V>(r: Resource<V>): Command {
+/** `help`: what deleting takes along and when the API refuses. */
+export function rmCommand<V>(r: Resource<V>, help = `Deletes the ${r.noun} (the API refuses while a queued or running job uses it).`): Command {
   return {
     path: [r.plural, "rm"],
     usage: `kiln ${r.plural} rm ID [--json]`,
-    help: `Deletes the ${r.noun} (the API refuses while a queued or running job uses it).`,
+    help,
     async run(argv, io) {
       const args = parseCommand(argv, JSON_OPTION, IdArgs, ["id"]);
       await ApiClient.fromEnv(io.env).send("DELETE", resourcePath(r.plural, args.id));

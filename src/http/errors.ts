@@ -23,6 +23,7 @@ export const ERRORS = {
   request_timeout: { status: 408, message: "The request was not received in time" },
   model_in_use: { status: 409, message: "The model is used by a queued or running job" },
   dataset_in_use: { status: 409, message: "The dataset is used by a queued or running job" },
+  job_active: { status: 409, message: "The job is queued or running; cancel it first" },
   idempotency_conflict: { status: 409, message: "The idempotency key was used with a different request" },
   version_conflict: { status: 409, message: "The resource changed meanwhile" },
   job_not_active: { status: 409, message: "The job is no longer queued or running" },

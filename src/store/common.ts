@@ -15,6 +15,9 @@ export class StoreCursorError extends RangeError {
   }
 }
 
+/** The kinds of item whose deletion deleted_rows remembers, so that a cursor naming one still continues in place. */
+export type DeletedKind = "model" | "dataset" | "job";
+
 export type JobPatch = Partial<
   Pick<JobRecord, "status" | "progress" | "metrics" | "error" | "startedAt" | "finishedAt" | "cancelRequested">
 >;

@@ -28,6 +28,7 @@ import {
   versionPage,
   type JobPatch,
   type VersionOrigin,
+  type DeletedKind,
 } from "./common.js";
 import { eventsAfter, lastSeqOfPage, packEvents, truncateRow, type EventRow } from "./event_rows.js";
 import { checkSchemaName, migrate } from "./postgres_schema.js";
@@ -215,8 +216,8 @@ async function setWeights(
 const versionColumns = (blobs: boolean): string =>
   `${SELECT_LIST.version}, octet_length(weights) AS bytes${blobs ? `, generator_state AS "generatorState", weights` : ""}`;
 
-/** Remembers a deleted model's or dataset's seq and tenant, so a cursor naming it still continues in place. */
-async function rememberDeleted(db: Db, kind: "model" | "dataset", id: string, row: { seq: number; tenantId: string }): Promise<void> {
+/** Remembers a deleted model's, dataset's or job's seq and tenant, so a cursor naming it still continues in place. */
+async function rememberDeleted(db: Db, kind: DeletedKind, id: string, row: { seq: number; tenantId: string }): Promise<void> {
   await db.query(
     `INSERT INTO deleted_rows (kind, id, seq, tenant_id) VALUES ($1, $2, $3, $4)
      ON CONFLICT (kind, id) DO UPDATE SET seq = excluded.seq, tenant_id = excluded.tenant_id`,
@@ -297,7 +298,7 @@ export class PostgresStore implements Store {
   }
 
   /**
-   * The seq after which a listing continues; a deleted model's or dataset's is remembered. With
+   * The seq after which a listing continues; a deleted model's, dataset's or job's is remembered. With
    * `tenantId`, an item of another tenant is refused as one that never existed (a deleted row
    * from before deleted_rows kept tenants has none, and continues for any).
    */
@@ -305,7 +306,7 @@ export class PostgresStore implements Store {
     if (after === undefined) return 0;
     const tenant = kind === "tenant" ? "NULL::text" : "tenant_id";
     const sql =
-      kind === "model" || kind === "dataset"
+      kind === "model" || kind === "dataset" || kind === "job"
         ? `SELECT seq, tenant_id AS "tenantId" FROM ${TABLES[kind]} WHERE id = $1
            UNION ALL SELECT seq, tenant_id FROM deleted_rows WHERE kind = '${kind}' AND id = $1 LIMIT 1`
         : `SELECT seq, ${tenant} AS "tenantId" FROM ${TABLES[kind]} WHERE id = $1`;
@@ -491,6 +492,18 @@ export class PostgresStore implements Store {
       if (!inserted) return { job: jobFromPgRow((await existing())!), created: false };
       await append(db, job.id, [firstEvent]);
       return { job: jobFromPgRow(inserted), created: true };
+    });
+  }
+
+  async deleteJob(id: string): Promise<boolean> {
+    return this.transaction(async (db) => {
+      const sql = `SELECT seq, tenant_id AS "tenantId", ${ACTIVE} AS active FROM jobs WHERE id = $1 FOR UPDATE`;
+      const row = await one<{ seq: number; tenantId: string; active: boolean }>(db, sql, [id]);
+      if (!row) return false;
+      if (row.active) throw new StoreConflictError(`job ${id} is queued or running: cancel it first`, "job_active");
+      await db.query(`DELETE FROM jobs WHERE id = $1`, [id]); // its events and checkpoint cascade
+      await rememberDeleted(db, "job", id, row);
+      return true;
     });
   }
 

@@ -185,6 +185,12 @@ export const MIGRATIONS: readonly string[] = [
     SELECT id, 1, tenant_id, NULL, 'null', updated_at, generator_state, weights FROM models WHERE version > 1;
   UPDATE models SET current_version = 1 WHERE version > 1;
   `,
+  // 8 -> 9: as SQLite's 9 -> 10, deleted jobs are remembered too (deleted_rows_kind_check is the
+  // name Postgres gave the column's CHECK).
+  `
+  ALTER TABLE deleted_rows DROP CONSTRAINT deleted_rows_kind_check;
+  ALTER TABLE deleted_rows ADD CONSTRAINT deleted_rows_kind_check CHECK (kind IN ('model', 'dataset', 'job'));
+  `,
 ];
 
 /** The schema version this code writes and expects. */

@@ -30,6 +30,7 @@ import {
   versionPage,
   type JobPatch,
   type VersionOrigin,
+  type DeletedKind,
 } from "./common.js";
 import { eventsAfter, lastSeqOfPage, packEvents, truncateRow, type EventRow } from "./event_rows.js";
 import { retentionStep, type EventRetentionPolicy, type ProgressDeletion, type PruneBudget, type PruneResult, type RetentionJob } from "./retention.js";
@@ -157,8 +158,8 @@ function setWeights(
   return row.version + 1;
 }
 
-/** Remembers a deleted model's or dataset's seq and tenant, so a cursor naming it still continues in place. */
-function rememberDeleted(s: Statements, kind: "model" | "dataset", id: string, row: { seq: number; tenantId: string }): void {
+/** Remembers a deleted model's, dataset's or job's seq and tenant, so a cursor naming it still continues in place. */
+function rememberDeleted(s: Statements, kind: DeletedKind, id: string, row: { seq: number; tenantId: string }): void {
   s.insertDeleted.run(kind, id, row.seq, row.tenantId);
 }
 
@@ -233,13 +234,13 @@ export class SqliteStore implements Store {
   }
 
   /**
-   * The seq after which a listing continues; a deleted model's or dataset's is remembered. With
+   * The seq after which a listing continues; a deleted model's, dataset's or job's is remembered. With
    * `tenantId`, an item of another tenant is refused as one that never existed.
    */
   private cursorSeq(kind: "model" | "dataset" | "job" | "tenant" | "apiKey", after: string | undefined, tenantId?: string): number {
     if (after === undefined) return 0;
     const { s } = this;
-    const row = kind === "tenant" ? s.seqOf.tenant.get(after) : (s.cursorOf[kind].get(after) ?? (kind === "model" || kind === "dataset" ? s.deletedCursor.get(kind, after) : undefined));
+    const row = kind === "tenant" ? s.seqOf.tenant.get(after) : (s.cursorOf[kind].get(after) ?? (kind === "apiKey" ? undefined : s.deletedCursor.get(kind, after)));
     if (!row || (tenantId !== undefined && "tenantId" in row && row.tenantId !== null && row.tenantId !== tenantId)) throw new StoreCursorError(after);
     return row.seq;
   }
@@ -395,6 +396,18 @@ export class SqliteStore implements Store {
       s.insertJob.run(...valuesOf(jobToRow(job, flag(job.cancelRequested)), JOB_COLUMNS));
       append(s, job.id, [firstEvent]);
       return { job: jobFromSqliteRow(s.getJob.get(job.id)!), created: true };
+    });
+  }
+
+  async deleteJob(id: string): Promise<boolean> {
+    const { s } = this;
+    return this.transaction(() => {
+      const row = s.cursorOf.job.get(id);
+      if (!row) return false;
+      if (s.jobActive.get(id)) throw new StoreConflictError(`job ${id} is queued or running: cancel it first`, "job_active");
+      s.deleteJob.run(id); // its events and checkpoint cascade
+      rememberDeleted(s, "job", id, row);
+      return true;
     });
   }
 
@@ -702,11 +715,11 @@ function prepareStatements(db: Database.Database) {
     ),
     deleteDataset: db.prepare<[string]>(`DELETE FROM datasets WHERE id = ?`),
 
-    insertDeleted: db.prepare<["model" | "dataset", string, number, string]>(
+    insertDeleted: db.prepare<[DeletedKind, string, number, string]>(
       `INSERT OR REPLACE INTO deleted_rows (kind, id, seq, tenant_id) VALUES (?, ?, ?, ?)`,
     ),
     // tenantId is null for rows deleted before deleted_rows kept it
-    deletedCursor: db.prepare<["model" | "dataset", string], { seq: number; tenantId: string | null }>(
+    deletedCursor: db.prepare<[DeletedKind, string], { seq: number; tenantId: string | null }>(
       `SELECT seq, tenant_id AS tenantId FROM deleted_rows WHERE kind = ? AND id = ?`,
     ),
 
@@ -714,6 +727,8 @@ function prepareStatements(db: Database.Database) {
     // the mutable columns, then the id
     updateJob: db.prepare<unknown[]>(`UPDATE jobs SET ${setList(JOB_MUTABLE_COLUMNS, param)} WHERE id = ?`),
     getJob: db.prepare<[string], SqliteJobRow>(`SELECT ${SELECT_LIST.job} FROM jobs WHERE id = ?`),
+    jobActive: db.prepare<[string], { one: number }>(`SELECT 1 AS one FROM jobs WHERE id = ? AND ${ACTIVE}`),
+    deleteJob: db.prepare<[string]>(`DELETE FROM jobs WHERE id = ?`),
     getJobForWrite: db.prepare<[string], SqliteJobWriteRow>(`SELECT ${SELECT_LIST.job}, attempt FROM jobs WHERE id = ?`),
     setAttempt: db.prepare<[number, string]>(`UPDATE jobs SET attempt = ? WHERE id = ?`),
     getJobByIdempotencyKey: db.prepare<[string, string], SqliteJobRow>(

@@ -19,7 +19,7 @@ import type { Database } from "better-sqlite3";
  *   history). Referential integrity while it matters is enforced by the store in transactions:
  *   `createJob` checks the references exist, and deleting a model/dataset is refused while a
  *   queued or running job uses it. The partial indexes below make that check an index lookup.
- * - `deleted_rows` remembers the `seq` of deleted models/datasets so a listing cursor that names
+ * - `deleted_rows` remembers the `seq` of deleted models/datasets/jobs so a listing cursor that names
  *   a deleted item (the last item of a page, deleted before the next page was fetched) still
  *   continues at the right place.
  */
@@ -292,6 +292,20 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX model_versions_tenant ON model_versions (tenant_id);
   INSERT INTO model_versions (model_id, version, tenant_id, job_id, metrics, created_at, generator_state, weights)
     SELECT id, 1, tenant_id, NULL, 'null', updated_at, generator_state, weights FROM models WHERE version > 1;
+  `,
+  // 9 -> 10: deleted jobs are remembered too (Store.deleteJob), for the jobs listing's cursors.
+  // A CHECK cannot be altered in SQLite, so deleted_rows is rebuilt with 'job' among its kinds.
+  `
+  CREATE TABLE deleted_rows_v10 (
+    kind      TEXT    NOT NULL CHECK (kind IN ('model', 'dataset', 'job')),
+    id        TEXT    NOT NULL,
+    seq       INTEGER NOT NULL,
+    tenant_id TEXT,
+    PRIMARY KEY (kind, id)
+  ) STRICT, WITHOUT ROWID;
+  INSERT INTO deleted_rows_v10 (kind, id, seq, tenant_id) SELECT kind, id, seq, tenant_id FROM deleted_rows;
+  DROP TABLE deleted_rows;
+  ALTER TABLE deleted_rows_v10 RENAME TO deleted_rows;
   `,
 ];
 

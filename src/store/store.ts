@@ -30,7 +30,7 @@ export class StoreConflictError extends Error {
   override name = "StoreConflictError";
   constructor(
     message: string,
-    readonly code: "model_in_use" | "dataset_in_use" | "version_conflict" | "job_not_active" | "attempt_superseded",
+    readonly code: "model_in_use" | "dataset_in_use" | "job_active" | "version_conflict" | "job_not_active" | "attempt_superseded",
   ) {
     super(message);
   }
@@ -137,6 +137,12 @@ export interface Store {
    * job with `job.idempotencyKey`, creates nothing and returns that job with `created: false`.
    */
   createJob(job: JobRecord, firstEvent: NewEvent): Promise<{ job: JobRecord; created: boolean }>;
+  /**
+   * Deletes an ended job with its events and checkpoint, in one transaction;
+   * StoreConflictError("job_active") while it is queued or running. The model version it made
+   * stays, naming it in `jobId`. Its Idempotency-Key is freed with it. Returns false if absent.
+   */
+  deleteJob(id: string): Promise<boolean>;
   getJob(id: string): Promise<JobRecord | null>;
   /** The job the tenant created with this Idempotency-Key, if any. */
   getJobByIdempotencyKey(tenantId: string, key: string): Promise<JobRecord | null>;

@@ -194,7 +194,7 @@ describe("resources", () => {
   );
 
   it(
-    "lists and shows jobs, by status too",
+    "lists, shows and removes jobs, by status too",
     async () => {
       const out = lines(await kiln(["train", "--model", file("model.json"), "--data", file("train.csv"), "--epochs", "1", "--batch-size", "16", "--json"], env));
       const job = JSON.parse(out[0]!) as JobView;
@@ -206,6 +206,13 @@ describe("resources", () => {
       expect(shown[0]).toBe(`job ${job.id}: succeeded`);
       expect(shown.at(-1)).toBe(`epoch 1: train_loss ${job.metrics.epochs[0]!.train_loss.toFixed(4)}, train_accuracy ${job.metrics.epochs[0]!.train_accuracy!.toFixed(4)}, lr 0.0010`);
       expect(JSON.parse((await kiln(["jobs", "show", job.id, "--json"], env)).stdout)).toEqual(job);
+
+      expect(lines(await kiln(["jobs", "rm", job.id], env))).toEqual([`deleted job ${job.id}`]);
+      const gone = await kiln(["jobs", "rm", job.id], env);
+      expect(gone.code).toBe(1);
+      expect(gone.stderr).toBe(`kiln: job ${job.id} not found (not_found, HTTP 404)\n`);
+      // the version the job made stays with its model
+      expect((await api.request<{ items: { job_id: string | null }[] }>("GET", `/v1/models/${job.model_id}/versions`)).body.items.map((v) => v.job_id)).toContain(job.id);
     },
     SLOW,
   );

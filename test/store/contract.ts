@@ -8,6 +8,7 @@ import type { EventRetentionPolicy, PruneBudget } from "../../src/store/retentio
 import { StoreConflictError, type Store } from "../../src/store/store.js";
 import { sampleApiKey, sampleTenant, tenantContract } from "./contract_tenants.js";
 import { versionContract } from "./contract_versions.js";
+import { jobDeleteContract } from "./contract_job_delete.js";
 import { DEFAULT_TENANT, type DatasetRecord, type Json, type JobEvent, type JobRecord, type JobStatus, type ModelRecord } from "../../src/store/types.js";
 
 export interface StoreFixture {
@@ -1299,6 +1300,7 @@ export function storeContract(
 
     tenantContract(() => store);
     versionContract(() => store);
+    jobDeleteContract(() => store);
 
     describe("persistence", () => {
       it("keeps everything across closing and reopening", async (ctx) => {

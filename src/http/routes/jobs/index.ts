@@ -84,6 +84,24 @@ const cancelJob = defineRoute({
   handler: async ({ params, ctx, principal }) => jobView(await ctx.jobs.cancel(params.id, principal.tenantId)),
 });
 
+const deleteJob = defineRoute({
+  method: "DELETE",
+  url: "/v1/jobs/:id",
+  operationId: "deleteJob",
+  summary: "Delete an ended job with its events and checkpoint (cancel a queued or running one first)",
+  description:
+    "The model version the job made stays with its model (its `job_id` still names the job); " +
+    "GET /v1/jobs/{id}/weights then answers 404. The job's Idempotency-Key is freed: a POST retried with it creates a new job.",
+  tags,
+  params: IdParams,
+  responses: { 204: { description: "Deleted" }, 404: { description: "No such resource" }, 409: { description: "The job is queued or running (job_active): cancel it first" } },
+  handler: async ({ params, ctx, principal }, reply) => {
+    await loadJob(ctx, params.id, principal.tenantId);
+    await ctx.store.deleteJob(params.id);
+    return reply.code(204).send();
+  },
+});
+
 const getJobWeights = defineRoute({
   method: "GET",
   url: "/v1/jobs/:id/weights",
@@ -177,4 +195,4 @@ async function sendPage(feed: JobEventFeed, stream: SseStream): Promise<boolean>
   return page !== null && stream.writeEvents(page.map((e) => ({ id: e.seq, event: e.type, data: jobEventData(e) })));
 }
 
-export const jobRoutes: RouteDef[] = [createJob, listJobs, getJob, cancelJob, getJobWeights, jobEvents];
+export const jobRoutes: RouteDef[] = [createJob, listJobs, getJob, deleteJob, cancelJob, getJobWeights, jobEvents];

@@ -206,7 +206,8 @@ export class JobManager {
     checkTrainingSteps(spec, totalSteps);
     this.checkStepSize(modelShape, spec.batch_size);
     checkBatchNormBatches(modelShape.layers, trainSamples, spec.batch_size, spec.drop_last ?? false);
-    const ahead = (await this.options.quotas?.admitJob(tenantId)) ?? 0;
+    // the version a success keeps: its float32 parameters at least (buffers and the header besides)
+    const ahead = (await this.options.quotas?.admitJob(tenantId, 4 * storedModelSummary(model).num_params)) ?? 0;
     if ((await store.countJobs(["queued"])) >= this.options.maxQueuedJobs) throw new QueueFullError(this.options.maxQueuedJobs);
 
     const at = now();

@@ -65,20 +65,23 @@ export class TenantQuotas {
   }
 
   /**
-   * Admits one more queued job, or throws QuotaExceededError; returns how many of the tenant's jobs
-   * are queued or running already (its place for fair scheduling).
+   * Admits one more queued job whose success keeps a version of at least `versionBytes`, or throws
+   * QuotaExceededError; returns how many of the tenant's jobs are queued or running already (its
+   * place for fair scheduling). The version is checked against what is stored now: a success is
+   * stored whatever the quota by then, since refusing it would lose the trained weights.
    */
-  async admitJob(tenantId: string): Promise<number> {
+  async admitJob(tenantId: string, versionBytes: number): Promise<number> {
     const [use, limits] = await Promise.all([this.usage(tenantId), this.limits(tenantId)]);
     const active = use.queuedJobs + use.runningJobs;
     if (active >= limits.queued_jobs) {
       throw new QuotaExceededError("queued_jobs", limits.queued_jobs, active, "retry once one of its queued or running jobs has ended");
     }
+    admitBytes(use, limits, versionBytes, "job's version of the weights");
     return active;
   }
 }
 
-function admitBytes(use: TenantUsage, limits: QuotaLimits, bytes: number, what: "model" | "dataset" | "version of the weights"): void {
+function admitBytes(use: TenantUsage, limits: QuotaLimits, bytes: number, what: "model" | "dataset" | "version of the weights" | "job's version of the weights"): void {
   if (use.bytes + bytes > limits.bytes) {
     throw new QuotaExceededError("bytes", limits.bytes, use.bytes, `this ${what} needs ${bytes} more bytes; delete models or datasets to make room`);
   }

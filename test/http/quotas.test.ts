@@ -131,6 +131,29 @@ describe("quotas per tenant", () => {
     await ok(a, "POST", "/v1/datasets", dataset(200), 201);
   });
 
+  it("refuses a job whose success would keep a version of the weights past the bytes quota, storing nothing", async () => {
+    const c = await tenantKey("bytes-c");
+    const data = (await ok(c, "POST", "/v1/datasets", dataset(1000), 201)).id;
+    // 6,000 parameters: 24,000 bytes stored with the model fit, another 24,000 for a version do not
+    const large = (await ok(c, "POST", "/v1/models", { input_shape: [5], layers: [{ type: "Linear", out_features: 1000 }] }, 201)).id;
+    const before = await usage(c);
+    expect(before.bytes.used).toBeGreaterThan(28_000 + 24_000);
+    const refused = await call(c, "POST", "/v1/jobs", jobSpec(large, data, 1, 8));
+    expectRefused(refused, "bytes", BYTES, before.bytes.used);
+    expect(refused.body.error.message).toContain("this job's version of the weights needs 24000 more bytes");
+    expect((await ok(c, "GET", "/v1/jobs")).items).toEqual([]);
+    expect(await usage(c)).toEqual(before);
+    // a model whose version fits trains, and its version counts
+    const small = (await ok(c, "POST", "/v1/models", { input_shape: [5], layers: [{ type: "Linear", out_features: 4 }] }, 201)).id;
+    const job = await ok(c, "POST", "/v1/jobs", jobSpec(small, data, 1, 8), 202);
+    const deadline = Date.now() + 120_000;
+    while ((await ok(c, "GET", `/v1/jobs/${job.id}`)).status !== "succeeded") {
+      if (Date.now() > deadline) throw new Error("the small model's job did not succeed");
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect((await usage(c)).bytes.used).toBeGreaterThan(before.bytes.used + 2 * 24 * 4);
+  });
+
   describe("with a job that trains for long on the only worker", () => {
     let a: string;
     let running: string;

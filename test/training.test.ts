@@ -1,20 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { data, F, manualSeed, nn, optim, type Tensor } from "../src/index.js";
+import { data, F, manualSeed, nn, optim } from "../src/index.js";
 import { setGemmBackend, type GemmBackend } from "../src/tensor/kernels/gemm.js";
+import { NeuralNetwork } from "./helpers/layers_network.js";
 import { expectClose, fromRef, loadFixture, type RefTensor } from "./helpers/fixtures.js";
 import { FLOAT32_GEMM_BACKENDS } from "./helpers/gemm_backends.js";
-
-/** The reference scripts' NeuralNetwork: any layer list held as `self.layers`. */
-class NeuralNetwork extends nn.Module {
-  readonly layers: nn.Sequential;
-  constructor(layers: nn.Module[]) {
-    super();
-    this.layers = this.registerModule("layers", new nn.Sequential(...layers));
-  }
-  forward(x: Tensor): Tensor {
-    return this.layers.forward(x);
-  }
-}
 
 interface LayerSpec {
   type: string;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { data, F, Generator, manualSeed, nn, noGrad, optim, type Tensor } from "../../src/index.js";
+import { data, F, Generator, manualSeed, nn, noGrad, optim } from "../../src/index.js";
+import { NeuralNetwork } from "../helpers/layers_network.js";
 import { expectClose, fromRef, loadFixture, type RefTensor } from "../helpers/fixtures.js";
 import { FLOAT32_GEMM_BACKENDS, withGemmBackend } from "../helpers/gemm_backends.js";
 
@@ -19,18 +20,6 @@ interface LibraryRun {
 
 const fixture = loadFixture<{ X: RefTensor; y: RefTensor; library: LibraryRun }>("cnn_trajectory.json");
 const run = fixture.library;
-
-/** The reference script's NeuralNetwork: its layers held as `self.layers`. */
-class NeuralNetwork extends nn.Module {
-  readonly layers: nn.Sequential;
-  constructor(layers: nn.Module[]) {
-    super();
-    this.layers = this.registerModule("layers", new nn.Sequential(...layers));
-  }
-  forward(x: Tensor): Tensor {
-    return this.layers.forward(x);
-  }
-}
 
 describe.each(FLOAT32_GEMM_BACKENDS)("a CNN trained as in PyTorch (Adam, StepLR, a seeded DataLoader) on the %s product kernel", (backend) => {
   it("matches every step's loss, the lr schedule, the final weights and buffers, and eval outputs", () => withGemmBackend(backend, () => {

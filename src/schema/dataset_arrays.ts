@@ -4,7 +4,7 @@
  * layer, ConvertImageDtype); every other numeric type becomes float32, exactly where float32 can
  * hold the value. Errors name the array: path [file, name], e.g. ["npz", "x"].
  */
-import { allocate, formatShape, Tensor } from "../tensor/index.js";
+import { allocate, formatShape, safetensors, Tensor } from "../tensor/index.js";
 import { checkCount, type DatasetLimits, type DatasetTensors, type LabelPart, MAX_FEATURE_DIMS } from "./dataset.js";
 import { SpecError, type SpecPath } from "./errors.js";
 
@@ -95,6 +95,16 @@ function toFloat32(a: StoredArray, r: ElementReader, item: (i: number) => string
 }
 
 /** `features` [N, ...sample] (1 to MAX_FEATURE_DIMS dims per sample): uint8 kept, the rest float32. */
+/** The tensors of a safetensors body, or a SpecError at ["safetensors"] saying why it is not one. */
+export function safetensorsBodyTensors(bytes: Uint8Array): safetensors.RawTensor[] {
+  try {
+    return safetensors.readRaw(bytes).tensors;
+  } catch (e) {
+    if (e instanceof safetensors.SafetensorsError) throw new SpecError(`not a valid safetensors file: ${e.message}`, ["safetensors"]);
+    throw e;
+  }
+}
+
 export function featuresFromArray(a: StoredArray, limits: DatasetLimits, path: SpecPath): FeaturePart {
   const r = reader(a, "features", path);
   if (a.shape.length < 2 || a.shape.length > MAX_FEATURE_DIMS + 1) {

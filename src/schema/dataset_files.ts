@@ -4,8 +4,7 @@
  * rules are dataset_arrays.ts's: uint8 features stay bytes, other numbers become float32. Errors
  * have paths [file] (the file) or [file, name] (an array), file being "safetensors" or "npz".
  */
-import { safetensors } from "../tensor/index.js";
-import { featuresFromArray, labelsFromStoredArray, type StoredArray } from "./dataset_arrays.js";
+import { featuresFromArray, labelsFromStoredArray, safetensorsBodyTensors, type StoredArray } from "./dataset_arrays.js";
 import type { DatasetLimits, DatasetTensors } from "./dataset.js";
 import { SpecError } from "./errors.js";
 import { openNpz } from "./npz.js";
@@ -21,13 +20,7 @@ function dataset(file: string, features: StoredArray, featuresName: string, labe
  * and `labels` ([N] or [N, k]).
  */
 export function datasetFromSafetensors(bytes: Uint8Array, limits: DatasetLimits): DatasetTensors {
-  let tensors: safetensors.RawTensor[];
-  try {
-    tensors = safetensors.readRaw(bytes).tensors;
-  } catch (e) {
-    if (e instanceof safetensors.SafetensorsError) throw new SpecError(`not a valid safetensors file: ${e.message}`, ["safetensors"]);
-    throw e;
-  }
+  const tensors = safetensorsBodyTensors(bytes);
   for (const { name } of tensors) {
     if (name !== "features" && name !== "labels") {
       throw new SpecError(`unexpected tensor ${JSON.stringify(name)}: the file must hold "features" and "labels" only`, ["safetensors", name]);

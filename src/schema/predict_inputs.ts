@@ -5,21 +5,15 @@
  * Whether its shape and dtype fit the model is the model's to say (services/models.ts). Errors have
  * paths ["safetensors"] (the file), ["safetensors", name] (a tensor) or ["inputs"] (a value).
  */
-import { safetensors, type Tensor } from "../tensor/index.js";
-import { samplesFromArray } from "./dataset_arrays.js";
+import type { Tensor } from "../tensor/index.js";
+import { safetensorsBodyTensors, samplesFromArray } from "./dataset_arrays.js";
 import { SpecError } from "./errors.js";
 
 const PREDICT_TENSOR = "inputs";
 
 /** The `inputs` tensor of a safetensors file, its bytes copied once (and converted on the way). */
 export function predictInputsFromSafetensors(bytes: Uint8Array): Tensor {
-  let tensors: safetensors.RawTensor[];
-  try {
-    tensors = safetensors.readRaw(bytes).tensors;
-  } catch (e) {
-    if (e instanceof safetensors.SafetensorsError) throw new SpecError(`not a valid safetensors file: ${e.message}`, ["safetensors"]);
-    throw e;
-  }
+  const tensors = safetensorsBodyTensors(bytes);
   const extra = tensors.find((t) => t.name !== PREDICT_TENSOR);
   if (extra) {
     throw new SpecError(`unexpected tensor ${JSON.stringify(extra.name)}: the file must hold one tensor, "${PREDICT_TENSOR}"`, ["safetensors", extra.name]);

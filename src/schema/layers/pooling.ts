@@ -4,7 +4,7 @@ import * as nn from "../../nn/index.js";
 import { attr, type LayerGraph } from "../onnx/graph.js";
 import { int, layerSchema, type InferredLayer, type LayerType } from "./layer_type.js";
 import { requireRank } from "./shapes.js";
-import { pair, perDim, pooledSizes, type Window } from "./windows.js";
+import { pair, poolingWindow, pooledSizes, type Window } from "./windows.js";
 
 const KERNEL = "Size of the window to pool over: an int for every spatial dimension, or one per dimension.";
 const STRIDE = "Step of the window: an int or one per spatial dimension; default null, the kernel_size (PyTorch's None).";
@@ -25,19 +25,12 @@ export const MaxPool1dLayer: LayerType<typeof MaxPool1dSpec> = {
   schema: MaxPool1dSpec,
   infer(layer, input, index) {
     requireRank("MaxPool1d", { 2: "[C, L]" }, input, index);
-    return pooled(layer, input, pooledSizes(layer, maxPool1dWindow(layer), input.slice(1), index), [layer.kernel_size]);
+    return pooled(layer, input, pooledSizes(layer, poolingWindow(layer, 1), input.slice(1), index), [layer.kernel_size]);
   },
   build: (layer) =>
     new nn.MaxPool1d(layer.kernel_size, { stride: layer.stride, padding: layer.padding, dilation: layer.dilation, ceilMode: layer.ceil_mode }),
-  onnx: (layer, _input, graph) => maxPoolOnnx(layer, maxPool1dWindow(layer), graph),
+  onnx: (layer, _input, graph) => maxPoolOnnx(layer, poolingWindow(layer, 1), graph),
 };
-
-const maxPool1dWindow = (layer: MaxPool1dSpec): Window => ({
-  kernel: [layer.kernel_size],
-  stride: [layer.stride ?? layer.kernel_size],
-  padding: [layer.padding],
-  dilation: [layer.dilation],
-});
 
 /** ONNX's MaxPool, which takes PyTorch's arguments as they are. */
 function maxPoolOnnx(layer: { ceil_mode: boolean }, { kernel, stride, padding, dilation }: Window, graph: LayerGraph): string {
@@ -63,20 +56,13 @@ export const MaxPool2dLayer: LayerType<typeof MaxPool2dSpec> = {
   schema: MaxPool2dSpec,
   infer(layer, input, index) {
     requireRank("MaxPool2d", { 3: "[C, H, W]" }, input, index);
-    const window = maxPool2dWindow(layer);
+    const window = poolingWindow(layer, 2);
     return pooled(layer, input, pooledSizes(layer, window, input.slice(1), index), window.kernel);
   },
   build: (layer) =>
     new nn.MaxPool2d(layer.kernel_size, { stride: layer.stride, padding: layer.padding, dilation: layer.dilation, ceilMode: layer.ceil_mode }),
-  onnx: (layer, _input, graph) => maxPoolOnnx(layer, maxPool2dWindow(layer), graph),
+  onnx: (layer, _input, graph) => maxPoolOnnx(layer, poolingWindow(layer, 2), graph),
 };
-
-const maxPool2dWindow = (layer: MaxPool2dSpec): Window => ({
-  kernel: perDim(layer.kernel_size, 2),
-  stride: perDim(layer.stride ?? layer.kernel_size, 2),
-  padding: perDim(layer.padding, 2),
-  dilation: perDim(layer.dilation, 2),
-});
 
 export const AvgPool2dSpec = layerSchema("AvgPool2d", "torch.nn.AvgPool2d: the mean of each window over samples [C, H, W].", {
   kernel_size: pair(1).describe(KERNEL),
@@ -96,7 +82,7 @@ export const AvgPool2dLayer: LayerType<typeof AvgPool2dSpec> = {
   schema: AvgPool2dSpec,
   infer(layer, input, index) {
     requireRank("AvgPool2d", { 3: "[C, H, W]" }, input, index);
-    const window = avgPool2dWindow(layer);
+    const window = poolingWindow(layer, 2);
     return pooled(layer, input, pooledSizes(layer, window, input.slice(1), index), window.kernel);
   },
   build: (layer) =>
@@ -108,7 +94,7 @@ export const AvgPool2dLayer: LayerType<typeof AvgPool2dSpec> = {
       divisorOverride: layer.divisor_override,
     }),
   onnx(layer, input, graph) {
-    const window = avgPool2dWindow(layer);
+    const window = poolingWindow(layer, 2);
     if (layer.divisor_override !== null) return windowSumOnnx(window, input, pooledSizes(layer, window, input.slice(1), 0), graph, layer.divisor_override);
     return graph.node("AveragePool", [graph.input], {
       kernel_shape: attr.ints(window.kernel),
@@ -119,13 +105,6 @@ export const AvgPool2dLayer: LayerType<typeof AvgPool2dSpec> = {
     });
   },
 };
-
-const avgPool2dWindow = (layer: AvgPool2dSpec): Window => ({
-  kernel: perDim(layer.kernel_size, 2),
-  stride: perDim(layer.stride ?? layer.kernel_size, 2),
-  padding: perDim(layer.padding, 2),
-  dilation: [1, 1],
-});
 
 /**
  * Each window's sum over samples [C, ...spatial] divided by `divisor` (AvgPool2d's divisor_override,

@@ -32,6 +32,19 @@ export interface Window {
   dilation: number[];
 }
 
+type SizeArgument = number | readonly number[];
+
+/** A pooling layer's window over `dims` spatial dims: its stride defaults to the kernel (PyTorch's None), its dilation to 1. */
+export const poolingWindow = (
+  layer: { kernel_size: SizeArgument; stride: SizeArgument | null; padding: SizeArgument; dilation?: SizeArgument },
+  dims: number,
+): Window => ({
+  kernel: perDim(layer.kernel_size, dims),
+  stride: perDim(layer.stride ?? layer.kernel_size, dims),
+  padding: perDim(layer.padding, dims),
+  dilation: perDim(layer.dilation ?? 1, dims),
+});
+
 /**
  * Checks that the window of layer `index` fits the spatial sizes `input` once padded; SpecError at
  * its kernel_size otherwise (`kernel_size 5 does not fit a 4×4 input`).
